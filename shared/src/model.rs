@@ -1,0 +1,348 @@
+//! The internal model every dialect maps onto. Types validate on construction, so a value of
+//! one of these types is already known to be within DESIGN.md's limits.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+            /// The accepted values, for error messages.
+            pub fn expected() -> String {
+                [$($text),+].join(", ")
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// What kind of device registers (Paragon `client_type`).
+    ClientType {
+        Printer = "printer",
+        ChromeExtension = "chrome_extension",
+        DesktopClient = "desktop_client",
+        MobileDevice = "mobile_device",
+        Server = "server",
+    }
+);
+
+wire_enum!(
+    /// How a device's public key is encoded (Paragon `key_type`).
+    KeyType { Rsa = "rsa", X509 = "x509", Ed25519 = "ed25519" }
+);
+
+wire_enum!(
+    /// A device's standing with the administrator.
+    DeviceStatus { Pending = "pending", Approved = "approved", Denied = "denied", Revoked = "revoked" }
+);
+
+wire_enum!(
+    /// Where a device code is in its life.
+    CodeStatus { Pending = "pending", Approved = "approved", Denied = "denied", Redeemed = "redeemed" }
+);
+
+wire_enum!(
+    /// A token family is revoked as a whole.
+    FamilyStatus { Active = "active", Revoked = "revoked" }
+);
+
+wire_enum!(
+    TokenKind { Access = "access", Refresh = "refresh" }
+);
+
+/// A device identifier: 1..=256 printable ASCII characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientId(String);
+
+impl ClientId {
+    pub const MAX_LEN: usize = 256;
+
+    pub fn parse(value: &str) -> Result<Self, Error> {
+        if value.is_empty() || value.len() > Self::MAX_LEN {
+            return Err(Error::invalid_request("client_id must be 1 to 256 characters"));
+        }
+        if !value.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+            return Err(Error::invalid_request("client_id must be printable ASCII"));
+        }
+        Ok(ClientId(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Checks an optional free-text field against its limit (in characters).
+pub fn bounded_text(name: &str, value: Option<&str>, max_chars: usize) -> Result<Option<String>, Error> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.chars().count() > max_chars => Err(Error::invalid_request(format!(
+            "{name} must be at most {max_chars} characters"
+        ))),
+        Some(v) if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => {
+            Err(Error::invalid_request(format!("{name} must not contain control characters")))
+        }
+        Some(v) => Ok(Some(v.to_owned())),
+    }
+}
+
+/// A device's public key as it was registered: its type and the base64 of its DER.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredKey {
+    pub key_type: KeyType,
+    pub public_key: String,
+}
+
+/// Token lifetimes, in seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lifetimes {
+    pub access_token_ttl: i64,
+    pub refresh_token_ttl: i64,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Lifetimes { access_token_ttl: 3600, refresh_token_ttl: 90 * 24 * 3600 }
+    }
+}
+
+/// A registered device (table `DevicesTable`, key `client_id`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Device {
+    pub client_id: String,
+    pub client_type: ClientType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_description: Option<String>,
+    pub status: DeviceStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<StoredKey>,
+    pub api_key_id: String,
+    /// Hash of the device code an administrator's decision applies to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_code: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Optimistic-concurrency counter: every write is conditional on the version it read.
+    pub version: i64,
+}
+
+/// A device code (table `DeviceCodesTable`, key `code_hash`, TTL `ttl`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceCode {
+    pub code_hash: String,
+    pub client_id: String,
+    pub api_key_id: String,
+    pub api_key_hash: String,
+    pub status: CodeStatus,
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// Seconds a client must wait between polls; grows by 5 on every `slow_down`.
+    pub interval: i64,
+    /// The earliest time the next poll is welcome.
+    pub next_poll_at: i64,
+    /// The key that must sign every token request for this code, when the device has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<StoredKey>,
+    pub lifetimes: Lifetimes,
+    /// Set when redeemed: the token family the redemption started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_id: Option<String>,
+    pub ttl: i64,
+}
+
+impl DeviceCode {
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expires_at <= now
+    }
+}
+
+/// Settings an administrator gives an API key.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeySettings {
+    #[serde(default)]
+    pub auto_trust: bool,
+    #[serde(default)]
+    pub allow_untrusted_endpoints: bool,
+    #[serde(default)]
+    pub allow_unauthenticated_requests: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_ttl: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_ttl: Option<i64>,
+    /// Epoch seconds after which the key no longer works.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+/// The longest lifetimes an administrator may configure.
+pub const MAX_ACCESS_TTL: i64 = 24 * 3600;
+pub const MAX_REFRESH_TTL: i64 = 365 * 24 * 3600;
+
+impl ApiKeySettings {
+    pub fn validate(&self, now: i64) -> Result<(), Error> {
+        check_ttl("access_token_ttl", self.access_token_ttl, MAX_ACCESS_TTL)?;
+        check_ttl("refresh_token_ttl", self.refresh_token_ttl, MAX_REFRESH_TTL)?;
+        if let Some(at) = self.expires_at {
+            if at <= now {
+                return Err(Error::invalid_request("expires_at must be in the future"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn lifetimes(&self) -> Lifetimes {
+        let default = Lifetimes::default();
+        Lifetimes {
+            access_token_ttl: self.access_token_ttl.unwrap_or(default.access_token_ttl),
+            refresh_token_ttl: self.refresh_token_ttl.unwrap_or(default.refresh_token_ttl),
+        }
+    }
+}
+
+fn check_ttl(name: &str, value: Option<i64>, max: i64) -> Result<(), Error> {
+    match value {
+        Some(v) if !(60..=max).contains(&v) => Err(Error::invalid_request(format!(
+            "{name} must be between 60 and {max} seconds"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// An API key (table `ApiKeysTable`, key `key_hash`, index `by_id`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub key_hash: String,
+    pub id: String,
+    pub name: String,
+    pub settings: ApiKeySettings,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+impl ApiKey {
+    pub fn is_usable(&self, now: i64) -> bool {
+        !self.disabled && self.settings.expires_at.is_none_or(|at| at > now)
+    }
+}
+
+/// An administrator's key (table `AdminKeysTable`, key `key_hash`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminKey {
+    pub key_hash: String,
+    pub id: String,
+    pub name: String,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+/// Every token issued from one device-code redemption, through all its refreshes
+/// (table `FamiliesTable`, key `family_id`, index `by_client`, TTL `ttl`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TokenFamily {
+    pub family_id: String,
+    pub client_id: String,
+    pub status: FamilyStatus,
+    pub created_at: i64,
+    pub ttl: i64,
+}
+
+/// An access or refresh token (table `TokensTable`, key `token_hash`, TTL `ttl`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    pub token_hash: String,
+    pub kind: TokenKind,
+    pub family_id: String,
+    pub client_id: String,
+    pub api_key_id: String,
+    pub api_key_hash: String,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub lifetimes: Lifetimes,
+    /// Set on a refresh token once it has been exchanged; presenting it again is reuse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotated_at: Option<i64>,
+    pub ttl: i64,
+}
+
+/// Tokens handed to a client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenSet {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: i64,
+    pub scope: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_id_limits() {
+        assert!(ClientId::parse("0966a26c-a5fc-4276-9c6b-587d02aceb91").is_ok());
+        assert!(ClientId::parse("").is_err());
+        assert!(ClientId::parse(&"a".repeat(256)).is_ok());
+        assert!(ClientId::parse(&"a".repeat(257)).is_err());
+        assert!(ClientId::parse("tab\there").is_err());
+        assert!(ClientId::parse("café").is_err());
+    }
+
+    #[test]
+    fn enums_parse_only_their_values() {
+        assert_eq!(ClientType::parse("chrome_extension"), Some(ClientType::ChromeExtension));
+        assert_eq!(ClientType::parse("Printer"), None);
+        assert_eq!(KeyType::parse("x509"), Some(KeyType::X509));
+        assert_eq!(KeyType::parse("dsa"), None);
+        assert_eq!(ClientType::ALL.len(), 5);
+    }
+
+    #[test]
+    fn bounded_text_counts_characters() -> Result<(), Error> {
+        assert_eq!(bounded_text("d", Some(&"é".repeat(1024)), 1024)?.map(|s| s.chars().count()), Some(1024));
+        assert!(bounded_text("d", Some(&"é".repeat(1025)), 1024).is_err());
+        assert!(bounded_text("d", Some("bell\u{7}"), 1024).is_err());
+        assert_eq!(bounded_text("d", None, 10)?, None);
+        Ok(())
+    }
+
+    #[test]
+    fn api_key_settings_bound_lifetimes() {
+        let ok = ApiKeySettings { access_token_ttl: Some(600), ..Default::default() };
+        assert!(ok.validate(0).is_ok());
+        let too_long = ApiKeySettings { access_token_ttl: Some(MAX_ACCESS_TTL + 1), ..Default::default() };
+        assert!(too_long.validate(0).is_err());
+        let past = ApiKeySettings { expires_at: Some(10), ..Default::default() };
+        assert!(past.validate(10).is_err());
+        assert_eq!(ApiKeySettings::default().lifetimes(), Lifetimes::default());
+    }
+
+    #[test]
+    fn api_key_usable_until_disabled_or_expired() {
+        let mut key = ApiKey {
+            key_hash: "h".into(),
+            id: "k".into(),
+            name: "n".into(),
+            settings: ApiKeySettings { expires_at: Some(100), ..Default::default() },
+            disabled: false,
+            created_at: 0,
+        };
+        assert!(key.is_usable(99));
+        assert!(!key.is_usable(100));
+        key.settings.expires_at = None;
+        assert!(key.is_usable(i64::MAX));
+        key.disabled = true;
+        assert!(!key.is_usable(0));
+    }
+}

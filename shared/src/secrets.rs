@@ -1,0 +1,125 @@
+//! Issuing, hashing and comparing secrets.
+//!
+//! Every secret (device code, token, API key, admin key) is drawn from the OS random generator at
+//! the moment it is issued, shown to its owner once, and stored only as a SHA-256 hash. A 256-bit
+//! random secret needs no slow hash: guessing it is hopeless, so a fast hash is enough to make a
+//! leaked table useless.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::error::Error;
+
+/// 256 bits, the floor DESIGN.md sets for device codes and tokens.
+pub const SECRET_BYTES: usize = 32;
+
+/// What kind of secret; the prefix makes a leaked secret recognisable to secret scanners.
+#[derive(Clone, Copy, Debug)]
+pub enum SecretKind {
+    DeviceCode,
+    AccessToken,
+    RefreshToken,
+    ApiKey,
+    AdminKey,
+}
+
+impl SecretKind {
+    fn prefix(self) -> &'static str {
+        match self {
+            SecretKind::DeviceCode => "dgc_",
+            SecretKind::AccessToken => "dga_",
+            SecretKind::RefreshToken => "dgr_",
+            SecretKind::ApiKey => "dgk_",
+            SecretKind::AdminKey => "dgadmin_",
+        }
+    }
+}
+
+/// A secret just issued: its value goes to the caller once, its hash goes to storage.
+pub struct IssuedSecret {
+    value: String,
+    hash: String,
+}
+
+impl IssuedSecret {
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+    pub fn into_value(self) -> String {
+        self.value
+    }
+}
+
+impl std::fmt::Debug for IssuedSecret {
+    // Never print the value, even in a debug log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedSecret").field("hash", &self.hash).finish_non_exhaustive()
+    }
+}
+
+/// Draws a new secret from the OS random generator.
+pub fn issue(kind: SecretKind) -> Result<IssuedSecret, Error> {
+    let mut bytes = [0u8; SECRET_BYTES];
+    getrandom::fill(&mut bytes).map_err(|e| Error::internal(format!("OS random generator: {e}")))?;
+    let value = format!("{}{}", kind.prefix(), URL_SAFE_NO_PAD.encode(bytes));
+    let hash = hash_secret(&value);
+    Ok(IssuedSecret { value, hash })
+}
+
+/// Random bytes from the OS generator, for identifiers that must not be guessable.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| Error::internal(format!("OS random generator: {e}")))?;
+    Ok(bytes)
+}
+
+/// The stored form of a secret: lowercase hex SHA-256.
+pub fn hash_secret(secret: &str) -> String {
+    let digest = Sha256::digest(secret.as_bytes());
+    let mut out = String::with_capacity(64);
+    for byte in digest {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    out
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Compares two stored hashes without leaking where they differ.
+pub fn hashes_match(a: &str, b: &str) -> bool {
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issued_secrets_carry_256_bits_and_differ() -> Result<(), Error> {
+        let a = issue(SecretKind::DeviceCode)?;
+        let b = issue(SecretKind::DeviceCode)?;
+        assert_ne!(a.value(), b.value());
+        let encoded = a.value().trim_start_matches("dgc_");
+        assert_eq!(URL_SAFE_NO_PAD.decode(encoded).map(|v| v.len()).ok(), Some(32));
+        assert_eq!(a.hash(), hash_secret(a.value()));
+        assert!(!format!("{a:?}").contains(a.value()));
+        Ok(())
+    }
+
+    #[test]
+    fn hash_is_sha256_hex() {
+        assert_eq!(
+            hash_secret("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert!(hashes_match(&hash_secret("x"), &hash_secret("x")));
+        assert!(!hashes_match(&hash_secret("x"), &hash_secret("y")));
+        assert!(!hashes_match("ab", "abc"));
+    }
+}
