@@ -28,9 +28,13 @@ pub fn raw_body(req: &Request) -> &[u8] {
 /// One header's value, refusing a header sent twice or not in visible ASCII.
 pub fn single_header<'a>(req: &'a Request, name: &str) -> Result<Option<&'a str>, Error> {
     let mut values = req.headers().get_all(name).iter();
-    let Some(first) = values.next() else { return Ok(None) };
+    let Some(first) = values.next() else {
+        return Ok(None);
+    };
     if values.next().is_some() {
-        return Err(Error::invalid_request(format!("{name} header sent more than once")));
+        return Err(Error::invalid_request(format!(
+            "{name} header sent more than once"
+        )));
     }
     first
         .to_str()
@@ -73,7 +77,9 @@ impl Form {
             let name = decode_component(name)?;
             let value = decode_component(value)?;
             if fields.insert(name.clone(), value).is_some() {
-                return Err(Error::invalid_request(format!("parameter {name} is repeated")));
+                return Err(Error::invalid_request(format!(
+                    "parameter {name} is repeated"
+                )));
             }
         }
         Ok(Form { fields })
@@ -81,7 +87,10 @@ impl Form {
 
     /// A parameter, where an empty value counts as absent (RFC 6749 §3.1).
     pub fn optional(&self, name: &str) -> Option<&str> {
-        self.fields.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.fields
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     pub fn required(&self, name: &str) -> Result<&str, Error> {
@@ -108,9 +117,13 @@ pub fn json_response(status: u16, body: &impl Serialize) -> Response<Body> {
         }
     };
     let mut response = Response::new(Body::Text(text));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     response
@@ -125,7 +138,10 @@ pub fn oauth_error_response(error: &Error) -> Response<Body> {
     }
     let mut response = json_response(
         error.status(),
-        &Body { error: error.code(), error_description: error.description() },
+        &Body {
+            error: error.code(),
+            error_description: error.description(),
+        },
     );
     if error.status() == 401 {
         response
@@ -142,7 +158,10 @@ where
     F: FnOnce(Request) -> Fut,
     Fut: Future<Output = Result<Response<Body>, Error>>,
 {
-    let request_id = req.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default();
+    let request_id = req
+        .lambda_context_ref()
+        .map(|c| c.request_id.clone())
+        .unwrap_or_default();
     let method = req.method().to_string();
     let route = req.uri().path().to_owned();
     let span = tracing::info_span!("request", request_id = %request_id);
@@ -195,7 +214,9 @@ mod tests {
 
     #[test]
     fn form_refuses_repeats_bad_encoding_and_size() {
-        assert!(matches!(Form::parse(b"a=1&a=2"), Err(Error::InvalidRequest(m)) if m.contains("repeated")));
+        assert!(
+            matches!(Form::parse(b"a=1&a=2"), Err(Error::InvalidRequest(m)) if m.contains("repeated"))
+        );
         assert!(Form::parse(b"a=%FF").is_err());
         assert!(Form::parse(&[b'a', b'=', 0xff]).is_err());
         assert!(Form::parse(&vec![b'a'; MAX_BODY_BYTES + 1]).is_err());
@@ -204,7 +225,17 @@ mod tests {
     #[test]
     fn json_responses_are_not_cacheable() {
         let r = json_response(200, &serde_json::json!({"a": 1}));
-        assert_eq!(r.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
-        assert_eq!(r.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/json"));
+        assert_eq!(
+            r.headers()
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok()),
+            Some("no-store")
+        );
+        assert_eq!(
+            r.headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/json")
+        );
     }
 }

@@ -64,7 +64,9 @@ impl DevicePublicKey {
         if encoded.len() > MAX_ENCODED_KEY_LEN {
             return Err(KeyError::TooLong);
         }
-        let der = BASE64.decode(encoded.trim()).map_err(|_| KeyError::NotBase64)?;
+        let der = BASE64
+            .decode(encoded.trim())
+            .map_err(|_| KeyError::NotBase64)?;
         match key_type {
             KeyType::Ed25519 => parse_ed25519(&der),
             KeyType::Rsa => parse_rsa_spki(&der),
@@ -85,7 +87,8 @@ impl DevicePublicKey {
             DevicePublicKey::Ed25519(key) => {
                 let sig = ed25519_dalek::Signature::from_slice(&signature)
                     .map_err(|_| KeyError::BadSignature)?;
-                key.verify_strict(message, &sig).map_err(|_| KeyError::BadSignature)
+                key.verify_strict(message, &sig)
+                    .map_err(|_| KeyError::BadSignature)
             }
             DevicePublicKey::Rsa(key) => verify_rsa(key, message, &signature),
         }
@@ -93,11 +96,12 @@ impl DevicePublicKey {
 }
 
 fn parse_ed25519(der: &[u8]) -> Result<DevicePublicKey, KeyError> {
+    let malformed = |_| KeyError::Malformed("ed25519");
     let key = match <&[u8; 32]>::try_from(der) {
-        Ok(raw) => ed25519_dalek::VerifyingKey::from_bytes(raw),
-        Err(_) => ed25519_dalek::VerifyingKey::from_public_key_der(der),
-    }
-    .map_err(|_| KeyError::Malformed("ed25519"))?;
+        Ok(raw) => ed25519_dalek::VerifyingKey::from_bytes(raw).map_err(malformed)?,
+        Err(_) => ed25519_dalek::VerifyingKey::from_public_key_der(der)
+            .map_err(|_| KeyError::Malformed("ed25519"))?,
+    };
     // A weak (small-order) key would let anyone forge signatures that verify under it.
     if key.is_weak() {
         return Err(KeyError::Malformed("ed25519"));
@@ -164,7 +168,8 @@ mod tests {
     const RAW_KEY: &str = "HUUtnCdtG1x9oiSI4ODtvIEmI/qp7lFknsu1lpVk8T8=";
     const SPKI_KEY: &str = "MCowBQYDK2VwAyEAHUUtnCdtG1x9oiSI4ODtvIEmI/qp7lFknsu1lpVk8T8=";
     const BODY: &str = "client_id=0966a26c-a5fc-4276-9c6b-587d02aceb91&client_secret=mykey&grant_type=device_code&device_code=wVgzOcLwemGJPfY_d01E3PA8H3k";
-    const SIGNATURE: &str = "MKS1dCmgp4rLbZ2oaQeFb9pultWjI0zU7si5lb3oLCJWH8t8jgps4LLz/isPSa5OWfQAtFB3NAu04axirmF9CA==";
+    const SIGNATURE: &str =
+        "MKS1dCmgp4rLbZ2oaQeFb9pultWjI0zU7si5lb3oLCJWH8t8jgps4LLz/isPSa5OWfQAtFB3NAu04axirmF9CA==";
 
     #[test]
     fn vendor_vector_verifies_with_raw_and_spki_keys() -> Result<(), KeyError> {
@@ -180,18 +185,33 @@ mod tests {
     fn vendor_vector_rejects_any_change() -> Result<(), KeyError> {
         let key = DevicePublicKey::parse(KeyType::Ed25519, RAW_KEY)?;
         let tampered = BODY.replace("mykey", "mykez");
-        assert_eq!(key.verify(tampered.as_bytes(), SIGNATURE), Err(KeyError::BadSignature));
+        assert_eq!(
+            key.verify(tampered.as_bytes(), SIGNATURE),
+            Err(KeyError::BadSignature)
+        );
         let mut sig = B64.decode(SIGNATURE).map_err(|_| KeyError::NotBase64)?;
         sig[10] ^= 1;
-        assert_eq!(key.verify(BODY.as_bytes(), &B64.encode(&sig)), Err(KeyError::BadSignature));
-        assert_eq!(key.verify(BODY.as_bytes(), "not base64!"), Err(KeyError::SignatureNotBase64));
-        assert_eq!(key.verify(BODY.as_bytes(), &B64.encode([0u8; 10])), Err(KeyError::BadSignature));
+        assert_eq!(
+            key.verify(BODY.as_bytes(), &B64.encode(&sig)),
+            Err(KeyError::BadSignature)
+        );
+        assert_eq!(
+            key.verify(BODY.as_bytes(), "not base64!"),
+            Err(KeyError::SignatureNotBase64)
+        );
+        assert_eq!(
+            key.verify(BODY.as_bytes(), &B64.encode([0u8; 10])),
+            Err(KeyError::BadSignature)
+        );
         Ok(())
     }
 
     #[test]
     fn ed25519_rejects_malformed_and_weak_keys() {
-        assert_eq!(DevicePublicKey::parse(KeyType::Ed25519, "%%%").err(), Some(KeyError::NotBase64));
+        assert_eq!(
+            DevicePublicKey::parse(KeyType::Ed25519, "%%%").err(),
+            Some(KeyError::NotBase64)
+        );
         assert_eq!(
             DevicePublicKey::parse(KeyType::Ed25519, &B64.encode([1u8; 31])).err(),
             Some(KeyError::Malformed("ed25519"))
@@ -232,7 +252,8 @@ mod tests {
         key.verify(body, &B64.encode(pkcs1.to_bytes()))?;
 
         let mut rng = rand::thread_rng();
-        let pss = rsa::pss::SigningKey::<Sha256>::new(private.clone()).sign_with_rng(&mut rng, body);
+        let pss =
+            rsa::pss::SigningKey::<Sha256>::new(private.clone()).sign_with_rng(&mut rng, body);
         key.verify(body, &B64.encode(pss.to_bytes()))?;
 
         let longest = private.size() - 32 - 2;
@@ -240,17 +261,26 @@ mod tests {
             .sign_with_rng(&mut rng, body);
         key.verify(body, &B64.encode(pss_max.to_bytes()))?;
 
-        assert_eq!(key.verify(b"other body", &B64.encode(pkcs1.to_bytes())), Err(KeyError::BadSignature));
+        assert_eq!(
+            key.verify(b"other body", &B64.encode(pkcs1.to_bytes())),
+            Err(KeyError::BadSignature)
+        );
         // Only SHA-256 is accepted: a PKCS#1 v1.5 signature over SHA-512 is refused.
         let other_hash = rsa::pkcs1v15::SigningKey::<sha2::Sha512>::new(private).sign(body);
-        assert_eq!(key.verify(body, &B64.encode(other_hash.to_bytes())), Err(KeyError::BadSignature));
+        assert_eq!(
+            key.verify(body, &B64.encode(other_hash.to_bytes())),
+            Err(KeyError::BadSignature)
+        );
         Ok(())
     }
 
     #[test]
     fn rsa_below_2048_bits_is_refused() {
         let small = rsa_key(1024);
-        assert_eq!(DevicePublicKey::parse(KeyType::Rsa, &spki_b64(&small)).err(), Some(KeyError::RsaTooSmall));
+        assert_eq!(
+            DevicePublicKey::parse(KeyType::Rsa, &spki_b64(&small)).err(),
+            Some(KeyError::RsaTooSmall)
+        );
     }
 
     #[test]
@@ -260,7 +290,10 @@ mod tests {
             Some(KeyError::Malformed("rsa"))
         );
         // An Ed25519 SPKI is not an RSA key.
-        assert_eq!(DevicePublicKey::parse(KeyType::Rsa, SPKI_KEY).err(), Some(KeyError::Malformed("rsa")));
+        assert_eq!(
+            DevicePublicKey::parse(KeyType::Rsa, SPKI_KEY).err(),
+            Some(KeyError::Malformed("rsa"))
+        );
         assert_eq!(
             DevicePublicKey::parse(KeyType::X509, SPKI_KEY).err(),
             Some(KeyError::Malformed("x509"))

@@ -1,1 +1,48 @@
-pub fn placeholder() {}
+//! devicegate's shared library. The layers, from the outside in:
+//!
+//! - [`api`]: one handler per function: parse the request in its dialect, call one use case,
+//!   render the result. Handlers only translate.
+//! - [`dialect`]: wire formats (field names, response and error shapes) of each dialect.
+//! - [`usecases`]: the rules of every flow, the same for every dialect.
+//! - [`storage`]: DynamoDB, with conditional writes and transactions for every once-only change.
+//! - [`model`], [`keys`], [`secrets`], [`error`]: the types the layers share.
+
+pub mod api;
+pub mod config;
+pub mod dialect;
+pub mod error;
+pub mod http;
+pub mod keys;
+pub mod model;
+pub mod secrets;
+pub mod storage;
+pub mod telemetry;
+pub mod usecases;
+
+pub use config::Settings;
+pub use error::Error;
+pub use storage::{Store, Tables};
+
+/// Builds the DynamoDB client once per cold start. `AWS_ENDPOINT_URL_DYNAMODB` points it at a
+/// local server.
+pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
+    let config = aws_config::load_from_env().await;
+    aws_sdk_dynamodb::Client::new(&config)
+}
+
+/// What every function holds for its lifetime: built once in `main`, lent to each request.
+#[derive(Clone, Debug)]
+pub struct Deps {
+    pub store: Store,
+    pub settings: Settings,
+}
+
+impl Deps {
+    /// Reads settings, builds the client, and pays the TLS handshake during init.
+    pub async fn from_env() -> Deps {
+        let settings = Settings::from_env();
+        let store = Store::new(dynamodb_client().await, settings.tables.clone());
+        store.warm_up().await;
+        Deps { store, settings }
+    }
+}

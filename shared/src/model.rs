@@ -71,7 +71,9 @@ impl ClientId {
 
     pub fn parse(value: &str) -> Result<Self, Error> {
         if value.is_empty() || value.len() > Self::MAX_LEN {
-            return Err(Error::invalid_request("client_id must be 1 to 256 characters"));
+            return Err(Error::invalid_request(
+                "client_id must be 1 to 256 characters",
+            ));
         }
         if !value.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
             return Err(Error::invalid_request("client_id must be printable ASCII"));
@@ -85,15 +87,19 @@ impl ClientId {
 }
 
 /// Checks an optional free-text field against its limit (in characters).
-pub fn bounded_text(name: &str, value: Option<&str>, max_chars: usize) -> Result<Option<String>, Error> {
+pub fn bounded_text(
+    name: &str,
+    value: Option<&str>,
+    max_chars: usize,
+) -> Result<Option<String>, Error> {
     match value {
         None => Ok(None),
         Some(v) if v.chars().count() > max_chars => Err(Error::invalid_request(format!(
             "{name} must be at most {max_chars} characters"
         ))),
-        Some(v) if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => {
-            Err(Error::invalid_request(format!("{name} must not contain control characters")))
-        }
+        Some(v) if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => Err(
+            Error::invalid_request(format!("{name} must not contain control characters")),
+        ),
         Some(v) => Ok(Some(v.to_owned())),
     }
 }
@@ -114,7 +120,10 @@ pub struct Lifetimes {
 
 impl Default for Lifetimes {
     fn default() -> Self {
-        Lifetimes { access_token_ttl: 3600, refresh_token_ttl: 90 * 24 * 3600 }
+        Lifetimes {
+            access_token_ttl: 3600,
+            refresh_token_ttl: 90 * 24 * 3600,
+        }
     }
 }
 
@@ -301,7 +310,10 @@ mod tests {
 
     #[test]
     fn enums_parse_only_their_values() {
-        assert_eq!(ClientType::parse("chrome_extension"), Some(ClientType::ChromeExtension));
+        assert_eq!(
+            ClientType::parse("chrome_extension"),
+            Some(ClientType::ChromeExtension)
+        );
         assert_eq!(ClientType::parse("Printer"), None);
         assert_eq!(KeyType::parse("x509"), Some(KeyType::X509));
         assert_eq!(KeyType::parse("dsa"), None);
@@ -310,7 +322,10 @@ mod tests {
 
     #[test]
     fn bounded_text_counts_characters() -> Result<(), Error> {
-        assert_eq!(bounded_text("d", Some(&"é".repeat(1024)), 1024)?.map(|s| s.chars().count()), Some(1024));
+        assert_eq!(
+            bounded_text("d", Some(&"é".repeat(1024)), 1024)?.map(|s| s.chars().count()),
+            Some(1024)
+        );
         assert!(bounded_text("d", Some(&"é".repeat(1025)), 1024).is_err());
         assert!(bounded_text("d", Some("bell\u{7}"), 1024).is_err());
         assert_eq!(bounded_text("d", None, 10)?, None);
@@ -319,11 +334,20 @@ mod tests {
 
     #[test]
     fn api_key_settings_bound_lifetimes() {
-        let ok = ApiKeySettings { access_token_ttl: Some(600), ..Default::default() };
+        let ok = ApiKeySettings {
+            access_token_ttl: Some(600),
+            ..Default::default()
+        };
         assert!(ok.validate(0).is_ok());
-        let too_long = ApiKeySettings { access_token_ttl: Some(MAX_ACCESS_TTL + 1), ..Default::default() };
+        let too_long = ApiKeySettings {
+            access_token_ttl: Some(MAX_ACCESS_TTL + 1),
+            ..Default::default()
+        };
         assert!(too_long.validate(0).is_err());
-        let past = ApiKeySettings { expires_at: Some(10), ..Default::default() };
+        let past = ApiKeySettings {
+            expires_at: Some(10),
+            ..Default::default()
+        };
         assert!(past.validate(10).is_err());
         assert_eq!(ApiKeySettings::default().lifetimes(), Lifetimes::default());
     }
@@ -334,7 +358,10 @@ mod tests {
             key_hash: "h".into(),
             id: "k".into(),
             name: "n".into(),
-            settings: ApiKeySettings { expires_at: Some(100), ..Default::default() },
+            settings: ApiKeySettings {
+                expires_at: Some(100),
+                ..Default::default()
+            },
             disabled: false,
             created_at: 0,
         };

@@ -58,14 +58,17 @@ impl IssuedSecret {
 impl std::fmt::Debug for IssuedSecret {
     // Never print the value, even in a debug log.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedSecret").field("hash", &self.hash).finish_non_exhaustive()
+        f.debug_struct("IssuedSecret")
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
     }
 }
 
 /// Draws a new secret from the OS random generator.
 pub fn issue(kind: SecretKind) -> Result<IssuedSecret, Error> {
     let mut bytes = [0u8; SECRET_BYTES];
-    getrandom::fill(&mut bytes).map_err(|e| Error::internal(format!("OS random generator: {e}")))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Error::internal(format!("OS random generator: {e}")))?;
     let value = format!("{}{}", kind.prefix(), URL_SAFE_NO_PAD.encode(bytes));
     let hash = hash_secret(&value);
     Ok(IssuedSecret { value, hash })
@@ -74,7 +77,8 @@ pub fn issue(kind: SecretKind) -> Result<IssuedSecret, Error> {
 /// Random bytes from the OS generator, for identifiers that must not be guessable.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
     let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).map_err(|e| Error::internal(format!("OS random generator: {e}")))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Error::internal(format!("OS random generator: {e}")))?;
     Ok(bytes)
 }
 
@@ -106,7 +110,10 @@ mod tests {
         let b = issue(SecretKind::DeviceCode)?;
         assert_ne!(a.value(), b.value());
         let encoded = a.value().trim_start_matches("dgc_");
-        assert_eq!(URL_SAFE_NO_PAD.decode(encoded).map(|v| v.len()).ok(), Some(32));
+        assert_eq!(
+            URL_SAFE_NO_PAD.decode(encoded).map(|v| v.len()).ok(),
+            Some(32)
+        );
         assert_eq!(a.hash(), hash_secret(a.value()));
         assert!(!format!("{a:?}").contains(a.value()));
         Ok(())

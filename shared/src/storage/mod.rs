@@ -54,7 +54,14 @@ impl Tables {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Tables {
         let [d, c, t, f, a, m] =
             Tables::ENV.map(|(var, default)| lookup(var).unwrap_or_else(|| default.to_owned()));
-        Tables { devices: d, device_codes: c, tokens: t, families: f, api_keys: a, admin_keys: m }
+        Tables {
+            devices: d,
+            device_codes: c,
+            tokens: t,
+            families: f,
+            api_keys: a,
+            admin_keys: m,
+        }
     }
 
     /// The physical name behind an environment variable of [`Tables::ENV`].
@@ -67,7 +74,11 @@ impl Tables {
             &self.api_keys,
             &self.admin_keys,
         ];
-        Tables::ENV.iter().zip(names).find(|((v, _), _)| *v == var).map(|(_, n)| n.as_str())
+        Tables::ENV
+            .iter()
+            .zip(names)
+            .find(|((v, _), _)| *v == var)
+            .map(|(_, n)| n.as_str())
     }
 }
 
@@ -146,7 +157,8 @@ impl Store {
     }
 
     pub async fn get_admin_key(&self, key_hash: &str) -> Result<Option<AdminKey>, Error> {
-        self.get(&self.tables.admin_keys, "key_hash", key_hash).await
+        self.get(&self.tables.admin_keys, "key_hash", key_hash)
+            .await
     }
 
     pub async fn get_device(&self, client_id: &str) -> Result<Option<Device>, Error> {
@@ -154,15 +166,18 @@ impl Store {
     }
 
     pub async fn get_device_code(&self, code_hash: &str) -> Result<Option<DeviceCode>, Error> {
-        self.get(&self.tables.device_codes, "code_hash", code_hash).await
+        self.get(&self.tables.device_codes, "code_hash", code_hash)
+            .await
     }
 
     pub async fn get_family(&self, family_id: &str) -> Result<Option<TokenFamily>, Error> {
-        self.get(&self.tables.families, "family_id", family_id).await
+        self.get(&self.tables.families, "family_id", family_id)
+            .await
     }
 
     pub async fn get_token(&self, token_hash: &str) -> Result<Option<TokenRecord>, Error> {
-        self.get(&self.tables.tokens, "token_hash", token_hash).await
+        self.get(&self.tables.tokens, "token_hash", token_hash)
+            .await
     }
 
     /// An API key and a device in one round trip (registration needs both).
@@ -272,7 +287,10 @@ impl Store {
                     let old = failed.item().map(|i| from_item(i.clone())).transpose()?;
                     Ok(PollWrite::Refused(old))
                 }
-                _ => Err(db_error("UpdateItem device code", SdkError::ServiceError(e))),
+                _ => Err(db_error(
+                    "UpdateItem device code",
+                    SdkError::ServiceError(e),
+                )),
             },
             Err(other) => Err(db_error("UpdateItem device code", other)),
         }
@@ -337,11 +355,13 @@ impl Store {
         items.push(self.device_active_check(&code.client_id)?);
         items.push(self.api_key_usable_check(api_key_hash, now)?);
         items.push(tx_put(
-            put(&self.tables.families, family)?.condition_expression("attribute_not_exists(family_id)"),
+            put(&self.tables.families, family)?
+                .condition_expression("attribute_not_exists(family_id)"),
         )?);
         for token in tokens {
             items.push(tx_put(
-                put(&self.tables.tokens, token)?.condition_expression("attribute_not_exists(token_hash)"),
+                put(&self.tables.tokens, token)?
+                    .condition_expression("attribute_not_exists(token_hash)"),
             )?);
         }
         let Some(reasons) = self.transact(items).await? else {
@@ -361,7 +381,10 @@ impl Store {
         if failed(&reasons, 2) {
             return Ok(RedeemOutcome::ApiKeyUnusable);
         }
-        Err(Error::internal(format!("redeem cancelled: {}", describe(&reasons))))
+        Err(Error::internal(format!(
+            "redeem cancelled: {}",
+            describe(&reasons)
+        )))
     }
 
     // ----- refresh -----
@@ -379,7 +402,9 @@ impl Store {
             .table_name(&self.tables.tokens)
             .key("token_hash", s(&old.token_hash))
             .update_expression("SET rotated_at = :now")
-            .condition_expression("attribute_exists(token_hash) AND attribute_not_exists(rotated_at)")
+            .condition_expression(
+                "attribute_exists(token_hash) AND attribute_not_exists(rotated_at)",
+            )
             .expression_attribute_values(":now", n(now))
             .build()
             .map_err(build_error)?;
@@ -402,7 +427,8 @@ impl Store {
         ];
         for token in tokens {
             items.push(tx_put(
-                put(&self.tables.tokens, token)?.condition_expression("attribute_not_exists(token_hash)"),
+                put(&self.tables.tokens, token)?
+                    .condition_expression("attribute_not_exists(token_hash)"),
             )?);
         }
         let Some(reasons) = self.transact(items).await? else {
@@ -417,7 +443,10 @@ impl Store {
         } else if failed(&reasons, 3) {
             RotateOutcome::ApiKeyUnusable
         } else {
-            return Err(Error::internal(format!("rotate cancelled: {}", describe(&reasons))));
+            return Err(Error::internal(format!(
+                "rotate cancelled: {}",
+                describe(&reasons)
+            )));
         };
         Ok(outcome)
     }
@@ -470,9 +499,16 @@ impl Store {
 
     /// Applies an administrator's decision to a device's pending registration: the device and
     /// its pending code change together or not at all.
-    pub async fn decide(&self, device: &Device, decision: Decision, now: i64) -> Result<Device, Error> {
+    pub async fn decide(
+        &self,
+        device: &Device,
+        decision: Decision,
+        now: i64,
+    ) -> Result<Device, Error> {
         let Some(code_hash) = device.pending_code.as_deref() else {
-            return Err(Error::Conflict("the device has no pending registration".into()));
+            return Err(Error::Conflict(
+                "the device has no pending registration".into(),
+            ));
         };
         let (device_status, code_status) = match decision {
             Decision::Approve => (DeviceStatus::Approved, CodeStatus::Approved),
@@ -504,7 +540,10 @@ impl Store {
                 .expression_attribute_values(":now", n(now));
         }
         let code_update = code_update.build().map_err(build_error)?;
-        let items = vec![tx_put(device_put)?, TransactWriteItem::builder().update(code_update).build()];
+        let items = vec![
+            tx_put(device_put)?,
+            TransactWriteItem::builder().update(code_update).build(),
+        ];
         match self.transact(items).await? {
             None => Ok(updated),
             Some(reasons) if failed(&reasons, 0) => Err(Error::Conflict(
@@ -529,7 +568,9 @@ impl Store {
             .condition_expression("version = :v")
             .expression_attribute_values(":v", n(device.version));
         if self.transact(vec![tx_put(device_put)?]).await?.is_some() {
-            return Err(Error::Conflict("the device changed while revoking; try again".into()));
+            return Err(Error::Conflict(
+                "the device changed while revoking; try again".into(),
+            ));
         }
         for family_id in self.family_ids_of(&device.client_id).await? {
             self.revoke_family(&family_id, now).await?;
@@ -577,7 +618,10 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()
             .await
             .map_err(|e| db_error("Scan api keys", e))?;
-        let mut keys = items.into_iter().map(from_item).collect::<Result<Vec<ApiKey>, _>>()?;
+        let mut keys = items
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<Vec<ApiKey>, _>>()?;
         keys.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(keys)
     }
@@ -614,7 +658,10 @@ impl Store {
             .send()
             .await
             .map_err(|e| db_error("UpdateItem api key", e))?;
-        let item = updated.attributes().cloned().ok_or_else(|| Error::internal("UpdateItem returned nothing"))?;
+        let item = updated
+            .attributes()
+            .cloned()
+            .ok_or_else(|| Error::internal("UpdateItem returned nothing"))?;
         from_item(item)
     }
 
@@ -636,7 +683,9 @@ impl Store {
         let check = ConditionCheck::builder()
             .table_name(&self.tables.api_keys)
             .key("key_hash", s(key_hash))
-            .condition_expression("disabled = :f AND (attribute_not_exists(expires_at) OR expires_at > :now)")
+            .condition_expression(
+                "disabled = :f AND (attribute_not_exists(expires_at) OR expires_at > :now)",
+            )
             .expression_attribute_values(":f", AttributeValue::Bool(false))
             .expression_attribute_values(":now", n(now))
             .build()
@@ -644,7 +693,12 @@ impl Store {
         Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
-    async fn get<T: DeserializeOwned>(&self, table: &str, key: &str, value: &str) -> Result<Option<T>, Error> {
+    async fn get<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<Option<T>, Error> {
         let output = self
             .client
             .get_item()
@@ -670,7 +724,10 @@ impl Store {
     }
 
     /// Consistent BatchGetItem of single keys; retries unprocessed keys a few times.
-    async fn batch_get(&self, keys: &[(&String, &str, &str)]) -> Result<HashMap<String, Vec<Item>>, Error> {
+    async fn batch_get(
+        &self,
+        keys: &[(&String, &str, &str)],
+    ) -> Result<HashMap<String, Vec<Item>>, Error> {
         let mut request: HashMap<String, KeysAndAttributes> = HashMap::new();
         for (table, name, value) in keys {
             let entry = KeysAndAttributes::builder()
@@ -697,21 +754,38 @@ impl Store {
                 _ => return Ok(found),
             }
         }
-        Err(Error::internal("BatchGetItem left keys unprocessed after retries"))
+        Err(Error::internal(
+            "BatchGetItem left keys unprocessed after retries",
+        ))
     }
 
     /// Runs a transaction. `Ok(None)`: committed. `Ok(Some(reasons))`: cancelled by a condition,
     /// nothing written. Anything else is an internal error.
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<Option<Vec<CancellationReason>>, Error> {
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<Option<Vec<CancellationReason>>, Error> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
             Ok(_) => Ok(None),
             Err(SdkError::ServiceError(e)) => match e.err() {
                 TransactWriteItemsError::TransactionCanceledException(cancelled) => {
                     let reasons = cancelled.cancellation_reasons().to_vec();
-                    if reasons.iter().any(|r| r.code() == Some("ConditionalCheckFailed")) {
+                    if reasons
+                        .iter()
+                        .any(|r| r.code() == Some("ConditionalCheckFailed"))
+                    {
                         Ok(Some(reasons))
                     } else {
-                        Err(Error::internal(format!("transaction cancelled: {}", describe(&reasons))))
+                        Err(Error::internal(format!(
+                            "transaction cancelled: {}",
+                            describe(&reasons)
+                        )))
                     }
                 }
                 _ => Err(db_error("TransactWriteItems", SdkError::ServiceError(e))),
@@ -726,19 +800,39 @@ fn failed(reasons: &[CancellationReason], index: usize) -> bool {
 }
 
 fn describe(reasons: &[CancellationReason]) -> String {
-    reasons.iter().map(|r| r.code().unwrap_or("?")).collect::<Vec<_>>().join(",")
+    reasons
+        .iter()
+        .map(|r| r.code().unwrap_or("?"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
-fn take<T: DeserializeOwned>(found: &mut HashMap<String, Vec<Item>>, table: &str) -> Result<Option<T>, Error> {
-    found.remove(table).and_then(|mut items| items.pop()).map(from_item).transpose()
+fn take<T: DeserializeOwned>(
+    found: &mut HashMap<String, Vec<Item>>,
+    table: &str,
+) -> Result<Option<T>, Error> {
+    found
+        .remove(table)
+        .and_then(|mut items| items.pop())
+        .map(from_item)
+        .transpose()
 }
 
-fn put<T: Serialize>(table: &str, value: &T) -> Result<aws_sdk_dynamodb::types::builders::PutBuilder, Error> {
-    Ok(Put::builder().table_name(table).set_item(Some(to_item(value)?)))
+fn put<T: Serialize>(
+    table: &str,
+    value: &T,
+) -> Result<aws_sdk_dynamodb::types::builders::PutBuilder, Error> {
+    Ok(Put::builder()
+        .table_name(table)
+        .set_item(Some(to_item(value)?)))
 }
 
-fn tx_put(builder: aws_sdk_dynamodb::types::builders::PutBuilder) -> Result<TransactWriteItem, Error> {
-    Ok(TransactWriteItem::builder().put(builder.build().map_err(build_error)?).build())
+fn tx_put(
+    builder: aws_sdk_dynamodb::types::builders::PutBuilder,
+) -> Result<TransactWriteItem, Error> {
+    Ok(TransactWriteItem::builder()
+        .put(builder.build().map_err(build_error)?)
+        .build())
 }
 
 pub(crate) fn to_item<T: Serialize>(value: &T) -> Result<Item, Error> {

@@ -64,13 +64,17 @@ pub fn table_specs(template: &str) -> Result<Vec<TableSpec>, Error> {
         if resource.get("Type").and_then(Value::as_str) != Some("AWS::DynamoDB::Table") {
             continue;
         }
-        let logical_id = id.as_str().ok_or_else(|| bad("a resource id is not text".into()))?;
+        let logical_id = id
+            .as_str()
+            .ok_or_else(|| bad("a resource id is not text".into()))?;
         let env_var = env
             .iter()
             .find(|(_, v)| ref_target(v) == Some(logical_id))
             .and_then(|(k, _)| k.as_str())
             .ok_or_else(|| bad(format!("no Globals variable is !Ref {logical_id}")))?;
-        let props = resource.get("Properties").ok_or_else(|| bad(format!("{logical_id}: no Properties")))?;
+        let props = resource
+            .get("Properties")
+            .ok_or_else(|| bad(format!("{logical_id}: no Properties")))?;
         specs.push(TableSpec {
             logical_id: logical_id.to_owned(),
             env_var: env_var.to_owned(),
@@ -94,13 +98,20 @@ pub fn table_specs(template: &str) -> Result<Vec<TableSpec>, Error> {
                 .get("TimeToLiveSpecification")
                 .filter(|t| t.get("Enabled").and_then(Value::as_bool) == Some(true))
                 .map(|t| text(t, "AttributeName")),
-            billing_mode: props.get("BillingMode").and_then(Value::as_str).unwrap_or("").to_owned(),
+            billing_mode: props
+                .get("BillingMode")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned(),
             point_in_time_recovery: props
                 .get("PointInTimeRecoverySpecification")
                 .and_then(|p| p.get("PointInTimeRecoveryEnabled"))
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
-            deletion_policy: resource.get("DeletionPolicy").and_then(Value::as_str).map(str::to_owned),
+            deletion_policy: resource
+                .get("DeletionPolicy")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
         });
     }
     Ok(specs)
@@ -113,7 +124,12 @@ pub async fn create_tables(client: &Client, tables: &Tables) -> Result<Vec<Strin
     for spec in table_specs(TEMPLATE)? {
         let name = tables
             .by_env(&spec.env_var)
-            .ok_or_else(|| bad(format!("{} is not a table variable the code knows", spec.env_var)))?
+            .ok_or_else(|| {
+                bad(format!(
+                    "{} is not a table variable the code knows",
+                    spec.env_var
+                ))
+            })?
             .to_owned();
         let mut request = client
             .create_table()
@@ -145,10 +161,17 @@ pub async fn create_tables(client: &Client, tables: &Tables) -> Result<Vec<Strin
         }
         match request.send().await {
             Ok(_) => created.push(name.clone()),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), CreateTableError::ResourceInUseException(_)) => {
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), CreateTableError::ResourceInUseException(_)) =>
+            {
                 continue;
             }
-            Err(e) => return Err(Error::internal(format!("CreateTable {name}: {}", DisplayErrorContext(&e)))),
+            Err(e) => {
+                return Err(Error::internal(format!(
+                    "CreateTable {name}: {}",
+                    DisplayErrorContext(&e)
+                )));
+            }
         }
         if let Some(attr) = &spec.ttl_attribute {
             client
@@ -163,7 +186,12 @@ pub async fn create_tables(client: &Client, tables: &Tables) -> Result<Vec<Strin
                 )
                 .send()
                 .await
-                .map_err(|e| Error::internal(format!("UpdateTimeToLive {name}: {}", DisplayErrorContext(&e))))?;
+                .map_err(|e| {
+                    Error::internal(format!(
+                        "UpdateTimeToLive {name}: {}",
+                        DisplayErrorContext(&e)
+                    ))
+                })?;
         }
     }
     Ok(created)
@@ -175,7 +203,11 @@ fn key_schema(parts: &[KeyPart]) -> Result<Vec<KeySchemaElement>, Error> {
         .map(|p| {
             KeySchemaElement::builder()
                 .attribute_name(&p.name)
-                .key_type(if p.hash { KeyType::Hash } else { KeyType::Range })
+                .key_type(if p.hash {
+                    KeyType::Hash
+                } else {
+                    KeyType::Range
+                })
                 .build()
                 .map_err(|e| bad(e.to_string()))
         })
@@ -190,11 +222,19 @@ fn ref_target(value: &Value) -> Option<&str> {
 }
 
 fn list<'a>(value: &'a Value, name: &str) -> &'a [Value] {
-    value.get(name).and_then(Value::as_sequence).map(Vec::as_slice).unwrap_or(&[])
+    value
+        .get(name)
+        .and_then(Value::as_sequence)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 fn text(value: &Value, name: &str) -> String {
-    value.get(name).and_then(Value::as_str).unwrap_or("").to_owned()
+    value
+        .get(name)
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned()
 }
 
 fn key_parts(value: Option<&Value>) -> Vec<KeyPart> {
@@ -203,7 +243,10 @@ fn key_parts(value: Option<&Value>) -> Vec<KeyPart> {
         .map(|parts| {
             parts
                 .iter()
-                .map(|p| KeyPart { name: text(p, "AttributeName"), hash: text(p, "KeyType") == "HASH" })
+                .map(|p| KeyPart {
+                    name: text(p, "AttributeName"),
+                    hash: text(p, "KeyType") == "HASH",
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -233,7 +276,12 @@ mod tests {
         for spec in table_specs(TEMPLATE)? {
             assert_eq!(spec.billing_mode, "PAY_PER_REQUEST", "{}", spec.logical_id);
             assert!(spec.point_in_time_recovery, "{}", spec.logical_id);
-            assert_eq!(spec.deletion_policy.as_deref(), Some("Retain"), "{}", spec.logical_id);
+            assert_eq!(
+                spec.deletion_policy.as_deref(),
+                Some("Retain"),
+                "{}",
+                spec.logical_id
+            );
             assert_eq!(spec.key.len(), 1, "{}", spec.logical_id);
         }
         Ok(())
@@ -244,7 +292,11 @@ mod tests {
         let specs = table_specs(TEMPLATE)?;
         for id in ["DeviceCodesTable", "TokensTable", "FamiliesTable"] {
             let spec = specs.iter().find(|s| s.logical_id == id);
-            assert_eq!(spec.and_then(|s| s.ttl_attribute.as_deref()), Some("ttl"), "{id}");
+            assert_eq!(
+                spec.and_then(|s| s.ttl_attribute.as_deref()),
+                Some("ttl"),
+                "{id}"
+            );
         }
         Ok(())
     }

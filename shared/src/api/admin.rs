@@ -1,0 +1,206 @@
+//! The `admin` function: a JSON API under `/admin`, guarded by admin keys.
+
+use lambda_http::http::{Method, header};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::Deps;
+use crate::error::Error;
+use crate::http::{MAX_BODY_BYTES, json_response, now, raw_body, single_header};
+use crate::model::{ApiKey, ApiKeySettings, Device, DeviceStatus};
+use crate::usecases::admin::{self, DeviceAction};
+
+pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
+    let bearer = single_header(&req, header::AUTHORIZATION.as_str())?
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    admin::authenticate(&deps.store, bearer).await?;
+
+    let path = req.uri().path().trim_end_matches('/').to_owned();
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    let method = req.method().clone();
+    match (method, segments.as_slice()) {
+        (Method::GET, ["admin", "devices"]) => {
+            let status = query_param(&req, "status").unwrap_or_else(|| "pending".to_owned());
+            let status = DeviceStatus::parse(&status).ok_or_else(|| {
+                Error::invalid_request(format!(
+                    "status must be one of: {}",
+                    DeviceStatus::expected()
+                ))
+            })?;
+            let devices = admin::list_devices(&deps.store, status).await?;
+            let views: Vec<DeviceView> = devices.iter().map(DeviceView::from).collect();
+            Ok(json_response(200, &serde_json::json!({ "devices": views })))
+        }
+        (Method::POST, ["admin", "devices", client_id, action]) => {
+            let action = DeviceAction::parse(action).ok_or_else(|| super::not_found(&path))?;
+            let client_id = percent_encoding::percent_decode_str(client_id)
+                .decode_utf8()
+                .map_err(|_| Error::invalid_request("client_id is not valid UTF-8"))?;
+            let device = admin::act_on_device(&deps.store, &client_id, action, now()).await?;
+            Ok(json_response(200, &DeviceView::from(&device)))
+        }
+        (Method::GET, ["admin", "api-keys"]) => {
+            let keys = deps.store.list_api_keys().await?;
+            let views: Vec<ApiKeyView> = keys.iter().map(|k| ApiKeyView::new(k, None)).collect();
+            Ok(json_response(
+                200,
+                &serde_json::json!({ "api_keys": views }),
+            ))
+        }
+        (Method::POST, ["admin", "api-keys"]) => {
+            let input: NewApiKey = json_body(&req)?;
+            let settings = ApiKeySettings {
+                auto_trust: input.auto_trust,
+                allow_untrusted_endpoints: input.allow_untrusted_endpoints,
+                allow_unauthenticated_requests: input.allow_unauthenticated_requests,
+                access_token_ttl: input.access_token_ttl,
+                refresh_token_ttl: input.refresh_token_ttl,
+                expires_at: input.expires_at.map(|t| t.epoch()).transpose()?,
+            };
+            let created = admin::create_api_key(&deps.store, &input.name, settings, now()).await?;
+            Ok(json_response(
+                201,
+                &ApiKeyView::new(&created.key, Some(&created.value)),
+            ))
+        }
+        (Method::POST, ["admin", "api-keys", id, "disable"]) => {
+            let key = deps.store.disable_api_key(id).await?;
+            Ok(json_response(200, &ApiKeyView::new(&key, None)))
+        }
+        _ => Err(super::not_found(&path)),
+    }
+}
+
+fn query_param(req: &Request, name: &str) -> Option<String> {
+    req.query_string_parameters_ref()
+        .and_then(|q| q.first(name))
+        .map(str::to_owned)
+}
+
+fn json_body<T: for<'de> Deserialize<'de>>(req: &Request) -> Result<T, Error> {
+    let content_type = single_header(req, header::CONTENT_TYPE.as_str())?.unwrap_or("");
+    if !content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .eq_ignore_ascii_case("application/json")
+    {
+        return Err(Error::invalid_request(
+            "Content-Type must be application/json",
+        ));
+    }
+    let body = raw_body(req);
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Error::invalid_request("request body is too large"));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| Error::invalid_request(format!("invalid JSON body: {e}")))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewApiKey {
+    name: String,
+    #[serde(default)]
+    auto_trust: bool,
+    #[serde(default)]
+    allow_untrusted_endpoints: bool,
+    #[serde(default)]
+    allow_unauthenticated_requests: bool,
+    access_token_ttl: Option<i64>,
+    refresh_token_ttl: Option<i64>,
+    expires_at: Option<Timestamp>,
+}
+
+/// A time given as RFC 3339 text or as epoch seconds.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Timestamp {
+    Epoch(i64),
+    Text(String),
+}
+
+impl Timestamp {
+    fn epoch(&self) -> Result<i64, Error> {
+        match self {
+            Timestamp::Epoch(s) => Ok(*s),
+            Timestamp::Text(t) => humantime::parse_rfc3339_weak(t)
+                .ok()
+                .and_then(|st| st.duration_since(std::time::UNIX_EPOCH).ok())
+                .and_then(|d| i64::try_from(d.as_secs()).ok())
+                .ok_or_else(|| {
+                    Error::invalid_request("expires_at must be RFC 3339 or epoch seconds")
+                }),
+        }
+    }
+}
+
+fn rfc3339(epoch: i64) -> String {
+    let secs = u64::try_from(epoch).unwrap_or(0);
+    humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+        .to_string()
+}
+
+/// A device as administrators see it.
+#[derive(Serialize)]
+pub struct DeviceView<'a> {
+    client_id: &'a str,
+    client_type: &'static str,
+    client_description: Option<&'a str>,
+    status: &'static str,
+    key_type: Option<&'static str>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl<'a> From<&'a Device> for DeviceView<'a> {
+    fn from(d: &'a Device) -> Self {
+        DeviceView {
+            client_id: &d.client_id,
+            client_type: d.client_type.as_str(),
+            client_description: d.client_description.as_deref(),
+            status: d.status.as_str(),
+            key_type: d.key.as_ref().map(|k| k.key_type.as_str()),
+            created_at: rfc3339(d.created_at),
+            updated_at: rfc3339(d.updated_at),
+        }
+    }
+}
+
+/// An API key as administrators see it; the key itself only once, at creation.
+#[derive(Serialize)]
+pub struct ApiKeyView<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_key: Option<&'a str>,
+    name: &'a str,
+    auto_trust: bool,
+    allow_untrusted_endpoints: bool,
+    allow_unauthenticated_requests: bool,
+    access_token_ttl: i64,
+    refresh_token_ttl: i64,
+    expires_at: Option<String>,
+    disabled: bool,
+    created_at: String,
+}
+
+impl<'a> ApiKeyView<'a> {
+    fn new(k: &'a ApiKey, value: Option<&'a str>) -> Self {
+        let lifetimes = k.settings.lifetimes();
+        ApiKeyView {
+            id: &k.id,
+            api_key: value,
+            name: &k.name,
+            auto_trust: k.settings.auto_trust,
+            allow_untrusted_endpoints: k.settings.allow_untrusted_endpoints,
+            allow_unauthenticated_requests: k.settings.allow_unauthenticated_requests,
+            access_token_ttl: lifetimes.access_token_ttl,
+            refresh_token_ttl: lifetimes.refresh_token_ttl,
+            expires_at: k.settings.expires_at.map(rfc3339),
+            disabled: k.disabled,
+            created_at: rfc3339(k.created_at),
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! Dispatcher Paragon Cloud's trusted-device OAuth API: form-urlencoded in, JSON out, errors as
+//! `{"error", "error_description"}` (RFC 6749 §5.2).
+
+use lambda_http::{Body, Response};
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::http::{Form, json_response};
+use crate::keys::DevicePublicKey;
+use crate::model::{ClientId, ClientType, KeyType, StoredKey, TokenSet, bounded_text};
+use crate::usecases::register::{RegisterRequest, Registration};
+use crate::usecases::token::{DeviceCodeGrant, RefreshGrant};
+
+pub const REGISTER_PATH: &str = "/oauth/v1/register";
+pub const TOKEN_PATH: &str = "/oauth/v1/token";
+/// The request header carrying a device's signature over the raw body.
+pub const SIGNATURE_HEADER: &str = "hcp-request-signature";
+
+pub const MAX_DESCRIPTION: usize = 1024;
+pub const MAX_STATE: usize = 512;
+pub const MAX_API_KEY_LEN: usize = 512;
+
+/// `POST /oauth/v1/register`: every field, enum and limit of DESIGN.md.
+pub fn parse_register(form: &Form) -> Result<RegisterRequest, Error> {
+    let client_id = ClientId::parse(form.required("client_id")?)?;
+    let api_key = bounded_secret("client_secret", form.required("client_secret")?)?;
+    let client_type_text = form.required("client_type")?;
+    let client_type = ClientType::parse(client_type_text).ok_or_else(|| {
+        Error::invalid_request(format!(
+            "client_type must be one of: {}",
+            ClientType::expected()
+        ))
+    })?;
+    match form.required("response_type")? {
+        "device_code" => {}
+        _ => {
+            return Err(Error::UnsupportedResponseType(
+                "response_type must be device_code".into(),
+            ));
+        }
+    }
+    let client_description = bounded_text(
+        "client_description",
+        form.optional("client_description"),
+        MAX_DESCRIPTION,
+    )?;
+    let state = bounded_text("state", form.optional("state"), MAX_STATE)?;
+    let key = match (form.optional("public_key"), form.optional("key_type")) {
+        (None, None) => None,
+        (Some(public_key), Some(key_type)) => {
+            let key_type = KeyType::parse(key_type).ok_or_else(|| {
+                Error::invalid_request(format!("key_type must be one of: {}", KeyType::expected()))
+            })?;
+            DevicePublicKey::parse(key_type, public_key)
+                .map_err(|e| Error::invalid_request(e.to_string()))?;
+            Some(StoredKey {
+                key_type,
+                public_key: public_key.trim().to_owned(),
+            })
+        }
+        _ => {
+            return Err(Error::invalid_request(
+                "public_key and key_type must be sent together",
+            ));
+        }
+    };
+    Ok(RegisterRequest {
+        client_id,
+        api_key,
+        client_type,
+        client_description,
+        state,
+        key,
+    })
+}
+
+/// The grants `POST /oauth/v1/token` accepts.
+#[derive(Debug)]
+pub enum TokenRequest {
+    DeviceCode(DeviceCodeGrant),
+    Refresh(RefreshGrant),
+}
+
+pub fn parse_token(form: &Form) -> Result<TokenRequest, Error> {
+    let grant_type = form.required("grant_type")?;
+    let client_id = ClientId::parse(form.required("client_id")?)?
+        .as_str()
+        .to_owned();
+    let api_key = bounded_secret("client_secret", form.required("client_secret")?)?;
+    match grant_type {
+        "device_code" | "urn:ietf:params:oauth:grant-type:device_code" => {
+            Ok(TokenRequest::DeviceCode(DeviceCodeGrant {
+                client_id,
+                api_key,
+                device_code: bounded_secret("device_code", form.required("device_code")?)?,
+            }))
+        }
+        "refresh_token" => Ok(TokenRequest::Refresh(RefreshGrant {
+            client_id,
+            api_key,
+            refresh_token: bounded_secret("refresh_token", form.required("refresh_token")?)?,
+        })),
+        other => Err(Error::UnsupportedGrantType(format!(
+            "grant_type {} is not supported here; use device_code or refresh_token",
+            printable(other)
+        ))),
+    }
+}
+
+fn bounded_secret(name: &str, value: &str) -> Result<String, Error> {
+    if value.len() > MAX_API_KEY_LEN {
+        return Err(Error::invalid_request(format!("{name} is too long")));
+    }
+    Ok(value.to_owned())
+}
+
+/// Echoes a client's value into an error message only when it is short and plain.
+fn printable(value: &str) -> String {
+    if value.len() <= 64 && value.bytes().all(|b| b.is_ascii_graphic()) {
+        value.to_owned()
+    } else {
+        "(unprintable)".to_owned()
+    }
+}
+
+pub fn registration_response(registration: &Registration) -> Response<Body> {
+    #[derive(Serialize)]
+    struct Out<'a> {
+        device_code: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        state: Option<&'a str>,
+        expires_in: i64,
+        interval: i64,
+    }
+    json_response(
+        200,
+        &Out {
+            device_code: &registration.device_code,
+            state: registration.state.as_deref(),
+            expires_in: registration.expires_in,
+            interval: registration.interval,
+        },
+    )
+}
+
+pub fn token_response(tokens: &TokenSet) -> Response<Body> {
+    #[derive(Serialize)]
+    struct Out<'a> {
+        access_token: &'a str,
+        token_type: &'static str,
+        expires_in: i64,
+        refresh_token: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        scope: Option<&'a str>,
+    }
+    json_response(
+        200,
+        &Out {
+            access_token: &tokens.access_token,
+            token_type: "Bearer",
+            expires_in: tokens.expires_in,
+            refresh_token: &tokens.refresh_token,
+            scope: tokens.scope.as_deref(),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "HUUtnCdtG1x9oiSI4ODtvIEmI/qp7lFknsu1lpVk8T8=";
+
+    fn form(body: &str) -> Form {
+        Form::parse(body.as_bytes()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn base() -> String {
+        "client_id=printer-1&client_secret=k&client_type=printer&response_type=device_code".into()
+    }
+
+    fn register_error(body: &str) -> Error {
+        match parse_register(&form(body)) {
+            Ok(r) => panic!("accepted: {r:?}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn a_minimal_registration_parses() -> Result<(), Error> {
+        let r = parse_register(&form(&base()))?;
+        assert_eq!(r.client_id.as_str(), "printer-1");
+        assert_eq!(r.client_type, ClientType::Printer);
+        assert!(r.key.is_none() && r.state.is_none() && r.client_description.is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn a_full_registration_parses() -> Result<(), Error> {
+        let body = format!(
+            "{}&client_description=Floor+3&state=xyz&key_type=ed25519&public_key={}",
+            base(),
+            KEY.replace('+', "%2B")
+                .replace('/', "%2F")
+                .replace('=', "%3D")
+        );
+        let r = parse_register(&form(&body))?;
+        assert_eq!(r.client_description.as_deref(), Some("Floor 3"));
+        assert_eq!(r.state.as_deref(), Some("xyz"));
+        assert_eq!(
+            r.key.map(|k| (k.key_type, k.public_key)),
+            Some((KeyType::Ed25519, KEY.to_owned()))
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn every_required_field_is_required() {
+        for field in ["client_id", "client_secret", "client_type", "response_type"] {
+            let body: Vec<&str> = base()
+                .leak()
+                .split('&')
+                .filter(|p| !p.starts_with(field))
+                .collect();
+            let e = register_error(&body.join("&"));
+            assert!(
+                matches!(&e, Error::InvalidRequest(m) if m.contains(field)),
+                "{field}: {e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn enums_and_limits_are_enforced() {
+        assert!(
+            matches!(register_error(&base().replace("printer&", "toaster&")), Error::InvalidRequest(m) if m.contains("client_type"))
+        );
+        assert!(matches!(
+            register_error(&base().replace("=device_code", "=code")),
+            Error::UnsupportedResponseType(_)
+        ));
+        assert!(matches!(
+            register_error(&format!(
+                "{}&client_description={}",
+                base(),
+                "a".repeat(1025)
+            )),
+            Error::InvalidRequest(_)
+        ));
+        assert!(
+            parse_register(&form(&format!(
+                "{}&client_description={}",
+                base(),
+                "a".repeat(1024)
+            )))
+            .is_ok()
+        );
+        assert!(matches!(
+            register_error(&format!("{}&state={}", base(), "s".repeat(513))),
+            Error::InvalidRequest(_)
+        ));
+        assert!(matches!(
+            register_error(&base().replace("printer-1", &"x".repeat(257))),
+            Error::InvalidRequest(_)
+        ));
+    }
+
+    #[test]
+    fn key_fields_come_together_and_must_parse() {
+        assert!(
+            matches!(register_error(&format!("{}&key_type=ed25519", base())), Error::InvalidRequest(m) if m.contains("together"))
+        );
+        assert!(
+            matches!(register_error(&format!("{}&public_key=abc", base())), Error::InvalidRequest(m) if m.contains("together"))
+        );
+        assert!(
+            matches!(register_error(&format!("{}&key_type=dsa&public_key=abc", base())), Error::InvalidRequest(m) if m.contains("key_type"))
+        );
+        assert!(
+            matches!(register_error(&format!("{}&key_type=rsa&public_key=AAAA", base())), Error::InvalidRequest(m) if m.contains("rsa"))
+        );
+    }
+
+    #[test]
+    fn token_grants_parse() -> Result<(), Error> {
+        for grant in [
+            "device_code",
+            "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code",
+        ] {
+            let t = parse_token(&form(&format!(
+                "grant_type={grant}&client_id=c&client_secret=k&device_code=d"
+            )))?;
+            assert!(matches!(t, TokenRequest::DeviceCode(g) if g.device_code == "d"));
+        }
+        let t = parse_token(&form(
+            "grant_type=refresh_token&client_id=c&client_secret=k&refresh_token=r",
+        ))?;
+        assert!(matches!(t, TokenRequest::Refresh(g) if g.refresh_token == "r"));
+        Ok(())
+    }
+
+    #[test]
+    fn token_errors() {
+        let err = |b: &str| parse_token(&form(b)).err();
+        assert!(matches!(
+            err("grant_type=password&client_id=c&client_secret=k"),
+            Some(Error::UnsupportedGrantType(_))
+        ));
+        assert!(
+            matches!(err("client_id=c&client_secret=k&device_code=d"), Some(Error::InvalidRequest(m)) if m.contains("grant_type"))
+        );
+        assert!(
+            matches!(err("grant_type=device_code&client_id=c&client_secret=k"), Some(Error::InvalidRequest(m)) if m.contains("device_code"))
+        );
+        assert!(
+            matches!(err("grant_type=device_code&client_secret=k&device_code=d"), Some(Error::InvalidRequest(m)) if m.contains("client_id"))
+        );
+        assert!(
+            matches!(err("grant_type=device_code&client_id=c&device_code=d"), Some(Error::InvalidRequest(m)) if m.contains("client_secret"))
+        );
+    }
+}

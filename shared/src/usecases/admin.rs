@@ -1,0 +1,125 @@
+//! Administration: admin keys, device decisions, API keys.
+
+use crate::error::Error;
+use crate::model::{AdminKey, ApiKey, ApiKeySettings, Device, DeviceStatus};
+use crate::secrets::{self, SecretKind, hash_secret, hashes_match};
+use crate::storage::{Decision, Store};
+
+/// Checks an `Authorization: Bearer <admin key>` value. One round trip.
+pub async fn authenticate(store: &Store, bearer: Option<&str>) -> Result<AdminKey, Error> {
+    let presented = bearer.ok_or(Error::Unauthorized)?;
+    let hash = hash_secret(presented);
+    store
+        .get_admin_key(&hash)
+        .await?
+        .filter(|k| !k.disabled && hashes_match(&k.key_hash, &hash))
+        .ok_or(Error::Unauthorized)
+}
+
+/// Makes an admin key; the value is returned this once and stored only as a hash.
+pub async fn create_admin_key(store: &Store, name: &str, now: i64) -> Result<String, Error> {
+    let secret = secrets::issue(SecretKind::AdminKey)?;
+    let key = AdminKey {
+        key_hash: secret.hash().to_owned(),
+        id: ulid::Ulid::new().to_string(),
+        name: name.to_owned(),
+        disabled: false,
+        created_at: now,
+    };
+    store.put_admin_key(&key).await?;
+    Ok(secret.into_value())
+}
+
+/// A new API key and its one-time value.
+#[derive(Debug)]
+pub struct CreatedApiKey {
+    pub key: ApiKey,
+    pub value: String,
+}
+
+pub async fn create_api_key(
+    store: &Store,
+    name: &str,
+    settings: ApiKeySettings,
+    now: i64,
+) -> Result<CreatedApiKey, Error> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 128 {
+        return Err(Error::invalid_request("name must be 1 to 128 characters"));
+    }
+    settings.validate(now)?;
+    let secret = secrets::issue(SecretKind::ApiKey)?;
+    let key = ApiKey {
+        key_hash: secret.hash().to_owned(),
+        id: ulid::Ulid::new().to_string(),
+        name: name.to_owned(),
+        settings,
+        disabled: false,
+        created_at: now,
+    };
+    store.put_api_key(&key).await?;
+    Ok(CreatedApiKey {
+        key,
+        value: secret.into_value(),
+    })
+}
+
+pub async fn list_devices(store: &Store, status: DeviceStatus) -> Result<Vec<Device>, Error> {
+    store.list_devices(status).await
+}
+
+/// What an administrator can do to a device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviceAction {
+    Approve,
+    Deny,
+    Revoke,
+}
+
+impl DeviceAction {
+    pub fn parse(text: &str) -> Option<DeviceAction> {
+        match text {
+            "approve" => Some(DeviceAction::Approve),
+            "deny" => Some(DeviceAction::Deny),
+            "revoke" => Some(DeviceAction::Revoke),
+            _ => None,
+        }
+    }
+}
+
+/// Approves or denies a device's pending registration, or revokes the device and its tokens.
+pub async fn act_on_device(
+    store: &Store,
+    client_id: &str,
+    action: DeviceAction,
+    now: i64,
+) -> Result<Device, Error> {
+    let device = store
+        .get_device(client_id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no device with client_id {client_id}")))?;
+    let result = match action {
+        DeviceAction::Approve | DeviceAction::Deny => {
+            if device.status != DeviceStatus::Pending {
+                return Err(Error::Conflict(format!(
+                    "the device is {}, not pending",
+                    device.status.as_str()
+                )));
+            }
+            let decision = if action == DeviceAction::Approve {
+                Decision::Approve
+            } else {
+                Decision::Deny
+            };
+            store.decide(&device, decision, now).await?
+        }
+        DeviceAction::Revoke => {
+            if device.status == DeviceStatus::Revoked {
+                return Err(Error::Conflict("the device is already revoked".into()));
+            }
+            store.revoke_device(&device, now).await?
+        }
+    };
+    tracing::info!(client_id, action = ?action, status = result.status.as_str(), "device updated by an administrator");
+    Ok(result)
+}
