@@ -1,1 +1,353 @@
+//! Test harness: a real DynamoDB-compatible server (dynoxide, in-process, on an ephemeral
+//! loopback port), fresh tables per test created from `template.yaml`, and a DynamoDB client
+//! that records every call it makes so tests can count round trips.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Credentials, Intercept, Region, RuntimeComponents};
+use aws_smithy_runtime_api::box_error::BoxError;
+use devicegate::model::{ApiKeySettings, Device, DeviceCode};
+use devicegate::storage::schema;
+use devicegate::usecases::admin;
+use devicegate::{Deps, Settings, Store, Tables, api, http};
+use lambda_http::{Body, Request, RequestExt};
+use serde_json::Value;
+
+/// Starts dynoxide once per test binary, on its own thread and runtime so that it outlives
+/// every test's runtime.
+pub fn dynamodb_server() -> SocketAddr {
+    static SERVER: OnceLock<SocketAddr> = OnceLock::new();
+    *SERVER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("dynoxide".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("dynoxide runtime");
+                runtime.block_on(async move {
+                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                        .await
+                        .expect("bind loopback");
+                    tx.send(listener.local_addr().expect("local addr"))
+                        .expect("report address");
+                    let db = dynoxide::Database::memory().expect("dynoxide database");
+                    dynoxide::server::serve_on(listener, db).await;
+                });
+            })
+            .expect("spawn dynoxide");
+        rx.recv().expect("dynoxide did not start")
+    })
+}
+
+/// Records the DynamoDB operation of every request the client sends.
+#[derive(Clone, Debug, Default)]
+pub struct CallLog(Arc<Mutex<Vec<String>>>);
+
+impl CallLog {
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+impl Intercept for CallLog {
+    fn name(&self) -> &'static str {
+        "CallLog"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let target = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .unwrap_or("?")
+            .trim_start_matches("DynamoDB_20120810.")
+            .to_owned();
+        self.0.lock().unwrap().push(target);
+        Ok(())
+    }
+}
+
+pub struct TestEnv {
+    pub deps: Deps,
+    pub calls: CallLog,
+}
+
+impl TestEnv {
+    /// A fresh set of tables on the shared server.
+    pub async fn new() -> TestEnv {
+        let addr = dynamodb_server();
+        let calls = CallLog::default();
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+            .endpoint_url(format!("http://{addr}"))
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new(
+                "test",
+                "test",
+                None,
+                None,
+                "devicegate-tests",
+            ))
+            .interceptor(calls.clone())
+            .build();
+        let client = aws_sdk_dynamodb::Client::from_conf(config);
+        let prefix = format!("t{}", ulid::Ulid::new().to_string().to_lowercase());
+        let tables = Tables::from_lookup(|var| {
+            Tables::ENV
+                .iter()
+                .find(|(v, _)| *v == var)
+                .map(|(_, d)| format!("{prefix}-{d}"))
+        });
+        schema::create_tables(&client, &tables)
+            .await
+            .expect("create tables");
+        let settings = Settings {
+            tables: tables.clone(),
+            ..Settings::default()
+        };
+        let env = TestEnv {
+            deps: Deps {
+                store: Store::new(client, tables),
+                settings,
+            },
+            calls,
+        };
+        env.calls.take();
+        env
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.deps.store
+    }
+
+    pub async fn api_key(&self, settings: ApiKeySettings) -> String {
+        admin::create_api_key(self.store(), "test", settings, http::now())
+            .await
+            .unwrap()
+            .value
+    }
+
+    pub async fn admin_key(&self) -> String {
+        admin::create_admin_key(self.store(), "test", http::now())
+            .await
+            .unwrap()
+    }
+
+    pub async fn register(&self, body: &str, signature: Option<&str>) -> Reply {
+        let req = form_request("/oauth/v1/register", body, signature);
+        Reply::from(
+            http::serve(req, |r| api::register::handle(&self.deps, r))
+                .await
+                .unwrap(),
+        )
+    }
+
+    pub async fn token(&self, body: &str, signature: Option<&str>) -> Reply {
+        let req = form_request("/oauth/v1/token", body, signature);
+        Reply::from(
+            http::serve(req, |r| api::token::handle(&self.deps, r))
+                .await
+                .unwrap(),
+        )
+    }
+
+    pub async fn admin(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
+        let mut builder = lambda_http::http::Request::builder()
+            .method(method)
+            .uri(format!("https://gate.test{path}"));
+        if let Some(key) = key {
+            builder = builder.header("authorization", format!("Bearer {key}"));
+        }
+        let body = match body {
+            Some(v) => {
+                builder = builder.header("content-type", "application/json");
+                Body::Text(v.to_string())
+            }
+            None => Body::Empty,
+        };
+        let params: HashMap<String, String> = query
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let req = builder
+            .body(body)
+            .unwrap()
+            .with_query_string_parameters(params);
+        Reply::from(
+            http::serve(req, |r| api::admin::handle(&self.deps, r))
+                .await
+                .unwrap(),
+        )
+    }
+
+    pub async fn device(&self, client_id: &str) -> Option<Device> {
+        self.store().get_device(client_id).await.unwrap()
+    }
+
+    pub async fn device_code(&self, code: &str) -> Option<DeviceCode> {
+        self.store()
+            .get_device_code(&devicegate::secrets::hash_secret(code))
+            .await
+            .unwrap()
+    }
+
+    /// Every item in every table: for checking that a refused request stored nothing.
+    pub async fn snapshot(&self) -> Vec<String> {
+        let t = self.store().tables();
+        let mut all = Vec::new();
+        for table in [
+            &t.devices,
+            &t.device_codes,
+            &t.tokens,
+            &t.families,
+            &t.api_keys,
+            &t.admin_keys,
+        ] {
+            let out = self
+                .store()
+                .client()
+                .scan()
+                .table_name(table)
+                .send()
+                .await
+                .unwrap();
+            for item in out.items() {
+                let json: Value = serde_dynamo::from_item(item.clone()).unwrap();
+                all.push(format!("{table}: {}", canonical(&json)));
+            }
+        }
+        all.sort();
+        self.calls.take();
+        all
+    }
+}
+
+/// JSON text with object keys sorted, whatever map type serde_json was built with.
+fn canonical(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let mut fields: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{k:?}:{}", canonical(v)))
+                .collect();
+            fields.sort();
+            format!("{{{}}}", fields.join(","))
+        }
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(canonical).collect::<Vec<_>>().join(",")
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// A form POST as API Gateway would deliver it.
+pub fn form_request(path: &str, body: &str, signature: Option<&str>) -> Request {
+    let mut builder = lambda_http::http::Request::builder()
+        .method("POST")
+        .uri(format!("https://gate.test{path}"))
+        .header("content-type", "application/x-www-form-urlencoded");
+    if let Some(sig) = signature {
+        builder = builder.header("hcp-request-signature", sig);
+    }
+    builder.body(Body::Text(body.to_owned())).unwrap()
+}
+
+/// A response, its JSON body parsed.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: lambda_http::http::HeaderMap,
+    pub json: Value,
+}
+
+impl Reply {
+    pub fn error(&self) -> &str {
+        self.json["error"].as_str().unwrap_or("")
+    }
+    pub fn str(&self, field: &str) -> String {
+        self.json[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {field} in {}", self.json))
+            .to_owned()
+    }
+}
+
+impl From<lambda_http::Response<Body>> for Reply {
+    fn from(response: lambda_http::Response<Body>) -> Reply {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let json = match response.body() {
+            Body::Text(t) => serde_json::from_str(t).unwrap_or(Value::Null),
+            Body::Binary(b) => serde_json::from_slice(b).unwrap_or(Value::Null),
+            _ => Value::Null,
+        };
+        Reply {
+            status,
+            headers,
+            json,
+        }
+    }
+}
+
+/// Percent-encodes a form value.
+pub fn enc(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A registration body for a printer.
+pub fn register_body(client_id: &str, api_key: &str) -> String {
+    format!(
+        "client_id={}&client_secret={}&client_type=printer&response_type=device_code",
+        enc(client_id),
+        enc(api_key)
+    )
+}
+
+pub fn poll_body(client_id: &str, api_key: &str, device_code: &str) -> String {
+    format!(
+        "client_id={}&client_secret={}&grant_type=device_code&device_code={}",
+        enc(client_id),
+        enc(api_key),
+        enc(device_code)
+    )
+}
+
+pub fn refresh_body(client_id: &str, api_key: &str, refresh_token: &str) -> String {
+    format!(
+        "client_id={}&client_secret={}&grant_type=refresh_token&refresh_token={}",
+        enc(client_id),
+        enc(api_key),
+        enc(refresh_token)
+    )
+}
