@@ -31,6 +31,9 @@ enum Command {
         #[command(subcommand)]
         command: TablesCommand,
     },
+    /// Write the example credentials and devices that the sample events in events/ use
+    /// (local endpoints only).
+    SeedExamples,
     /// Manage API keys.
     ApiKey {
         #[command(subcommand)]

@@ -123,3 +123,87 @@ pub async fn act_on_device(
     tracing::info!(client_id, action = ?action, status = result.status.as_str(), "device updated by an administrator");
     Ok(result)
 }
+
+/// Well-known credentials the sample events in `events/` use. They are written only by
+/// `devicegate seed-examples`, which refuses to run against anything but a local endpoint.
+pub mod examples {
+    pub const API_KEY: &str = "dgk_EXAMPLE_api_key_for_local_runs_only";
+    pub const ADMIN_KEY: &str = "dgadmin_EXAMPLE_admin_key_for_local_runs_only";
+    /// A pending device code of the device `printer-example`.
+    pub const DEVICE_CODE: &str = "dgc_EXAMPLE_device_code_for_local_runs_only";
+    /// The raw Ed25519 public key of `printer-signed` (its private key is 32 bytes of 7).
+    pub const SIGNED_DEVICE_KEY: &str = "6kpsY+KcUgq+9VB7Ey7F+ZVHdq6+vnuSQh7qaRRG0iw=";
+}
+
+/// Writes the example credentials and devices the sample events expect. Idempotent.
+pub async fn seed_examples(store: &Store, settings: &crate::Settings, now: i64) -> Result<bool, Error> {
+    use crate::model::{ClientType, CodeStatus, DeviceCode, KeyType, StoredKey};
+    let api_key_hash = hash_secret(examples::API_KEY);
+    if store.get_api_key(&api_key_hash).await?.is_some() {
+        return Ok(false);
+    }
+    let api_key = ApiKey {
+        key_hash: api_key_hash.clone(),
+        id: ulid::Ulid::new().to_string(),
+        name: "example (local runs only)".into(),
+        settings: ApiKeySettings::default(),
+        disabled: false,
+        created_at: now,
+    };
+    store.put_api_key(&api_key).await?;
+    store
+        .put_admin_key(&AdminKey {
+            key_hash: hash_secret(examples::ADMIN_KEY),
+            id: ulid::Ulid::new().to_string(),
+            name: "example (local runs only)".into(),
+            disabled: false,
+            created_at: now,
+        })
+        .await?;
+    let expires_at = now + settings.approval_window;
+    let device = |client_id: &str, status: DeviceStatus, key: Option<StoredKey>, pending: Option<String>| Device {
+        client_id: client_id.into(),
+        client_type: ClientType::Printer,
+        client_description: Some("example device".into()),
+        status,
+        key,
+        api_key_id: api_key.id.clone(),
+        pending_code: pending,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let code = |client_id: &str, code_hash: String, status: CodeStatus, key: Option<StoredKey>| DeviceCode {
+        code_hash,
+        client_id: client_id.into(),
+        api_key_id: api_key.id.clone(),
+        api_key_hash: api_key_hash.clone(),
+        status,
+        created_at: now,
+        expires_at,
+        interval: settings.poll_interval,
+        next_poll_at: now,
+        key,
+        lifetimes: api_key.settings.lifetimes(),
+        family_id: None,
+        ttl: expires_at,
+    };
+    let pending_hash = hash_secret(examples::DEVICE_CODE);
+    store
+        .save_registration(
+            &device("printer-example", DeviceStatus::Pending, None, Some(pending_hash.clone())),
+            None,
+            &code("printer-example", pending_hash, CodeStatus::Pending, None),
+        )
+        .await?;
+    let key = StoredKey { key_type: KeyType::Ed25519, public_key: examples::SIGNED_DEVICE_KEY.into() };
+    let approved = secrets::issue(SecretKind::DeviceCode)?;
+    store
+        .save_registration(
+            &device("printer-signed", DeviceStatus::Approved, Some(key.clone()), None),
+            None,
+            &code("printer-signed", approved.hash().to_owned(), CodeStatus::Approved, Some(key)),
+        )
+        .await?;
+    Ok(true)
+}
