@@ -117,6 +117,19 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
         Command::Bootstrap { name } => {
             println!("{}", admin::create_admin_key(store, &name, now()).await?);
         }
+        Command::SeedExamples => {
+            let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_default();
+            if !(endpoint.contains("://127.0.0.1") || endpoint.contains("://localhost")) {
+                return Err(Error::invalid_request(
+                    "seed-examples writes well-known keys: it runs only with AWS_ENDPOINT_URL_DYNAMODB on loopback",
+                ));
+            }
+            let seeded = admin::seed_examples(store, &devicegate::Settings::from_env(), now()).await?;
+            eprintln!(
+                "{}",
+                if seeded { "example credentials written" } else { "example credentials already present" }
+            );
+        }
         Command::Tables {
             command: TablesCommand::Create,
         } => {

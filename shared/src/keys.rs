@@ -140,10 +140,10 @@ fn parse_certificate(der: &[u8]) -> Result<DevicePublicKey, KeyError> {
 
 fn verify_rsa(key: &RsaPublicKey, message: &[u8], signature: &[u8]) -> Result<(), KeyError> {
     let pkcs1 = rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key.clone());
-    if let Ok(sig) = rsa::pkcs1v15::Signature::try_from(signature) {
-        if pkcs1.verify(message, &sig).is_ok() {
-            return Ok(());
-        }
+    if let Ok(sig) = rsa::pkcs1v15::Signature::try_from(signature)
+        && pkcs1.verify(message, &sig).is_ok()
+    {
+        return Ok(());
     }
     // PSS: signers commonly use a salt as long as the hash (32) or the longest that fits.
     let sig = rsa::pss::Signature::try_from(signature).map_err(|_| KeyError::BadSignature)?;

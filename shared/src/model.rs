@@ -203,10 +203,8 @@ impl ApiKeySettings {
     pub fn validate(&self, now: i64) -> Result<(), Error> {
         check_ttl("access_token_ttl", self.access_token_ttl, MAX_ACCESS_TTL)?;
         check_ttl("refresh_token_ttl", self.refresh_token_ttl, MAX_REFRESH_TTL)?;
-        if let Some(at) = self.expires_at {
-            if at <= now {
-                return Err(Error::invalid_request("expires_at must be in the future"));
-            }
+        if self.expires_at.is_some_and(|at| at <= now) {
+            return Err(Error::invalid_request("expires_at must be in the future"));
         }
         Ok(())
     }

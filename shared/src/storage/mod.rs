@@ -88,14 +88,14 @@ pub enum PollWrite {
     /// The code is pending and the poll was recorded: answer `authorization_pending`.
     Recorded,
     /// A condition failed; here is the item as it was (None: no such code).
-    Refused(Option<DeviceCode>),
+    Refused(Option<Box<DeviceCode>>),
 }
 
 #[derive(Debug)]
 pub enum RedeemOutcome {
     Redeemed,
     /// The code was no longer approved (another poll redeemed it, or it expired).
-    CodeChanged(Option<DeviceCode>),
+    CodeChanged(Option<Box<DeviceCode>>),
     DeviceInactive,
     ApiKeyUnusable,
 }
@@ -285,7 +285,7 @@ impl Store {
             Err(SdkError::ServiceError(e)) => match e.err() {
                 UpdateItemError::ConditionalCheckFailedException(failed) => {
                     let old = failed.item().map(|i| from_item(i.clone())).transpose()?;
-                    Ok(PollWrite::Refused(old))
+                    Ok(PollWrite::Refused(old.map(Box::new)))
                 }
                 _ => Err(db_error(
                     "UpdateItem device code",
@@ -373,7 +373,7 @@ impl Store {
                 .and_then(|r| r.item())
                 .map(|i| from_item(i.clone()))
                 .transpose()?;
-            return Ok(RedeemOutcome::CodeChanged(old));
+            return Ok(RedeemOutcome::CodeChanged(old.map(Box::new)));
         }
         if failed(&reasons, 1) {
             return Ok(RedeemOutcome::DeviceInactive);

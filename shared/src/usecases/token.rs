@@ -54,7 +54,7 @@ pub async fn poll_device_code(
         {
             PollWrite::Recorded => return Err(Error::AuthorizationPending),
             PollWrite::Refused(None) => return Err(unknown_code()),
-            PollWrite::Refused(Some(code)) => code,
+            PollWrite::Refused(Some(code)) => *code,
         },
         Some(signed) => {
             let code = store
@@ -75,7 +75,7 @@ pub async fn poll_device_code(
                 {
                     PollWrite::Recorded => return Err(Error::AuthorizationPending),
                     PollWrite::Refused(None) => return Err(unknown_code()),
-                    PollWrite::Refused(Some(changed)) => changed,
+                    PollWrite::Refused(Some(changed)) => *changed,
                 }
             } else {
                 code
