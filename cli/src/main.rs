@@ -124,10 +124,15 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
                     "seed-examples writes well-known keys: it runs only with AWS_ENDPOINT_URL_DYNAMODB on loopback",
                 ));
             }
-            let seeded = admin::seed_examples(store, &devicegate::Settings::from_env(), now()).await?;
+            let seeded =
+                admin::seed_examples(store, &devicegate::Settings::from_env(), now()).await?;
             eprintln!(
                 "{}",
-                if seeded { "example credentials written" } else { "example credentials already present" }
+                if seeded {
+                    "example credentials written"
+                } else {
+                    "example credentials already present"
+                }
             );
         }
         Command::Tables {

@@ -15,22 +15,45 @@ use rsa::signature::{SignatureEncoding as _, Signer as _};
 
 fn signatures(c: &mut Criterion) {
     let body = "client_id=0966a26c-a5fc-4276-9c6b-587d02aceb91&client_secret=mykey&grant_type=device_code&device_code=wVgzOcLwemGJPfY_d01E3PA8H3k";
-    let ed = DevicePublicKey::parse(KeyType::Ed25519, "HUUtnCdtG1x9oiSI4ODtvIEmI/qp7lFknsu1lpVk8T8=").unwrap();
-    let ed_sig = "MKS1dCmgp4rLbZ2oaQeFb9pultWjI0zU7si5lb3oLCJWH8t8jgps4LLz/isPSa5OWfQAtFB3NAu04axirmF9CA==";
-    c.bench_function("verify ed25519", |b| b.iter(|| ed.verify(body.as_bytes(), ed_sig).unwrap()));
+    let ed = DevicePublicKey::parse(
+        KeyType::Ed25519,
+        "HUUtnCdtG1x9oiSI4ODtvIEmI/qp7lFknsu1lpVk8T8=",
+    )
+    .unwrap();
+    let ed_sig =
+        "MKS1dCmgp4rLbZ2oaQeFb9pultWjI0zU7si5lb3oLCJWH8t8jgps4LLz/isPSa5OWfQAtFB3NAu04axirmF9CA==";
+    c.bench_function("verify ed25519", |b| {
+        b.iter(|| ed.verify(body.as_bytes(), ed_sig).unwrap())
+    });
 
     let private = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap();
-    let spki = B64.encode(private.to_public_key().to_public_key_der().unwrap().as_bytes());
+    let spki = B64.encode(
+        private
+            .to_public_key()
+            .to_public_key_der()
+            .unwrap()
+            .as_bytes(),
+    );
     let rsa_key = DevicePublicKey::parse(KeyType::Rsa, &spki).unwrap();
     let rsa_sig = B64.encode(
-        rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(private).sign(body.as_bytes()).to_bytes(),
+        rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(private)
+            .sign(body.as_bytes())
+            .to_bytes(),
     );
-    c.bench_function("verify rsa-2048 pkcs1v15", |b| b.iter(|| rsa_key.verify(body.as_bytes(), &rsa_sig).unwrap()));
-    c.bench_function("parse rsa-2048 spki", |b| b.iter(|| DevicePublicKey::parse(KeyType::Rsa, &spki).unwrap()));
+    c.bench_function("verify rsa-2048 pkcs1v15", |b| {
+        b.iter(|| rsa_key.verify(body.as_bytes(), &rsa_sig).unwrap())
+    });
+    c.bench_function("parse rsa-2048 spki", |b| {
+        b.iter(|| DevicePublicKey::parse(KeyType::Rsa, &spki).unwrap())
+    });
 }
 
 fn use_cases(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
     let env = rt.block_on(TestEnv::new());
     let api_key = rt.block_on(env.api_key(ApiKeySettings::default()));
     let mut n = 0u64;
@@ -45,7 +68,14 @@ fn use_cases(c: &mut Criterion) {
                 state: None,
                 key: None,
             };
-            rt.block_on(register(env.store(), &env.deps.settings, request, None, devicegate::http::now())).unwrap()
+            rt.block_on(register(
+                env.store(),
+                &env.deps.settings,
+                request,
+                None,
+                devicegate::http::now(),
+            ))
+            .unwrap()
         })
     });
 
@@ -58,17 +88,36 @@ fn use_cases(c: &mut Criterion) {
         key: None,
     };
     let code = rt
-        .block_on(register(env.store(), &env.deps.settings, request, None, devicegate::http::now()))
+        .block_on(register(
+            env.store(),
+            &env.deps.settings,
+            request,
+            None,
+            devicegate::http::now(),
+        ))
         .unwrap()
         .device_code;
-    let grant = DeviceCodeGrant { client_id: "bench-poll".into(), api_key, device_code: code };
+    let grant = DeviceCodeGrant {
+        client_id: "bench-poll".into(),
+        api_key,
+        device_code: code,
+    };
     // Each poll is made 'interval' seconds after the last, so every one is a recorded pending poll.
     let mut at = devicegate::http::now();
     c.bench_function("pending poll use case (dynoxide)", |b| {
         b.iter(|| {
             at += 5;
-            let result = rt.block_on(poll_device_code(env.store(), &grant, None, TooFastPolls::SlowDown, at));
-            assert!(matches!(result, Err(devicegate::Error::AuthorizationPending)));
+            let result = rt.block_on(poll_device_code(
+                env.store(),
+                &grant,
+                None,
+                TooFastPolls::SlowDown,
+                at,
+            ));
+            assert!(matches!(
+                result,
+                Err(devicegate::Error::AuthorizationPending)
+            ));
         })
     });
 }

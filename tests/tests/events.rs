@@ -17,9 +17,17 @@ const REPLAY: &[(&str, u16, &str)] = &[
     ("register-signed.json", 200, ""),
     ("register-invalid-client-type.json", 400, "invalid_request"),
     ("register-unknown-api-key.json", 401, "invalid_client"),
-    ("token-device-code-pending.json", 400, "authorization_pending"),
+    (
+        "token-device-code-pending.json",
+        400,
+        "authorization_pending",
+    ),
     ("token-unknown-device-code.json", 400, "invalid_grant"),
-    ("token-unsupported-grant-type.json", 400, "unsupported_grant_type"),
+    (
+        "token-unsupported-grant-type.json",
+        400,
+        "unsupported_grant_type",
+    ),
     ("token-refresh-unknown.json", 400, "invalid_grant"),
     ("admin-unauthorized.json", 401, "unauthorized"),
     ("admin-list-devices.json", 200, ""),
@@ -50,11 +58,25 @@ async fn replay(env: &TestEnv, file: &str) -> Reply {
 #[tokio::test]
 async fn every_event_replays_with_its_expected_status() {
     let env = TestEnv::new().await;
-    assert!(seed_examples(env.store(), &env.deps.settings, http::now()).await.unwrap());
-    assert!(!seed_examples(env.store(), &env.deps.settings, http::now()).await.unwrap(), "idempotent");
+    assert!(
+        seed_examples(env.store(), &env.deps.settings, http::now())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !seed_examples(env.store(), &env.deps.settings, http::now())
+            .await
+            .unwrap(),
+        "idempotent"
+    );
     for (file, status, error) in REPLAY {
         let reply = replay(&env, file).await;
-        assert_eq!((reply.status, reply.error()), (*status, *error), "{file}: {}", reply.json);
+        assert_eq!(
+            (reply.status, reply.error()),
+            (*status, *error),
+            "{file}: {}",
+            reply.json
+        );
     }
     let files: BTreeSet<String> = std::fs::read_dir(EVENTS)
         .unwrap()
@@ -72,15 +94,23 @@ fn every_route_in_the_template_has_a_sample_event() {
         if let Some(events) = resource["Properties"]["Events"].as_object() {
             for (_, event) in events {
                 let p = &event["Properties"];
-                routes.insert(format!("{} {}", p["Method"].as_str().unwrap(), p["Path"].as_str().unwrap()));
+                routes.insert(format!(
+                    "{} {}",
+                    p["Method"].as_str().unwrap(),
+                    p["Path"].as_str().unwrap()
+                ));
             }
         }
     }
     assert!(routes.len() >= 7, "{routes:?}");
     let mut covered = BTreeSet::new();
     for entry in std::fs::read_dir(EVENTS).unwrap() {
-        let event: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
-        let method = event["requestContext"]["http"]["method"].as_str().unwrap().to_owned();
+        let event: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
+        let method = event["requestContext"]["http"]["method"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let path = event["rawPath"].as_str().unwrap().to_owned();
         for route in &routes {
             let (m, pattern) = route.split_once(' ').unwrap();
@@ -103,7 +133,10 @@ fn serde_norway_value(text: &str) -> serde_json::Value {
         match v {
             serde_norway::Value::Null => serde_json::Value::Null,
             serde_norway::Value::Bool(b) => (*b).into(),
-            serde_norway::Value::Number(n) => n.as_i64().map(Into::into).unwrap_or(serde_json::Value::Null),
+            serde_norway::Value::Number(n) => n
+                .as_i64()
+                .map(Into::into)
+                .unwrap_or(serde_json::Value::Null),
             serde_norway::Value::String(s) => s.clone().into(),
             serde_norway::Value::Sequence(s) => s.iter().map(convert).collect(),
             serde_norway::Value::Mapping(m) => m

@@ -12,18 +12,35 @@ async fn created_tables_match_the_template() {
     assert_eq!(specs.len(), 6);
     for spec in specs {
         let name = env.store().tables().by_env(&spec.env_var).unwrap();
-        let table = client.describe_table().table_name(name).send().await.unwrap().table.unwrap();
+        let table = client
+            .describe_table()
+            .table_name(name)
+            .send()
+            .await
+            .unwrap()
+            .table
+            .unwrap();
         let key: Vec<(String, bool)> = table
             .key_schema()
             .iter()
-            .map(|k| (k.attribute_name().to_owned(), k.key_type().as_str() == "HASH"))
+            .map(|k| {
+                (
+                    k.attribute_name().to_owned(),
+                    k.key_type().as_str() == "HASH",
+                )
+            })
             .collect();
         let want: Vec<(String, bool)> = spec.key.iter().map(|k| (k.name.clone(), k.hash)).collect();
         assert_eq!(key, want, "{}", spec.logical_id);
         let mut attrs: Vec<(String, String)> = table
             .attribute_definitions()
             .iter()
-            .map(|a| (a.attribute_name().to_owned(), a.attribute_type().as_str().to_owned()))
+            .map(|a| {
+                (
+                    a.attribute_name().to_owned(),
+                    a.attribute_type().as_str().to_owned(),
+                )
+            })
             .collect();
         attrs.sort();
         let mut want_attrs = spec.attributes.clone();
@@ -35,7 +52,10 @@ async fn created_tables_match_the_template() {
             .map(|i| {
                 (
                     i.index_name().unwrap_or("").to_owned(),
-                    i.key_schema().iter().map(|k| k.attribute_name().to_owned()).collect(),
+                    i.key_schema()
+                        .iter()
+                        .map(|k| k.attribute_name().to_owned())
+                        .collect(),
                 )
             })
             .collect();
@@ -43,11 +63,21 @@ async fn created_tables_match_the_template() {
         let mut want_indexes: Vec<(String, Vec<String>)> = spec
             .indexes
             .iter()
-            .map(|i| (i.name.clone(), i.key.iter().map(|k| k.name.clone()).collect()))
+            .map(|i| {
+                (
+                    i.name.clone(),
+                    i.key.iter().map(|k| k.name.clone()).collect(),
+                )
+            })
             .collect();
         want_indexes.sort();
         assert_eq!(indexes, want_indexes, "{}", spec.logical_id);
-        let ttl = client.describe_time_to_live().table_name(name).send().await.unwrap();
+        let ttl = client
+            .describe_time_to_live()
+            .table_name(name)
+            .send()
+            .await
+            .unwrap();
         let ttl_attr = ttl
             .time_to_live_description()
             .filter(|d| d.time_to_live_status().map(|s| s.as_str()) == Some("ENABLED"))

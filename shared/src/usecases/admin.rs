@@ -136,7 +136,11 @@ pub mod examples {
 }
 
 /// Writes the example credentials and devices the sample events expect. Idempotent.
-pub async fn seed_examples(store: &Store, settings: &crate::Settings, now: i64) -> Result<bool, Error> {
+pub async fn seed_examples(
+    store: &Store,
+    settings: &crate::Settings,
+    now: i64,
+) -> Result<bool, Error> {
     use crate::model::{ClientType, CodeStatus, DeviceCode, KeyType, StoredKey};
     let api_key_hash = hash_secret(examples::API_KEY);
     if store.get_api_key(&api_key_hash).await?.is_some() {
@@ -161,7 +165,10 @@ pub async fn seed_examples(store: &Store, settings: &crate::Settings, now: i64) 
         })
         .await?;
     let expires_at = now + settings.approval_window;
-    let device = |client_id: &str, status: DeviceStatus, key: Option<StoredKey>, pending: Option<String>| Device {
+    let device = |client_id: &str,
+                  status: DeviceStatus,
+                  key: Option<StoredKey>,
+                  pending: Option<String>| Device {
         client_id: client_id.into(),
         client_type: ClientType::Printer,
         client_description: Some("example device".into()),
@@ -173,36 +180,56 @@ pub async fn seed_examples(store: &Store, settings: &crate::Settings, now: i64) 
         updated_at: now,
         version: 1,
     };
-    let code = |client_id: &str, code_hash: String, status: CodeStatus, key: Option<StoredKey>| DeviceCode {
-        code_hash,
-        client_id: client_id.into(),
-        api_key_id: api_key.id.clone(),
-        api_key_hash: api_key_hash.clone(),
-        status,
-        created_at: now,
-        expires_at,
-        interval: settings.poll_interval,
-        next_poll_at: now,
-        key,
-        lifetimes: api_key.settings.lifetimes(),
-        family_id: None,
-        ttl: expires_at,
+    let code = |client_id: &str, code_hash: String, status: CodeStatus, key: Option<StoredKey>| {
+        DeviceCode {
+            code_hash,
+            client_id: client_id.into(),
+            api_key_id: api_key.id.clone(),
+            api_key_hash: api_key_hash.clone(),
+            status,
+            created_at: now,
+            expires_at,
+            interval: settings.poll_interval,
+            next_poll_at: now,
+            key,
+            lifetimes: api_key.settings.lifetimes(),
+            family_id: None,
+            ttl: expires_at,
+        }
     };
     let pending_hash = hash_secret(examples::DEVICE_CODE);
     store
         .save_registration(
-            &device("printer-example", DeviceStatus::Pending, None, Some(pending_hash.clone())),
+            &device(
+                "printer-example",
+                DeviceStatus::Pending,
+                None,
+                Some(pending_hash.clone()),
+            ),
             None,
             &code("printer-example", pending_hash, CodeStatus::Pending, None),
         )
         .await?;
-    let key = StoredKey { key_type: KeyType::Ed25519, public_key: examples::SIGNED_DEVICE_KEY.into() };
+    let key = StoredKey {
+        key_type: KeyType::Ed25519,
+        public_key: examples::SIGNED_DEVICE_KEY.into(),
+    };
     let approved = secrets::issue(SecretKind::DeviceCode)?;
     store
         .save_registration(
-            &device("printer-signed", DeviceStatus::Approved, Some(key.clone()), None),
+            &device(
+                "printer-signed",
+                DeviceStatus::Approved,
+                Some(key.clone()),
+                None,
+            ),
             None,
-            &code("printer-signed", approved.hash().to_owned(), CodeStatus::Approved, Some(key)),
+            &code(
+                "printer-signed",
+                approved.hash().to_owned(),
+                CodeStatus::Approved,
+                Some(key),
+            ),
         )
         .await?;
     Ok(true)
