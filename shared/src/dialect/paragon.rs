@@ -1,13 +1,15 @@
 //! Dispatcher Paragon Cloud's trusted-device OAuth API: form-urlencoded in, JSON out, errors as
 //! `{"error", "error_description"}` (RFC 6749 §5.2).
 
-use lambda_http::{Body, Response};
+use lambda_http::http::Method;
+use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::http::{Form, json_response};
+use crate::http::{Form, json_response, raw_body, single_header};
 use crate::keys::DevicePublicKey;
 use crate::model::{ClientId, ClientType, KeyType, StoredKey, TokenSet, bounded_text};
+use crate::usecases::SignedRequest;
 use crate::usecases::register::{RegisterRequest, Registration};
 use crate::usecases::token::{DeviceCodeGrant, RefreshGrant};
 
@@ -19,6 +21,29 @@ pub const SIGNATURE_HEADER: &str = "hcp-request-signature";
 pub const MAX_DESCRIPTION: usize = 1024;
 pub const MAX_STATE: usize = 512;
 pub const MAX_API_KEY_LEN: usize = 512;
+
+/// Reads a Paragon request: `POST` to `path`, a strict form body, and the optional
+/// `HCP-Request-Signature` over the exact raw body bytes.
+pub fn read_request<'r>(
+    req: &'r Request,
+    path: &str,
+) -> Result<(Form, Option<SignedRequest<'r>>), Error> {
+    if req.uri().path() != path {
+        return Err(Error::NotFound(format!(
+            "no route for {}",
+            req.uri().path()
+        )));
+    }
+    if req.method() != Method::POST {
+        return Err(Error::invalid_request("use POST for this endpoint"));
+    }
+    let form = Form::from_request(req)?;
+    let signed = single_header(req, SIGNATURE_HEADER)?.map(|signature| SignedRequest {
+        signature,
+        body: raw_body(req),
+    });
+    Ok((form, signed))
+}
 
 /// `POST /oauth/v1/register`: every field, enum and limit of DESIGN.md.
 pub fn parse_register(form: &Form) -> Result<RegisterRequest, Error> {

@@ -141,7 +141,8 @@ pub async fn seed_examples(
     settings: &crate::Settings,
     now: i64,
 ) -> Result<bool, Error> {
-    use crate::model::{ClientType, CodeStatus, DeviceCode, KeyType, StoredKey};
+    use crate::model::{ClientType, CodeStatus, KeyType, StoredKey};
+    use crate::usecases::register::new_device_code;
     let api_key_hash = hash_secret(examples::API_KEY);
     if store.get_api_key(&api_key_hash).await?.is_some() {
         return Ok(false);
@@ -164,7 +165,6 @@ pub async fn seed_examples(
             created_at: now,
         })
         .await?;
-    let expires_at = now + settings.approval_window;
     let device = |client_id: &str,
                   status: DeviceStatus,
                   key: Option<StoredKey>,
@@ -180,23 +180,6 @@ pub async fn seed_examples(
         updated_at: now,
         version: 1,
     };
-    let code = |client_id: &str, code_hash: String, status: CodeStatus, key: Option<StoredKey>| {
-        DeviceCode {
-            code_hash,
-            client_id: client_id.into(),
-            api_key_id: api_key.id.clone(),
-            api_key_hash: api_key_hash.clone(),
-            status,
-            created_at: now,
-            expires_at,
-            interval: settings.poll_interval,
-            next_poll_at: now,
-            key,
-            lifetimes: api_key.settings.lifetimes(),
-            family_id: None,
-            ttl: expires_at,
-        }
-    };
     let pending_hash = hash_secret(examples::DEVICE_CODE);
     store
         .save_registration(
@@ -207,7 +190,15 @@ pub async fn seed_examples(
                 Some(pending_hash.clone()),
             ),
             None,
-            &code("printer-example", pending_hash, CodeStatus::Pending, None),
+            &new_device_code(
+                &pending_hash,
+                "printer-example",
+                &api_key,
+                CodeStatus::Pending,
+                None,
+                settings,
+                now,
+            ),
         )
         .await?;
     let key = StoredKey {
@@ -224,11 +215,14 @@ pub async fn seed_examples(
                 None,
             ),
             None,
-            &code(
+            &new_device_code(
+                approved.hash(),
                 "printer-signed",
-                approved.hash().to_owned(),
+                &api_key,
                 CodeStatus::Approved,
                 Some(key),
+                settings,
+                now,
             ),
         )
         .await?;

@@ -3,7 +3,9 @@
 use crate::config::Settings;
 use crate::error::Error;
 use crate::keys::DevicePublicKey;
-use crate::model::{ClientId, ClientType, CodeStatus, Device, DeviceCode, DeviceStatus, StoredKey};
+use crate::model::{
+    ApiKey, ClientId, ClientType, CodeStatus, Device, DeviceCode, DeviceStatus, StoredKey,
+};
 use crate::secrets::{self, SecretKind, hash_secret, hashes_match};
 use crate::storage::Store;
 use crate::usecases::SignedRequest;
@@ -73,7 +75,6 @@ pub async fn register(
     };
 
     let code = secrets::issue(SecretKind::DeviceCode)?;
-    let expires_at = now + settings.approval_window;
     let device = Device {
         client_id: request.client_id.as_str().to_owned(),
         client_type: request.client_type,
@@ -86,21 +87,15 @@ pub async fn register(
         updated_at: now,
         version: existing.as_ref().map_or(1, |d| d.version + 1),
     };
-    let device_code = DeviceCode {
-        code_hash: code.hash().to_owned(),
-        client_id: device.client_id.clone(),
-        api_key_id: api_key.id.clone(),
-        api_key_hash,
-        status: code_status,
-        created_at: now,
-        expires_at,
-        interval: settings.poll_interval,
-        next_poll_at: now,
+    let device_code = new_device_code(
+        code.hash(),
+        &device.client_id,
+        &api_key,
+        code_status,
         key,
-        lifetimes: api_key.settings.lifetimes(),
-        family_id: None,
-        ttl: expires_at,
-    };
+        settings,
+        now,
+    );
     store
         .save_registration(&device, existing.as_ref().map(|d| d.version), &device_code)
         .await?;
@@ -117,6 +112,34 @@ pub async fn register(
         state: request.state,
         approved: code_status == CodeStatus::Approved,
     })
+}
+
+/// A new device code for `client_id`, issued under `api_key`, open for the approval window.
+pub(crate) fn new_device_code(
+    code_hash: &str,
+    client_id: &str,
+    api_key: &ApiKey,
+    status: CodeStatus,
+    key: Option<StoredKey>,
+    settings: &Settings,
+    now: i64,
+) -> DeviceCode {
+    let expires_at = now + settings.approval_window;
+    DeviceCode {
+        code_hash: code_hash.to_owned(),
+        client_id: client_id.to_owned(),
+        api_key_id: api_key.id.clone(),
+        api_key_hash: api_key.key_hash.clone(),
+        status,
+        created_at: now,
+        expires_at,
+        interval: settings.poll_interval,
+        next_poll_at: now,
+        key,
+        lifetimes: api_key.settings.lifetimes(),
+        family_id: None,
+        ttl: expires_at,
+    }
 }
 
 /// A signed request re-registers a known, approved device that holds a key: the signature over
