@@ -124,8 +124,8 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
                     "seed-examples writes well-known keys: it runs only with AWS_ENDPOINT_URL_DYNAMODB on loopback",
                 ));
             }
-            let seeded =
-                admin::seed_examples(store, &devicegate::Settings::from_env(), now()).await?;
+            let settings = devicegate::Settings::from_env().map_err(Error::invalid_request)?;
+            let seeded = admin::seed_examples(store, &settings, now()).await?;
             eprintln!(
                 "{}",
                 if seeded {

@@ -16,6 +16,12 @@ pub enum Error {
     UnsupportedGrantType(String),
     #[error("unsupported_response_type: {0}")]
     UnsupportedResponseType(String),
+    #[error("invalid_scope: {0}")]
+    InvalidScope(String),
+    #[error("unauthorized_client: {0}")]
+    UnauthorizedClient(String),
+    #[error("unsupported_token_type: {0}")]
+    UnsupportedTokenType(String),
     #[error("authorization_pending")]
     AuthorizationPending,
     #[error("slow_down")]
@@ -26,6 +32,9 @@ pub enum Error {
     ExpiredToken,
     #[error("unauthorized")]
     Unauthorized,
+    /// Too many failed attempts; retry after this many seconds.
+    #[error("too_many_attempts: retry in {0} s")]
+    TooManyAttempts(i64),
     #[error("not_found: {0}")]
     NotFound(String),
     #[error("conflict: {0}")]
@@ -48,6 +57,7 @@ impl Error {
             Error::InvalidClient(_) | Error::Unauthorized => 401,
             Error::NotFound(_) => 404,
             Error::Conflict(_) => 409,
+            Error::TooManyAttempts(_) => 429,
             Error::Internal(_) => 500,
             _ => 400,
         }
@@ -61,11 +71,15 @@ impl Error {
             Error::InvalidGrant(_) => "invalid_grant",
             Error::UnsupportedGrantType(_) => "unsupported_grant_type",
             Error::UnsupportedResponseType(_) => "unsupported_response_type",
+            Error::InvalidScope(_) => "invalid_scope",
+            Error::UnauthorizedClient(_) => "unauthorized_client",
+            Error::UnsupportedTokenType(_) => "unsupported_token_type",
             Error::AuthorizationPending => "authorization_pending",
             Error::SlowDown => "slow_down",
             Error::AccessDenied(_) => "access_denied",
             Error::ExpiredToken => "expired_token",
             Error::Unauthorized => "unauthorized",
+            Error::TooManyAttempts(_) => "too_many_attempts",
             Error::NotFound(_) => "not_found",
             Error::Conflict(_) => "conflict",
             Error::Internal(_) => "server_error",
@@ -80,6 +94,9 @@ impl Error {
             | Error::InvalidGrant(d)
             | Error::UnsupportedGrantType(d)
             | Error::UnsupportedResponseType(d)
+            | Error::InvalidScope(d)
+            | Error::UnauthorizedClient(d)
+            | Error::UnsupportedTokenType(d)
             | Error::AccessDenied(d)
             | Error::NotFound(d)
             | Error::Conflict(d) => d.clone(),
@@ -87,6 +104,10 @@ impl Error {
             Error::SlowDown => "polling too fast; the interval has grown by 5 seconds".into(),
             Error::ExpiredToken => "the device code has expired".into(),
             Error::Unauthorized => "a valid admin key is required".into(),
+            Error::TooManyAttempts(wait) => format!(
+                "too many failed attempts; try again in {} minutes",
+                (wait + 59) / 60
+            ),
             Error::Internal(_) => "an internal error occurred; it has been logged".into(),
         }
     }

@@ -14,10 +14,12 @@ pub mod error;
 pub mod http;
 pub mod keys;
 pub mod model;
+pub mod password;
 pub mod secrets;
 pub mod storage;
 pub mod telemetry;
 pub mod usecases;
+pub mod usercode;
 
 pub use config::Settings;
 pub use error::Error;
@@ -38,11 +40,21 @@ pub struct Deps {
 }
 
 impl Deps {
-    /// Reads settings, builds the client, and pays the TLS handshake during init.
-    pub async fn from_env() -> Deps {
-        let settings = Settings::from_env();
+    /// Reads settings, builds the client, and pays the TLS handshake during init. Fails (and so
+    /// the function does not start) when a required setting is missing.
+    pub async fn from_env() -> Result<Deps, String> {
+        let settings = Settings::from_env()?;
         let store = Store::new(dynamodb_client().await, settings.tables.clone());
         store.warm_up().await;
-        Deps { store, settings }
+        Ok(Deps { store, settings })
+    }
+
+    /// As [`Deps::from_env`], for a function that cannot work without `SERVER_SECRET`.
+    pub async fn from_env_with_secret() -> Result<Deps, String> {
+        let deps = Deps::from_env().await?;
+        if deps.settings.server_secret.is_none() {
+            return Err("SERVER_SECRET is not set; this function needs it".into());
+        }
+        Ok(deps)
     }
 }

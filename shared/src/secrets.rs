@@ -23,6 +23,8 @@ pub enum SecretKind {
     RefreshToken,
     ApiKey,
     AdminKey,
+    ClientSecret,
+    Session,
 }
 
 impl SecretKind {
@@ -33,6 +35,8 @@ impl SecretKind {
             SecretKind::RefreshToken => "dgr_",
             SecretKind::ApiKey => "dgk_",
             SecretKind::AdminKey => "dgadmin_",
+            SecretKind::ClientSecret => "dgs_",
+            SecretKind::Session => "dgsess_",
         }
     }
 }
@@ -84,9 +88,13 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
 
 /// The stored form of a secret: lowercase hex SHA-256.
 pub fn hash_secret(secret: &str) -> String {
-    let digest = Sha256::digest(secret.as_bytes());
-    let mut out = String::with_capacity(64);
-    for byte in digest {
+    to_hex(&Sha256::digest(secret.as_bytes()))
+}
+
+/// Lowercase hex.
+pub fn to_hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
         out.push(char::from(HEX[usize::from(byte >> 4)]));
         out.push(char::from(HEX[usize::from(byte & 0x0f)]));
     }

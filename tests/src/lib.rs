@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Credentials, Intercept, Region, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
+use devicegate::config::ServerSecret;
 use devicegate::model::{ApiKeySettings, Device, DeviceCode};
 use devicegate::storage::schema;
 use devicegate::usecases::admin;
@@ -79,6 +80,9 @@ impl Intercept for CallLog {
     }
 }
 
+/// The server secret every test environment uses.
+pub const TEST_SERVER_SECRET: &[u8; 32] = b"devicegate-tests-server-secret!!";
+
 pub struct TestEnv {
     pub deps: Deps,
     pub calls: CallLog,
@@ -115,7 +119,7 @@ impl TestEnv {
             .expect("create tables");
         let settings = Settings {
             tables: tables.clone(),
-            ..Settings::default()
+            ..Settings::with_secret(ServerSecret::from_bytes(TEST_SERVER_SECRET.to_vec()))
         };
         let env = TestEnv {
             deps: Deps {

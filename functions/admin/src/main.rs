@@ -7,7 +7,7 @@ use lambda_http::{Error, Request, run, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
-    let deps = Deps::from_env().await;
+    let deps = Deps::from_env().await?;
     let deps = &deps;
     run(service_fn(move |req: Request| async move {
         http::serve(req, |req| api::admin::handle(deps, req)).await

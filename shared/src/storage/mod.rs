@@ -2,7 +2,10 @@
 //! change that must happen once is a conditional write or a transaction, so a failure leaves
 //! nothing half-written. Expiry is checked in the conditions too, because TTL deletion is late.
 
+mod oauth;
 pub mod schema;
+
+pub use oauth::{ClientProof, PageDecision, PollPresenter, StartOutcome};
 
 use std::collections::HashMap;
 
@@ -19,8 +22,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::Error;
 use crate::model::{
-    AdminKey, ApiKey, CodeStatus, Device, DeviceCode, DeviceStatus, FamilyStatus, TokenFamily,
-    TokenRecord,
+    AdminKey, ApiKey, CodeStatus, Device, DeviceCode, DeviceStatus, FamilyStatus, Holder,
+    OAuthClient, TokenFamily, TokenRecord,
 };
 
 type Item = HashMap<String, AttributeValue>;
@@ -34,17 +37,27 @@ pub struct Tables {
     pub families: String,
     pub api_keys: String,
     pub admin_keys: String,
+    pub clients: String,
+    pub users: String,
+    pub user_codes: String,
+    pub sessions: String,
+    pub rate_limits: String,
 }
 
 impl Tables {
     /// (environment variable, default name for local runs) for each table, in field order.
-    pub const ENV: [(&'static str, &'static str); 6] = [
+    pub const ENV: [(&'static str, &'static str); 11] = [
         ("DEVICES_TABLE", "devicegate-devices"),
         ("DEVICE_CODES_TABLE", "devicegate-device-codes"),
         ("TOKENS_TABLE", "devicegate-tokens"),
         ("FAMILIES_TABLE", "devicegate-families"),
         ("API_KEYS_TABLE", "devicegate-api-keys"),
         ("ADMIN_KEYS_TABLE", "devicegate-admin-keys"),
+        ("CLIENTS_TABLE", "devicegate-clients"),
+        ("USERS_TABLE", "devicegate-users"),
+        ("USER_CODES_TABLE", "devicegate-user-codes"),
+        ("SESSIONS_TABLE", "devicegate-sessions"),
+        ("RATE_LIMITS_TABLE", "devicegate-rate-limits"),
     ];
 
     pub fn from_env() -> Tables {
@@ -52,7 +65,7 @@ impl Tables {
     }
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Tables {
-        let [d, c, t, f, a, m] =
+        let [d, c, t, f, a, m, cl, u, uc, se, rl] =
             Tables::ENV.map(|(var, default)| lookup(var).unwrap_or_else(|| default.to_owned()));
         Tables {
             devices: d,
@@ -61,6 +74,11 @@ impl Tables {
             families: f,
             api_keys: a,
             admin_keys: m,
+            clients: cl,
+            users: u,
+            user_codes: uc,
+            sessions: se,
+            rate_limits: rl,
         }
     }
 
@@ -73,6 +91,11 @@ impl Tables {
             &self.families,
             &self.api_keys,
             &self.admin_keys,
+            &self.clients,
+            &self.users,
+            &self.user_codes,
+            &self.sessions,
+            &self.rate_limits,
         ];
         Tables::ENV
             .iter()
@@ -87,8 +110,11 @@ impl Tables {
 pub enum PollWrite {
     /// The code is pending and the poll was recorded: answer `authorization_pending`.
     Recorded,
-    /// A condition failed; here is the item as it was (None: no such code).
+    /// A condition on the code failed; here is the item as it was (None: no such code).
     Refused(Option<Box<DeviceCode>>),
+    /// The OAuth client did not authenticate, is disabled, or may not use the grant; here is the
+    /// client as it was (None: no such client).
+    ClientRefused(Option<Box<OAuthClient>>),
 }
 
 #[derive(Debug)]
@@ -96,8 +122,7 @@ pub enum RedeemOutcome {
     Redeemed,
     /// The code was no longer approved (another poll redeemed it, or it expired).
     CodeChanged(Option<Box<DeviceCode>>),
-    DeviceInactive,
-    ApiKeyUnusable,
+    Inactive(Inactive),
 }
 
 #[derive(Debug)]
@@ -105,8 +130,20 @@ pub enum RotateOutcome {
     Rotated,
     AlreadyRotated,
     FamilyRevoked,
-    DeviceInactive,
-    ApiKeyUnusable,
+    Inactive(Inactive),
+}
+
+/// What a redemption or refresh found no longer in good standing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inactive {
+    /// The Paragon device is no longer approved.
+    Device,
+    /// The API key is disabled or expired.
+    ApiKey,
+    /// The OAuth client is disabled.
+    Client,
+    /// The user who approved is disabled.
+    User,
 }
 
 /// An administrator's decision on a pending registration.
@@ -245,42 +282,94 @@ impl Store {
 
     // ----- device-code polling -----
 
-    /// Records a poll of a pending code in one conditional write. It succeeds only when the code
-    /// is pending, unexpired, polled no sooner than its interval, presented by the client and API
-    /// key it was issued to, and (for an unsigned request) bound to no device key. Otherwise it
-    /// changes nothing and returns the item as it was, for the caller to say why.
+    /// Records a poll of a pending code in one round trip. It succeeds only when the code is
+    /// pending, unexpired, polled no sooner than its interval, and presented by whom it was issued
+    /// to: a Paragon device under its API key (and, unsigned, only for a code bound to no device
+    /// key), or an OAuth client that authenticates in the same transaction. Otherwise it changes
+    /// nothing and returns what it found, for the caller to say why.
     pub async fn record_pending_poll(
         &self,
         code_hash: &str,
-        client_id: &str,
-        api_key_hash: &str,
-        signed: bool,
+        presenter: PollPresenter<'_>,
         now: i64,
     ) -> Result<PollWrite, Error> {
-        let mut condition = "#s = :pending AND expires_at > :now AND next_poll_at <= :now \
-             AND client_id = :cid AND api_key_hash = :akh"
-            .to_owned();
-        if !signed {
-            condition.push_str(" AND attribute_not_exists(#k)");
+        let mut condition =
+            "#s = :pending AND expires_at > :now AND next_poll_at <= :now AND client_id = :cid"
+                .to_owned();
+        let mut names = vec![("#s", "status"), ("#i", "interval")];
+        let mut values = vec![
+            (":pending", s(CodeStatus::Pending.as_str())),
+            (":now", n(now)),
+        ];
+        match presenter {
+            PollPresenter::Device {
+                client_id,
+                api_key_hash,
+                signed,
+            } => {
+                condition.push_str(" AND api_key_hash = :akh");
+                if !signed {
+                    condition.push_str(" AND attribute_not_exists(#k)");
+                    names.push(("#k", "key"));
+                }
+                values.push((":cid", s(client_id)));
+                values.push((":akh", s(api_key_hash)));
+            }
+            PollPresenter::OAuthClient(proof) => {
+                condition.push_str(" AND attribute_not_exists(api_key_hash)");
+                values.push((":cid", s(proof.client_id)));
+            }
         }
-        let result = self
+        const SET: &str = "SET next_poll_at = #i + :now";
+
+        if let PollPresenter::OAuthClient(proof) = presenter {
+            // The client authenticates in the same transaction: still one round trip.
+            let mut update = Update::builder()
+                .table_name(&self.tables.device_codes)
+                .key("code_hash", s(code_hash))
+                .update_expression(SET)
+                .condition_expression(condition)
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                );
+            for (k, v) in names {
+                update = update.expression_attribute_names(k, v);
+            }
+            for (k, v) in values {
+                update = update.expression_attribute_values(k, v);
+            }
+            let items = vec![
+                self.client_proof_check(&proof)?,
+                TransactWriteItem::builder()
+                    .update(update.build().map_err(build_error)?)
+                    .build(),
+            ];
+            let Some(reasons) = self.transact(items).await? else {
+                return Ok(PollWrite::Recorded);
+            };
+            if failed(&reasons, 0) {
+                let client = reason_item(&reasons, 0)?;
+                return Ok(PollWrite::ClientRefused(client.map(Box::new)));
+            }
+            let old = reason_item(&reasons, 1)?;
+            return Ok(PollWrite::Refused(old.map(Box::new)));
+        }
+
+        let mut update = self
             .client
             .update_item()
             .table_name(&self.tables.device_codes)
             .key("code_hash", s(code_hash))
-            .update_expression("SET next_poll_at = #i + :now")
+            .update_expression(SET)
             .condition_expression(condition)
-            .expression_attribute_names("#s", "status")
-            .expression_attribute_names("#i", "interval")
-            .expression_attribute_names("#k", "key")
-            .expression_attribute_values(":pending", s(CodeStatus::Pending.as_str()))
-            .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":cid", s(client_id))
-            .expression_attribute_values(":akh", s(api_key_hash))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        for (k, v) in names {
+            update = update.expression_attribute_names(k, v);
+        }
+        for (k, v) in values {
+            update = update.expression_attribute_values(k, v);
+        }
+        match update.send().await {
             Ok(_) => Ok(PollWrite::Recorded),
             Err(SdkError::ServiceError(e)) => match e.err() {
                 UpdateItemError::ConditionalCheckFailedException(failed) => {
@@ -327,13 +416,12 @@ impl Store {
         }
     }
 
-    /// Redeems an approved device code exactly once: the code flips approved -> redeemed, the
-    /// device and API key are checked still active, and the token family and both tokens are
+    /// Redeems an approved device code exactly once: the code flips approved -> redeemed, its
+    /// holder is checked still in good standing, and the token family and both tokens are
     /// written, all in one transaction.
     pub async fn redeem(
         &self,
         code: &DeviceCode,
-        api_key_hash: &str,
         family: &TokenFamily,
         tokens: [&TokenRecord; 2],
         now: i64,
@@ -352,8 +440,9 @@ impl Store {
             .build()
             .map_err(build_error)?;
         let mut items = vec![TransactWriteItem::builder().update(code_update).build()];
-        items.push(self.device_active_check(&code.client_id)?);
-        items.push(self.api_key_usable_check(api_key_hash, now)?);
+        let (checks, inactive): (Vec<_>, Vec<_>) =
+            self.holder_checks(code.holder(), now)?.into_iter().unzip();
+        items.extend(checks);
         items.push(tx_put(
             put(&self.tables.families, family)?
                 .condition_expression("attribute_not_exists(family_id)"),
@@ -368,18 +457,11 @@ impl Store {
             return Ok(RedeemOutcome::Redeemed);
         };
         if failed(&reasons, 0) {
-            let old = reasons
-                .first()
-                .and_then(|r| r.item())
-                .map(|i| from_item(i.clone()))
-                .transpose()?;
+            let old = reason_item(&reasons, 0)?;
             return Ok(RedeemOutcome::CodeChanged(old.map(Box::new)));
         }
-        if failed(&reasons, 1) {
-            return Ok(RedeemOutcome::DeviceInactive);
-        }
-        if failed(&reasons, 2) {
-            return Ok(RedeemOutcome::ApiKeyUnusable);
+        if let Some(which) = first_failed(&reasons, 1, &inactive) {
+            return Ok(RedeemOutcome::Inactive(which));
         }
         Err(Error::internal(format!(
             "redeem cancelled: {}",
@@ -422,9 +504,10 @@ impl Store {
         let mut items = vec![
             TransactWriteItem::builder().update(mark_rotated).build(),
             TransactWriteItem::builder().update(family_active).build(),
-            self.device_active_check(&old.client_id)?,
-            self.api_key_usable_check(&old.api_key_hash, now)?,
         ];
+        let (checks, inactive): (Vec<_>, Vec<_>) =
+            self.holder_checks(old.holder(), now)?.into_iter().unzip();
+        items.extend(checks);
         for token in tokens {
             items.push(tx_put(
                 put(&self.tables.tokens, token)?
@@ -438,10 +521,8 @@ impl Store {
             RotateOutcome::AlreadyRotated
         } else if failed(&reasons, 1) {
             RotateOutcome::FamilyRevoked
-        } else if failed(&reasons, 2) {
-            RotateOutcome::DeviceInactive
-        } else if failed(&reasons, 3) {
-            RotateOutcome::ApiKeyUnusable
+        } else if let Some(which) = first_failed(&reasons, 2, &inactive) {
+            RotateOutcome::Inactive(which)
         } else {
             return Err(Error::internal(format!(
                 "rotate cancelled: {}",
@@ -667,6 +748,37 @@ impl Store {
 
     // ----- helpers -----
 
+    /// Condition checks that a code's or token's holder is still in good standing, each with
+    /// what its failure means.
+    fn holder_checks(
+        &self,
+        holder: Holder<'_>,
+        now: i64,
+    ) -> Result<Vec<(TransactWriteItem, Inactive)>, Error> {
+        Ok(match holder {
+            Holder::Device {
+                client_id,
+                api_key_hash,
+            } => vec![
+                (self.device_active_check(client_id)?, Inactive::Device),
+                (
+                    self.api_key_usable_check(api_key_hash, now)?,
+                    Inactive::ApiKey,
+                ),
+            ],
+            Holder::OAuthClient {
+                client_id,
+                username,
+            } => {
+                let mut checks = vec![(self.client_enabled_check(client_id)?, Inactive::Client)];
+                if let Some(username) = username {
+                    checks.push((self.user_enabled_check(username)?, Inactive::User));
+                }
+                checks
+            }
+        })
+    }
+
     fn device_active_check(&self, client_id: &str) -> Result<TransactWriteItem, Error> {
         let check = ConditionCheck::builder()
             .table_name(&self.tables.devices)
@@ -728,14 +840,21 @@ impl Store {
         &self,
         keys: &[(&String, &str, &str)],
     ) -> Result<HashMap<String, Vec<Item>>, Error> {
-        let mut request: HashMap<String, KeysAndAttributes> = HashMap::new();
+        let mut by_table: HashMap<String, Vec<Item>> = HashMap::new();
         for (table, name, value) in keys {
+            by_table
+                .entry(table.to_string())
+                .or_default()
+                .push(HashMap::from([(name.to_string(), s(value))]));
+        }
+        let mut request: HashMap<String, KeysAndAttributes> = HashMap::new();
+        for (table, table_keys) in by_table {
             let entry = KeysAndAttributes::builder()
-                .keys(HashMap::from([(name.to_string(), s(value))]))
+                .set_keys(Some(table_keys))
                 .consistent_read(true)
                 .build()
                 .map_err(build_error)?;
-            request.insert(table.to_string(), entry);
+            request.insert(table, entry);
         }
         let mut found: HashMap<String, Vec<Item>> = HashMap::new();
         for _attempt in 0..4 {
@@ -757,6 +876,19 @@ impl Store {
         Err(Error::internal(
             "BatchGetItem left keys unprocessed after retries",
         ))
+    }
+
+    /// Every item found for the keys, whatever their tables (one round trip for up to 100 keys).
+    async fn batch_get_many(&self, keys: &[(&String, &str, &str)]) -> Result<Vec<Item>, Error> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .batch_get(keys)
+            .await?
+            .into_values()
+            .flatten()
+            .collect())
     }
 
     /// Runs a transaction. `Ok(None)`: committed. `Ok(Some(reasons))`: cancelled by a condition,
@@ -793,6 +925,31 @@ impl Store {
             Err(other) => Err(db_error("TransactWriteItems", other)),
         }
     }
+}
+
+/// The first of the checks starting at `offset` that failed, as what it means.
+fn first_failed<T: Copy>(
+    reasons: &[CancellationReason],
+    offset: usize,
+    meanings: &[T],
+) -> Option<T> {
+    meanings
+        .iter()
+        .enumerate()
+        .find(|(i, _)| failed(reasons, offset + i))
+        .map(|(_, m)| *m)
+}
+
+/// The item a cancelled transaction returned for one of its writes (ALL_OLD on failure).
+fn reason_item<T: DeserializeOwned>(
+    reasons: &[CancellationReason],
+    index: usize,
+) -> Result<Option<T>, Error> {
+    reasons
+        .get(index)
+        .and_then(|r| r.item())
+        .map(|i| from_item(i.clone()))
+        .transpose()
 }
 
 fn failed(reasons: &[CancellationReason], index: usize) -> bool {

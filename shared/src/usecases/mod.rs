@@ -2,8 +2,10 @@
 //! and renders their results; nothing about a flow's rules lives anywhere else.
 
 pub mod admin;
+pub mod oauth;
 pub mod register;
 pub mod token;
+pub mod verification;
 
 /// A request's `HCP-Request-Signature` and the exact bytes it signs.
 #[derive(Clone, Copy, Debug)]

@@ -128,8 +128,11 @@ pub(crate) fn new_device_code(
     DeviceCode {
         code_hash: code_hash.to_owned(),
         client_id: client_id.to_owned(),
-        api_key_id: api_key.id.clone(),
-        api_key_hash: api_key.key_hash.clone(),
+        api_key_id: Some(api_key.id.clone()),
+        api_key_hash: Some(api_key.key_hash.clone()),
+        scope: None,
+        user_code_hmac: None,
+        username: None,
         status,
         created_at: now,
         expires_at,

@@ -4,11 +4,11 @@
 use crate::error::Error;
 use crate::keys::DevicePublicKey;
 use crate::model::{
-    CodeStatus, DeviceCode, FamilyStatus, Lifetimes, StoredKey, TokenFamily, TokenKind,
+    CodeStatus, DeviceCode, FamilyStatus, Holder, Lifetimes, StoredKey, TokenFamily, TokenKind,
     TokenRecord, TokenSet,
 };
 use crate::secrets::{self, SecretKind, hash_secret, hashes_match};
-use crate::storage::{PollWrite, RedeemOutcome, RotateOutcome, Store};
+use crate::storage::{Inactive, PollPresenter, PollWrite, RedeemOutcome, RotateOutcome, Store};
 use crate::usecases::SignedRequest;
 
 /// How a dialect wants a too-early poll answered.
@@ -49,11 +49,11 @@ pub async fn poll_device_code(
 
     let code = match signed {
         None => match store
-            .record_pending_poll(&code_hash, &grant.client_id, &api_key_hash, false, now)
+            .record_pending_poll(&code_hash, presenter(grant, &api_key_hash, false), now)
             .await?
         {
             PollWrite::Recorded => return Err(Error::AuthorizationPending),
-            PollWrite::Refused(None) => return Err(unknown_code()),
+            PollWrite::Refused(None) | PollWrite::ClientRefused(_) => return Err(unknown_code()),
             PollWrite::Refused(Some(code)) => *code,
         },
         Some(signed) => {
@@ -70,11 +70,13 @@ pub async fn poll_device_code(
                 && code.next_poll_at <= now
             {
                 match store
-                    .record_pending_poll(&code_hash, &grant.client_id, &api_key_hash, true, now)
+                    .record_pending_poll(&code_hash, presenter(grant, &api_key_hash, true), now)
                     .await?
                 {
                     PollWrite::Recorded => return Err(Error::AuthorizationPending),
-                    PollWrite::Refused(None) => return Err(unknown_code()),
+                    PollWrite::Refused(None) | PollWrite::ClientRefused(_) => {
+                        return Err(unknown_code());
+                    }
                     PollWrite::Refused(Some(changed)) => *changed,
                 }
             } else {
@@ -91,6 +93,17 @@ pub async fn poll_device_code(
                 .into(),
         ));
     }
+    settle(store, &code, too_fast, now).await
+}
+
+/// Answers a poll whose pending-poll write was refused, from the code as it was: in RFC 8628
+/// order, a second redemption, expiry, denial, a too-early poll, or the one redemption.
+pub(crate) async fn settle(
+    store: &Store,
+    code: &DeviceCode,
+    too_fast: TooFastPolls,
+    now: i64,
+) -> Result<TokenSet, Error> {
     if code.status == CodeStatus::Redeemed {
         // A second redemption: refuse it and revoke what the first one issued (RFC 6749 §4.1.2).
         if let Some(family_id) = &code.family_id {
@@ -105,29 +118,25 @@ pub async fn poll_device_code(
         return Err(Error::ExpiredToken);
     }
     match code.status {
-        CodeStatus::Denied => Err(Error::AccessDenied(
-            "the administrator denied this device".into(),
-        )),
+        CodeStatus::Denied => Err(Error::AccessDenied(match code.holder() {
+            Holder::Device { .. } => "the administrator denied this device".into(),
+            Holder::OAuthClient { .. } => "the user denied this request".into(),
+        })),
         CodeStatus::Pending => match too_fast {
             TooFastPolls::AnswerPending => Err(Error::AuthorizationPending),
             TooFastPolls::SlowDown => {
-                store.slow_down(&code, now).await?;
+                store.slow_down(code, now).await?;
                 Err(Error::SlowDown)
             }
         },
-        CodeStatus::Approved => redeem(store, &code, &api_key_hash, now).await,
+        CodeStatus::Approved => redeem(store, code, now).await,
         CodeStatus::Redeemed => Err(Error::InvalidGrant(
             "the device code has already been used".into(),
         )),
     }
 }
 
-async fn redeem(
-    store: &Store,
-    code: &DeviceCode,
-    api_key_hash: &str,
-    now: i64,
-) -> Result<TokenSet, Error> {
+async fn redeem(store: &Store, code: &DeviceCode, now: i64) -> Result<TokenSet, Error> {
     let family = TokenFamily {
         family_id: ulid::Ulid::new().to_string(),
         client_id: code.client_id.clone(),
@@ -137,20 +146,18 @@ async fn redeem(
     };
     let issued = IssuedPair::new(
         &family.family_id,
-        &code.client_id,
-        &code.api_key_id,
-        api_key_hash,
+        TokenOwner {
+            client_id: &code.client_id,
+            api_key_id: code.api_key_id.as_deref(),
+            api_key_hash: code.api_key_hash.as_deref(),
+            scope: code.scope.as_deref(),
+            username: code.username.as_deref(),
+        },
         code.lifetimes,
         now,
     )?;
     match store
-        .redeem(
-            code,
-            api_key_hash,
-            &family,
-            [&issued.access, &issued.refresh],
-            now,
-        )
+        .redeem(code, &family, [&issued.access, &issued.refresh], now)
         .await?
     {
         RedeemOutcome::Redeemed => {
@@ -172,12 +179,20 @@ async fn redeem(
         RedeemOutcome::CodeChanged(_) => Err(Error::InvalidGrant(
             "the device code is no longer valid".into(),
         )),
-        RedeemOutcome::DeviceInactive => Err(Error::AccessDenied(
+        RedeemOutcome::Inactive(Inactive::Device) => Err(Error::AccessDenied(
             "the device is no longer approved".into(),
         )),
-        RedeemOutcome::ApiKeyUnusable => Err(Error::InvalidClient(
-            "the API key is disabled or expired".into(),
-        )),
+        RedeemOutcome::Inactive(which) => Err(inactive_error(which)),
+    }
+}
+
+/// What a redemption or refresh says when something it depends on is no longer usable.
+fn inactive_error(which: Inactive) -> Error {
+    match which {
+        Inactive::Device => Error::InvalidGrant("the device is no longer approved".into()),
+        Inactive::ApiKey => Error::InvalidClient("the API key is disabled or expired".into()),
+        Inactive::Client => Error::InvalidClient("the client is disabled".into()),
+        Inactive::User => Error::InvalidGrant("the user who approved is disabled".into()),
     }
 }
 
@@ -197,7 +212,11 @@ pub async fn refresh(
     let token = token
         .filter(|t| t.kind == TokenKind::Refresh && t.client_id == grant.client_id)
         .ok_or_else(|| Error::InvalidGrant("unknown refresh token".into()))?;
-    if !hashes_match(&token.api_key_hash, &api_key_hash) {
+    if !token
+        .api_key_hash
+        .as_deref()
+        .is_some_and(|h| hashes_match(h, &api_key_hash))
+    {
         return Err(Error::InvalidClient(
             "the API key does not match the one this token was issued under".into(),
         ));
@@ -212,6 +231,18 @@ pub async fn refresh(
         })?;
         verify_signature(key, signed)?;
     }
+    rotate(store, &token, None, now).await
+}
+
+/// Rotates a refresh token the caller has authenticated: reuse of a rotated-out token revokes
+/// its family; otherwise a new pair (narrowed to `scope` when given) replaces it in one
+/// transaction.
+pub(crate) async fn rotate(
+    store: &Store,
+    token: &TokenRecord,
+    scope: Option<&str>,
+    now: i64,
+) -> Result<TokenSet, Error> {
     if token.rotated_at.is_some() {
         store.revoke_family(&token.family_id, now).await?;
         tracing::warn!(client_id = %token.client_id, family_id = %token.family_id, "refresh token reused; family revoked");
@@ -224,15 +255,19 @@ pub async fn refresh(
     }
     let issued = IssuedPair::new(
         &token.family_id,
-        &token.client_id,
-        &token.api_key_id,
-        &token.api_key_hash,
+        TokenOwner {
+            client_id: &token.client_id,
+            api_key_id: token.api_key_id.as_deref(),
+            api_key_hash: token.api_key_hash.as_deref(),
+            scope: scope.or(token.scope.as_deref()),
+            username: token.username.as_deref(),
+        },
         token.lifetimes,
         now,
     )?;
     let family_ttl = now + token.lifetimes.refresh_token_ttl;
     match store
-        .rotate(&token, [&issued.access, &issued.refresh], family_ttl, now)
+        .rotate(token, [&issued.access, &issued.refresh], family_ttl, now)
         .await?
     {
         RotateOutcome::Rotated => Ok(issued.token_set),
@@ -245,13 +280,18 @@ pub async fn refresh(
         RotateOutcome::FamilyRevoked => Err(Error::InvalidGrant(
             "the refresh token has been revoked".into(),
         )),
-        RotateOutcome::DeviceInactive => Err(Error::InvalidGrant(
-            "the device is no longer approved".into(),
-        )),
-        RotateOutcome::ApiKeyUnusable => Err(Error::InvalidClient(
-            "the API key is disabled or expired".into(),
-        )),
+        RotateOutcome::Inactive(which) => Err(inactive_error(which)),
     }
+}
+
+/// Whom new tokens belong to: copied from the device code or the refresh token they replace.
+#[derive(Clone, Copy, Debug)]
+struct TokenOwner<'a> {
+    client_id: &'a str,
+    api_key_id: Option<&'a str>,
+    api_key_hash: Option<&'a str>,
+    scope: Option<&'a str>,
+    username: Option<&'a str>,
 }
 
 /// A fresh access and refresh token, as records to store and as values to hand out.
@@ -264,9 +304,7 @@ struct IssuedPair {
 impl IssuedPair {
     fn new(
         family_id: &str,
-        client_id: &str,
-        api_key_id: &str,
-        api_key_hash: &str,
+        owner: TokenOwner<'_>,
         lifetimes: Lifetimes,
         now: i64,
     ) -> Result<IssuedPair, Error> {
@@ -276,9 +314,11 @@ impl IssuedPair {
             token_hash: hash.to_owned(),
             kind,
             family_id: family_id.to_owned(),
-            client_id: client_id.to_owned(),
-            api_key_id: api_key_id.to_owned(),
-            api_key_hash: api_key_hash.to_owned(),
+            client_id: owner.client_id.to_owned(),
+            api_key_id: owner.api_key_id.map(str::to_owned),
+            api_key_hash: owner.api_key_hash.map(str::to_owned),
+            scope: owner.scope.map(str::to_owned),
+            username: owner.username.map(str::to_owned),
             issued_at: now,
             expires_at: now + ttl,
             lifetimes,
@@ -296,13 +336,25 @@ impl IssuedPair {
                 access_token: access.into_value(),
                 refresh_token: refresh.into_value(),
                 expires_in: lifetimes.access_token_ttl,
-                scope: None,
+                scope: owner.scope.map(str::to_owned),
             },
         })
     }
 }
 
-fn unknown_code() -> Error {
+fn presenter<'a>(
+    grant: &'a DeviceCodeGrant,
+    api_key_hash: &'a str,
+    signed: bool,
+) -> PollPresenter<'a> {
+    PollPresenter::Device {
+        client_id: &grant.client_id,
+        api_key_hash,
+        signed,
+    }
+}
+
+pub(crate) fn unknown_code() -> Error {
     Error::InvalidGrant("unknown device code".into())
 }
 
@@ -317,7 +369,11 @@ fn check_presenter(
             "the device code was issued to another client".into(),
         ));
     }
-    if !hashes_match(&code.api_key_hash, api_key_hash) {
+    if !code
+        .api_key_hash
+        .as_deref()
+        .is_some_and(|h| hashes_match(h, api_key_hash))
+    {
         return Err(Error::InvalidClient(
             "the API key does not match the one the device registered with".into(),
         ));

@@ -27,6 +27,12 @@ macro_rules! wire_enum {
     };
 }
 
+mod oauth;
+pub use oauth::{
+    GrantType, OAuthClient, OAuthClientType, RateCounter, Scope, Session, User, UserCodeRecord,
+    Username,
+};
+
 wire_enum!(
     /// What kind of device registers (Paragon `client_type`).
     ClientType {
@@ -151,9 +157,20 @@ pub struct Device {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DeviceCode {
     pub code_hash: String,
+    /// The Paragon device's `client_id`, or the OAuth client's.
     pub client_id: String,
-    pub api_key_id: String,
-    pub api_key_hash: String,
+    /// Paragon codes are bound to the API key the device registered with; OAuth codes have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_hash: Option<String>,
+    /// OAuth codes: the scope asked for, the user code's keyed hash, and who approved or denied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_code_hmac: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
     pub status: CodeStatus,
     pub created_at: i64,
     pub expires_at: i64,
@@ -174,6 +191,47 @@ pub struct DeviceCode {
 impl DeviceCode {
     pub fn is_expired(&self, now: i64) -> bool {
         self.expires_at <= now
+    }
+
+    /// Who must still be in good standing for this code to be redeemed.
+    pub fn holder(&self) -> Holder<'_> {
+        holder(
+            &self.client_id,
+            self.api_key_hash.as_deref(),
+            self.username.as_deref(),
+        )
+    }
+}
+
+/// Who a device code or token belongs to, and so what a redemption or refresh re-checks:
+/// a Paragon device (the device approved, its API key usable) or an OAuth client acting for a
+/// user (the client enabled, the user enabled).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Holder<'a> {
+    Device {
+        client_id: &'a str,
+        api_key_hash: &'a str,
+    },
+    OAuthClient {
+        client_id: &'a str,
+        username: Option<&'a str>,
+    },
+}
+
+fn holder<'a>(
+    client_id: &'a str,
+    api_key_hash: Option<&'a str>,
+    username: Option<&'a str>,
+) -> Holder<'a> {
+    match api_key_hash {
+        Some(api_key_hash) => Holder::Device {
+            client_id,
+            api_key_hash,
+        },
+        None => Holder::OAuthClient {
+            client_id,
+            username,
+        },
     }
 }
 
@@ -272,8 +330,14 @@ pub struct TokenRecord {
     pub kind: TokenKind,
     pub family_id: String,
     pub client_id: String,
-    pub api_key_id: String,
-    pub api_key_hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
     pub issued_at: i64,
     pub expires_at: i64,
     pub lifetimes: Lifetimes,
@@ -281,6 +345,16 @@ pub struct TokenRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotated_at: Option<i64>,
     pub ttl: i64,
+}
+
+impl TokenRecord {
+    pub fn holder(&self) -> Holder<'_> {
+        holder(
+            &self.client_id,
+            self.api_key_hash.as_deref(),
+            self.username.as_deref(),
+        )
+    }
 }
 
 /// Tokens handed to a client.

@@ -1,0 +1,216 @@
+//! The OAuth side of the model: clients, users, scopes, user codes, and what the verification
+//! page keeps (sessions, rate-limit counters).
+
+use serde::{Deserialize, Serialize};
+
+use super::{Lifetimes, MAX_ACCESS_TTL, MAX_REFRESH_TTL, check_ttl};
+use crate::error::Error;
+
+wire_enum!(
+    /// RFC 6749 §2.1: whether a client can keep a secret.
+    OAuthClientType { Public = "public", Confidential = "confidential" }
+);
+
+wire_enum!(
+    /// The grants an OAuth client may be allowed; only those devicegate serves.
+    GrantType {
+        DeviceCode = "urn:ietf:params:oauth:grant-type:device_code",
+        RefreshToken = "refresh_token",
+    }
+);
+
+/// A set of scope tokens (RFC 6749 §3.3): each 1..=128 characters of `NQCHAR`, at most 32,
+/// kept sorted and without repeats so that equal scopes compare equal.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Scope(Vec<String>);
+
+impl Scope {
+    pub const MAX_TOKENS: usize = 32;
+    pub const MAX_TOKEN_LEN: usize = 128;
+
+    /// Parses a space-delimited scope string.
+    pub fn parse(text: &str) -> Result<Scope, Error> {
+        Scope::from_tokens(text.split(' ').filter(|t| !t.is_empty()))
+    }
+
+    pub fn from_tokens<'a>(tokens: impl IntoIterator<Item = &'a str>) -> Result<Scope, Error> {
+        let mut out: Vec<String> = Vec::new();
+        for token in tokens {
+            let nqchar =
+                |b: u8| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b);
+            if token.is_empty() || token.len() > Self::MAX_TOKEN_LEN || !token.bytes().all(nqchar) {
+                return Err(Error::InvalidScope(format!(
+                    "scope tokens are 1 to {} printable characters without quotes or backslashes",
+                    Self::MAX_TOKEN_LEN
+                )));
+            }
+            out.push(token.to_owned());
+        }
+        out.sort();
+        out.dedup();
+        if out.len() > Self::MAX_TOKENS {
+            return Err(Error::InvalidScope(format!(
+                "at most {} scope tokens",
+                Self::MAX_TOKENS
+            )));
+        }
+        Ok(Scope(out))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn tokens(&self) -> &[String] {
+        &self.0
+    }
+
+    pub fn is_subset_of(&self, other: &Scope) -> bool {
+        self.0.iter().all(|t| other.0.contains(t))
+    }
+
+    /// The wire form: tokens joined by single spaces; `None` when empty.
+    pub fn to_wire(&self) -> Option<String> {
+        (!self.0.is_empty()).then(|| self.0.join(" "))
+    }
+}
+
+/// A user's sign-in name: 1..=64 characters from `A-Z a-z 0-9 . _ @ -`, compared as given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub const MAX_LEN: usize = 64;
+
+    pub fn parse(text: &str) -> Result<Username, Error> {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-');
+        if text.is_empty() || text.len() > Self::MAX_LEN || !text.chars().all(allowed) {
+            return Err(Error::invalid_request(
+                "username must be 1 to 64 characters of letters, digits, '.', '_', '@' or '-'",
+            ));
+        }
+        Ok(Username(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An OAuth client (table `ClientsTable`, key `client_id`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OAuthClient {
+    pub client_id: String,
+    pub client_name: String,
+    pub client_type: OAuthClientType,
+    /// SHA-256 of the client secret; confidential clients only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_hash: Option<String>,
+    pub grant_types: Vec<GrantType>,
+    pub scopes: Scope,
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_ttl: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_ttl: Option<i64>,
+    /// Self-registered clients (RFC 7591, later) are shown as unverified on the page.
+    #[serde(default)]
+    pub self_registered: bool,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+impl OAuthClient {
+    pub const MAX_NAME: usize = 1024;
+
+    pub fn allows(&self, grant: GrantType) -> bool {
+        self.grant_types.contains(&grant)
+    }
+
+    pub fn lifetimes(&self) -> Lifetimes {
+        let default = Lifetimes::default();
+        Lifetimes {
+            access_token_ttl: self.access_token_ttl.unwrap_or(default.access_token_ttl),
+            refresh_token_ttl: self.refresh_token_ttl.unwrap_or(default.refresh_token_ttl),
+        }
+    }
+
+    pub fn validate_lifetimes(&self) -> Result<(), Error> {
+        check_ttl("access_token_ttl", self.access_token_ttl, MAX_ACCESS_TTL)?;
+        check_ttl("refresh_token_ttl", self.refresh_token_ttl, MAX_REFRESH_TTL)
+    }
+}
+
+/// A person who signs in on the verification page (table `UsersTable`, key `username`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub username: String,
+    /// PHC string of an argon2id hash.
+    pub password_hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub disabled: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Points a live user code at its device code (table `UserCodesTable`, key `code_hmac`, TTL).
+/// The key is an HMAC of the normalised user code under the server secret, so the table alone
+/// does not reveal live codes; a conditional put keeps codes unique among live ones.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserCodeRecord {
+    pub code_hmac: String,
+    pub device_code_hash: String,
+    pub client_id: String,
+    pub expires_at: i64,
+    pub ttl: i64,
+}
+
+/// A signed-in user on the verification page (table `SessionsTable`, key `session_hash`, TTL).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub session_hash: String,
+    pub username: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub ttl: i64,
+}
+
+/// A fixed-window counter of failed attempts (table `RateLimitsTable`, key `counter_key`, TTL).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RateCounter {
+    pub counter_key: String,
+    pub count: i64,
+    pub ttl: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_parses_sorts_and_refuses_bad_tokens() -> Result<(), Error> {
+        let scope = Scope::parse("write  read read")?;
+        assert_eq!(scope.tokens(), ["read", "write"]);
+        assert_eq!(scope.to_wire().as_deref(), Some("read write"));
+        assert!(Scope::parse("a\"b").is_err());
+        assert!(Scope::parse("caf\u{e9}").is_err());
+        assert!(Scope::parse(&"x".repeat(129)).is_err());
+        assert!(Scope::parse("")?.is_empty());
+        assert!(Scope::parse("read")?.is_subset_of(&scope));
+        assert!(!Scope::parse("admin")?.is_subset_of(&scope));
+        Ok(())
+    }
+
+    #[test]
+    fn username_limits() {
+        assert!(Username::parse("ada.lovelace@example.com").is_ok());
+        assert!(Username::parse("").is_err());
+        assert!(Username::parse("with space").is_err());
+        assert!(Username::parse(&"a".repeat(65)).is_err());
+    }
+}

@@ -1,0 +1,502 @@
+//! Storage for the OAuth side: clients, users, user codes, the verification page's sessions and
+//! rate-limit counters, and the reads introspection and revocation need.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, Update,
+};
+
+use super::{
+    Store, build_error, db_error, failed, from_item, n, put, reason_item, s, take, to_item, tx_put,
+};
+use crate::error::Error;
+use crate::model::{
+    CodeStatus, DeviceCode, GrantType, Lifetimes, OAuthClient, RateCounter, Scope, Session,
+    TokenFamily, TokenRecord, User, UserCodeRecord,
+};
+
+/// What an OAuth client presents to authenticate (RFC 6749 §2.3), and what it asks to do.
+/// Checked by DynamoDB inside the write it guards, so authentication costs no extra round trip.
+/// The comparison is of SHA-256 hashes of a 256-bit secret: learning where two hashes differ
+/// tells nothing about the secret.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientProof<'a> {
+    pub client_id: &'a str,
+    /// SHA-256 of the presented secret; `None` for a public client (method `none`).
+    pub secret_hash: Option<&'a str>,
+    pub grant: GrantType,
+    /// Scope asked for, which must be within the client's.
+    pub scope: Option<&'a Scope>,
+}
+
+/// Who presents a device code at the token endpoint.
+#[derive(Clone, Copy, Debug)]
+pub enum PollPresenter<'a> {
+    Device {
+        client_id: &'a str,
+        api_key_hash: &'a str,
+        signed: bool,
+    },
+    OAuthClient(ClientProof<'a>),
+}
+
+#[derive(Debug)]
+pub enum StartOutcome {
+    Started,
+    /// The client did not authenticate or may not ask this; the client as it was, if it exists.
+    ClientRefused(Option<Box<OAuthClient>>),
+    /// The user code is live for another request (rare: 1 in 2.5e10 per live code); draw again.
+    UserCodeTaken,
+}
+
+/// A user's decision on the verification page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageDecision {
+    Approve,
+    Deny,
+}
+
+impl Store {
+    // ----- condition checks -----
+
+    pub(super) fn client_proof_check(
+        &self,
+        proof: &ClientProof<'_>,
+    ) -> Result<TransactWriteItem, Error> {
+        let mut condition = "disabled = :f AND contains(grant_types, :grant)".to_owned();
+        let mut check = ConditionCheck::builder()
+            .table_name(&self.tables.clients)
+            .key("client_id", s(proof.client_id))
+            .expression_attribute_values(":f", AttributeValue::Bool(false))
+            .expression_attribute_values(":grant", s(proof.grant.as_str()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        match proof.secret_hash {
+            Some(hash) => {
+                condition.push_str(" AND secret_hash = :sh");
+                check = check.expression_attribute_values(":sh", s(hash));
+            }
+            None => condition.push_str(" AND attribute_not_exists(secret_hash)"),
+        }
+        for (i, token) in proof
+            .scope
+            .map(Scope::tokens)
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+        {
+            condition.push_str(&format!(" AND contains(scopes, :sc{i})"));
+            check = check.expression_attribute_values(format!(":sc{i}"), s(token));
+        }
+        let check = check
+            .condition_expression(condition)
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    pub(super) fn client_enabled_check(&self, client_id: &str) -> Result<TransactWriteItem, Error> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.tables.clients)
+            .key("client_id", s(client_id))
+            .condition_expression("disabled = :f")
+            .expression_attribute_values(":f", AttributeValue::Bool(false))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    pub(super) fn user_enabled_check(&self, username: &str) -> Result<TransactWriteItem, Error> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.tables.users)
+            .key("username", s(username))
+            .condition_expression("disabled = :f")
+            .expression_attribute_values(":f", AttributeValue::Bool(false))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    // ----- clients -----
+
+    pub async fn put_client(&self, client: &OAuthClient) -> Result<(), Error> {
+        self.put_new(&self.tables.clients, client, "client_id")
+            .await
+    }
+
+    pub async fn get_client(&self, client_id: &str) -> Result<Option<OAuthClient>, Error> {
+        self.get(&self.tables.clients, "client_id", client_id).await
+    }
+
+    pub async fn list_clients(&self) -> Result<Vec<OAuthClient>, Error> {
+        let mut clients: Vec<OAuthClient> = self.scan_all(&self.tables.clients).await?;
+        clients.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+        Ok(clients)
+    }
+
+    pub async fn disable_client(&self, client_id: &str) -> Result<OAuthClient, Error> {
+        self.set_disabled(&self.tables.clients, "client_id", client_id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("no client with id {client_id}")))
+    }
+
+    // ----- users -----
+
+    /// Creates a user; 409 when the username is taken.
+    pub async fn put_user(&self, user: &User) -> Result<(), Error> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.tables.users)
+            .set_item(Some(to_item(user)?))
+            .condition_expression("attribute_not_exists(username)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Err(Error::Conflict(format!(
+                    "a user named {} already exists",
+                    user.username
+                )))
+            }
+            Err(other) => Err(db_error("PutItem user", other)),
+        }
+    }
+
+    pub async fn get_user(&self, username: &str) -> Result<Option<User>, Error> {
+        self.get(&self.tables.users, "username", username).await
+    }
+
+    pub async fn list_users(&self) -> Result<Vec<User>, Error> {
+        let mut users: Vec<User> = self.scan_all(&self.tables.users).await?;
+        users.sort_by(|a, b| a.username.cmp(&b.username));
+        Ok(users)
+    }
+
+    pub async fn disable_user(&self, username: &str) -> Result<User, Error> {
+        self.set_disabled(&self.tables.users, "username", username)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("no user named {username}")))
+    }
+
+    pub async fn set_password_hash(
+        &self,
+        username: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<User, Error> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.users)
+            .key("username", s(username))
+            .update_expression("SET password_hash = :h, updated_at = :now")
+            .condition_expression("attribute_exists(username)")
+            .expression_attribute_values(":h", s(password_hash))
+            .expression_attribute_values(":now", n(now))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        updated_or_missing(result, "UpdateItem user password")?
+            .ok_or_else(|| Error::NotFound(format!("no user named {username}")))
+    }
+
+    // ----- device authorization -----
+
+    /// Starts a device authorization in one round trip: the client authenticates and is checked
+    /// for the grant and scope, the device code is written, and the user code is claimed unless
+    /// a live code holds it (an expired one is taken over).
+    pub async fn start_device_authorization(
+        &self,
+        proof: &ClientProof<'_>,
+        code: &DeviceCode,
+        user_code: &UserCodeRecord,
+        now: i64,
+    ) -> Result<StartOutcome, Error> {
+        let items = vec![
+            self.client_proof_check(proof)?,
+            tx_put(
+                put(&self.tables.device_codes, code)?
+                    .condition_expression("attribute_not_exists(code_hash)"),
+            )?,
+            tx_put(
+                put(&self.tables.user_codes, user_code)?
+                    .condition_expression("attribute_not_exists(code_hmac) OR expires_at <= :now")
+                    .expression_attribute_values(":now", n(now)),
+            )?,
+        ];
+        let Some(reasons) = self.transact(items).await? else {
+            return Ok(StartOutcome::Started);
+        };
+        if failed(&reasons, 0) {
+            let client = reason_item(&reasons, 0)?;
+            return Ok(StartOutcome::ClientRefused(client.map(Box::new)));
+        }
+        if failed(&reasons, 2) {
+            return Ok(StartOutcome::UserCodeTaken);
+        }
+        Err(Error::internal("device code collided with an existing one"))
+    }
+
+    pub async fn get_user_code(&self, code_hmac: &str) -> Result<Option<UserCodeRecord>, Error> {
+        self.get(&self.tables.user_codes, "code_hmac", code_hmac)
+            .await
+    }
+
+    /// A device code and the client it was issued to, in one round trip (the page shows both).
+    pub async fn get_code_and_client(
+        &self,
+        code_hash: &str,
+        client_id: &str,
+    ) -> Result<(Option<DeviceCode>, Option<OAuthClient>), Error> {
+        let mut found = self
+            .batch_get(&[
+                (&self.tables.device_codes, "code_hash", code_hash),
+                (&self.tables.clients, "client_id", client_id),
+            ])
+            .await?;
+        let code = take(&mut found, &self.tables.device_codes)?;
+        let client = take(&mut found, &self.tables.clients)?;
+        Ok((code, client))
+    }
+
+    /// A signed-in user's decision on a pending OAuth device code, in one transaction that also
+    /// checks the user is still enabled. `Ok(false)`: the code is no longer pending (decided,
+    /// expired) or the user was disabled; nothing changed.
+    /// On approval the code also takes the scope the user saw and the client's token lifetimes.
+    pub async fn decide_on_page(
+        &self,
+        code_hash: &str,
+        username: &str,
+        decision: PageDecision,
+        granted: (Option<&str>, Lifetimes),
+        now: i64,
+    ) -> Result<bool, Error> {
+        let (scope, lifetimes) = granted;
+        let decided = match decision {
+            PageDecision::Approve => CodeStatus::Approved,
+            PageDecision::Deny => CodeStatus::Denied,
+        };
+        let update = Update::builder()
+            .table_name(&self.tables.device_codes)
+            .key("code_hash", s(code_hash))
+            .update_expression(match scope {
+                Some(_) => "SET #s = :decided, username = :u, lifetimes = :lt, #sc = :sc",
+                None => "SET #s = :decided, username = :u, lifetimes = :lt",
+            })
+            .condition_expression(
+                "#s = :pending AND expires_at > :now AND attribute_not_exists(api_key_hash)",
+            )
+            .expression_attribute_names("#s", "status")
+            .expression_attribute_values(":decided", s(decided.as_str()))
+            .expression_attribute_values(":pending", s(CodeStatus::Pending.as_str()))
+            .expression_attribute_values(":u", s(username))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(
+                ":lt",
+                serde_dynamo::to_attribute_value(lifetimes)
+                    .map_err(|e| Error::internal(format!("encode lifetimes: {e}")))?,
+            );
+        let update = match scope {
+            Some(scope) => update
+                .expression_attribute_names("#sc", "scope")
+                .expression_attribute_values(":sc", s(scope)),
+            None => update,
+        }
+        .build()
+        .map_err(build_error)?;
+        let items = vec![
+            TransactWriteItem::builder().update(update).build(),
+            self.user_enabled_check(username)?,
+        ];
+        Ok(self.transact(items).await?.is_none())
+    }
+
+    // ----- sessions -----
+
+    pub async fn put_session(&self, session: &Session) -> Result<(), Error> {
+        self.put_new(&self.tables.sessions, session, "session_hash")
+            .await
+    }
+
+    /// A session that exists and has not expired (TTL deletion is late, so expiry is checked).
+    pub async fn get_live_session(
+        &self,
+        session_hash: &str,
+        now: i64,
+    ) -> Result<Option<Session>, Error> {
+        let session: Option<Session> = self
+            .get(&self.tables.sessions, "session_hash", session_hash)
+            .await?;
+        Ok(session.filter(|s| s.expires_at > now))
+    }
+
+    pub async fn delete_session(&self, session_hash: &str) -> Result<(), Error> {
+        self.client
+            .delete_item()
+            .table_name(&self.tables.sessions)
+            .key("session_hash", s(session_hash))
+            .send()
+            .await
+            .map_err(|e| db_error("DeleteItem session", e))?;
+        Ok(())
+    }
+
+    // ----- rate limits -----
+
+    /// The current counts of some fixed-window counters, in one round trip; a counter whose
+    /// window has passed counts 0 even if TTL has not removed it.
+    pub async fn failure_counts(&self, keys: &[String], now: i64) -> Result<Vec<i64>, Error> {
+        let table = &self.tables.rate_limits;
+        let wanted: Vec<(&String, &str, &str)> = keys
+            .iter()
+            .map(|k| (table, "counter_key", k.as_str()))
+            .collect();
+        let found = self.batch_get_many(&wanted).await?;
+        let mut counts: HashMap<String, i64> = HashMap::new();
+        for item in found.into_iter() {
+            let counter: RateCounter = from_item(item)?;
+            if counter.ttl > now {
+                counts.insert(counter.counter_key, counter.count);
+            }
+        }
+        Ok(keys
+            .iter()
+            .map(|k| counts.get(k).copied().unwrap_or(0))
+            .collect())
+    }
+
+    /// Adds one failure to each counter (one transaction). `window_end` becomes the counter's
+    /// TTL when the counter is new.
+    pub async fn record_failure(&self, keys: &[String], window_end: i64) -> Result<(), Error> {
+        let mut items = Vec::with_capacity(keys.len());
+        for key in keys {
+            let update = Update::builder()
+                .table_name(&self.tables.rate_limits)
+                .key("counter_key", s(key))
+                .update_expression("ADD #c :one SET #t = if_not_exists(#t, :end)")
+                .expression_attribute_names("#c", "count")
+                .expression_attribute_names("#t", "ttl")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":end", n(window_end))
+                .build()
+                .map_err(build_error)?;
+            items.push(TransactWriteItem::builder().update(update).build());
+        }
+        match self.transact(items).await? {
+            None => Ok(()),
+            Some(reasons) => Err(Error::internal(format!(
+                "rate-limit update cancelled: {}",
+                super::describe(&reasons)
+            ))),
+        }
+    }
+
+    // ----- tokens, for refresh, introspection and revocation -----
+
+    /// A token and an OAuth client in one round trip (an OAuth refresh needs both).
+    pub async fn get_token_and_client(
+        &self,
+        token_hash: &str,
+        client_id: &str,
+    ) -> Result<(Option<TokenRecord>, Option<OAuthClient>), Error> {
+        let mut found = self
+            .batch_get(&[
+                (&self.tables.tokens, "token_hash", token_hash),
+                (&self.tables.clients, "client_id", client_id),
+            ])
+            .await?;
+        let token = take(&mut found, &self.tables.tokens)?;
+        let client = take(&mut found, &self.tables.clients)?;
+        Ok((token, client))
+    }
+
+    /// A token's family, the OAuth client and the user, in one round trip (introspection).
+    pub async fn get_family_client_user(
+        &self,
+        family_id: &str,
+        client_id: &str,
+        username: Option<&str>,
+    ) -> Result<(Option<TokenFamily>, Option<OAuthClient>, Option<User>), Error> {
+        let mut keys = vec![
+            (&self.tables.families, "family_id", family_id),
+            (&self.tables.clients, "client_id", client_id),
+        ];
+        if let Some(username) = username {
+            keys.push((&self.tables.users, "username", username));
+        }
+        let mut found = self.batch_get(&keys).await?;
+        Ok((
+            take(&mut found, &self.tables.families)?,
+            take(&mut found, &self.tables.clients)?,
+            take(&mut found, &self.tables.users)?,
+        ))
+    }
+
+    // ----- helpers -----
+
+    async fn set_disabled<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<Option<T>, Error> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(table)
+            .key(key, s(value))
+            .update_expression("SET disabled = :t")
+            .condition_expression(format!("attribute_exists({key})"))
+            .expression_attribute_values(":t", AttributeValue::Bool(true))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        updated_or_missing(result, "UpdateItem disable")
+    }
+
+    async fn scan_all<T: serde::de::DeserializeOwned>(&self, table: &str) -> Result<Vec<T>, Error> {
+        let items = self
+            .client
+            .scan()
+            .table_name(table)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| db_error("Scan", e))?;
+        items.into_iter().map(from_item).collect()
+    }
+}
+
+/// The new item of a conditional `attribute_exists` update, or `None` when there was no item.
+fn updated_or_missing<T: serde::de::DeserializeOwned>(
+    result: Result<
+        aws_sdk_dynamodb::operation::update_item::UpdateItemOutput,
+        SdkError<UpdateItemError, aws_sdk_dynamodb::config::http::HttpResponse>,
+    >,
+    operation: &str,
+) -> Result<Option<T>, Error> {
+    match result {
+        Ok(output) => output
+            .attributes
+            .map(from_item)
+            .transpose()?
+            .ok_or_else(|| Error::internal(format!("{operation} returned nothing")))
+            .map(Some),
+        Err(SdkError::ServiceError(e))
+            if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+        {
+            Ok(None)
+        }
+        Err(other) => Err(db_error(operation, other)),
+    }
+}

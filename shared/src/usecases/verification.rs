@@ -1,0 +1,271 @@
+//! The verification page's rules (RFC 8628 §3.3, §5.1): a user signs in, enters a user code,
+//! sees which client asks for what, and approves or denies. Failed sign-ins and wrong codes are
+//! counted per source address and per user in fixed windows; past a limit, the page refuses
+//! further attempts until the window ends.
+
+use crate::config::Settings;
+use crate::error::Error;
+use crate::model::{CodeStatus, OAuthClient, Scope, Session, User, Username};
+use crate::password;
+use crate::secrets::{self, SecretKind, hash_secret};
+use crate::storage::{PageDecision, Store};
+use crate::usercode::UserCode;
+
+/// How long a page session lasts.
+pub const SESSION_TTL: i64 = 3600;
+
+/// A fixed-window limit on failed attempts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    pub max_failures: i64,
+    pub window: i64,
+}
+
+/// Wrong user codes per signed-in user: 10 a day.
+pub const CODE_LIMIT_PER_USER: Limit = Limit {
+    max_failures: 10,
+    window: 24 * 3600,
+};
+/// Wrong user codes per source address: 30 an hour.
+pub const CODE_LIMIT_PER_SOURCE: Limit = Limit {
+    max_failures: 30,
+    window: 3600,
+};
+/// Failed sign-ins per username: 10 in 15 minutes.
+pub const SIGN_IN_LIMIT_PER_USER: Limit = Limit {
+    max_failures: 10,
+    window: 900,
+};
+/// Failed sign-ins per source address: 30 in 15 minutes.
+pub const SIGN_IN_LIMIT_PER_SOURCE: Limit = Limit {
+    max_failures: 30,
+    window: 900,
+};
+
+/// One counter: its key (kind, subject, window start) and its limit.
+struct Counter {
+    key: String,
+    limit: Limit,
+}
+
+impl Counter {
+    fn new(kind: &str, subject: &str, limit: Limit, now: i64) -> Counter {
+        let window_start = now - now.rem_euclid(limit.window);
+        Counter {
+            key: format!("{kind}#{subject}#{window_start}"),
+            limit,
+        }
+    }
+
+    fn window_end(&self, now: i64) -> i64 {
+        now - now.rem_euclid(self.limit.window) + self.limit.window
+    }
+}
+
+/// Refuses when any counter is at its limit.
+async fn check_limits(store: &Store, counters: &[Counter], now: i64) -> Result<(), Error> {
+    let keys: Vec<String> = counters.iter().map(|c| c.key.clone()).collect();
+    let counts = store.failure_counts(&keys, now).await?;
+    for (counter, count) in counters.iter().zip(counts) {
+        if count >= counter.limit.max_failures {
+            return Err(Error::TooManyAttempts(counter.window_end(now) - now));
+        }
+    }
+    Ok(())
+}
+
+async fn count_failure(store: &Store, counters: &[Counter], now: i64) -> Result<(), Error> {
+    let keys: Vec<String> = counters.iter().map(|c| c.key.clone()).collect();
+    let end = counters
+        .iter()
+        .map(|c| c.window_end(now))
+        .max()
+        .unwrap_or(now);
+    store.record_failure(&keys, end).await
+}
+
+/// A session just started: the cookie value goes to the browser, the session to storage.
+pub struct SignedIn {
+    pub cookie_value: String,
+    pub session: Session,
+}
+
+/// Signs a user in. Wrong password, unknown user and disabled user get the same answer and take
+/// the same time (an argon2id verification each).
+pub async fn sign_in(
+    store: &Store,
+    username: &str,
+    password_text: &str,
+    source: &str,
+    now: i64,
+) -> Result<SignedIn, Error> {
+    let refused = || Error::AccessDenied("wrong username or password".into());
+    let Ok(username) = Username::parse(username) else {
+        return Err(refused());
+    };
+    let counters = [
+        Counter::new(
+            "signin-user",
+            username.as_str(),
+            SIGN_IN_LIMIT_PER_USER,
+            now,
+        ),
+        Counter::new("signin-source", source, SIGN_IN_LIMIT_PER_SOURCE, now),
+    ];
+    check_limits(store, &counters, now).await?;
+    let user: Option<User> = store.get_user(username.as_str()).await?;
+    let matches = password::verify(
+        password_text,
+        user.as_ref().map(|u| u.password_hash.as_str()),
+    );
+    let Some(user) = user.filter(|u| matches && !u.disabled) else {
+        count_failure(store, &counters, now).await?;
+        tracing::info!(source, "failed sign-in on the verification page");
+        return Err(refused());
+    };
+    let cookie = secrets::issue(SecretKind::Session)?;
+    let session = Session {
+        session_hash: cookie.hash().to_owned(),
+        username: user.username,
+        created_at: now,
+        expires_at: now + SESSION_TTL,
+        ttl: now + SESSION_TTL,
+    };
+    store.put_session(&session).await?;
+    Ok(SignedIn {
+        cookie_value: cookie.into_value(),
+        session,
+    })
+}
+
+/// The session behind a cookie, if it is live.
+pub async fn session_of(
+    store: &Store,
+    cookie_value: &str,
+    now: i64,
+) -> Result<Option<Session>, Error> {
+    store
+        .get_live_session(&hash_secret(cookie_value), now)
+        .await
+}
+
+pub async fn sign_out(store: &Store, cookie_value: &str) -> Result<(), Error> {
+    store.delete_session(&hash_secret(cookie_value)).await
+}
+
+/// A pending request, as the page shows it before the user decides.
+#[derive(Debug)]
+pub struct PendingRequest {
+    pub user_code: UserCode,
+    pub code_hash: String,
+    pub client: OAuthClient,
+    /// What the approval grants: the scope asked for, or the client's whole scope.
+    pub scope: Scope,
+    pub expires_at: i64,
+}
+
+/// Finds the pending request behind a typed user code. A wrong or malformed code counts against
+/// the user and the source address. Three round trips: counters, user code, code and client.
+pub async fn find_request(
+    store: &Store,
+    settings: &Settings,
+    session: &Session,
+    typed: &str,
+    source: &str,
+    now: i64,
+) -> Result<PendingRequest, Error> {
+    let counters = [
+        Counter::new("code-user", &session.username, CODE_LIMIT_PER_USER, now),
+        Counter::new("code-source", source, CODE_LIMIT_PER_SOURCE, now),
+    ];
+    check_limits(store, &counters, now).await?;
+    let wrong = || Error::InvalidGrant("that code is not valid; check it and try again".into());
+    let found = match UserCode::parse(typed) {
+        Ok(code) => {
+            let record = store
+                .get_user_code(&code.hmac(settings.server_secret()?))
+                .await?
+                .filter(|r| r.expires_at > now);
+            record.map(|r| (code, r))
+        }
+        Err(_) => None,
+    };
+    let Some((user_code, record)) = found else {
+        count_failure(store, &counters, now).await?;
+        tracing::info!(source, username = %session.username, "wrong user code on the verification page");
+        return Err(wrong());
+    };
+    let (code, client) = store
+        .get_code_and_client(&record.device_code_hash, &record.client_id)
+        .await?;
+    let (Some(code), Some(client)) = (code, client) else {
+        return Err(wrong());
+    };
+    if code.is_expired(now) {
+        return Err(Error::ExpiredToken);
+    }
+    if code.status != CodeStatus::Pending {
+        return Err(Error::Conflict("this code has already been used".into()));
+    }
+    if client.disabled {
+        return Err(Error::AccessDenied("this client has been disabled".into()));
+    }
+    let scope = match code.scope.as_deref() {
+        Some(asked) => Scope::parse(asked)?,
+        None => client.scopes.clone(),
+    };
+    Ok(PendingRequest {
+        user_code,
+        code_hash: code.code_hash,
+        client,
+        scope,
+        expires_at: code.expires_at,
+    })
+}
+
+/// Records the signed-in user's explicit decision on a request found by [`find_request`].
+pub async fn decide(
+    store: &Store,
+    session: &Session,
+    request: &PendingRequest,
+    decision: PageDecision,
+    now: i64,
+) -> Result<(), Error> {
+    let scope = request.scope.to_wire();
+    let decided = store
+        .decide_on_page(
+            &request.code_hash,
+            &session.username,
+            decision,
+            (scope.as_deref(), request.client.lifetimes()),
+            now,
+        )
+        .await?;
+    if !decided {
+        return Err(Error::Conflict(
+            "this code has expired or was already decided".into(),
+        ));
+    }
+    tracing::info!(
+        client_id = %request.client.client_id,
+        username = %session.username,
+        decision = ?decision,
+        "device authorization decided"
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_share_a_key_within_a_window() {
+        let a = Counter::new("code-user", "ada", CODE_LIMIT_PER_USER, 86_400 * 3 + 5);
+        let b = Counter::new("code-user", "ada", CODE_LIMIT_PER_USER, 86_400 * 4 - 1);
+        let c = Counter::new("code-user", "ada", CODE_LIMIT_PER_USER, 86_400 * 4);
+        assert_eq!(a.key, b.key);
+        assert_ne!(b.key, c.key);
+        assert_eq!(a.window_end(86_400 * 3 + 5), 86_400 * 4);
+    }
+}
