@@ -3,9 +3,9 @@
 //! the same environment variables the functions read (defaults: `devicegate-*`).
 
 use clap::{Parser, Subcommand};
-use devicegate::model::{ApiKeySettings, DeviceStatus};
+use devicegate::model::{ApiKeySettings, DeviceStatus, GrantType, OAuthClientType, Scope};
 use devicegate::storage::schema;
-use devicegate::usecases::admin::{self, DeviceAction};
+use devicegate::usecases::admin::{self, DeviceAction, NewClient, NewUser};
 use devicegate::{Error, Store, Tables, http::now};
 
 #[derive(Parser)]
@@ -44,6 +44,71 @@ enum Command {
         #[command(subcommand)]
         command: DeviceCommand,
     },
+    /// Manage OAuth clients.
+    Client {
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
+    /// Manage the users who sign in on the verification page.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Create a client; prints {"client_id", "client_secret"?} as JSON on stdout (the secret,
+    /// for a confidential client, is shown this once).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// public (a CLI, an app: no secret) or confidential (a server: gets a secret).
+        #[arg(long, default_value = "public")]
+        client_type: String,
+        /// Allowed grants (repeatable); default: the device code grant and refresh_token.
+        #[arg(long = "grant-type")]
+        grant_types: Vec<String>,
+        /// Scopes the client may ask for (repeatable).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        #[arg(long)]
+        access_token_ttl: Option<i64>,
+        #[arg(long)]
+        refresh_token_ttl: Option<i64>,
+    },
+    /// List clients as JSON lines.
+    List,
+    /// Disable a client: its tokens stop refreshing and introspect as inactive.
+    Disable { client_id: String },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from the first line of stdin (never an argument,
+    /// which other users of the machine could see).
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// List users as JSON lines.
+    List,
+    /// Disable a user: they can no longer sign in, and tokens they approved stop working.
+    Disable { username: String },
+    /// Set a new password, read from the first line of stdin.
+    Password { username: String },
+}
+
+fn password_from_stdin() -> Result<String, Error> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| Error::invalid_request(format!("reading the password from stdin: {e}")))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 #[derive(Subcommand)]
@@ -215,6 +280,117 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
                 device.status.as_str()
             );
         }
+        Command::Client { command } => match command {
+            ClientCommand::Create {
+                name,
+                client_type,
+                grant_types,
+                scopes,
+                access_token_ttl,
+                refresh_token_ttl,
+            } => {
+                let client_type = OAuthClientType::parse(&client_type).ok_or_else(|| {
+                    Error::invalid_request(format!(
+                        "--client-type must be one of: {}",
+                        OAuthClientType::expected()
+                    ))
+                })?;
+                let grant_types = if grant_types.is_empty() {
+                    vec![GrantType::DeviceCode, GrantType::RefreshToken]
+                } else {
+                    grant_types
+                        .iter()
+                        .map(|g| {
+                            GrantType::parse(g).ok_or_else(|| {
+                                Error::invalid_request(format!(
+                                    "--grant-type must be one of: {}",
+                                    GrantType::expected()
+                                ))
+                            })
+                        })
+                        .collect::<Result<_, _>>()?
+                };
+                let created = admin::create_client(
+                    store,
+                    NewClient {
+                        client_name: name,
+                        client_type,
+                        grant_types,
+                        scopes: Scope::from_tokens(scopes.iter().map(String::as_str))?,
+                        redirect_uris: vec![],
+                        access_token_ttl,
+                        refresh_token_ttl,
+                    },
+                    now(),
+                )
+                .await?;
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "client_id": created.client.client_id,
+                        "client_secret": created.secret,
+                    })
+                );
+            }
+            ClientCommand::List => {
+                for c in store.list_clients().await? {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "client_id": c.client_id, "client_name": c.client_name,
+                            "client_type": c.client_type.as_str(),
+                            "grant_types": c.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+                            "scopes": c.scopes.tokens(), "disabled": c.disabled,
+                        })
+                    );
+                }
+            }
+            ClientCommand::Disable { client_id } => {
+                store.disable_client(&client_id).await?;
+                eprintln!("client {client_id} disabled");
+            }
+        },
+        Command::User { command } => match command {
+            UserCommand::Create {
+                username,
+                display_name,
+                email,
+            } => {
+                let password = password_from_stdin()?;
+                let user = admin::create_user(
+                    store,
+                    NewUser {
+                        username,
+                        password,
+                        display_name,
+                        email,
+                    },
+                    now(),
+                )
+                .await?;
+                eprintln!("user {} created", user.username);
+            }
+            UserCommand::List => {
+                for u in store.list_users().await? {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "username": u.username, "display_name": u.display_name,
+                            "email": u.email, "disabled": u.disabled,
+                        })
+                    );
+                }
+            }
+            UserCommand::Disable { username } => {
+                store.disable_user(&username).await?;
+                eprintln!("user {username} disabled");
+            }
+            UserCommand::Password { username } => {
+                let password = password_from_stdin()?;
+                admin::reset_password(store, &username, &password, now()).await?;
+                eprintln!("password of {username} changed");
+            }
+        },
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod http;
 pub mod keys;
 pub mod model;
+pub mod page;
 pub mod password;
 pub mod secrets;
 pub mod storage;

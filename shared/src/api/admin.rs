@@ -7,8 +7,11 @@ use serde::{Deserialize, Serialize};
 use crate::Deps;
 use crate::error::Error;
 use crate::http::{MAX_BODY_BYTES, json_response, now, raw_body, single_header};
-use crate::model::{ApiKey, ApiKeySettings, Device, DeviceStatus};
-use crate::usecases::admin::{self, DeviceAction};
+use crate::model::{
+    ApiKey, ApiKeySettings, Device, DeviceStatus, GrantType, OAuthClient, OAuthClientType, Scope,
+    User,
+};
+use crate::usecases::admin::{self, DeviceAction, NewClient, NewUser};
 
 pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     let bearer = single_header(&req, header::AUTHORIZATION.as_str())?
@@ -68,8 +71,186 @@ pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> 
             let key = deps.store.disable_api_key(id).await?;
             Ok(json_response(200, &ApiKeyView::new(&key, None)))
         }
+        (Method::GET, ["admin", "clients"]) => {
+            let clients = deps.store.list_clients().await?;
+            let views: Vec<ClientView> = clients.iter().map(|c| ClientView::new(c, None)).collect();
+            Ok(json_response(200, &serde_json::json!({ "clients": views })))
+        }
+        (Method::POST, ["admin", "clients"]) => {
+            let input: NewClientBody = json_body(&req)?;
+            let created = admin::create_client(&deps.store, input.parse()?, now()).await?;
+            Ok(json_response(
+                201,
+                &ClientView::new(&created.client, created.secret.as_deref()),
+            ))
+        }
+        (Method::POST, ["admin", "clients", client_id, "disable"]) => {
+            let client = deps.store.disable_client(&segment(client_id)?).await?;
+            Ok(json_response(200, &ClientView::new(&client, None)))
+        }
+        (Method::GET, ["admin", "users"]) => {
+            let users = deps.store.list_users().await?;
+            let views: Vec<UserView> = users.iter().map(UserView::from).collect();
+            Ok(json_response(200, &serde_json::json!({ "users": views })))
+        }
+        (Method::POST, ["admin", "users"]) => {
+            let input: NewUserBody = json_body(&req)?;
+            let user = admin::create_user(
+                &deps.store,
+                NewUser {
+                    username: input.username,
+                    password: input.password,
+                    display_name: input.display_name,
+                    email: input.email,
+                },
+                now(),
+            )
+            .await?;
+            Ok(json_response(201, &UserView::from(&user)))
+        }
+        (Method::POST, ["admin", "users", username, "disable"]) => {
+            let user = deps.store.disable_user(&segment(username)?).await?;
+            Ok(json_response(200, &UserView::from(&user)))
+        }
+        (Method::POST, ["admin", "users", username, "password"]) => {
+            let input: PasswordBody = json_body(&req)?;
+            let user =
+                admin::reset_password(&deps.store, &segment(username)?, &input.password, now())
+                    .await?;
+            Ok(json_response(200, &UserView::from(&user)))
+        }
         _ => Err(super::not_found(&path)),
     }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewClientBody {
+    client_name: String,
+    client_type: String,
+    grant_types: Vec<String>,
+    #[serde(default)]
+    scopes: Vec<String>,
+    #[serde(default)]
+    redirect_uris: Vec<String>,
+    access_token_ttl: Option<i64>,
+    refresh_token_ttl: Option<i64>,
+}
+
+impl NewClientBody {
+    fn parse(self) -> Result<NewClient, Error> {
+        let client_type = OAuthClientType::parse(&self.client_type).ok_or_else(|| {
+            Error::invalid_request(format!(
+                "client_type must be one of: {}",
+                OAuthClientType::expected()
+            ))
+        })?;
+        let grant_types = self
+            .grant_types
+            .iter()
+            .map(|g| {
+                GrantType::parse(g).ok_or_else(|| {
+                    Error::invalid_request(format!(
+                        "grant_types may contain: {}",
+                        GrantType::expected()
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(NewClient {
+            client_name: self.client_name,
+            client_type,
+            grant_types,
+            scopes: Scope::from_tokens(self.scopes.iter().map(String::as_str))
+                .map_err(|e| Error::invalid_request(e.description()))?,
+            redirect_uris: self.redirect_uris,
+            access_token_ttl: self.access_token_ttl,
+            refresh_token_ttl: self.refresh_token_ttl,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUserBody {
+    username: String,
+    password: String,
+    display_name: Option<String>,
+    email: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordBody {
+    password: String,
+}
+
+/// An OAuth client as administrators see it; the secret only once, at creation.
+#[derive(Serialize)]
+pub struct ClientView<'a> {
+    client_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<&'a str>,
+    client_name: &'a str,
+    client_type: &'static str,
+    grant_types: Vec<&'static str>,
+    scopes: &'a [String],
+    redirect_uris: &'a [String],
+    access_token_ttl: i64,
+    refresh_token_ttl: i64,
+    disabled: bool,
+    created_at: String,
+}
+
+impl<'a> ClientView<'a> {
+    fn new(c: &'a OAuthClient, secret: Option<&'a str>) -> Self {
+        let lifetimes = c.lifetimes();
+        ClientView {
+            client_id: &c.client_id,
+            client_secret: secret,
+            client_name: &c.client_name,
+            client_type: c.client_type.as_str(),
+            grant_types: c.grant_types.iter().map(|g| g.as_str()).collect(),
+            scopes: c.scopes.tokens(),
+            redirect_uris: &c.redirect_uris,
+            access_token_ttl: lifetimes.access_token_ttl,
+            refresh_token_ttl: lifetimes.refresh_token_ttl,
+            disabled: c.disabled,
+            created_at: rfc3339(c.created_at),
+        }
+    }
+}
+
+/// A user as administrators see it: never the password or its hash.
+#[derive(Serialize)]
+pub struct UserView<'a> {
+    username: &'a str,
+    display_name: Option<&'a str>,
+    email: Option<&'a str>,
+    disabled: bool,
+    created_at: String,
+    updated_at: String,
+}
+
+impl<'a> From<&'a User> for UserView<'a> {
+    fn from(u: &'a User) -> Self {
+        UserView {
+            username: &u.username,
+            display_name: u.display_name.as_deref(),
+            email: u.email.as_deref(),
+            disabled: u.disabled,
+            created_at: rfc3339(u.created_at),
+            updated_at: rfc3339(u.updated_at),
+        }
+    }
+}
+
+/// A path segment, percent-decoded (`ada%40example.com`).
+fn segment(raw: &str) -> Result<String, Error> {
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| Error::invalid_request("a path segment is not valid UTF-8"))
 }
 
 fn query_param(req: &Request, name: &str) -> Option<String> {

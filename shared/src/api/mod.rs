@@ -2,7 +2,11 @@
 //! use case, and renders the result; [`crate::http::serve`] wraps it with logging.
 
 pub mod admin;
+pub mod device_page;
+pub mod introspect;
+pub mod metadata;
 pub mod register;
+pub mod revoke;
 pub mod token;
 
 use crate::error::Error;

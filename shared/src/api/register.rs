@@ -1,14 +1,24 @@
-//! The `register` function: `POST /oauth/v1/register` (paragon).
+//! The `register` function: device registration `POST /oauth/v1/register` (paragon) and device
+//! authorization `POST /oauth2/device_authorization` (oauth2).
 
 use lambda_http::{Body, Request, Response};
 
 use crate::Deps;
-use crate::dialect::paragon;
+use crate::dialect::{oauth2, paragon};
 use crate::error::Error;
 use crate::http::now;
+use crate::usecases::oauth::start_device_authorization;
 use crate::usecases::register::register;
 
 pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
+    if req.uri().path() == oauth2::DEVICE_AUTHORIZATION_PATH {
+        let form = oauth2::read_form(&req, oauth2::DEVICE_AUTHORIZATION_PATH)?;
+        let request = oauth2::parse_device_authorization(&req, &form)?;
+        let base_url = oauth2::base_url(&req, &deps.settings)?;
+        let started =
+            start_device_authorization(&deps.store, &deps.settings, &request, now()).await?;
+        return Ok(oauth2::device_authorization_response(&started, &base_url));
+    }
     let (form, signed) = paragon::read_request(&req, paragon::REGISTER_PATH)?;
     let request = paragon::parse_register(&form)?;
     let registration = register(&deps.store, &deps.settings, request, signed, now()).await?;

@@ -1,17 +1,36 @@
-//! The `token` function: `POST /oauth/v1/token` (paragon); later dialects add their paths here.
+//! The `token` function: every grant, at `POST /oauth/v1/token` (paragon) and
+//! `POST /oauth2/token` (oauth2).
 
 use lambda_http::{Body, Request, Response};
 
 use crate::Deps;
-use crate::dialect::paragon::{self, TokenRequest};
+use crate::dialect::{oauth2, paragon};
 use crate::error::Error;
 use crate::http::now;
+use crate::usecases::oauth;
 use crate::usecases::token::{TooFastPolls, poll_device_code, refresh};
 
 pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
+    if req.uri().path() == oauth2::TOKEN_PATH {
+        let form = oauth2::read_form(&req, oauth2::TOKEN_PATH)?;
+        let tokens = match oauth2::parse_token(&req, &form)? {
+            oauth2::TokenRequest::DeviceCode {
+                client,
+                device_code,
+            } => oauth::poll_device_code(&deps.store, &client, &device_code, now()).await?,
+            oauth2::TokenRequest::Refresh {
+                client,
+                refresh_token,
+                scope,
+            } => {
+                oauth::refresh(&deps.store, &client, &refresh_token, scope.as_ref(), now()).await?
+            }
+        };
+        return Ok(oauth2::token_response(&tokens));
+    }
     let (form, signed) = paragon::read_request(&req, paragon::TOKEN_PATH)?;
     let tokens = match paragon::parse_token(&form)? {
-        TokenRequest::DeviceCode(grant) => {
+        paragon::TokenRequest::DeviceCode(grant) => {
             poll_device_code(
                 &deps.store,
                 &grant,
@@ -21,7 +40,9 @@ pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> 
             )
             .await?
         }
-        TokenRequest::Refresh(grant) => refresh(&deps.store, &grant, signed, now()).await?,
+        paragon::TokenRequest::Refresh(grant) => {
+            refresh(&deps.store, &grant, signed, now()).await?
+        }
     };
     Ok(paragon::token_response(&tokens))
 }

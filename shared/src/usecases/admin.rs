@@ -1,7 +1,11 @@
-//! Administration: admin keys, device decisions, API keys.
+//! Administration: admin keys, device decisions, API keys, OAuth clients, users.
 
 use crate::error::Error;
-use crate::model::{AdminKey, ApiKey, ApiKeySettings, Device, DeviceStatus};
+use crate::model::{
+    AdminKey, ApiKey, ApiKeySettings, Device, DeviceStatus, GrantType, OAuthClient,
+    OAuthClientType, Scope, User, Username, bounded_text,
+};
+use crate::password;
 use crate::secrets::{self, SecretKind, hash_secret, hashes_match};
 use crate::storage::{Decision, Store};
 
@@ -227,4 +231,130 @@ pub async fn seed_examples(
         )
         .await?;
     Ok(true)
+}
+
+/// What an administrator asks for when making an OAuth client.
+#[derive(Clone, Debug)]
+pub struct NewClient {
+    pub client_name: String,
+    pub client_type: OAuthClientType,
+    pub grant_types: Vec<GrantType>,
+    pub scopes: Scope,
+    pub redirect_uris: Vec<String>,
+    pub access_token_ttl: Option<i64>,
+    pub refresh_token_ttl: Option<i64>,
+}
+
+/// A new client and, for a confidential one, its secret (shown this once).
+#[derive(Debug)]
+pub struct CreatedClient {
+    pub client: OAuthClient,
+    pub secret: Option<String>,
+}
+
+pub async fn create_client(
+    store: &Store,
+    new: NewClient,
+    now: i64,
+) -> Result<CreatedClient, Error> {
+    let name = new.client_name.trim();
+    if name.is_empty() {
+        return Err(Error::invalid_request("client_name must not be empty"));
+    }
+    let name = bounded_text("client_name", Some(name), OAuthClient::MAX_NAME)?.unwrap_or_default();
+    if new.grant_types.is_empty() {
+        return Err(Error::invalid_request(format!(
+            "grant_types must name at least one of: {}",
+            GrantType::expected()
+        )));
+    }
+    if new.redirect_uris.len() > 16 {
+        return Err(Error::invalid_request("at most 16 redirect_uris"));
+    }
+    for uri in &new.redirect_uris {
+        if uri.len() > 2048
+            || !(uri.starts_with("https://")
+                || uri.starts_with("http://127.0.0.1")
+                || uri.starts_with("http://localhost"))
+            || uri.contains('#')
+        {
+            return Err(Error::invalid_request(
+                "redirect_uris must be https (or http on loopback), without a fragment",
+            ));
+        }
+    }
+    let secret = match new.client_type {
+        OAuthClientType::Confidential => Some(secrets::issue(SecretKind::ClientSecret)?),
+        OAuthClientType::Public => None,
+    };
+    let mut grant_types = new.grant_types;
+    grant_types.dedup();
+    let client = OAuthClient {
+        client_id: ulid::Ulid::new().to_string().to_lowercase(),
+        client_name: name,
+        client_type: new.client_type,
+        secret_hash: secret.as_ref().map(|s| s.hash().to_owned()),
+        grant_types,
+        scopes: new.scopes,
+        redirect_uris: new.redirect_uris,
+        access_token_ttl: new.access_token_ttl,
+        refresh_token_ttl: new.refresh_token_ttl,
+        self_registered: false,
+        disabled: false,
+        created_at: now,
+    };
+    client.validate_lifetimes()?;
+    store.put_client(&client).await?;
+    Ok(CreatedClient {
+        client,
+        secret: secret.map(|s| s.into_value()),
+    })
+}
+
+/// What an administrator gives for a new user.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub username: String,
+    pub password: String,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+}
+
+pub async fn create_user(store: &Store, new: NewUser, now: i64) -> Result<User, Error> {
+    let username = Username::parse(&new.username)?;
+    password::check_new(&new.password)?;
+    let display_name = bounded_text("display_name", new.display_name.as_deref(), 256)?;
+    let email = bounded_text("email", new.email.as_deref(), 254)?;
+    if email.as_deref().is_some_and(|e| {
+        let mut parts = e.split('@');
+        !(parts.next().is_some_and(|l| !l.is_empty())
+            && parts.next().is_some_and(|d| d.contains('.'))
+            && parts.next().is_none())
+    }) {
+        return Err(Error::invalid_request(
+            "email must look like name@example.com",
+        ));
+    }
+    let user = User {
+        username: username.as_str().to_owned(),
+        password_hash: password::hash(&new.password)?,
+        display_name,
+        email,
+        disabled: false,
+        created_at: now,
+        updated_at: now,
+    };
+    store.put_user(&user).await?;
+    Ok(user)
+}
+
+pub async fn reset_password(
+    store: &Store,
+    username: &str,
+    new_password: &str,
+    now: i64,
+) -> Result<User, Error> {
+    password::check_new(new_password)?;
+    let hash = password::hash(new_password)?;
+    store.set_password_hash(username, &hash, now).await
 }

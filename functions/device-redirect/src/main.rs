@@ -1,0 +1,16 @@
+//! The `device-redirect` Lambda function: clients built once per cold start, each request handed to
+//! [`devicegate::api::device_page::handle`].
+
+use devicegate::{Deps, api, http, telemetry};
+use lambda_http::{Error, Request, run, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    telemetry::init();
+    let deps = Deps::from_env_with_secret().await?;
+    let deps = &deps;
+    run(service_fn(move |req: Request| async move {
+        http::serve(req, |req| api::device_page::handle(deps, req)).await
+    }))
+    .await
+}

@@ -1,0 +1,381 @@
+//! The standard OAuth 2.0 dialect: RFC 6749 (client authentication, token endpoint, errors),
+//! RFC 8628 (device authorization), RFC 7009 (revocation), RFC 7662 (introspection) and
+//! RFC 8414 (metadata). Form-urlencoded in, JSON out.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use lambda_http::http::{Method, header};
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+
+use crate::config::Settings;
+use crate::error::Error;
+use crate::http::{Form, json_response, single_header};
+use crate::model::{Scope, TokenSet};
+use crate::usecases::oauth::{
+    ClientCredentials, DeviceAuthorization, DeviceAuthorizationRequest, Introspection,
+};
+
+pub const DEVICE_AUTHORIZATION_PATH: &str = "/oauth2/device_authorization";
+pub const TOKEN_PATH: &str = "/oauth2/token";
+pub const REVOKE_PATH: &str = "/oauth2/revoke";
+pub const INTROSPECT_PATH: &str = "/oauth2/introspect";
+pub const METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
+pub const VERIFICATION_PATH: &str = "/device";
+
+pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// Longest client id, secret, code or token accepted before any lookup.
+const MAX_CREDENTIAL_LEN: usize = 512;
+
+/// Reads an RFC 6749 request: `POST` to `path` with a strict form body.
+pub fn read_form(req: &Request, path: &str) -> Result<Form, Error> {
+    if req.uri().path() != path {
+        return Err(Error::NotFound(format!(
+            "no route for {}",
+            req.uri().path()
+        )));
+    }
+    if req.method() != Method::POST {
+        return Err(Error::invalid_request("use POST for this endpoint"));
+    }
+    Form::from_request(req)
+}
+
+fn bounded<'a>(name: &str, value: &'a str) -> Result<&'a str, Error> {
+    if value.len() > MAX_CREDENTIAL_LEN {
+        return Err(Error::invalid_request(format!("{name} is too long")));
+    }
+    Ok(value)
+}
+
+/// Client authentication (RFC 6749 §2.3): HTTP Basic with the form-urlencoded id and secret
+/// (`client_secret_basic`), `client_id` and `client_secret` in the body (`client_secret_post`),
+/// or `client_id` alone (`none`, public clients). Using two methods at once is refused (§2.3).
+pub fn client_credentials(req: &Request, form: &Form) -> Result<ClientCredentials, Error> {
+    let basic = single_header(req, header::AUTHORIZATION.as_str())?
+        .and_then(|v| {
+            v.split_once(' ')
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+        })
+        .map(|(_, encoded)| decode_basic(encoded.trim()))
+        .transpose()?;
+    let body_id = form.optional("client_id");
+    let body_secret = form.optional("client_secret");
+    match basic {
+        Some((id, secret)) => {
+            if body_secret.is_some() {
+                return Err(Error::invalid_request(
+                    "use one client authentication method, not HTTP Basic and client_secret together",
+                ));
+            }
+            if body_id.is_some_and(|b| b != id) {
+                return Err(Error::invalid_request(
+                    "client_id in the body differs from the one in HTTP Basic",
+                ));
+            }
+            Ok(ClientCredentials {
+                client_id: bounded("client_id", &id)?.to_owned(),
+                secret: Some(bounded("client_secret", &secret)?.to_owned()),
+            })
+        }
+        None => {
+            let client_id = body_id.ok_or_else(|| {
+                Error::InvalidClient(
+                    "authenticate with HTTP Basic, or send client_id (and client_secret)".into(),
+                )
+            })?;
+            Ok(ClientCredentials {
+                client_id: bounded("client_id", client_id)?.to_owned(),
+                secret: body_secret
+                    .map(|s| bounded("client_secret", s).map(str::to_owned))
+                    .transpose()?,
+            })
+        }
+    }
+}
+
+/// `base64(urlencode(id) ":" urlencode(secret))` (RFC 6749 §2.3.1).
+fn decode_basic(encoded: &str) -> Result<(String, String), Error> {
+    let bad = || Error::InvalidClient("malformed HTTP Basic credentials".into());
+    let bytes = STANDARD.decode(encoded).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (id, secret) = text.split_once(':').ok_or_else(bad)?;
+    let decode = |part: &str| {
+        percent_encoding::percent_decode_str(&part.replace('+', " "))
+            .decode_utf8()
+            .map(|c| c.into_owned())
+            .map_err(|_| bad())
+    };
+    let (id, secret) = (decode(id)?, decode(secret)?);
+    if id.is_empty() {
+        return Err(bad());
+    }
+    Ok((id, secret))
+}
+
+fn scope_param(form: &Form) -> Result<Scope, Error> {
+    Scope::parse(form.optional("scope").unwrap_or(""))
+}
+
+/// `POST /oauth2/device_authorization` (RFC 8628 §3.1).
+pub fn parse_device_authorization(
+    req: &Request,
+    form: &Form,
+) -> Result<DeviceAuthorizationRequest, Error> {
+    Ok(DeviceAuthorizationRequest {
+        client: client_credentials(req, form)?,
+        scope: scope_param(form)?,
+    })
+}
+
+/// RFC 8628 §3.2.
+pub fn device_authorization_response(auth: &DeviceAuthorization, base_url: &str) -> Response<Body> {
+    #[derive(Serialize)]
+    struct Out<'a> {
+        device_code: &'a str,
+        user_code: String,
+        verification_uri: String,
+        verification_uri_complete: String,
+        expires_in: i64,
+        interval: i64,
+    }
+    let user_code = auth.user_code.display();
+    json_response(
+        200,
+        &Out {
+            device_code: &auth.device_code,
+            verification_uri: format!("{base_url}{VERIFICATION_PATH}"),
+            verification_uri_complete: format!(
+                "{base_url}{VERIFICATION_PATH}?user_code={user_code}"
+            ),
+            user_code,
+            expires_in: auth.expires_in,
+            interval: auth.interval,
+        },
+    )
+}
+
+/// The grants `POST /oauth2/token` serves.
+#[derive(Debug)]
+pub enum TokenRequest {
+    DeviceCode {
+        client: ClientCredentials,
+        device_code: String,
+    },
+    Refresh {
+        client: ClientCredentials,
+        refresh_token: String,
+        scope: Option<Scope>,
+    },
+}
+
+pub fn parse_token(req: &Request, form: &Form) -> Result<TokenRequest, Error> {
+    let grant_type = form.required("grant_type")?;
+    match grant_type {
+        DEVICE_CODE_GRANT => Ok(TokenRequest::DeviceCode {
+            client: client_credentials(req, form)?,
+            device_code: bounded("device_code", form.required("device_code")?)?.to_owned(),
+        }),
+        "refresh_token" => Ok(TokenRequest::Refresh {
+            client: client_credentials(req, form)?,
+            refresh_token: bounded("refresh_token", form.required("refresh_token")?)?.to_owned(),
+            scope: form.optional("scope").map(Scope::parse).transpose()?,
+        }),
+        other => Err(Error::UnsupportedGrantType(format!(
+            "grant_type {other} is not supported here; use {DEVICE_CODE_GRANT} or refresh_token"
+        ))),
+    }
+}
+
+/// RFC 6749 §5.1.
+pub fn token_response(tokens: &TokenSet) -> Response<Body> {
+    #[derive(Serialize)]
+    struct Out<'a> {
+        access_token: &'a str,
+        token_type: &'static str,
+        expires_in: i64,
+        refresh_token: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        scope: Option<&'a str>,
+    }
+    json_response(
+        200,
+        &Out {
+            access_token: &tokens.access_token,
+            token_type: "Bearer",
+            expires_in: tokens.expires_in,
+            refresh_token: &tokens.refresh_token,
+            scope: tokens.scope.as_deref(),
+        },
+    )
+}
+
+/// `POST /oauth2/revoke` and `/oauth2/introspect`: the client and the token. A
+/// `token_type_hint` is accepted and not needed (every token is found by its hash).
+pub fn parse_token_lookup(
+    req: &Request,
+    form: &Form,
+) -> Result<(ClientCredentials, String), Error> {
+    let client = client_credentials(req, form)?;
+    if let Some(hint) = form.optional("token_type_hint")
+        && !matches!(hint, "access_token" | "refresh_token")
+    {
+        return Err(Error::UnsupportedTokenType(format!(
+            "token_type_hint {hint} is not one this server issues"
+        )));
+    }
+    let token = bounded("token", form.required("token")?)?.to_owned();
+    Ok((client, token))
+}
+
+/// RFC 7009 §2.2: 200 with an empty body.
+pub fn revoke_response() -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// RFC 7662 §2.2.
+pub fn introspection_response(result: &Introspection, issuer: &str) -> Response<Body> {
+    match result {
+        Introspection::Inactive => json_response(200, &serde_json::json!({ "active": false })),
+        Introspection::Active(token) => json_response(
+            200,
+            &serde_json::json!({
+                "active": true,
+                "scope": token.scope,
+                "client_id": token.client_id,
+                "username": token.username,
+                "sub": token.username.as_deref().unwrap_or(&token.client_id),
+                "token_type": token.token_type,
+                "exp": token.exp,
+                "iat": token.iat,
+                "iss": issuer,
+            }),
+        ),
+    }
+}
+
+/// RFC 8414 §2: exactly what this deployment serves.
+pub fn metadata_response(base_url: &str) -> Response<Body> {
+    let methods = ["client_secret_basic", "client_secret_post", "none"];
+    let mut response = json_response(
+        200,
+        &serde_json::json!({
+            "issuer": base_url,
+            "device_authorization_endpoint": format!("{base_url}{DEVICE_AUTHORIZATION_PATH}"),
+            "token_endpoint": format!("{base_url}{TOKEN_PATH}"),
+            "revocation_endpoint": format!("{base_url}{REVOKE_PATH}"),
+            "introspection_endpoint": format!("{base_url}{INTROSPECT_PATH}"),
+            "grant_types_supported": [DEVICE_CODE_GRANT, "refresh_token"],
+            "response_types_supported": [],
+            "token_endpoint_auth_methods_supported": methods,
+            "revocation_endpoint_auth_methods_supported": methods,
+            "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        }),
+    );
+    // Public and the same for everyone: caches may keep it for a while.
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("public, max-age=300"),
+    );
+    response.headers_mut().remove(header::PRAGMA);
+    response
+}
+
+/// The public base URL: `ISSUER` when set, otherwise the request's host (`http` only for
+/// loopback hosts, as under `cargo lambda watch`).
+pub fn base_url(req: &Request, settings: &Settings) -> Result<String, Error> {
+    if let Some(issuer) = &settings.issuer {
+        return Ok(issuer.clone());
+    }
+    let host = single_header(req, header::HOST.as_str())?
+        .map(str::to_owned)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()))
+        .ok_or_else(|| Error::invalid_request("the request has no Host header"))?;
+    if !host
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+    {
+        return Err(Error::invalid_request("the Host header is malformed"));
+    }
+    let hostname = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
+    let scheme = if matches!(hostname, "127.0.0.1" | "localhost" | "[::1]") {
+        "http"
+    } else {
+        "https"
+    };
+    Ok(format!("{scheme}://{host}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(auth: Option<&str>, body: &str) -> Request {
+        let mut builder = lambda_http::http::Request::builder()
+            .method("POST")
+            .uri("https://gate.test/oauth2/token")
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Some(auth) = auth {
+            builder = builder.header("authorization", auth);
+        }
+        builder
+            .body(Body::Text(body.to_owned()))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn basic_credentials_are_form_decoded() -> Result<(), Error> {
+        // id "a b", secret "p:w%" => "a+b:p%3Aw%25"
+        let header = format!("Basic {}", STANDARD.encode("a+b:p%3Aw%25"));
+        let req = request(Some(&header), "grant_type=refresh_token");
+        let form = Form::from_request(&req)?;
+        let creds = client_credentials(&req, &form)?;
+        assert_eq!(creds.client_id, "a b");
+        assert_eq!(creds.secret.as_deref(), Some("p:w%"));
+        Ok(())
+    }
+
+    #[test]
+    fn two_methods_at_once_are_refused() -> Result<(), Error> {
+        let header = format!("Basic {}", STANDARD.encode("id:secret"));
+        let req = request(Some(&header), "client_secret=secret");
+        let form = Form::from_request(&req)?;
+        assert!(matches!(
+            client_credentials(&req, &form),
+            Err(Error::InvalidRequest(_))
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn public_clients_send_only_their_id() -> Result<(), Error> {
+        let req = request(None, "client_id=cli");
+        let form = Form::from_request(&req)?;
+        let creds = client_credentials(&req, &form)?;
+        assert_eq!(creds.secret, None);
+        let req = request(None, "grant_type=x");
+        let form = Form::from_request(&req)?;
+        assert!(matches!(
+            client_credentials(&req, &form),
+            Err(Error::InvalidClient(_))
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_grants_are_unsupported() -> Result<(), Error> {
+        let req = request(None, "grant_type=password&client_id=c");
+        let form = Form::from_request(&req)?;
+        assert!(matches!(
+            parse_token(&req, &form),
+            Err(Error::UnsupportedGrantType(_))
+        ));
+        Ok(())
+    }
+}
