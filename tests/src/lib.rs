@@ -3,6 +3,8 @@
 //! that records every call it makes so tests can count round trips.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod server;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -167,6 +169,33 @@ impl TestEnv {
         )
     }
 
+    /// A form POST to an oauth2 route, optionally with HTTP Basic client credentials, handled by
+    /// the function `template.yaml` routes it to.
+    pub async fn oauth2(&self, path: &str, body: &str, basic: Option<(&str, &str)>) -> Reply {
+        use base64::Engine;
+        let mut req = form_request(path, body, None);
+        if let Some((id, secret)) = basic {
+            let value = base64::engine::general_purpose::STANDARD.encode(format!(
+                "{}:{}",
+                enc(id),
+                enc(secret)
+            ));
+            req.headers_mut()
+                .insert("authorization", format!("Basic {value}").parse().unwrap());
+        }
+        let deps = &self.deps;
+        let response = match path {
+            "/oauth2/device_authorization" => {
+                http::serve(req, |r| api::register::handle(deps, r)).await
+            }
+            "/oauth2/token" => http::serve(req, |r| api::token::handle(deps, r)).await,
+            "/oauth2/revoke" => http::serve(req, |r| api::revoke::handle(deps, r)).await,
+            "/oauth2/introspect" => http::serve(req, |r| api::introspect::handle(deps, r)).await,
+            other => panic!("no oauth2 route {other}"),
+        };
+        Reply::from(response.unwrap())
+    }
+
     pub async fn admin(
         &self,
         method: &str,
@@ -221,14 +250,7 @@ impl TestEnv {
     pub async fn snapshot(&self) -> Vec<String> {
         let t = self.store().tables();
         let mut all = Vec::new();
-        for table in [
-            &t.devices,
-            &t.device_codes,
-            &t.tokens,
-            &t.families,
-            &t.api_keys,
-            &t.admin_keys,
-        ] {
+        for table in Tables::ENV.iter().filter_map(|(var, _)| t.by_env(var)) {
             let out = self
                 .store()
                 .client()

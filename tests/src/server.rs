@@ -1,0 +1,158 @@
+//! devicegate served over real HTTP on loopback, for clients nobody here wrote (the `oauth2`
+//! crate, a browser). Each request becomes the `lambda_http::Request` API Gateway would deliver
+//! (path, query parameters, headers, body, and a request context carrying the source address)
+//! and goes to the handler of the function `template.yaml` routes it to.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use devicegate::{Deps, api, http};
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use lambda_http::aws_lambda_events::apigw::{
+    ApiGatewayV2httpRequestContext, ApiGatewayV2httpRequestContextHttpDescription,
+};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, RequestExt};
+
+/// Serves `deps` on an ephemeral loopback port until the test's runtime ends; returns the base
+/// URL (`http://127.0.0.1:PORT`).
+pub async fn serve(deps: Deps) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let deps = Arc::new(deps);
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, peer)) = listener.accept().await else {
+                continue;
+            };
+            let deps = deps.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |req| {
+                    let deps = deps.clone();
+                    async move { Ok::<_, std::convert::Infallible>(handle(&deps, req, peer).await) }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+async fn handle(
+    deps: &Deps,
+    req: hyper::Request<Incoming>,
+    peer: SocketAddr,
+) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    let bytes = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let host = parts
+        .headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1")
+        .to_owned();
+    let path = parts.uri.path().to_owned();
+    let query: HashMap<String, String> =
+        parts.uri.query().map(|q| url_pairs(q)).unwrap_or_default();
+    let mut builder = lambda_http::http::Request::builder()
+        .method(parts.method.clone())
+        .uri(format!("http://{host}{}", parts.uri));
+    for (name, value) in &parts.headers {
+        builder = builder.header(name, value);
+    }
+    let body = if bytes.is_empty() {
+        Body::Empty
+    } else {
+        match String::from_utf8(bytes.to_vec()) {
+            Ok(text) => Body::Text(text),
+            Err(e) => Body::Binary(e.into_bytes()),
+        }
+    };
+    let mut described = ApiGatewayV2httpRequestContextHttpDescription::default();
+    described.method = parts.method.clone();
+    described.path = Some(path.clone());
+    described.source_ip = Some(peer.ip().to_string());
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.http = described;
+    let context = RequestContext::ApiGatewayV2(context);
+    let req = builder
+        .body(body)
+        .unwrap()
+        .with_query_string_parameters(query)
+        .with_request_context(context);
+    let response = match route(&path) {
+        Some(Function::Register) => http::serve(req, |r| api::register::handle(deps, r)).await,
+        Some(Function::Token) => http::serve(req, |r| api::token::handle(deps, r)).await,
+        Some(Function::Admin) => http::serve(req, |r| api::admin::handle(deps, r)).await,
+        Some(Function::DevicePage) => http::serve(req, |r| api::device_page::handle(deps, r)).await,
+        Some(Function::Metadata) => {
+            http::serve(req, |r| api::metadata::handle(&deps.settings, r)).await
+        }
+        Some(Function::Revoke) => http::serve(req, |r| api::revoke::handle(deps, r)).await,
+        Some(Function::Introspect) => http::serve(req, |r| api::introspect::handle(deps, r)).await,
+        None => {
+            return hyper::Response::builder()
+                .status(404)
+                .body(Full::new(Bytes::from_static(b"not found")))
+                .unwrap();
+        }
+    }
+    .unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = match body {
+        Body::Text(t) => Bytes::from(t),
+        Body::Binary(b) => Bytes::from(b),
+        _ => Bytes::new(),
+    };
+    hyper::Response::from_parts(parts, Full::new(bytes))
+}
+
+enum Function {
+    Register,
+    Token,
+    Admin,
+    DevicePage,
+    Metadata,
+    Revoke,
+    Introspect,
+}
+
+/// The routes of `template.yaml` (the events test checks the template has no others).
+fn route(path: &str) -> Option<Function> {
+    Some(match path {
+        "/oauth/v1/register" | "/oauth2/device_authorization" => Function::Register,
+        "/oauth/v1/token" | "/oauth2/token" => Function::Token,
+        "/device" => Function::DevicePage,
+        "/.well-known/oauth-authorization-server" => Function::Metadata,
+        "/oauth2/revoke" => Function::Revoke,
+        "/oauth2/introspect" => Function::Introspect,
+        p if p.starts_with("/admin/") => Function::Admin,
+        _ => return None,
+    })
+}
+
+fn url_pairs(query: &str) -> HashMap<String, String> {
+    query
+        .split('&')
+        .filter_map(|p| p.split_once('=').or(Some((p, ""))))
+        .map(|(k, v)| {
+            let decode = |s: &str| {
+                percent_encoding::percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            (decode(k), decode(v))
+        })
+        .collect()
+}

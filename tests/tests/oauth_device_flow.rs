@@ -1,0 +1,825 @@
+//! The RFC 8628 device flow, black-box: devicegate served over HTTP on loopback, the `oauth2`
+//! crate as the device's client, and the verification page driven by an HTTP client with a
+//! cookie jar (here) or by headless Chromium (`browser.rs`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use devicegate::model::{CodeStatus, GrantType, OAuthClientType, Scope};
+use devicegate::usecases::admin::{self, NewClient, NewUser};
+use devicegate_tests::{TestEnv, enc, form_request, server};
+use oauth2::basic::BasicClient;
+use oauth2::{
+    AuthType, ClientId, DeviceAuthorizationUrl, RefreshToken, StandardDeviceAuthorizationResponse,
+    TokenResponse, TokenUrl,
+};
+use serde_json::Value;
+
+/// A public CLI client, a confidential resource server, and a user.
+pub struct Fixture {
+    pub env: TestEnv,
+    pub cli_id: String,
+    pub server_id: String,
+    pub server_secret: String,
+}
+
+pub async fn fixture() -> Fixture {
+    let mut env = TestEnv::new().await;
+    env.deps.settings.poll_interval = 1;
+    let now = devicegate::http::now();
+    let cli = admin::create_client(
+        env.store(),
+        NewClient {
+            client_name: "Acme CLI".into(),
+            client_type: OAuthClientType::Public,
+            grant_types: vec![GrantType::DeviceCode, GrantType::RefreshToken],
+            scopes: Scope::parse("read write").unwrap(),
+            redirect_uris: vec![],
+            access_token_ttl: Some(600),
+            refresh_token_ttl: None,
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    let resource_server = admin::create_client(
+        env.store(),
+        NewClient {
+            client_name: "Acme API".into(),
+            client_type: OAuthClientType::Confidential,
+            grant_types: vec![GrantType::RefreshToken],
+            scopes: Scope::default(),
+            redirect_uris: vec![],
+            access_token_ttl: None,
+            refresh_token_ttl: None,
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    admin::create_user(
+        env.store(),
+        NewUser {
+            username: "ada".into(),
+            password: "correct horse battery".into(),
+            display_name: Some("Ada".into()),
+            email: None,
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    Fixture {
+        env,
+        cli_id: cli.client.client_id,
+        server_id: resource_server.client.client_id,
+        server_secret: resource_server.secret.unwrap(),
+    }
+}
+
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of the first `name="csrf"` hidden field.
+fn csrf_of(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+/// A person at the verification page, with a cookie jar.
+pub struct Person {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Person {
+    pub fn new(base: &str) -> Person {
+        Person {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .unwrap(),
+            base: base.to_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    pub async fn post(&self, fields: &[(&str, &str)]) -> (u16, String) {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let r = self
+            .http
+            .post(format!("{}/device", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// Signs in as ada from a fresh page (the redirect is followed to the code page).
+    pub async fn sign_in(&self, password: &str) -> (u16, String) {
+        self.sign_in_as("ada", password).await
+    }
+
+    pub async fn sign_in_as(&self, username: &str, password: &str) -> (u16, String) {
+        let (_, page) = self.get("/device").await;
+        let csrf = csrf_of(&page);
+        self.post(&[
+            ("action", "sign_in"),
+            ("csrf", &csrf),
+            ("username", username),
+            ("password", password),
+        ])
+        .await
+    }
+
+    /// Enters a code and presses a button on the confirmation page.
+    pub async fn decide(&self, user_code: &str, action: &str) -> (u16, String) {
+        let (_, page) = self.get("/device").await;
+        let csrf = csrf_of(&page);
+        let (status, confirm) = self
+            .post(&[
+                ("action", "find"),
+                ("csrf", &csrf),
+                ("user_code", user_code),
+            ])
+            .await;
+        if status != 200 {
+            return (status, confirm);
+        }
+        assert!(confirm.contains("Approve this device?"), "{confirm}");
+        self.post(&[
+            ("action", action),
+            ("csrf", &csrf_of(&confirm)),
+            ("user_code", user_code),
+        ])
+        .await
+    }
+}
+
+#[tokio::test]
+async fn the_oauth2_crate_runs_the_flow_through_slow_down_approval_and_refresh() {
+    let f = fixture().await;
+    let base = server::serve(f.env.deps.clone()).await;
+    let client = BasicClient::new(ClientId::new(f.cli_id.clone()))
+        .set_auth_type(AuthType::RequestBody)
+        .set_device_authorization_url(
+            DeviceAuthorizationUrl::new(format!("{base}/oauth2/device_authorization")).unwrap(),
+        )
+        .set_token_uri(TokenUrl::new(format!("{base}/oauth2/token")).unwrap());
+    let http = http_client();
+
+    let details: StandardDeviceAuthorizationResponse = client
+        .exchange_device_code()
+        .add_scope(oauth2::Scope::new("read".into()))
+        .request_async(&http)
+        .await
+        .unwrap();
+    let user_code = details.user_code().secret().clone();
+    assert_eq!(user_code.len(), 9);
+    assert_eq!(&user_code[4..5], "-");
+    assert_eq!(
+        details.verification_uri().as_str(),
+        format!("{base}/device")
+    );
+    assert_eq!(
+        details
+            .verification_uri_complete()
+            .map(|u| u.secret().clone()),
+        Some(format!("{base}/device?user_code={user_code}"))
+    );
+    assert_eq!(details.interval(), Duration::from_secs(1));
+
+    // The person approves once the client has polled a few times.
+    let person = Person::new(&base);
+    let approver = {
+        let user_code = user_code.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(2500)).await;
+            let (status, page) = person.sign_in("correct horse battery").await;
+            assert_eq!(status, 200);
+            assert!(page.contains("Signed in as <b>ada</b>"), "{page}");
+            let (status, page) = person.decide(&user_code, "approve").await;
+            assert_eq!(status, 200, "{page}");
+            assert!(page.contains("Device connected"), "{page}");
+        })
+    };
+
+    // The client's sleep function skips its first wait, so its second poll comes too early:
+    // the server answers slow_down and the crate adds 5 s, as RFC 8628 §3.5 says.
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    let sleep = {
+        let waits = waits.clone();
+        move |d: Duration| {
+            let first = {
+                let mut w = waits.lock().unwrap();
+                w.push(d);
+                w.len() == 1
+            };
+            async move {
+                if !first {
+                    tokio::time::sleep(d).await;
+                }
+            }
+        }
+    };
+    let token = client
+        .exchange_device_access_token(&details)
+        .request_async(&http, sleep, Some(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    approver.await.unwrap();
+    let waits = waits.lock().unwrap().clone();
+    assert_eq!(waits.first(), Some(&Duration::from_secs(1)));
+    assert!(
+        waits.contains(&Duration::from_secs(6)),
+        "slow_down must grow the interval by 5 s: {waits:?}"
+    );
+    assert_eq!(
+        token
+            .scopes()
+            .map(|s| s.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+        Some(vec!["read".to_owned()])
+    );
+    assert_eq!(token.expires_in(), Some(Duration::from_secs(600)));
+    let refresh = token.refresh_token().unwrap().clone();
+
+    // Refresh with rotation; the old refresh token is then refused and its family revoked.
+    let refreshed = client
+        .exchange_refresh_token(&refresh)
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert_ne!(
+        refreshed.access_token().secret(),
+        token.access_token().secret()
+    );
+    let reused = client
+        .exchange_refresh_token(&RefreshToken::new(refresh.secret().clone()))
+        .request_async(&http)
+        .await;
+    assert!(
+        format!("{reused:?}").contains("invalid_grant"),
+        "{reused:?}"
+    );
+
+    // The reuse revoked the family: the rotated-in access token introspects inactive.
+    let introspected = introspect(&base, &f, refreshed.access_token().secret()).await;
+    assert_eq!(introspected["active"], false, "{introspected}");
+}
+
+async fn introspect(base: &str, f: &Fixture, token: &str) -> Value {
+    http_client()
+        .post(format!("{base}/oauth2/introspect"))
+        .basic_auth(&f.server_id, Some(&f.server_secret))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn introspection_and_revocation() {
+    let f = fixture().await;
+    let base = server::serve(f.env.deps.clone()).await;
+    let tokens = approved_tokens(&f, &base, "read write").await;
+    let access = tokens["access_token"].as_str().unwrap();
+
+    let active = introspect(&base, &f, access).await;
+    assert_eq!(active["active"], true, "{active}");
+    assert_eq!(active["username"], "ada");
+    assert_eq!(active["client_id"], f.cli_id.as_str());
+    assert_eq!(active["scope"], "read write");
+    assert_eq!(active["token_type"], "Bearer");
+
+    // A public client may not introspect; a wrong secret is 401.
+    let refused = http_client()
+        .post(format!("{base}/oauth2/introspect"))
+        .form(&[("token", access), ("client_id", f.cli_id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 401);
+    let refused = http_client()
+        .post(format!("{base}/oauth2/introspect"))
+        .basic_auth(&f.server_id, Some("dgs_wrong"))
+        .form(&[("token", access)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 401);
+
+    // Revoking an unknown token is 200 and changes nothing; revoking ours ends the family.
+    for token in ["dga_unknown", tokens["refresh_token"].as_str().unwrap()] {
+        let r = http_client()
+            .post(format!("{base}/oauth2/revoke"))
+            .form(&[
+                ("token", token),
+                ("token_type_hint", "refresh_token"),
+                ("client_id", f.cli_id.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+    }
+    assert_eq!(introspect(&base, &f, access).await["active"], false);
+
+    // Disabling the user makes their tokens inactive too (checked on a fresh pair).
+    let tokens = approved_tokens(&f, &base, "read").await;
+    f.env.store().disable_user("ada").await.unwrap();
+    let after = introspect(&base, &f, tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(after["active"], false);
+}
+
+/// Runs the flow with plain HTTP calls and returns the token response.
+async fn approved_tokens(f: &Fixture, base: &str, scope: &str) -> Value {
+    let http = http_client();
+    let started: Value = http
+        .post(format!("{base}/oauth2/device_authorization"))
+        .form(&[("client_id", f.cli_id.as_str()), ("scope", scope)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let person = Person::new(base);
+    person.sign_in("correct horse battery").await;
+    let (status, page) = person
+        .decide(started["user_code"].as_str().unwrap(), "approve")
+        .await;
+    assert_eq!(status, 200, "{page}");
+    http.post(format!("{base}/oauth2/token"))
+        .form(&[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("device_code", started["device_code"].as_str().unwrap()),
+            ("client_id", f.cli_id.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn start(f: &Fixture, body: &str) -> devicegate_tests::Reply {
+    f.env
+        .oauth2("/oauth2/device_authorization", body, None)
+        .await
+}
+
+async fn poll(f: &Fixture, device_code: &str) -> devicegate_tests::Reply {
+    f.env
+        .oauth2(
+            "/oauth2/token",
+            &format!(
+                "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code={}&client_id={}",
+                enc(device_code),
+                f.cli_id
+            ),
+            None,
+        )
+        .await
+}
+
+#[tokio::test]
+async fn round_trips_per_request() {
+    let f = fixture().await;
+    let env = &f.env;
+    env.calls.take();
+    let started = start(&f, &format!("client_id={}&scope=read", f.cli_id)).await;
+    assert_eq!(started.status, 200, "{:?}", started.json);
+    assert_eq!(
+        env.calls.take(),
+        ["TransactWriteItems"],
+        "device authorization"
+    );
+
+    let device_code = started.str("device_code");
+    let pending = poll(&f, &device_code).await;
+    assert_eq!(pending.error(), "authorization_pending");
+    assert_eq!(env.calls.take(), ["TransactWriteItems"], "pending poll");
+
+    // Approve through the page's use case, then wait out the interval.
+    let code = env.device_code(&device_code).await.unwrap();
+    env.store()
+        .decide_on_page(
+            &code.code_hash,
+            "ada",
+            devicegate::storage::PageDecision::Approve,
+            (Some("read"), Default::default()),
+            devicegate::http::now(),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    env.calls.take();
+    let tokens = poll(&f, &device_code).await;
+    assert_eq!(tokens.status, 200, "{:?}", tokens.json);
+    assert_eq!(
+        env.calls.take(),
+        ["TransactWriteItems", "TransactWriteItems"],
+        "redemption"
+    );
+
+    let refreshed = env
+        .oauth2(
+            "/oauth2/token",
+            &format!(
+                "grant_type=refresh_token&refresh_token={}&client_id={}",
+                enc(&tokens.str("refresh_token")),
+                f.cli_id
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(refreshed.status, 200, "{:?}", refreshed.json);
+    assert_eq!(
+        env.calls.take(),
+        ["BatchGetItem", "TransactWriteItems"],
+        "refresh"
+    );
+}
+
+#[tokio::test]
+async fn client_errors_follow_rfc6749_and_store_nothing() {
+    let f = fixture().await;
+    let env = &f.env;
+    let before = env.snapshot().await;
+
+    let cases = [
+        // (body, basic auth, status, error)
+        (
+            format!("client_id={}&scope=admin", f.cli_id),
+            None,
+            400,
+            "invalid_scope",
+        ),
+        ("client_id=nobody".to_owned(), None, 401, "invalid_client"),
+        (String::new(), None, 401, "invalid_client"),
+        (
+            format!("client_id={}&client_secret=x", f.cli_id),
+            None,
+            401,
+            "invalid_client",
+        ),
+        (
+            "scope=read".to_owned(),
+            Some((f.server_id.as_str(), "dgs_wrong")),
+            401,
+            "invalid_client",
+        ),
+        (
+            "scope=read".to_owned(),
+            Some((f.server_id.as_str(), f.server_secret.as_str())),
+            400,
+            "unauthorized_client",
+        ),
+        (
+            format!("client_id={}&scope=a%22b", f.cli_id),
+            None,
+            400,
+            "invalid_scope",
+        ),
+        (
+            format!("client_id={}&client_id={}", f.cli_id, f.cli_id),
+            None,
+            400,
+            "invalid_request",
+        ),
+    ];
+    for (body, basic, status, error) in cases {
+        let reply = env
+            .oauth2("/oauth2/device_authorization", &body, basic)
+            .await;
+        assert_eq!(
+            (reply.status, reply.error()),
+            (status, error),
+            "{body}: {:?}",
+            reply.json
+        );
+        assert!(
+            !reply.json["error_description"]
+                .as_str()
+                .unwrap_or("")
+                .is_empty()
+        );
+    }
+    let token_cases = [
+        ("grant_type=password&client_id=x", "unsupported_grant_type"),
+        (
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&client_id=x",
+            "invalid_request",
+        ),
+    ];
+    for (body, error) in token_cases {
+        let reply = env.oauth2("/oauth2/token", body, None).await;
+        assert_eq!((reply.status, reply.error()), (400, error), "{body}");
+    }
+    let unknown = poll(&f, "dgc_unknown").await;
+    assert_eq!((unknown.status, unknown.error()), (400, "invalid_grant"));
+    assert_eq!(
+        env.snapshot().await,
+        before,
+        "a refused request stored something"
+    );
+}
+
+#[tokio::test]
+async fn denied_expired_and_twice_redeemed_codes() {
+    let mut f = fixture().await;
+    let base = server::serve(f.env.deps.clone()).await;
+    let person = Person::new(&base);
+    person.sign_in("correct horse battery").await;
+
+    // Denied on the page: access_denied.
+    let denied = start(&f, &format!("client_id={}", f.cli_id)).await;
+    let (status, page) = person.decide(&denied.str("user_code"), "deny").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Request denied"));
+    assert_eq!(
+        poll(&f, &denied.str("device_code")).await.error(),
+        "access_denied"
+    );
+
+    // Approved: one redemption, then a second presentation is refused and revokes the first.
+    let approved = start(&f, &format!("client_id={}", f.cli_id)).await;
+    person.decide(&approved.str("user_code"), "approve").await;
+    let code = f
+        .env
+        .device_code(&approved.str("device_code"))
+        .await
+        .unwrap();
+    assert_eq!(code.status, CodeStatus::Approved);
+    assert_eq!(code.username.as_deref(), Some("ada"));
+    assert_eq!(
+        code.scope.as_deref(),
+        Some("read write"),
+        "no scope asked: the client's"
+    );
+    let first = poll(&f, &approved.str("device_code")).await;
+    assert_eq!(first.status, 200, "{:?}", first.json);
+    let second = poll(&f, &approved.str("device_code")).await;
+    assert_eq!(second.error(), "invalid_grant");
+    let refresh = f
+        .env
+        .oauth2(
+            "/oauth2/token",
+            &format!(
+                "grant_type=refresh_token&refresh_token={}&client_id={}",
+                enc(&first.str("refresh_token")),
+                f.cli_id
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(refresh.error(), "invalid_grant", "the family was revoked");
+
+    // Expired (before any TTL sweep): expired_token, and the page refuses it too.
+    f.env.deps.settings.device_code_ttl = 1;
+    let expiring = start(&f, &format!("client_id={}", f.cli_id)).await;
+    assert_eq!(expiring.json["expires_in"], 1);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(
+        poll(&f, &expiring.str("device_code")).await.error(),
+        "expired_token"
+    );
+    let (status, page) = person.decide(&expiring.str("user_code"), "approve").await;
+    assert_eq!(status, 400, "{page}");
+}
+
+#[tokio::test]
+async fn the_page_refuses_forged_forms_and_limits_wrong_codes() {
+    let f = fixture().await;
+    let base = server::serve(f.env.deps.clone()).await;
+    let started = start(&f, &format!("client_id={}", f.cli_id)).await;
+    let user_code = started.str("user_code");
+
+    // Wrong password: 401, no session.
+    let person = Person::new(&base);
+    let (status, page) = person.sign_in("wrong password!").await;
+    assert_eq!(status, 401);
+    assert!(page.contains("wrong username or password"));
+
+    // A forged approval (no CSRF token, or another session's) changes nothing.
+    person.sign_in("correct horse battery").await;
+    let (status, _) = person
+        .post(&[("action", "approve"), ("user_code", &user_code)])
+        .await;
+    assert_eq!(status, 403);
+    admin::create_user(
+        f.env.store(),
+        NewUser {
+            username: "grace".into(),
+            password: "hopper hopper".into(),
+            display_name: None,
+            email: None,
+        },
+        devicegate::http::now(),
+    )
+    .await
+    .unwrap();
+    let other = Person::new(&base);
+    other.sign_in_as("grace", "hopper hopper").await;
+    let (_, other_page) = other.get("/device").await;
+    let (status, _) = person
+        .post(&[
+            ("action", "approve"),
+            ("csrf", &csrf_of(&other_page)),
+            ("user_code", &user_code),
+        ])
+        .await;
+    assert_eq!(status, 403);
+    let code = f
+        .env
+        .device_code(&started.str("device_code"))
+        .await
+        .unwrap();
+    assert_eq!(code.status, CodeStatus::Pending);
+
+    // A GET with the code only fills the form in.
+    let (status, page) = person.get(&format!("/device?user_code={user_code}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!("value=\"{user_code}\"")));
+    assert!(!page.contains("Approve this device?"));
+
+    // Wrong codes: 10 a day per user, then 429 even for the right code.
+    for attempt in 0..10 {
+        let (status, page) = person.decide("BBBB-BBBB", "approve").await;
+        assert_eq!(status, 400, "attempt {attempt}: {page}");
+        assert!(page.contains("not valid"));
+    }
+    let (status, page) = person.decide(&user_code, "approve").await;
+    assert_eq!(status, 429, "{page}");
+    assert!(page.contains("too many failed attempts"));
+    // Case, spaces and dashes are ignored for another user, who is not limited.
+    let (status, page) = other
+        .decide(&user_code.to_lowercase().replace('-', " "), "approve")
+        .await;
+    assert_eq!(status, 200, "{page}");
+}
+
+#[tokio::test]
+async fn metadata_lists_exactly_what_is_served() {
+    let f = fixture().await;
+    let base = server::serve(f.env.deps.clone()).await;
+    let r = http_client()
+        .get(format!("{base}/.well-known/oauth-authorization-server"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let m: Value = r.json().await.unwrap();
+    assert_eq!(m["issuer"], base.as_str());
+    assert_eq!(m["token_endpoint"], format!("{base}/oauth2/token"));
+    assert_eq!(
+        m["device_authorization_endpoint"],
+        format!("{base}/oauth2/device_authorization")
+    );
+    assert_eq!(
+        m["grant_types_supported"],
+        serde_json::json!([
+            "urn:ietf:params:oauth:grant-type:device_code",
+            "refresh_token"
+        ])
+    );
+    assert_eq!(
+        m["token_endpoint_auth_methods_supported"],
+        serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
+    );
+    // Every endpoint it names answers (not 404).
+    for key in [
+        "revocation_endpoint",
+        "introspection_endpoint",
+        "token_endpoint",
+    ] {
+        let r = http_client()
+            .post(m[key].as_str().unwrap())
+            .form(&[("token", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(r.status().as_u16(), 404, "{key}");
+    }
+}
+
+#[tokio::test]
+async fn admin_api_manages_clients_and_users() {
+    let f = fixture().await;
+    let env = &f.env;
+    let key = env.admin_key().await;
+    let made = env
+        .admin(
+            "POST",
+            "/admin/clients",
+            Some(&key),
+            Some(serde_json::json!({
+                "client_name": "Kiosk", "client_type": "confidential",
+                "grant_types": ["urn:ietf:params:oauth:grant-type:device_code"], "scopes": ["read"]
+            })),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{:?}", made.json);
+    assert!(made.str("client_secret").starts_with("dgs_"));
+    let id = made.str("client_id");
+    let listed = env.admin("GET", "/admin/clients", Some(&key), None).await;
+    let clients = listed.json["clients"].as_array().unwrap();
+    assert_eq!(clients.len(), 3);
+    assert!(clients.iter().all(|c| c.get("client_secret").is_none()));
+    let disabled = env
+        .admin(
+            "POST",
+            &format!("/admin/clients/{id}/disable"),
+            Some(&key),
+            None,
+        )
+        .await;
+    assert_eq!(disabled.json["disabled"], true);
+    let bad = env
+        .admin(
+            "POST",
+            "/admin/clients",
+            Some(&key),
+            Some(serde_json::json!({"client_name": "X", "client_type": "public", "grant_types": ["password"]})),
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+
+    let user = env
+        .admin(
+            "POST",
+            "/admin/users",
+            Some(&key),
+            Some(serde_json::json!({"username": "grace@example.com", "password": "hopper hopper", "email": "grace@example.com"})),
+        )
+        .await;
+    assert_eq!(user.status, 201, "{:?}", user.json);
+    assert!(!user.json.to_string().contains("hopper"));
+    assert!(!user.json.to_string().contains("argon2"));
+    let dup = env
+        .admin(
+            "POST",
+            "/admin/users",
+            Some(&key),
+            Some(serde_json::json!({"username": "grace@example.com", "password": "another one"})),
+        )
+        .await;
+    assert_eq!(dup.status, 409);
+    let short = env
+        .admin(
+            "POST",
+            "/admin/users/grace%40example.com/password",
+            Some(&key),
+            Some(serde_json::json!({"password": "short"})),
+        )
+        .await;
+    assert_eq!(short.status, 400);
+    let reset = env
+        .admin(
+            "POST",
+            "/admin/users/grace%40example.com/password",
+            Some(&key),
+            Some(serde_json::json!({"password": "a much better one"})),
+        )
+        .await;
+    assert_eq!(reset.status, 200, "{:?}", reset.json);
+    let stored = env
+        .store()
+        .get_user("grace@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(devicegate::password::verify(
+        "a much better one",
+        Some(&stored.password_hash)
+    ));
+    let gone = env
+        .admin("POST", "/admin/users/nobody/disable", Some(&key), None)
+        .await;
+    assert_eq!(gone.status, 404);
+    let _ = form_request;
+}
