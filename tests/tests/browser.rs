@@ -1,0 +1,264 @@
+//! A real browser on the verification page: Debian's Chromium, headless, driven through
+//! chromedriver (WebDriver) with `fantoccini`, signs in, enters the code and approves while the
+//! `oauth2` crate polls. `scripts/test` installs `chromium` and `chromium-driver`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use devicegate::model::{GrantType, OAuthClientType, Scope};
+use devicegate::usecases::admin::{self, NewClient, NewUser};
+use devicegate_tests::{TestEnv, server};
+use fantoccini::{ClientBuilder, Locator};
+use oauth2::basic::BasicClient;
+use oauth2::{
+    AuthType, ClientId, DeviceAuthorizationUrl, StandardDeviceAuthorizationResponse, TokenResponse,
+    TokenUrl,
+};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// chromedriver on a free loopback port, killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_driver() -> Driver {
+    assert!(
+        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
+        "Chromium is missing: run scripts/test (it installs Debian's chromium and chromium-driver)"
+    );
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Driver { child, url };
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start on port {port}");
+}
+
+#[tokio::test]
+async fn a_browser_signs_in_and_approves_while_the_client_polls() {
+    let mut env = TestEnv::new().await;
+    env.deps.settings.poll_interval = 1;
+    env.deps.settings.secure_cookies = false; // plain HTTP on loopback
+    let now = devicegate::http::now();
+    let cli = admin::create_client(
+        env.store(),
+        NewClient {
+            client_name: "Acme CLI".into(),
+            client_type: OAuthClientType::Public,
+            grant_types: vec![GrantType::DeviceCode, GrantType::RefreshToken],
+            scopes: Scope::parse("read write").unwrap(),
+            redirect_uris: vec![],
+            access_token_ttl: None,
+            refresh_token_ttl: None,
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    admin::create_user(
+        env.store(),
+        NewUser {
+            username: "ada".into(),
+            password: "correct horse battery".into(),
+            display_name: None,
+            email: None,
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    let base = server::serve(env.deps.clone()).await;
+
+    let client = BasicClient::new(ClientId::new(cli.client.client_id.clone()))
+        .set_auth_type(AuthType::RequestBody)
+        .set_device_authorization_url(
+            DeviceAuthorizationUrl::new(format!("{base}/oauth2/device_authorization")).unwrap(),
+        )
+        .set_token_uri(TokenUrl::new(format!("{base}/oauth2/token")).unwrap());
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let details: StandardDeviceAuthorizationResponse = client
+        .exchange_device_code()
+        .add_scope(oauth2::Scope::new("write".into()))
+        .request_async(&http)
+        .await
+        .unwrap();
+    let user_code = details.user_code().secret().clone();
+    let complete = details
+        .verification_uri_complete()
+        .unwrap()
+        .secret()
+        .clone();
+
+    // The CLI polls in the background while the person uses the browser.
+    let polling = tokio::spawn(async move {
+        client
+            .exchange_device_access_token(&details)
+            .request_async(&http, tokio::time::sleep, Some(Duration::from_secs(90)))
+            .await
+    });
+
+    let driver = start_driver().await;
+    let profile = std::env::temp_dir().join(format!("devicegate-chromium-{}", ulid::Ulid::new()));
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            // A phone's viewport (headless windows are at least 500 px wide).
+            "mobileEmulation": {
+                "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 1.0, "touch": true }
+            },
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--window-size=500,900",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    let browser = ClientBuilder::rustls()
+        .unwrap()
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .unwrap();
+
+    // verification_uri_complete: sign in first, and the code comes along.
+    browser.goto(&complete).await.unwrap();
+    browser
+        .find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("ada")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("correct horse battery")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // The code is filled in, but nothing happens without the person's click.
+    let field = browser
+        .wait()
+        .for_element(Locator::Id("user_code"))
+        .await
+        .unwrap();
+    assert_eq!(
+        field.prop("value").await.unwrap().as_deref(),
+        Some(user_code.as_str())
+    );
+    browser
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // The confirmation names the client and the scope; the person approves.
+    browser
+        .wait()
+        .for_element(Locator::Css("button[value=approve]"))
+        .await
+        .unwrap();
+    let heading = browser.find(Locator::Css("h1")).await.unwrap();
+    assert_eq!(heading.text().await.unwrap(), "Approve this device?");
+    let text = browser
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("Acme CLI"), "{text}");
+    assert!(text.contains("write"), "{text}");
+    assert!(text.contains(&user_code), "{text}");
+    // Phone-sized: the layout fits a 390 px viewport without sideways scrolling.
+    let widths = browser
+        .execute(
+            "return [window.innerWidth, document.documentElement.scrollWidth]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (viewport, content) = (widths[0].as_f64().unwrap(), widths[1].as_f64().unwrap());
+    assert!(
+        viewport <= 400.0,
+        "the window is not phone-sized: {viewport}px"
+    );
+    assert!(
+        content <= viewport,
+        "the page overflows a phone-sized window: {content}px in {viewport}px"
+    );
+    if let Ok(png) = browser.screenshot().await {
+        let _ = std::fs::write(
+            std::env::temp_dir().join("devicegate-confirm-page.png"),
+            png,
+        );
+    }
+    browser
+        .find(Locator::Css("button[value=approve]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("p.ok"))
+        .await
+        .unwrap();
+    let heading = browser.find(Locator::Css("h1")).await.unwrap();
+    assert_eq!(heading.text().await.unwrap(), "Device connected");
+    browser.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
+
+    let token = polling.await.unwrap().unwrap();
+    assert!(token.access_token().secret().starts_with("dga_"));
+    assert_eq!(
+        token
+            .scopes()
+            .map(|s| s.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+        Some(vec!["write".to_owned()])
+    );
+    drop(driver);
+}
