@@ -39,18 +39,47 @@ const REPLAY: &[(&str, u16, &str)] = &[
     ("admin-create-api-key-invalid.json", 400, "invalid_request"),
     ("admin-list-api-keys.json", 200, ""),
     ("admin-disable-api-key.json", 404, "not_found"),
+    ("oauth2-device-authorization.json", 200, ""),
+    ("oauth2-device-authorization-invalid-scope.json", 400, "invalid_scope"),
+    ("oauth2-device-authorization-bad-secret.json", 401, "invalid_client"),
+    ("oauth2-token-unknown-device-code.json", 400, "invalid_grant"),
+    ("oauth2-token-refresh-unknown.json", 400, "invalid_grant"),
+    ("oauth2-token-unsupported-grant-type.json", 400, "unsupported_grant_type"),
+    ("oauth2-revoke.json", 200, ""),
+    ("oauth2-introspect.json", 200, ""),
+    ("oauth2-introspect-public-client.json", 401, "invalid_client"),
+    ("metadata.json", 200, ""),
+    ("device-page.json", 200, ""),
+    ("device-page-forged-post.json", 403, ""),
+    ("admin-list-clients.json", 200, ""),
+    ("admin-create-client.json", 201, ""),
+    ("admin-list-users.json", 200, ""),
+    ("admin-create-user.json", 201, ""),
+    ("admin-create-user-short-password.json", 400, "invalid_request"),
+    ("admin-reset-password.json", 200, ""),
+    ("admin-disable-user.json", 200, ""),
+    ("admin-disable-client.json", 200, ""),
 ];
 
 async fn replay(env: &TestEnv, file: &str) -> Reply {
     let text = std::fs::read_to_string(format!("{EVENTS}/{file}")).unwrap();
     let req = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
     let path = req.uri().path().to_owned();
-    let response = if path.starts_with("/oauth/v1/register") {
-        http::serve(req, |r| api::register::handle(&env.deps, r)).await
-    } else if path.starts_with("/oauth/v1/token") {
-        http::serve(req, |r| api::token::handle(&env.deps, r)).await
-    } else {
-        http::serve(req, |r| api::admin::handle(&env.deps, r)).await
+    let deps = &env.deps;
+    let response = match path.as_str() {
+        "/oauth/v1/register" | "/oauth2/device_authorization" => {
+            http::serve(req, |r| api::register::handle(deps, r)).await
+        }
+        "/oauth/v1/token" | "/oauth2/token" => {
+            http::serve(req, |r| api::token::handle(deps, r)).await
+        }
+        "/oauth2/revoke" => http::serve(req, |r| api::revoke::handle(deps, r)).await,
+        "/oauth2/introspect" => http::serve(req, |r| api::introspect::handle(deps, r)).await,
+        "/.well-known/oauth-authorization-server" => {
+            http::serve(req, |r| api::metadata::handle(&deps.settings, r)).await
+        }
+        "/device" => http::serve(req, |r| api::device_page::handle(deps, r)).await,
+        _ => http::serve(req, |r| api::admin::handle(deps, r)).await,
     };
     Reply::from(response.unwrap())
 }

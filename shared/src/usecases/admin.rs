@@ -137,6 +137,15 @@ pub mod examples {
     pub const DEVICE_CODE: &str = "dgc_EXAMPLE_device_code_for_local_runs_only";
     /// The raw Ed25519 public key of `printer-signed` (its private key is 32 bytes of 7).
     pub const SIGNED_DEVICE_KEY: &str = "6kpsY+KcUgq+9VB7Ey7F+ZVHdq6+vnuSQh7qaRRG0iw=";
+    /// A public OAuth client (a CLI) allowed the device code and refresh grants, scopes
+    /// `read write`.
+    pub const CLI_CLIENT_ID: &str = "example-cli";
+    /// A confidential OAuth client (a resource server that introspects tokens).
+    pub const API_CLIENT_ID: &str = "example-api";
+    pub const API_CLIENT_SECRET: &str = "dgs_EXAMPLE_client_secret_for_local_runs_only";
+    /// A user who can sign in on the verification page.
+    pub const USERNAME: &str = "example";
+    pub const PASSWORD: &str = "example password";
 }
 
 /// Writes the example credentials and devices the sample events expect. Idempotent.
@@ -230,6 +239,49 @@ pub async fn seed_examples(
             ),
         )
         .await?;
+    let client = |client_id: &str, name: &str, kind: OAuthClientType, secret: Option<&str>| {
+        OAuthClient {
+            client_id: client_id.into(),
+            client_name: name.into(),
+            client_type: kind,
+            secret_hash: secret.map(hash_secret),
+            grant_types: vec![GrantType::DeviceCode, GrantType::RefreshToken],
+            scopes: Scope::from_tokens(["read", "write"]).unwrap_or_default(),
+            redirect_uris: vec![],
+            access_token_ttl: None,
+            refresh_token_ttl: None,
+            self_registered: false,
+            disabled: false,
+            created_at: now,
+        }
+    };
+    store
+        .put_client(&client(
+            examples::CLI_CLIENT_ID,
+            "Example CLI",
+            OAuthClientType::Public,
+            None,
+        ))
+        .await?;
+    store
+        .put_client(&client(
+            examples::API_CLIENT_ID,
+            "Example API",
+            OAuthClientType::Confidential,
+            Some(examples::API_CLIENT_SECRET),
+        ))
+        .await?;
+    create_user(
+        store,
+        NewUser {
+            username: examples::USERNAME.into(),
+            password: examples::PASSWORD.into(),
+            display_name: Some("Example User".into()),
+            email: None,
+        },
+        now,
+    )
+    .await?;
     Ok(true)
 }
 
