@@ -64,7 +64,7 @@ async fn handle(
         .to_owned();
     let path = parts.uri.path().to_owned();
     let query: HashMap<String, String> =
-        parts.uri.query().map(|q| url_pairs(q)).unwrap_or_default();
+        parts.uri.query().map(url_pairs).unwrap_or_default();
     let mut builder = lambda_http::http::Request::builder()
         .method(parts.method.clone())
         .uri(format!("http://{host}{}", parts.uri));

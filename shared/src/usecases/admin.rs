@@ -239,8 +239,8 @@ pub async fn seed_examples(
             ),
         )
         .await?;
-    let client = |client_id: &str, name: &str, kind: OAuthClientType, secret: Option<&str>| {
-        OAuthClient {
+    let client =
+        |client_id: &str, name: &str, kind: OAuthClientType, secret: Option<&str>| OAuthClient {
             client_id: client_id.into(),
             client_name: name.into(),
             client_type: kind,
@@ -253,8 +253,7 @@ pub async fn seed_examples(
             self_registered: false,
             disabled: false,
             created_at: now,
-        }
-    };
+        };
     store
         .put_client(&client(
             examples::CLI_CLIENT_ID,
