@@ -63,8 +63,7 @@ async fn handle(
         .unwrap_or("127.0.0.1")
         .to_owned();
     let path = parts.uri.path().to_owned();
-    let query: HashMap<String, String> =
-        parts.uri.query().map(url_pairs).unwrap_or_default();
+    let query: HashMap<String, String> = parts.uri.query().map(url_pairs).unwrap_or_default();
     let mut builder = lambda_http::http::Request::builder()
         .method(parts.method.clone())
         .uri(format!("http://{host}{}", parts.uri));
