@@ -122,5 +122,57 @@ fn use_cases(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, signatures, use_cases);
+/// User codes: drawing one from the OS generator, reading a typed one (normalise + HMAC), and
+/// the lookup the verification page makes (GetItem by HMAC on dynoxide, loopback included).
+fn user_codes(c: &mut Criterion) {
+    use devicegate::config::ServerSecret;
+    use devicegate::model::UserCodeRecord;
+    use devicegate::usercode::UserCode;
+
+    let secret = ServerSecret::from_bytes(devicegate_tests::TEST_SERVER_SECRET.to_vec());
+    c.bench_function("user code generate", |b| {
+        b.iter(|| UserCode::generate().unwrap())
+    });
+    c.bench_function("user code parse + hmac", |b| {
+        b.iter(|| UserCode::parse(" tnxx mpqq ").unwrap().hmac(&secret))
+    });
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let env = rt.block_on(TestEnv::new());
+    let code = UserCode::generate().unwrap();
+    let now = devicegate::http::now();
+    let record = UserCodeRecord {
+        code_hmac: code.hmac(&secret),
+        device_code_hash: "h".into(),
+        client_id: "c".into(),
+        expires_at: now + 3600,
+        ttl: now + 3600,
+    };
+    rt.block_on(async {
+        let tables = env.store().tables();
+        env.store()
+            .client()
+            .put_item()
+            .table_name(&tables.user_codes)
+            .set_item(Some(serde_dynamo::to_item(&record).unwrap()))
+            .send()
+            .await
+            .unwrap();
+    });
+    let typed = code.display().to_lowercase();
+    c.bench_function("user code lookup (parse + hmac + GetItem, dynoxide)", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let hmac = UserCode::parse(&typed).unwrap().hmac(&secret);
+                assert!(env.store().get_user_code(&hmac).await.unwrap().is_some());
+            })
+        })
+    });
+}
+
+criterion_group!(benches, signatures, use_cases, user_codes);
 criterion_main!(benches);

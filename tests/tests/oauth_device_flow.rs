@@ -823,3 +823,29 @@ async fn admin_api_manages_clients_and_users() {
     assert_eq!(gone.status, 404);
     let _ = form_request;
 }
+
+/// Page weight: each page is one self-contained HTML document (no scripts, images, fonts or
+/// other requests). Bytes are stable, so they get a budget.
+#[tokio::test]
+async fn the_page_stays_light() {
+    let f = fixture().await;
+    let base = server::serve(f.env.deps.clone()).await;
+    let started = start(&f, &format!("client_id={}&scope=read", f.cli_id)).await;
+    let person = Person::new(&base);
+    let (_, sign_in) = person.get("/device").await;
+    let (_, enter) = person.sign_in("correct horse battery").await;
+    let (_, confirm) = person
+        .post(&[
+            ("action", "find"),
+            ("csrf", &csrf_of(&enter)),
+            ("user_code", &started.str("user_code")),
+        ])
+        .await;
+    assert!(confirm.contains("Approve this device?"));
+    for (name, page) in [("sign-in", &sign_in), ("enter code", &enter), ("confirm", &confirm)] {
+        eprintln!("page weight, {name}: {} bytes", page.len());
+        assert!(page.len() < 5 * 1024, "{name} page is {} bytes", page.len());
+        assert!(!page.contains("<script"), "{name} page has a script");
+        assert!(!page.contains(" src="), "{name} page loads another resource");
+    }
+}
