@@ -842,10 +842,17 @@ async fn the_page_stays_light() {
         ])
         .await;
     assert!(confirm.contains("Approve this device?"));
-    for (name, page) in [("sign-in", &sign_in), ("enter code", &enter), ("confirm", &confirm)] {
+    for (name, page) in [
+        ("sign-in", &sign_in),
+        ("enter code", &enter),
+        ("confirm", &confirm),
+    ] {
         eprintln!("page weight, {name}: {} bytes", page.len());
         assert!(page.len() < 5 * 1024, "{name} page is {} bytes", page.len());
         assert!(!page.contains("<script"), "{name} page has a script");
-        assert!(!page.contains(" src="), "{name} page loads another resource");
+        assert!(
+            !page.contains(" src="),
+            "{name} page loads another resource"
+        );
     }
 }

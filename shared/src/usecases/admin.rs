@@ -156,9 +156,14 @@ pub async fn seed_examples(
 ) -> Result<bool, Error> {
     use crate::model::{ClientType, CodeStatus, KeyType, StoredKey};
     use crate::usecases::register::new_device_code;
+    let mut wrote = false;
+    if store.get_client(examples::CLI_CLIENT_ID).await?.is_none() {
+        seed_oauth_examples(store, now).await?;
+        wrote = true;
+    }
     let api_key_hash = hash_secret(examples::API_KEY);
     if store.get_api_key(&api_key_hash).await?.is_some() {
-        return Ok(false);
+        return Ok(wrote);
     }
     let api_key = ApiKey {
         key_hash: api_key_hash.clone(),
@@ -239,6 +244,11 @@ pub async fn seed_examples(
             ),
         )
         .await?;
+    Ok(true)
+}
+
+/// The example OAuth clients and user of the sample events.
+async fn seed_oauth_examples(store: &Store, now: i64) -> Result<(), Error> {
     let client =
         |client_id: &str, name: &str, kind: OAuthClientType, secret: Option<&str>| OAuthClient {
             client_id: client_id.into(),
@@ -281,7 +291,7 @@ pub async fn seed_examples(
         now,
     )
     .await?;
-    Ok(true)
+    Ok(())
 }
 
 /// What an administrator asks for when making an OAuth client.
