@@ -6,9 +6,8 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use devicegate::model::{GrantType, OAuthClientType, Scope};
-use devicegate::usecases::admin::{self, NewClient, NewUser};
-use devicegate_tests::{TestEnv, server};
+use devicegate_tests::oauth::fixture;
+use devicegate_tests::server;
 use fantoccini::{ClientBuilder, Locator};
 use oauth2::basic::BasicClient;
 use oauth2::{
@@ -65,40 +64,12 @@ async fn start_driver() -> Driver {
 
 #[tokio::test]
 async fn a_browser_signs_in_and_approves_while_the_client_polls() {
-    let mut env = TestEnv::new().await;
-    env.deps.settings.poll_interval = 1;
-    env.deps.settings.secure_cookies = false; // plain HTTP on loopback
-    let now = devicegate::http::now();
-    let cli = admin::create_client(
-        env.store(),
-        NewClient {
-            client_name: "Acme CLI".into(),
-            client_type: OAuthClientType::Public,
-            grant_types: vec![GrantType::DeviceCode, GrantType::RefreshToken],
-            scopes: Scope::parse("read write").unwrap(),
-            redirect_uris: vec![],
-            access_token_ttl: None,
-            refresh_token_ttl: None,
-        },
-        now,
-    )
-    .await
-    .unwrap();
-    admin::create_user(
-        env.store(),
-        NewUser {
-            username: "ada".into(),
-            password: "correct horse battery".into(),
-            display_name: None,
-            email: None,
-        },
-        now,
-    )
-    .await
-    .unwrap();
+    let mut f = fixture().await;
+    f.env.deps.settings.secure_cookies = false; // plain HTTP on loopback
+    let env = &f.env;
     let base = server::serve(env.deps.clone()).await;
 
-    let client = BasicClient::new(ClientId::new(cli.client.client_id.clone()))
+    let client = BasicClient::new(ClientId::new(f.cli_id.clone()))
         .set_auth_type(AuthType::RequestBody)
         .set_device_authorization_url(
             DeviceAuthorizationUrl::new(format!("{base}/oauth2/device_authorization")).unwrap(),

@@ -6,77 +6,16 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use devicegate::model::{CodeStatus, GrantType, OAuthClientType, Scope};
-use devicegate::usecases::admin::{self, NewClient, NewUser};
-use devicegate_tests::{TestEnv, enc, form_request, server};
+use devicegate::model::CodeStatus;
+use devicegate::usecases::admin::{self, NewUser};
+use devicegate_tests::oauth::{Fixture, fixture};
+use devicegate_tests::{enc, server};
 use oauth2::basic::BasicClient;
 use oauth2::{
     AuthType, ClientId, DeviceAuthorizationUrl, RefreshToken, StandardDeviceAuthorizationResponse,
     TokenResponse, TokenUrl,
 };
 use serde_json::Value;
-
-/// A public CLI client, a confidential resource server, and a user.
-pub struct Fixture {
-    pub env: TestEnv,
-    pub cli_id: String,
-    pub server_id: String,
-    pub server_secret: String,
-}
-
-pub async fn fixture() -> Fixture {
-    let mut env = TestEnv::new().await;
-    env.deps.settings.poll_interval = 1;
-    let now = devicegate::http::now();
-    let cli = admin::create_client(
-        env.store(),
-        NewClient {
-            client_name: "Acme CLI".into(),
-            client_type: OAuthClientType::Public,
-            grant_types: vec![GrantType::DeviceCode, GrantType::RefreshToken],
-            scopes: Scope::parse("read write").unwrap(),
-            redirect_uris: vec![],
-            access_token_ttl: Some(600),
-            refresh_token_ttl: None,
-        },
-        now,
-    )
-    .await
-    .unwrap();
-    let resource_server = admin::create_client(
-        env.store(),
-        NewClient {
-            client_name: "Acme API".into(),
-            client_type: OAuthClientType::Confidential,
-            grant_types: vec![GrantType::RefreshToken],
-            scopes: Scope::default(),
-            redirect_uris: vec![],
-            access_token_ttl: None,
-            refresh_token_ttl: None,
-        },
-        now,
-    )
-    .await
-    .unwrap();
-    admin::create_user(
-        env.store(),
-        NewUser {
-            username: "ada".into(),
-            password: "correct horse battery".into(),
-            display_name: Some("Ada".into()),
-            email: None,
-        },
-        now,
-    )
-    .await
-    .unwrap();
-    Fixture {
-        env,
-        cli_id: cli.client.client_id,
-        server_id: resource_server.client.client_id,
-        server_secret: resource_server.secret.unwrap(),
-    }
-}
 
 fn http_client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -821,7 +760,6 @@ async fn admin_api_manages_clients_and_users() {
         .admin("POST", "/admin/users/nobody/disable", Some(&key), None)
         .await;
     assert_eq!(gone.status, 404);
-    let _ = form_request;
 }
 
 /// Page weight: each page is one self-contained HTML document (no scripts, images, fonts or

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::http::{Form, json_response, raw_body, single_header};
 use crate::keys::DevicePublicKey;
-use crate::model::{ClientId, ClientType, KeyType, StoredKey, TokenSet, bounded_text};
+use crate::model::{ClientId, ClientType, KeyType, StoredKey, bounded_text};
 use crate::usecases::SignedRequest;
 use crate::usecases::register::{RegisterRequest, Registration};
 use crate::usecases::token::{DeviceCodeGrant, RefreshGrant};
@@ -168,27 +168,8 @@ pub fn registration_response(registration: &Registration) -> Response<Body> {
     )
 }
 
-pub fn token_response(tokens: &TokenSet) -> Response<Body> {
-    #[derive(Serialize)]
-    struct Out<'a> {
-        access_token: &'a str,
-        token_type: &'static str,
-        expires_in: i64,
-        refresh_token: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        scope: Option<&'a str>,
-    }
-    json_response(
-        200,
-        &Out {
-            access_token: &tokens.access_token,
-            token_type: "Bearer",
-            expires_in: tokens.expires_in,
-            refresh_token: &tokens.refresh_token,
-            scope: tokens.scope.as_deref(),
-        },
-    )
-}
+/// Paragon's token response is RFC 6749 §5.1's.
+pub use super::oauth2::token_response;
 
 #[cfg(test)]
 mod tests {
