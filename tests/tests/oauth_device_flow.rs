@@ -253,6 +253,22 @@ async fn introspection_and_revocation() {
     assert_eq!(active["scope"], "read write");
     assert_eq!(active["token_type"], "Bearer");
 
+    // client_secret_post works as well as HTTP Basic.
+    let posted: Value = http_client()
+        .post(format!("{base}/oauth2/introspect"))
+        .form(&[
+            ("token", access),
+            ("client_id", f.server_id.as_str()),
+            ("client_secret", f.server_secret.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(posted["active"], true, "{posted}");
+
     // A public client may not introspect; a wrong secret is 401.
     let refused = http_client()
         .post(format!("{base}/oauth2/introspect"))
