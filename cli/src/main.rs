@@ -250,12 +250,7 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
         Command::Device { command } => {
             let (client_id, action) = match command {
                 DeviceCommand::List { status } => {
-                    let status = DeviceStatus::parse(&status).ok_or_else(|| {
-                        Error::invalid_request(format!(
-                            "--status must be one of: {}",
-                            DeviceStatus::expected()
-                        ))
-                    })?;
+                    let status = DeviceStatus::parse_field("--status", &status)?;
                     for d in admin::list_devices(store, status).await? {
                         println!(
                             "{}",
@@ -289,25 +284,13 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
                 access_token_ttl,
                 refresh_token_ttl,
             } => {
-                let client_type = OAuthClientType::parse(&client_type).ok_or_else(|| {
-                    Error::invalid_request(format!(
-                        "--client-type must be one of: {}",
-                        OAuthClientType::expected()
-                    ))
-                })?;
+                let client_type = OAuthClientType::parse_field("--client-type", &client_type)?;
                 let grant_types = if grant_types.is_empty() {
                     vec![GrantType::DeviceCode, GrantType::RefreshToken]
                 } else {
                     grant_types
                         .iter()
-                        .map(|g| {
-                            GrantType::parse(g).ok_or_else(|| {
-                                Error::invalid_request(format!(
-                                    "--grant-type must be one of: {}",
-                                    GrantType::expected()
-                                ))
-                            })
-                        })
+                        .map(|g| GrantType::parse_field("--grant-type", g))
                         .collect::<Result<_, _>>()?
                 };
                 let created = admin::create_client(

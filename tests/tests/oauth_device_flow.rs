@@ -418,6 +418,20 @@ async fn round_trips_per_request() {
         ["BatchGetItem", "TransactWriteItems"],
         "refresh"
     );
+
+    let introspected = env
+        .oauth2(
+            "/oauth2/introspect",
+            &format!("token={}", enc(&refreshed.str("access_token"))),
+            Some((&f.server_id, &f.server_secret)),
+        )
+        .await;
+    assert_eq!(introspected.json["active"], true, "{:?}", introspected.json);
+    assert_eq!(
+        env.calls.take(),
+        ["BatchGetItem", "BatchGetItem"],
+        "introspection"
+    );
 }
 
 #[tokio::test]

@@ -25,12 +25,7 @@ pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> 
     match (method, segments.as_slice()) {
         (Method::GET, ["admin", "devices"]) => {
             let status = query_param(&req, "status").unwrap_or_else(|| "pending".to_owned());
-            let status = DeviceStatus::parse(&status).ok_or_else(|| {
-                Error::invalid_request(format!(
-                    "status must be one of: {}",
-                    DeviceStatus::expected()
-                ))
-            })?;
+            let status = DeviceStatus::parse_field("status", &status)?;
             let devices = admin::list_devices(&deps.store, status).await?;
             let views: Vec<DeviceView> = devices.iter().map(DeviceView::from).collect();
             Ok(json_response(200, &serde_json::json!({ "devices": views })))
@@ -139,23 +134,11 @@ struct NewClientBody {
 
 impl NewClientBody {
     fn parse(self) -> Result<NewClient, Error> {
-        let client_type = OAuthClientType::parse(&self.client_type).ok_or_else(|| {
-            Error::invalid_request(format!(
-                "client_type must be one of: {}",
-                OAuthClientType::expected()
-            ))
-        })?;
+        let client_type = OAuthClientType::parse_field("client_type", &self.client_type)?;
         let grant_types = self
             .grant_types
             .iter()
-            .map(|g| {
-                GrantType::parse(g).ok_or_else(|| {
-                    Error::invalid_request(format!(
-                        "grant_types may contain: {}",
-                        GrantType::expected()
-                    ))
-                })
-            })
+            .map(|g| GrantType::parse_field("grant_types", g))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(NewClient {
             client_name: self.client_name,

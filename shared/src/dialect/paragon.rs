@@ -49,13 +49,7 @@ pub fn read_request<'r>(
 pub fn parse_register(form: &Form) -> Result<RegisterRequest, Error> {
     let client_id = ClientId::parse(form.required("client_id")?)?;
     let api_key = bounded_secret("client_secret", form.required("client_secret")?)?;
-    let client_type_text = form.required("client_type")?;
-    let client_type = ClientType::parse(client_type_text).ok_or_else(|| {
-        Error::invalid_request(format!(
-            "client_type must be one of: {}",
-            ClientType::expected()
-        ))
-    })?;
+    let client_type = ClientType::parse_field("client_type", form.required("client_type")?)?;
     match form.required("response_type")? {
         "device_code" => {}
         _ => {
@@ -73,9 +67,7 @@ pub fn parse_register(form: &Form) -> Result<RegisterRequest, Error> {
     let key = match (form.optional("public_key"), form.optional("key_type")) {
         (None, None) => None,
         (Some(public_key), Some(key_type)) => {
-            let key_type = KeyType::parse(key_type).ok_or_else(|| {
-                Error::invalid_request(format!("key_type must be one of: {}", KeyType::expected()))
-            })?;
+            let key_type = KeyType::parse_field("key_type", key_type)?;
             DevicePublicKey::parse(key_type, public_key)
                 .map_err(|e| Error::invalid_request(e.to_string()))?;
             Some(StoredKey {

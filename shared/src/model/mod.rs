@@ -23,6 +23,15 @@ macro_rules! wire_enum {
             pub fn expected() -> String {
                 [$($text),+].join(", ")
             }
+            /// Parses the value of a request field, or says which values the field accepts.
+            pub fn parse_field(field: &str, text: &str) -> Result<Self, $crate::error::Error> {
+                Self::parse(text).ok_or_else(|| {
+                    $crate::error::Error::invalid_request(format!(
+                        "{field} must be one of: {}",
+                        Self::expected()
+                    ))
+                })
+            }
         }
     };
 }

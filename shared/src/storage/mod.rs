@@ -5,7 +5,7 @@
 mod oauth;
 pub mod schema;
 
-pub use oauth::{ClientProof, PageDecision, PollPresenter, StartOutcome};
+pub use oauth::{ClientProof, PageDecision, PollPresenter, Standing, StartOutcome};
 
 use std::collections::HashMap;
 
@@ -689,20 +689,7 @@ impl Store {
 
     /// Every API key (an administrator's listing; the table is small).
     pub async fn list_api_keys(&self) -> Result<Vec<ApiKey>, Error> {
-        let items = self
-            .client
-            .scan()
-            .table_name(&self.tables.api_keys)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|e| db_error("Scan api keys", e))?;
-        let mut keys = items
-            .into_iter()
-            .map(from_item)
-            .collect::<Result<Vec<ApiKey>, _>>()?;
+        let mut keys: Vec<ApiKey> = self.scan_all(&self.tables.api_keys).await?;
         keys.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(keys)
     }
@@ -727,26 +714,46 @@ impl Store {
         else {
             return Err(Error::NotFound(format!("no API key with id {id}")));
         };
-        let updated = self
-            .client
-            .update_item()
-            .table_name(&self.tables.api_keys)
-            .key("key_hash", s(key_hash))
-            .update_expression("SET disabled = :t")
-            .condition_expression("attribute_exists(key_hash)")
-            .expression_attribute_values(":t", AttributeValue::Bool(true))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await
-            .map_err(|e| db_error("UpdateItem api key", e))?;
-        let item = updated
-            .attributes()
-            .cloned()
-            .ok_or_else(|| Error::internal("UpdateItem returned nothing"))?;
-        from_item(item)
+        self.set_disabled(&self.tables.api_keys, "key_hash", key_hash)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("no API key with id {id}")))
     }
 
     // ----- helpers -----
+
+    async fn set_disabled<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<Option<T>, Error> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(table)
+            .key(key, s(value))
+            .update_expression("SET disabled = :t")
+            .condition_expression(format!("attribute_exists({key})"))
+            .expression_attribute_values(":t", AttributeValue::Bool(true))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        updated_or_missing(result, "UpdateItem disable")
+    }
+
+    async fn scan_all<T: serde::de::DeserializeOwned>(&self, table: &str) -> Result<Vec<T>, Error> {
+        let items = self
+            .client
+            .scan()
+            .table_name(table)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| db_error("Scan", e))?;
+        items.into_iter().map(from_item).collect()
+    }
 
     /// Condition checks that a code's or token's holder is still in good standing, each with
     /// what its failure means.
@@ -924,6 +931,30 @@ impl Store {
             },
             Err(other) => Err(db_error("TransactWriteItems", other)),
         }
+    }
+}
+
+/// The new item of a conditional `attribute_exists` update, or `None` when there was no item.
+fn updated_or_missing<T: serde::de::DeserializeOwned>(
+    result: Result<
+        aws_sdk_dynamodb::operation::update_item::UpdateItemOutput,
+        SdkError<UpdateItemError, aws_sdk_dynamodb::config::http::HttpResponse>,
+    >,
+    operation: &str,
+) -> Result<Option<T>, Error> {
+    match result {
+        Ok(output) => output
+            .attributes
+            .map(from_item)
+            .transpose()?
+            .ok_or_else(|| Error::internal(format!("{operation} returned nothing")))
+            .map(Some),
+        Err(SdkError::ServiceError(e))
+            if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+        {
+            Ok(None)
+        }
+        Err(other) => Err(db_error(operation, other)),
     }
 }
 

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, ReturnValue, ReturnValuesOnConditionCheckFailure,
     TransactWriteItem, Update,
@@ -13,11 +12,12 @@ use aws_sdk_dynamodb::types::{
 
 use super::{
     Store, build_error, db_error, failed, from_item, n, put, reason_item, s, take, to_item, tx_put,
+    updated_or_missing,
 };
 use crate::error::Error;
 use crate::model::{
-    CodeStatus, DeviceCode, GrantType, Lifetimes, OAuthClient, RateCounter, Scope, Session,
-    TokenFamily, TokenRecord, User, UserCodeRecord,
+    ApiKey, CodeStatus, Device, DeviceCode, GrantType, Holder, Lifetimes, OAuthClient, RateCounter,
+    Scope, Session, TokenFamily, TokenRecord, User, UserCodeRecord,
 };
 
 /// What an OAuth client presents to authenticate (RFC 6749 §2.3), and what it asks to do.
@@ -52,6 +52,16 @@ pub enum StartOutcome {
     ClientRefused(Option<Box<OAuthClient>>),
     /// The user code is live for another request (rare: 1 in 2.5e10 per live code); draw again.
     UserCodeTaken,
+}
+
+/// The records a token's standing depends on (absent ones are `None`).
+#[derive(Debug, Default)]
+pub struct Standing {
+    pub family: Option<TokenFamily>,
+    pub client: Option<OAuthClient>,
+    pub user: Option<User>,
+    pub device: Option<Device>,
+    pub api_key: Option<ApiKey>,
 }
 
 /// A user's decision on the verification page.
@@ -418,85 +428,39 @@ impl Store {
         Ok((token, client))
     }
 
-    /// A token's family, the OAuth client and the user, in one round trip (introspection).
-    pub async fn get_family_client_user(
+    /// What a token's standing depends on, in one round trip (introspection): its family and
+    /// its holder's records.
+    pub async fn get_standing(
         &self,
         family_id: &str,
-        client_id: &str,
-        username: Option<&str>,
-    ) -> Result<(Option<TokenFamily>, Option<OAuthClient>, Option<User>), Error> {
-        let mut keys = vec![
-            (&self.tables.families, "family_id", family_id),
-            (&self.tables.clients, "client_id", client_id),
-        ];
-        if let Some(username) = username {
-            keys.push((&self.tables.users, "username", username));
+        holder: Holder<'_>,
+    ) -> Result<Standing, Error> {
+        let mut keys = vec![(&self.tables.families, "family_id", family_id)];
+        match holder {
+            Holder::OAuthClient {
+                client_id,
+                username,
+            } => {
+                keys.push((&self.tables.clients, "client_id", client_id));
+                if let Some(username) = username {
+                    keys.push((&self.tables.users, "username", username));
+                }
+            }
+            Holder::Device {
+                client_id,
+                api_key_hash,
+            } => {
+                keys.push((&self.tables.devices, "client_id", client_id));
+                keys.push((&self.tables.api_keys, "key_hash", api_key_hash));
+            }
         }
         let mut found = self.batch_get(&keys).await?;
-        Ok((
-            take(&mut found, &self.tables.families)?,
-            take(&mut found, &self.tables.clients)?,
-            take(&mut found, &self.tables.users)?,
-        ))
-    }
-
-    // ----- helpers -----
-
-    async fn set_disabled<T: serde::de::DeserializeOwned>(
-        &self,
-        table: &str,
-        key: &str,
-        value: &str,
-    ) -> Result<Option<T>, Error> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(table)
-            .key(key, s(value))
-            .update_expression("SET disabled = :t")
-            .condition_expression(format!("attribute_exists({key})"))
-            .expression_attribute_values(":t", AttributeValue::Bool(true))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        updated_or_missing(result, "UpdateItem disable")
-    }
-
-    async fn scan_all<T: serde::de::DeserializeOwned>(&self, table: &str) -> Result<Vec<T>, Error> {
-        let items = self
-            .client
-            .scan()
-            .table_name(table)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|e| db_error("Scan", e))?;
-        items.into_iter().map(from_item).collect()
-    }
-}
-
-/// The new item of a conditional `attribute_exists` update, or `None` when there was no item.
-fn updated_or_missing<T: serde::de::DeserializeOwned>(
-    result: Result<
-        aws_sdk_dynamodb::operation::update_item::UpdateItemOutput,
-        SdkError<UpdateItemError, aws_sdk_dynamodb::config::http::HttpResponse>,
-    >,
-    operation: &str,
-) -> Result<Option<T>, Error> {
-    match result {
-        Ok(output) => output
-            .attributes
-            .map(from_item)
-            .transpose()?
-            .ok_or_else(|| Error::internal(format!("{operation} returned nothing")))
-            .map(Some),
-        Err(SdkError::ServiceError(e))
-            if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
-        {
-            Ok(None)
-        }
-        Err(other) => Err(db_error(operation, other)),
+        Ok(Standing {
+            family: take(&mut found, &self.tables.families)?,
+            client: take(&mut found, &self.tables.clients)?,
+            user: take(&mut found, &self.tables.users)?,
+            device: take(&mut found, &self.tables.devices)?,
+            api_key: take(&mut found, &self.tables.api_keys)?,
+        })
     }
 }

@@ -7,8 +7,8 @@
 use crate::config::Settings;
 use crate::error::Error;
 use crate::model::{
-    CodeStatus, DeviceCode, FamilyStatus, GrantType, OAuthClient, OAuthClientType, Scope,
-    TokenKind, TokenRecord, TokenSet, UserCodeRecord,
+    CodeStatus, DeviceCode, DeviceStatus, FamilyStatus, GrantType, Holder, OAuthClient,
+    OAuthClientType, Scope, TokenKind, TokenRecord, TokenSet, UserCodeRecord,
 };
 use crate::secrets::{self, SecretKind, hash_secret, hashes_match};
 use crate::storage::{ClientProof, PollPresenter, PollWrite, StartOutcome, Store};
@@ -296,7 +296,7 @@ pub struct ActiveToken {
 
 /// Introspects a token for an authenticated confidential client (RFC 7662). A token is active
 /// only if it is unexpired, not rotated out, its family is not revoked, and whoever it belongs to
-/// (device and API key, or client and user) is still in good standing. Two or three round trips.
+/// (device and API key, or client and user) is still in good standing. Two round trips.
 pub async fn introspect(
     store: &Store,
     caller: &ClientCredentials,
@@ -336,26 +336,25 @@ async fn holder_in_good_standing(
     record: &TokenRecord,
     now: i64,
 ) -> Result<bool, Error> {
-    match (&record.api_key_hash, &record.username) {
-        (None, username) => {
-            let (family, client, user) = store
-                .get_family_client_user(&record.family_id, &record.client_id, username.as_deref())
-                .await?;
-            let family_ok = family.is_some_and(|f| f.status == FamilyStatus::Active);
-            let client_ok = client.is_some_and(|c| !c.disabled);
-            let user_ok = username.is_none() || user.is_some_and(|u| !u.disabled);
-            Ok(family_ok && client_ok && user_ok)
+    let standing = store
+        .get_standing(&record.family_id, record.holder())
+        .await?;
+    let family_ok = standing
+        .family
+        .is_some_and(|f| f.status == FamilyStatus::Active);
+    let holder_ok = match record.holder() {
+        Holder::OAuthClient { username, .. } => {
+            standing.client.is_some_and(|c| !c.disabled)
+                && (username.is_none() || standing.user.is_some_and(|u| !u.disabled))
         }
-        (Some(api_key_hash), _) => {
-            let family = store.get_family(&record.family_id).await?;
-            let (key, device) = store
-                .get_api_key_and_device(api_key_hash, &record.client_id)
-                .await?;
-            Ok(family.is_some_and(|f| f.status == FamilyStatus::Active)
-                && key.is_some_and(|k| k.is_usable(now))
-                && device.is_some_and(|d| d.status == crate::model::DeviceStatus::Approved))
+        Holder::Device { .. } => {
+            standing.api_key.is_some_and(|k| k.is_usable(now))
+                && standing
+                    .device
+                    .is_some_and(|d| d.status == DeviceStatus::Approved)
         }
-    }
+    };
+    Ok(family_ok && holder_ok)
 }
 
 #[cfg(test)]

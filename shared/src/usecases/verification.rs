@@ -161,7 +161,6 @@ pub struct PendingRequest {
     pub client: OAuthClient,
     /// What the approval grants: the scope asked for, or the client's whole scope.
     pub scope: Scope,
-    pub expires_at: i64,
 }
 
 /// Finds the pending request behind a typed user code. A wrong or malformed code counts against
@@ -219,7 +218,6 @@ pub async fn find_request(
         code_hash: code.code_hash,
         client,
         scope,
-        expires_at: code.expires_at,
     })
 }
 
