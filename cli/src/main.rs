@@ -76,6 +76,9 @@ enum ClientCommand {
         access_token_ttl: Option<i64>,
         #[arg(long)]
         refresh_token_ttl: Option<i64>,
+        /// Allow this (confidential) client to introspect tokens: a resource server.
+        #[arg(long)]
+        introspection: bool,
     },
     /// List clients as JSON lines.
     List,
@@ -283,6 +286,7 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
                 scopes,
                 access_token_ttl,
                 refresh_token_ttl,
+                introspection,
             } => {
                 let client_type = OAuthClientType::parse_field("--client-type", &client_type)?;
                 let grant_types = if grant_types.is_empty() {
@@ -303,6 +307,7 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
                         redirect_uris: vec![],
                         access_token_ttl,
                         refresh_token_ttl,
+                        introspection,
                     },
                     now(),
                 )

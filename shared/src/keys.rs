@@ -74,6 +74,18 @@ impl DevicePublicKey {
         }
     }
 
+    /// `SHA256:` and the unpadded base64 of the SHA-256 of the key as registered (the DER bytes
+    /// of the key or certificate), as OpenSSH prints fingerprints: enough for an administrator
+    /// to tell two registrations' keys apart.
+    pub fn fingerprint(key: &StoredKey) -> String {
+        use base64::engine::general_purpose::STANDARD_NO_PAD;
+        use sha2::Digest as _;
+        let der = BASE64
+            .decode(key.public_key.trim())
+            .unwrap_or_else(|_| key.public_key.as_bytes().to_vec());
+        format!("SHA256:{}", STANDARD_NO_PAD.encode(Sha256::digest(der)))
+    }
+
     pub fn from_stored(key: &StoredKey) -> Result<Self, KeyError> {
         Self::parse(key.key_type, &key.public_key)
     }

@@ -247,6 +247,54 @@ impl TestEnv {
             .unwrap()
     }
 
+    /// Makes a code's next poll due without sleeping through its interval.
+    pub async fn force_poll_due(&self, code: &str) {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        self.store()
+            .client()
+            .update_item()
+            .table_name(&self.store().tables().device_codes)
+            .key(
+                "code_hash",
+                AttributeValue::S(devicegate::secrets::hash_secret(code)),
+            )
+            .update_expression("SET next_poll_at = :z")
+            .expression_attribute_values(":z", AttributeValue::N("0".into()))
+            .send()
+            .await
+            .unwrap();
+        self.calls.take();
+    }
+
+    /// Introspects a token as a resource server would (a confidential client with the
+    /// introspection permission, made on first use).
+    pub async fn introspect(&self, token: &str) -> Reply {
+        use devicegate::model::{GrantType, OAuthClientType, Scope};
+        let created = admin::create_client(
+            self.store(),
+            admin::NewClient {
+                client_name: "resource server".into(),
+                client_type: OAuthClientType::Confidential,
+                grant_types: vec![GrantType::RefreshToken],
+                scopes: Scope::default(),
+                redirect_uris: vec![],
+                access_token_ttl: None,
+                refresh_token_ttl: None,
+                introspection: true,
+            },
+            http::now(),
+        )
+        .await
+        .unwrap();
+        let secret = created.secret.unwrap();
+        self.oauth2(
+            "/oauth2/introspect",
+            &format!("token={}", enc(token)),
+            Some((&created.client.client_id, &secret)),
+        )
+        .await
+    }
+
     /// Every item in every table: for checking that a refused request stored nothing.
     pub async fn snapshot(&self) -> Vec<String> {
         let t = self.store().tables();

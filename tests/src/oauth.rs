@@ -28,6 +28,7 @@ pub async fn fixture() -> Fixture {
             redirect_uris: vec![],
             access_token_ttl: Some(600),
             refresh_token_ttl: None,
+            introspection: false,
         },
         now,
     )
@@ -43,6 +44,7 @@ pub async fn fixture() -> Fixture {
             redirect_uris: vec![],
             access_token_ttl: None,
             refresh_token_ttl: None,
+            introspection: true,
         },
         now,
     )

@@ -73,7 +73,7 @@ async fn register_approve_poll_refresh() {
     assert_eq!(approved.json["status"], "approved");
 
     // Approval took effect; the redemption is two round trips (poll write, redeem transaction).
-    force_poll_due(&env, &code).await;
+    env.force_poll_due(&code).await;
     env.calls.take();
     let tokens = env
         .token(&poll_body("printer-1", &api_key, &code), None)
@@ -112,24 +112,6 @@ async fn register_approve_poll_refresh() {
         .unwrap()
         .unwrap();
     assert_eq!(family.status, FamilyStatus::Revoked);
-}
-
-/// Makes the next poll due without sleeping through the interval.
-async fn force_poll_due(env: &TestEnv, code: &str) {
-    let hash = devicegate::secrets::hash_secret(code);
-    env.store()
-        .client()
-        .update_item()
-        .table_name(&env.store().tables().device_codes)
-        .key(
-            "code_hash",
-            aws_sdk_dynamodb::types::AttributeValue::S(hash),
-        )
-        .update_expression("SET next_poll_at = :z")
-        .expression_attribute_values(":z", aws_sdk_dynamodb::types::AttributeValue::N("0".into()))
-        .send()
-        .await
-        .unwrap();
 }
 
 #[tokio::test]
@@ -539,7 +521,7 @@ async fn denial_and_revocation() {
             .status,
         200
     );
-    force_poll_due(&env, &denied_code).await;
+    env.force_poll_due(&denied_code).await;
     let denied = env
         .token(&poll_body("no", &api_key, &denied_code), None)
         .await;
@@ -555,7 +537,7 @@ async fn denial_and_revocation() {
         .str("device_code");
     env.admin("POST", "/admin/devices/yes/approve", Some(&admin), None)
         .await;
-    force_poll_due(&env, &code).await;
+    env.force_poll_due(&code).await;
     let tokens = env.token(&poll_body("yes", &api_key, &code), None).await;
     assert_eq!(tokens.status, 200);
     let revoked = env

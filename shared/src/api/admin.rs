@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::Deps;
 use crate::error::Error;
 use crate::http::{MAX_BODY_BYTES, json_response, now, raw_body, single_header};
+use crate::keys::DevicePublicKey;
 use crate::model::{
     ApiKey, ApiKeySettings, Device, DeviceStatus, GrantType, OAuthClient, OAuthClientType, Scope,
     User,
@@ -130,6 +131,8 @@ struct NewClientBody {
     redirect_uris: Vec<String>,
     access_token_ttl: Option<i64>,
     refresh_token_ttl: Option<i64>,
+    #[serde(default)]
+    introspection: bool,
 }
 
 impl NewClientBody {
@@ -149,6 +152,7 @@ impl NewClientBody {
             redirect_uris: self.redirect_uris,
             access_token_ttl: self.access_token_ttl,
             refresh_token_ttl: self.refresh_token_ttl,
+            introspection: self.introspection,
         })
     }
 }
@@ -181,6 +185,7 @@ pub struct ClientView<'a> {
     redirect_uris: &'a [String],
     access_token_ttl: i64,
     refresh_token_ttl: i64,
+    introspection: bool,
     disabled: bool,
     created_at: String,
 }
@@ -198,6 +203,7 @@ impl<'a> ClientView<'a> {
             redirect_uris: &c.redirect_uris,
             access_token_ttl: lifetimes.access_token_ttl,
             refresh_token_ttl: lifetimes.refresh_token_ttl,
+            introspection: c.introspection,
             disabled: c.disabled,
             created_at: rfc3339(c.created_at),
         }
@@ -307,7 +313,8 @@ fn rfc3339(epoch: i64) -> String {
         .to_string()
 }
 
-/// A device as administrators see it.
+/// A device as administrators see it: enough to tell two registrations apart (which API key,
+/// which public key) before approving one.
 #[derive(Serialize)]
 pub struct DeviceView<'a> {
     client_id: &'a str,
@@ -315,8 +322,23 @@ pub struct DeviceView<'a> {
     client_description: Option<&'a str>,
     status: &'static str,
     key_type: Option<&'static str>,
+    key_fingerprint: Option<String>,
+    api_key_id: &'a str,
+    api_key_name: &'a str,
+    pending_registration: Option<PendingView<'a>>,
     created_at: String,
     updated_at: String,
+}
+
+/// A registration waiting for a decision: what approving it would set.
+#[derive(Serialize)]
+pub struct PendingView<'a> {
+    client_type: &'static str,
+    client_description: Option<&'a str>,
+    key_type: Option<&'static str>,
+    key_fingerprint: Option<String>,
+    created_at: String,
+    expires_at: String,
 }
 
 impl<'a> From<&'a Device> for DeviceView<'a> {
@@ -327,6 +349,17 @@ impl<'a> From<&'a Device> for DeviceView<'a> {
             client_description: d.client_description.as_deref(),
             status: d.status.as_str(),
             key_type: d.key.as_ref().map(|k| k.key_type.as_str()),
+            key_fingerprint: d.key.as_ref().map(DevicePublicKey::fingerprint),
+            api_key_id: &d.api_key_id,
+            api_key_name: &d.api_key_name,
+            pending_registration: d.pending.as_ref().map(|p| PendingView {
+                client_type: p.client_type.as_str(),
+                client_description: p.client_description.as_deref(),
+                key_type: p.key.as_ref().map(|k| k.key_type.as_str()),
+                key_fingerprint: p.key.as_ref().map(DevicePublicKey::fingerprint),
+                created_at: rfc3339(p.created_at),
+                expires_at: rfc3339(p.expires_at),
+            }),
             created_at: rfc3339(d.created_at),
             updated_at: rfc3339(d.updated_at),
         }

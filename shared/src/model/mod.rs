@@ -143,6 +143,10 @@ impl Default for Lifetimes {
 }
 
 /// A registered device (table `DevicesTable`, key `client_id`).
+///
+/// `status` is the device's standing; a registration waiting for an administrator is kept apart
+/// in `pending`, so that a re-registration of an approved device neither knocks it back nor
+/// changes its key, type or description until an administrator approves it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Device {
     pub client_id: String,
@@ -152,14 +156,59 @@ pub struct Device {
     pub status: DeviceStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<StoredKey>,
+    /// The API key the device registered under; it may never register under another.
     pub api_key_id: String,
-    /// Hash of the device code an administrator's decision applies to.
+    /// That key's name, for administrators telling registrations apart.
+    #[serde(default)]
+    pub api_key_name: String,
+    /// The registration an administrator's decision applies to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pending_code: Option<String>,
+    pub pending: Option<PendingRegistration>,
+    /// [`PENDING_QUEUE`] while `pending` is set, absent otherwise: the sparse index `by_queue`
+    /// lists exactly the devices waiting for a decision, whatever their status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
     /// Optimistic-concurrency counter: every write is conditional on the version it read.
     pub version: i64,
+}
+
+/// The value of [`Device::queue`] while a registration waits for a decision.
+pub const PENDING_QUEUE: &str = "pending";
+
+impl Device {
+    /// The registration waiting for a decision, if it has not expired.
+    pub fn live_pending(&self, now: i64) -> Option<&PendingRegistration> {
+        self.pending.as_ref().filter(|p| p.expires_at > now)
+    }
+
+    /// Puts a registration in the queue for an administrator.
+    pub fn queue_registration(&mut self, pending: PendingRegistration) {
+        self.queue = Some(PENDING_QUEUE.to_owned());
+        self.pending = Some(pending);
+    }
+
+    /// Takes the registration out of the queue.
+    pub fn take_pending(&mut self) -> Option<PendingRegistration> {
+        self.queue = None;
+        self.pending.take()
+    }
+}
+
+/// What a registration asks for until an administrator decides: the device code it issued (by
+/// hash) and what the device said about itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingRegistration {
+    pub code_hash: String,
+    pub client_type: ClientType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_description: Option<String>,
+    /// The key the registration proposes; attached to the device only on approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<StoredKey>,
+    pub created_at: i64,
+    pub expires_at: i64,
 }
 
 /// A device code (table `DeviceCodesTable`, key `code_hash`, TTL `ttl`).

@@ -118,6 +118,10 @@ pub struct OAuthClient {
     /// Self-registered clients (RFC 7591, later) are shown as unverified on the page.
     #[serde(default)]
     pub self_registered: bool,
+    /// May call the introspection endpoint (RFC 7662): a resource server. Granted only by an
+    /// administrator; a confidential client is not a resource server by being confidential.
+    #[serde(default)]
+    pub introspection: bool,
     pub disabled: bool,
     pub created_at: i64,
 }

@@ -561,55 +561,84 @@ impl Store {
 
     /// Devices with one status, oldest update first (index `by_status`, every page).
     pub async fn list_devices(&self, status: DeviceStatus) -> Result<Vec<Device>, Error> {
+        self.query_devices("by_status", "#s", "status", status.as_str())
+            .await
+    }
+
+    /// Devices with a registration waiting for a decision, whatever their status, oldest first
+    /// (the sparse index `by_queue`).
+    pub async fn list_waiting_devices(&self) -> Result<Vec<Device>, Error> {
+        self.query_devices("by_queue", "#q", "queue", crate::model::PENDING_QUEUE)
+            .await
+    }
+
+    async fn query_devices(
+        &self,
+        index: &str,
+        placeholder: &str,
+        attribute: &str,
+        value: &str,
+    ) -> Result<Vec<Device>, Error> {
         let pages = self
             .client
             .query()
             .table_name(&self.tables.devices)
-            .index_name("by_status")
-            .key_condition_expression("#s = :s")
-            .expression_attribute_names("#s", "status")
-            .expression_attribute_values(":s", s(status.as_str()))
+            .index_name(index)
+            .key_condition_expression(format!("{placeholder} = :v"))
+            .expression_attribute_names(placeholder, attribute)
+            .expression_attribute_values(":v", s(value))
             .into_paginator()
             .items()
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await
-            .map_err(|e| db_error("Query devices by status", e))?;
+            .map_err(|e| db_error("Query devices", e))?;
         pages.into_iter().map(from_item).collect()
     }
 
     /// Applies an administrator's decision to a device's pending registration: the device and
-    /// its pending code change together or not at all.
+    /// the registration's code change together or not at all. Approval gives the device the
+    /// standing, key, type and description the registration asked for; denial leaves an approved
+    /// device approved (the registration, not the device, is refused).
     pub async fn decide(
         &self,
         device: &Device,
         decision: Decision,
         now: i64,
     ) -> Result<Device, Error> {
-        let Some(code_hash) = device.pending_code.as_deref() else {
+        let mut updated = device.clone();
+        let Some(pending) = updated.take_pending() else {
             return Err(Error::Conflict(
-                "the device has no pending registration".into(),
+                "the device has no registration waiting for a decision".into(),
             ));
         };
-        let (device_status, code_status) = match decision {
-            Decision::Approve => (DeviceStatus::Approved, CodeStatus::Approved),
-            Decision::Deny => (DeviceStatus::Denied, CodeStatus::Denied),
+        let code_status = match decision {
+            Decision::Approve => {
+                updated.status = DeviceStatus::Approved;
+                updated.client_type = pending.client_type;
+                updated.client_description = pending.client_description.clone();
+                if pending.key.is_some() {
+                    updated.key = pending.key.clone();
+                }
+                CodeStatus::Approved
+            }
+            Decision::Deny => {
+                if updated.status != DeviceStatus::Approved {
+                    updated.status = DeviceStatus::Denied;
+                }
+                CodeStatus::Denied
+            }
         };
-        let mut updated = device.clone();
-        updated.status = device_status;
-        updated.pending_code = None;
         updated.updated_at = now;
         updated.version = device.version + 1;
         let device_put = put(&self.tables.devices, &updated)?
-            .condition_expression("version = :v AND #s = :pending")
-            .expression_attribute_names("#s", "status")
-            .expression_attribute_values(":v", n(device.version))
-            .expression_attribute_values(":pending", s(DeviceStatus::Pending.as_str()));
+            .condition_expression("version = :v")
+            .expression_attribute_values(":v", n(device.version));
         // An approval must land before the code expires; a denial of an expired code is moot but
         // harmless, so it is not refused for that.
         let mut code_update = Update::builder()
             .table_name(&self.tables.device_codes)
-            .key("code_hash", s(code_hash))
+            .key("code_hash", s(&pending.code_hash))
             .update_expression("SET #s = :decided")
             .condition_expression("#s = :pending")
             .expression_attribute_names("#s", "status")
@@ -642,7 +671,7 @@ impl Store {
     pub async fn revoke_device(&self, device: &Device, now: i64) -> Result<Device, Error> {
         let mut updated = device.clone();
         updated.status = DeviceStatus::Revoked;
-        updated.pending_code = None;
+        updated.take_pending();
         updated.updated_at = now;
         updated.version = device.version + 1;
         let device_put = put(&self.tables.devices, &updated)?
@@ -802,9 +831,12 @@ impl Store {
         let check = ConditionCheck::builder()
             .table_name(&self.tables.api_keys)
             .key("key_hash", s(key_hash))
+            // The expiry is an API key setting: `ApiKey.settings.expires_at`.
             .condition_expression(
-                "disabled = :f AND (attribute_not_exists(expires_at) OR expires_at > :now)",
+                "disabled = :f AND (attribute_not_exists(#st.#ex) OR #st.#ex > :now)",
             )
+            .expression_attribute_names("#st", "settings")
+            .expression_attribute_names("#ex", "expires_at")
             .expression_attribute_values(":f", AttributeValue::Bool(false))
             .expression_attribute_values(":now", n(now))
             .build()

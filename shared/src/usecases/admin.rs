@@ -68,8 +68,13 @@ pub async fn create_api_key(
     })
 }
 
+/// Devices by status; `pending` lists every device with a registration waiting for a decision,
+/// including re-registrations of approved devices.
 pub async fn list_devices(store: &Store, status: DeviceStatus) -> Result<Vec<Device>, Error> {
-    store.list_devices(status).await
+    match status {
+        DeviceStatus::Pending => store.list_waiting_devices().await,
+        other => store.list_devices(other).await,
+    }
 }
 
 /// What an administrator can do to a device.
@@ -104,9 +109,9 @@ pub async fn act_on_device(
         .ok_or_else(|| Error::NotFound(format!("no device with client_id {client_id}")))?;
     let result = match action {
         DeviceAction::Approve | DeviceAction::Deny => {
-            if device.status != DeviceStatus::Pending {
+            if device.pending.is_none() {
                 return Err(Error::Conflict(format!(
-                    "the device is {}, not pending",
+                    "the device is {} and has no registration waiting for a decision",
                     device.status.as_str()
                 )));
             }
@@ -154,7 +159,7 @@ pub async fn seed_examples(
     settings: &crate::Settings,
     now: i64,
 ) -> Result<bool, Error> {
-    use crate::model::{ClientType, CodeStatus, KeyType, StoredKey};
+    use crate::model::{ClientType, CodeStatus, KeyType, PendingRegistration, StoredKey};
     use crate::usecases::register::new_device_code;
     let mut wrote = false;
     if store.get_client(examples::CLI_CLIENT_ID).await?.is_none() {
@@ -183,30 +188,33 @@ pub async fn seed_examples(
             created_at: now,
         })
         .await?;
-    let device = |client_id: &str,
-                  status: DeviceStatus,
-                  key: Option<StoredKey>,
-                  pending: Option<String>| Device {
+    let device = |client_id: &str, status: DeviceStatus, key: Option<StoredKey>| Device {
         client_id: client_id.into(),
         client_type: ClientType::Printer,
         client_description: Some("example device".into()),
         status,
         key,
         api_key_id: api_key.id.clone(),
-        pending_code: pending,
+        api_key_name: api_key.name.clone(),
+        pending: None,
+        queue: None,
         created_at: now,
         updated_at: now,
         version: 1,
     };
     let pending_hash = hash_secret(examples::DEVICE_CODE);
+    let mut waiting = device("printer-example", DeviceStatus::Pending, None);
+    waiting.queue_registration(PendingRegistration {
+        code_hash: pending_hash.clone(),
+        client_type: ClientType::Printer,
+        client_description: Some("example device".into()),
+        key: None,
+        created_at: now,
+        expires_at: now + settings.approval_window,
+    });
     store
         .save_registration(
-            &device(
-                "printer-example",
-                DeviceStatus::Pending,
-                None,
-                Some(pending_hash.clone()),
-            ),
+            &waiting,
             None,
             &new_device_code(
                 &pending_hash,
@@ -226,12 +234,7 @@ pub async fn seed_examples(
     let approved = secrets::issue(SecretKind::DeviceCode)?;
     store
         .save_registration(
-            &device(
-                "printer-signed",
-                DeviceStatus::Approved,
-                Some(key.clone()),
-                None,
-            ),
+            &device("printer-signed", DeviceStatus::Approved, Some(key.clone())),
             None,
             &new_device_code(
                 approved.hash(),
@@ -261,6 +264,7 @@ async fn seed_oauth_examples(store: &Store, now: i64) -> Result<(), Error> {
             access_token_ttl: None,
             refresh_token_ttl: None,
             self_registered: false,
+            introspection: secret.is_some(),
             disabled: false,
             created_at: now,
         };
@@ -304,6 +308,8 @@ pub struct NewClient {
     pub redirect_uris: Vec<String>,
     pub access_token_ttl: Option<i64>,
     pub refresh_token_ttl: Option<i64>,
+    /// May introspect tokens (a resource server); confidential clients only.
+    pub introspection: bool,
 }
 
 /// A new client and, for a confidential one, its secret (shown this once).
@@ -361,9 +367,15 @@ pub async fn create_client(
         access_token_ttl: new.access_token_ttl,
         refresh_token_ttl: new.refresh_token_ttl,
         self_registered: false,
+        introspection: new.introspection,
         disabled: false,
         created_at: now,
     };
+    if client.introspection && client.client_type != OAuthClientType::Confidential {
+        return Err(Error::invalid_request(
+            "introspection is for confidential clients (resource servers)",
+        ));
+    }
     client.validate_lifetimes()?;
     store.put_client(&client).await?;
     Ok(CreatedClient {

@@ -373,6 +373,7 @@ mod tests {
             access_token_ttl: None,
             refresh_token_ttl: None,
             self_registered: false,
+            introspection: false,
             disabled: false,
             created_at: 0,
         }

@@ -4,7 +4,8 @@ use crate::config::Settings;
 use crate::error::Error;
 use crate::keys::DevicePublicKey;
 use crate::model::{
-    ApiKey, ClientId, ClientType, CodeStatus, Device, DeviceCode, DeviceStatus, StoredKey,
+    ApiKey, ClientId, ClientType, CodeStatus, Device, DeviceCode, DeviceStatus,
+    PendingRegistration, StoredKey,
 };
 use crate::secrets::{self, SecretKind, hash_secret, hashes_match};
 use crate::storage::Store;
@@ -33,6 +34,12 @@ pub struct Registration {
 }
 
 /// Registers a device. Two round trips: one read (API key and device together), one transaction.
+///
+/// A `client_id` belongs to the API key it first registered under. A new device is approved at
+/// once under an `auto_trust` key, and otherwise waits for an administrator. An existing device
+/// re-registers with a valid signature (approved at once), or else waits for an administrator
+/// whatever its key's settings: until then its standing, key, type and description are
+/// unchanged, and a registration already waiting is never replaced.
 pub async fn register(
     store: &Store,
     settings: &Settings,
@@ -47,52 +54,80 @@ pub async fn register(
     let api_key = api_key
         .filter(|k| hashes_match(&k.key_hash, &api_key_hash) && k.is_usable(now))
         .ok_or_else(|| Error::InvalidClient("unknown, disabled or expired API key".into()))?;
-
-    let (device_status, code_status, key) = match (signed, &existing) {
-        (Some(signed), _) => {
-            let key = verify_reregistration(existing.as_ref(), &request, signed)?;
-            (DeviceStatus::Approved, CodeStatus::Approved, Some(key))
-        }
-        (None, Some(device)) if device.key.is_some() => {
-            return Err(Error::InvalidClient(
-                "this device registered a public key: re-register with HCP-Request-Signature"
-                    .into(),
-            ));
-        }
-        (None, Some(device)) if device.status == DeviceStatus::Revoked => {
-            return Err(Error::InvalidClient("this device has been revoked".into()));
-        }
-        (None, _) if api_key.settings.auto_trust => (
-            DeviceStatus::Approved,
-            CodeStatus::Approved,
-            request.key.clone(),
-        ),
-        (None, _) => (
-            DeviceStatus::Pending,
-            CodeStatus::Pending,
-            request.key.clone(),
-        ),
-    };
+    if let Some(device) = &existing {
+        check_may_reregister(device, &api_key, signed.is_some(), now)?;
+    }
 
     let code = secrets::issue(SecretKind::DeviceCode)?;
-    let device = Device {
-        client_id: request.client_id.as_str().to_owned(),
+    let approved_at_once = match (signed, &existing) {
+        (Some(signed), _) => {
+            verify_reregistration(existing.as_ref(), &request, signed)?;
+            true
+        }
+        (None, None) => api_key.settings.auto_trust,
+        (None, Some(_)) => false,
+    };
+    let (code_status, code_key) = if approved_at_once {
+        let key = match &existing {
+            Some(device) => device.key.clone(),
+            None => request.key.clone(),
+        };
+        (CodeStatus::Approved, key)
+    } else {
+        (CodeStatus::Pending, request.key.clone())
+    };
+    let pending = (!approved_at_once).then(|| PendingRegistration {
+        code_hash: code.hash().to_owned(),
         client_type: request.client_type,
         client_description: request.client_description.clone(),
-        status: device_status,
-        key: key.clone(),
-        api_key_id: api_key.id.clone(),
-        pending_code: (code_status == CodeStatus::Pending).then(|| code.hash().to_owned()),
-        created_at: existing.as_ref().map_or(now, |d| d.created_at),
-        updated_at: now,
-        version: existing.as_ref().map_or(1, |d| d.version + 1),
+        key: request.key.clone(),
+        created_at: now,
+        expires_at: now + settings.approval_window,
+    });
+    let device = match existing.clone() {
+        Some(mut device) => {
+            if let Some(pending) = pending {
+                device.queue_registration(pending);
+            }
+            device.updated_at = now;
+            device.version += 1;
+            device
+        }
+        None => {
+            let mut device = Device {
+                client_id: request.client_id.as_str().to_owned(),
+                client_type: request.client_type,
+                client_description: request.client_description.clone(),
+                status: if approved_at_once {
+                    DeviceStatus::Approved
+                } else {
+                    DeviceStatus::Pending
+                },
+                key: if approved_at_once {
+                    request.key.clone()
+                } else {
+                    None
+                },
+                api_key_id: api_key.id.clone(),
+                api_key_name: api_key.name.clone(),
+                pending: None,
+                queue: None,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            };
+            if let Some(pending) = pending {
+                device.queue_registration(pending);
+            }
+            device
+        }
     };
     let device_code = new_device_code(
         code.hash(),
         &device.client_id,
         &api_key,
         code_status,
-        key,
+        code_key,
         settings,
         now,
     );
@@ -101,7 +136,8 @@ pub async fn register(
         .await?;
     tracing::info!(
         client_id = %device.client_id,
-        status = device_status.as_str(),
+        status = device.status.as_str(),
+        waiting = device.pending.is_some(),
         signed = signed.is_some(),
         "device registered"
     );
@@ -112,6 +148,39 @@ pub async fn register(
         state: request.state,
         approved: code_status == CodeStatus::Approved,
     })
+}
+
+/// Whether an existing device may register again, and how: only under its own API key, never
+/// once revoked, signed once it holds a key, and not while a registration waits for a decision.
+fn check_may_reregister(
+    device: &Device,
+    api_key: &ApiKey,
+    signed: bool,
+    now: i64,
+) -> Result<(), Error> {
+    if device.api_key_id != api_key.id {
+        return Err(Error::InvalidClient(
+            "this client_id is registered under another API key".into(),
+        ));
+    }
+    if device.status == DeviceStatus::Revoked {
+        return Err(Error::InvalidClient("this device has been revoked".into()));
+    }
+    if signed {
+        return Ok(());
+    }
+    if device.key.is_some() {
+        return Err(Error::InvalidClient(
+            "this device registered a public key: re-register with HCP-Request-Signature".into(),
+        ));
+    }
+    if device.live_pending(now).is_some() {
+        return Err(Error::invalid_request(
+            "a registration for this client_id is already waiting for an administrator's \
+             decision; poll with its device code, or ask an administrator to deny it",
+        ));
+    }
+    Ok(())
 }
 
 /// A new device code for `client_id`, issued under `api_key`, open for the approval window.
@@ -151,7 +220,7 @@ fn verify_reregistration(
     existing: Option<&Device>,
     request: &RegisterRequest,
     signed: SignedRequest<'_>,
-) -> Result<StoredKey, Error> {
+) -> Result<(), Error> {
     let device =
         existing.ok_or_else(|| Error::InvalidClient("unknown device: register it first".into()))?;
     if device.status != DeviceStatus::Approved {
@@ -172,6 +241,5 @@ fn verify_reregistration(
     let key = DevicePublicKey::from_stored(&stored)
         .map_err(|e| Error::internal(format!("stored key no longer parses: {e}")))?;
     key.verify(signed.body, signed.signature)
-        .map_err(|e| Error::InvalidClient(e.to_string()))?;
-    Ok(stored)
+        .map_err(|e| Error::InvalidClient(e.to_string()))
 }

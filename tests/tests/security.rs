@@ -1,0 +1,330 @@
+//! Regression tests for the holes a security review found (issue 8). Each test failed before its
+//! fix; each asserts what an attacker could do and now cannot, and that nothing was changed.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use devicegate::http;
+use devicegate::model::{ApiKeySettings, CodeStatus, DeviceStatus};
+use devicegate_tests::*;
+use ed25519_dalek::Signer as _;
+
+/// An Ed25519 key a device (or an attacker) holds, with its raw public key in base64.
+fn ed25519_key(seed: u8) -> (ed25519_dalek::SigningKey, String) {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+    let public = B64.encode(key.verifying_key().to_bytes());
+    (key, public)
+}
+
+fn sign(key: &ed25519_dalek::SigningKey, body: &str) -> String {
+    B64.encode(key.sign(body.as_bytes()).to_bytes())
+}
+
+fn with_key(body: &str, public: &str) -> String {
+    format!("{body}&key_type=ed25519&public_key={}", enc(public))
+}
+
+// ----- 1. registration takeover -----
+
+#[tokio::test]
+async fn a_registration_under_another_api_key_is_refused_and_changes_nothing() {
+    let env = TestEnv::new().await;
+    let owner_key = env.api_key(ApiKeySettings::default()).await;
+    let attacker_key = env
+        .api_key(ApiKeySettings {
+            auto_trust: true,
+            ..Default::default()
+        })
+        .await;
+    let admin = env.admin_key().await;
+
+    // The real printer registers and waits for approval.
+    let code = env
+        .register(&register_body("printer-1", &owner_key), None)
+        .await
+        .str("device_code");
+    let before = env.snapshot().await;
+
+    // Someone holding another API key (auto-trusted, even) registers the same client_id.
+    let (_, attacker_public) = ed25519_key(9);
+    let hijack = env
+        .register(
+            &with_key(&register_body("printer-1", &attacker_key), &attacker_public),
+            None,
+        )
+        .await;
+    assert_eq!((hijack.status, hijack.error()), (401, "invalid_client"));
+    assert_eq!(env.snapshot().await, before, "nothing changed");
+
+    // The administrator approves the real printer's registration, and it gets its token.
+    env.admin(
+        "POST",
+        "/admin/devices/printer-1/approve",
+        Some(&admin),
+        None,
+    )
+    .await;
+    env.force_poll_due(&code).await;
+    let tokens = env
+        .token(&poll_body("printer-1", &owner_key, &code), None)
+        .await;
+    assert_eq!(tokens.status, 200, "{}", tokens.json);
+
+    // And once approved, it still cannot be taken over through another key.
+    let again = env
+        .register(&register_body("printer-1", &attacker_key), None)
+        .await;
+    assert_eq!(again.status, 401);
+    let device = env.device("printer-1").await.unwrap();
+    assert_eq!(device.status, DeviceStatus::Approved);
+    assert!(device.key.is_none());
+}
+
+#[tokio::test]
+async fn a_pending_registration_is_never_replaced() {
+    let env = TestEnv::new().await;
+    let api_key = env.api_key(ApiKeySettings::default()).await;
+    let admin = env.admin_key().await;
+    let code = env
+        .register(&register_body("printer-2", &api_key), None)
+        .await
+        .str("device_code");
+    let before = env.snapshot().await;
+
+    // A second registration (same key: keys ship inside apps) while the first waits.
+    let (_, public) = ed25519_key(3);
+    let second = env
+        .register(
+            &with_key(&register_body("printer-2", &api_key), &public),
+            None,
+        )
+        .await;
+    assert_eq!((second.status, second.error()), (400, "invalid_request"));
+    assert!(
+        second.json["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("already waiting"),
+        "{}",
+        second.json
+    );
+    assert_eq!(env.snapshot().await, before, "nothing changed");
+
+    // The administrator's approval still applies to the first code, which redeems unsigned.
+    env.admin(
+        "POST",
+        "/admin/devices/printer-2/approve",
+        Some(&admin),
+        None,
+    )
+    .await;
+    env.force_poll_due(&code).await;
+    let tokens = env
+        .token(&poll_body("printer-2", &api_key, &code), None)
+        .await;
+    assert_eq!(tokens.status, 200, "{}", tokens.json);
+}
+
+#[tokio::test]
+async fn re_registering_an_approved_device_waits_for_an_administrator_and_attaches_no_key() {
+    let env = TestEnv::new().await;
+    // Auto-trust: a first registration is approved at once, but a re-registration is not.
+    let api_key = env
+        .api_key(ApiKeySettings {
+            auto_trust: true,
+            ..Default::default()
+        })
+        .await;
+    let admin = env.admin_key().await;
+    let first = env
+        .register(&register_body("kiosk-1", &api_key), None)
+        .await
+        .str("device_code");
+    let tokens = env
+        .token(&poll_body("kiosk-1", &api_key, &first), None)
+        .await;
+    assert_eq!(tokens.status, 200, "{}", tokens.json);
+    let refresh = tokens.str("refresh_token");
+
+    // Someone with the same API key re-registers kiosk-1 unsigned, proposing their own key.
+    let (attacker, attacker_public) = ed25519_key(66);
+    let rereg = env
+        .register(
+            &with_key(&register_body("kiosk-1", &api_key), &attacker_public),
+            None,
+        )
+        .await;
+    assert_eq!(rereg.status, 200, "{}", rereg.json);
+    let attacker_code = rereg.str("device_code");
+
+    // The device is still approved, holds no key, and the real kiosk refreshes unsigned.
+    let device = env.device("kiosk-1").await.unwrap();
+    assert_eq!(device.status, DeviceStatus::Approved);
+    assert!(device.key.is_none(), "no key attached without a decision");
+    let rotated = env
+        .token(&refresh_body("kiosk-1", &api_key, &refresh), None)
+        .await;
+    assert_eq!(rotated.status, 200, "{}", rotated.json);
+
+    // The attacker's code waits for an administrator, signed or not.
+    env.force_poll_due(&attacker_code).await;
+    let body = poll_body("kiosk-1", &api_key, &attacker_code);
+    let poll = env.token(&body, Some(&sign(&attacker, &body))).await;
+    assert_eq!(poll.error(), "authorization_pending", "{}", poll.json);
+
+    // The administrator sees the pending re-registration with its API key and key fingerprint.
+    let pending = env
+        .admin("GET", "/admin/devices?status=pending", Some(&admin), None)
+        .await;
+    let listed = &pending.json["devices"][0];
+    assert_eq!(listed["client_id"], "kiosk-1", "{}", pending.json);
+    assert_eq!(listed["status"], "approved");
+    assert_eq!(listed["api_key_name"], "test");
+    assert!(listed["api_key_id"].is_string());
+    let fingerprint = listed["pending_registration"]["key_fingerprint"]
+        .as_str()
+        .unwrap();
+    assert!(fingerprint.starts_with("SHA256:"), "{fingerprint}");
+    assert_eq!(listed["pending_registration"]["key_type"], "ed25519");
+
+    // Denying it leaves the real device approved and refreshing.
+    let denied = env
+        .admin("POST", "/admin/devices/kiosk-1/deny", Some(&admin), None)
+        .await;
+    assert_eq!(denied.status, 200, "{}", denied.json);
+    assert_eq!(denied.json["status"], "approved");
+    env.force_poll_due(&attacker_code).await;
+    let poll = env.token(&body, Some(&sign(&attacker, &body))).await;
+    assert_eq!(poll.error(), "access_denied");
+    let again = env
+        .token(
+            &refresh_body("kiosk-1", &api_key, &rotated.str("refresh_token")),
+            None,
+        )
+        .await;
+    assert_eq!(again.status, 200, "{}", again.json);
+}
+
+#[tokio::test]
+async fn an_approved_re_registration_attaches_its_key() {
+    let env = TestEnv::new().await;
+    let api_key = env.api_key(ApiKeySettings::default()).await;
+    let admin = env.admin_key().await;
+    let first = env
+        .register(&register_body("desk-1", &api_key), None)
+        .await
+        .str("device_code");
+    env.admin("POST", "/admin/devices/desk-1/approve", Some(&admin), None)
+        .await;
+    let (key, public) = ed25519_key(5);
+    let second = env
+        .register(&with_key(&register_body("desk-1", &api_key), &public), None)
+        .await
+        .str("device_code");
+    assert_ne!(first, second);
+    let approved = env
+        .admin("POST", "/admin/devices/desk-1/approve", Some(&admin), None)
+        .await;
+    assert_eq!(approved.status, 200, "{}", approved.json);
+    assert_eq!(approved.json["key_type"], "ed25519");
+    assert!(
+        approved.json["key_fingerprint"]
+            .as_str()
+            .unwrap()
+            .starts_with("SHA256:")
+    );
+    assert_eq!(
+        env.device_code(&first).await.unwrap().status,
+        CodeStatus::Approved,
+        "the first code keeps its approval"
+    );
+    env.force_poll_due(&second).await;
+    let body = poll_body("desk-1", &api_key, &second);
+    let unsigned = env.token(&body, None).await;
+    assert_eq!(unsigned.status, 401, "the new key must sign");
+    let signed = env.token(&body, Some(&sign(&key, &body))).await;
+    assert_eq!(signed.status, 200, "{}", signed.json);
+}
+
+// ----- 2. API key expiry -----
+
+/// Moves an API key's expiry into the past, as time would.
+async fn expire_api_key(env: &TestEnv, api_key: &str) {
+    env.store()
+        .client()
+        .update_item()
+        .table_name(&env.store().tables().api_keys)
+        .key(
+            "key_hash",
+            AttributeValue::S(devicegate::secrets::hash_secret(api_key)),
+        )
+        .update_expression("SET settings.expires_at = :past")
+        .expression_attribute_values(":past", AttributeValue::N((http::now() - 1).to_string()))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_expired_api_key_stops_registration_redemption_refresh_and_introspection() {
+    let env = TestEnv::new().await;
+    let api_key = env
+        .api_key(ApiKeySettings {
+            expires_at: Some(http::now() + 3600),
+            ..Default::default()
+        })
+        .await;
+    let admin = env.admin_key().await;
+    let redeemed = env
+        .register(&register_body("exp-1", &api_key), None)
+        .await
+        .str("device_code");
+    env.admin("POST", "/admin/devices/exp-1/approve", Some(&admin), None)
+        .await;
+    env.force_poll_due(&redeemed).await;
+    let tokens = env
+        .token(&poll_body("exp-1", &api_key, &redeemed), None)
+        .await;
+    assert_eq!(tokens.status, 200);
+    let waiting = env
+        .register(&register_body("exp-2", &api_key), None)
+        .await
+        .str("device_code");
+    env.admin("POST", "/admin/devices/exp-2/approve", Some(&admin), None)
+        .await;
+
+    expire_api_key(&env, &api_key).await;
+    let before = env.snapshot().await;
+
+    let register = env.register(&register_body("exp-3", &api_key), None).await;
+    assert_eq!((register.status, register.error()), (401, "invalid_client"));
+    env.force_poll_due(&waiting).await;
+    let before = {
+        let mut b = before;
+        b.retain(|i| !i.contains("device-codes:"));
+        b
+    };
+    let redeem = env
+        .token(&poll_body("exp-2", &api_key, &waiting), None)
+        .await;
+    assert_eq!((redeem.status, redeem.error()), (401, "invalid_client"));
+    let refresh = env
+        .token(
+            &refresh_body("exp-1", &api_key, &tokens.str("refresh_token")),
+            None,
+        )
+        .await;
+    assert_eq!((refresh.status, refresh.error()), (401, "invalid_client"));
+    let mut after = env.snapshot().await;
+    after.retain(|i| !i.contains("device-codes:"));
+    assert_eq!(after, before, "no token was issued or rotated");
+    assert_eq!(
+        env.device_code(&waiting).await.unwrap().status,
+        CodeStatus::Approved,
+        "the approved code was not spent"
+    );
+
+    let introspected = env.introspect(&tokens.str("access_token")).await;
+    assert_eq!(introspected.json["active"], false, "{}", introspected.json);
+}
