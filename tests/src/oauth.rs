@@ -4,7 +4,7 @@
 use devicegate::model::{GrantType, OAuthClientType, Scope};
 use devicegate::usecases::admin::{self, NewClient, NewUser};
 
-use crate::TestEnv;
+use crate::{TestEnv, enc};
 
 /// A public CLI client, a confidential resource server, and a user.
 pub struct Fixture {
@@ -67,5 +67,103 @@ pub async fn fixture() -> Fixture {
         cli_id: cli.client.client_id,
         server_id: resource_server.client.client_id,
         server_secret: resource_server.secret.unwrap(),
+    }
+}
+
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of the first `name="csrf"` hidden field.
+pub fn csrf_of(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+/// A person at the verification page, with a cookie jar.
+pub struct Person {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Person {
+    pub fn new(base: &str) -> Person {
+        Person {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .unwrap(),
+            base: base.to_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    pub async fn post(&self, fields: &[(&str, &str)]) -> (u16, String) {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let r = self
+            .http
+            .post(format!("{}/device", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// Signs in as ada from a fresh page (the redirect is followed to the code page).
+    pub async fn sign_in(&self, password: &str) -> (u16, String) {
+        self.sign_in_as("ada", password).await
+    }
+
+    pub async fn sign_in_as(&self, username: &str, password: &str) -> (u16, String) {
+        let (_, page) = self.get("/device").await;
+        let csrf = csrf_of(&page);
+        self.post(&[
+            ("action", "sign_in"),
+            ("csrf", &csrf),
+            ("username", username),
+            ("password", password),
+        ])
+        .await
+    }
+
+    /// Enters a code and presses a button on the confirmation page.
+    pub async fn decide(&self, user_code: &str, action: &str) -> (u16, String) {
+        let (_, page) = self.get("/device").await;
+        let csrf = csrf_of(&page);
+        let (status, confirm) = self
+            .post(&[
+                ("action", "find"),
+                ("csrf", &csrf),
+                ("user_code", user_code),
+            ])
+            .await;
+        if status != 200 {
+            return (status, confirm);
+        }
+        assert!(confirm.contains("Approve this device?"), "{confirm}");
+        self.post(&[
+            ("action", action),
+            ("csrf", &csrf_of(&confirm)),
+            ("user_code", user_code),
+        ])
+        .await
     }
 }

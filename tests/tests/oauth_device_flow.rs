@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use devicegate::model::CodeStatus;
 use devicegate::usecases::admin::{self, NewUser};
-use devicegate_tests::oauth::{Fixture, fixture};
+use devicegate_tests::oauth::{Fixture, Person, csrf_of, fixture, http_client};
 use devicegate_tests::{enc, server};
 use oauth2::basic::BasicClient;
 use oauth2::{
@@ -16,104 +16,6 @@ use oauth2::{
     TokenResponse, TokenUrl,
 };
 use serde_json::Value;
-
-fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// The value of the first `name="csrf"` hidden field.
-fn csrf_of(html: &str) -> String {
-    let start = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
-    html[start..start + html[start..].find('"').unwrap()].to_owned()
-}
-
-/// A person at the verification page, with a cookie jar.
-pub struct Person {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Person {
-    pub fn new(base: &str) -> Person {
-        Person {
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .build()
-                .unwrap(),
-            base: base.to_owned(),
-        }
-    }
-
-    pub async fn get(&self, path: &str) -> (u16, String) {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
-    }
-
-    pub async fn post(&self, fields: &[(&str, &str)]) -> (u16, String) {
-        let body = fields
-            .iter()
-            .map(|(k, v)| format!("{k}={}", enc(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let r = self
-            .http
-            .post(format!("{}/device", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
-    }
-
-    /// Signs in as ada from a fresh page (the redirect is followed to the code page).
-    pub async fn sign_in(&self, password: &str) -> (u16, String) {
-        self.sign_in_as("ada", password).await
-    }
-
-    pub async fn sign_in_as(&self, username: &str, password: &str) -> (u16, String) {
-        let (_, page) = self.get("/device").await;
-        let csrf = csrf_of(&page);
-        self.post(&[
-            ("action", "sign_in"),
-            ("csrf", &csrf),
-            ("username", username),
-            ("password", password),
-        ])
-        .await
-    }
-
-    /// Enters a code and presses a button on the confirmation page.
-    pub async fn decide(&self, user_code: &str, action: &str) -> (u16, String) {
-        let (_, page) = self.get("/device").await;
-        let csrf = csrf_of(&page);
-        let (status, confirm) = self
-            .post(&[
-                ("action", "find"),
-                ("csrf", &csrf),
-                ("user_code", user_code),
-            ])
-            .await;
-        if status != 200 {
-            return (status, confirm);
-        }
-        assert!(confirm.contains("Approve this device?"), "{confirm}");
-        self.post(&[
-            ("action", action),
-            ("csrf", &csrf_of(&confirm)),
-            ("user_code", user_code),
-        ])
-        .await
-    }
-}
 
 #[tokio::test]
 async fn the_oauth2_crate_runs_the_flow_through_slow_down_approval_and_refresh() {

@@ -328,3 +328,85 @@ async fn an_expired_api_key_stops_registration_redemption_refresh_and_introspect
     let introspected = env.introspect(&tokens.str("access_token")).await;
     assert_eq!(introspected.json["active"], false, "{}", introspected.json);
 }
+
+// ----- 3. failure limits under concurrency -----
+
+/// Sends `n` copies of a request at once and counts the statuses.
+async fn statuses_of<F, Fut>(n: usize, send: F) -> std::collections::BTreeMap<u16, usize>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = u16> + Send + 'static,
+{
+    let tasks: Vec<_> = (0..n).map(|_| tokio::spawn(send())).collect();
+    let mut counts = std::collections::BTreeMap::new();
+    for task in tasks {
+        *counts.entry(task.await.unwrap()).or_insert(0) += 1;
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_wrong_codes_cannot_exceed_the_limit() {
+    let f = devicegate_tests::oauth::fixture().await;
+    let base = server::serve(f.env.deps.clone()).await;
+    let person = std::sync::Arc::new(devicegate_tests::oauth::Person::new(&base));
+    assert_eq!(person.sign_in("correct horse battery").await.0, 200);
+    let (_, page) = person.get("/device").await;
+    let csrf = devicegate_tests::oauth::csrf_of(&page);
+
+    let counts = statuses_of(60, || {
+        let person = person.clone();
+        let csrf = csrf.clone();
+        async move {
+            person
+                .post(&[
+                    ("action", "find"),
+                    ("csrf", &csrf),
+                    ("user_code", "BBBB-BBBB"),
+                ])
+                .await
+                .0
+        }
+    })
+    .await;
+    // 10 wrong codes a day per user: at most 10 were looked up, every other attempt waited.
+    assert_eq!(counts.get(&400), Some(&10), "{counts:?}");
+    assert_eq!(counts.get(&429), Some(&50), "{counts:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_failed_sign_ins_cannot_exceed_the_limit_nor_lock_the_user_out() {
+    let f = devicegate_tests::oauth::fixture().await;
+    let base = server::serve(f.env.deps.clone()).await;
+    let counts = statuses_of(40, || {
+        let base = base.clone();
+        async move {
+            devicegate_tests::oauth::Person::new(&base)
+                .sign_in("wrong password")
+                .await
+                .0
+        }
+    })
+    .await;
+    // 10 failed sign-ins per user and address in 15 minutes: the rest were refused unchecked.
+    assert_eq!(counts.get(&401), Some(&10), "{counts:?}");
+    assert_eq!(counts.get(&429), Some(&30), "{counts:?}");
+    let locked = devicegate_tests::oauth::Person::new(&base)
+        .sign_in("correct horse battery")
+        .await;
+    assert_eq!(
+        locked.0, 429,
+        "even the right password waits, from this address"
+    );
+
+    // The guesser's address is limited, not the user: ada signs in from elsewhere.
+    let elsewhere = devicegate::usecases::verification::sign_in(
+        f.env.store(),
+        "ada",
+        "correct horse battery",
+        "198.51.100.7",
+        http::now(),
+    )
+    .await;
+    assert!(elsewhere.is_ok(), "{:?}", elsewhere.err());
+}

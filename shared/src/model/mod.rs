@@ -38,8 +38,7 @@ macro_rules! wire_enum {
 
 mod oauth;
 pub use oauth::{
-    GrantType, OAuthClient, OAuthClientType, RateCounter, Scope, Session, User, UserCodeRecord,
-    Username,
+    GrantType, OAuthClient, OAuthClientType, Scope, Session, User, UserCodeRecord, Username,
 };
 
 wire_enum!(

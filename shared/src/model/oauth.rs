@@ -1,5 +1,5 @@
-//! The OAuth side of the model: clients, users, scopes, user codes, and what the verification
-//! page keeps (sessions, rate-limit counters).
+//! The OAuth side of the model: clients, users, scopes, user codes, and the verification page's
+//! sessions.
 
 use serde::{Deserialize, Serialize};
 
@@ -181,14 +181,6 @@ pub struct Session {
     pub username: String,
     pub created_at: i64,
     pub expires_at: i64,
-    pub ttl: i64,
-}
-
-/// A fixed-window counter of failed attempts (table `RateLimitsTable`, key `counter_key`, TTL).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RateCounter {
-    pub counter_key: String,
-    pub count: i64,
     pub ttl: i64,
 }
 

@@ -5,7 +5,7 @@
 mod oauth;
 pub mod schema;
 
-pub use oauth::{ClientProof, PageDecision, PollPresenter, Standing, StartOutcome};
+pub use oauth::{AttemptCounter, ClientProof, PageDecision, PollPresenter, Standing, StartOutcome};
 
 use std::collections::HashMap;
 
@@ -915,19 +915,6 @@ impl Store {
         Err(Error::internal(
             "BatchGetItem left keys unprocessed after retries",
         ))
-    }
-
-    /// Every item found for the keys, whatever their tables (one round trip for up to 100 keys).
-    async fn batch_get_many(&self, keys: &[(&String, &str, &str)]) -> Result<Vec<Item>, Error> {
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        Ok(self
-            .batch_get(keys)
-            .await?
-            .into_values()
-            .flatten()
-            .collect())
     }
 
     /// Runs a transaction. `Ok(None)`: committed. `Ok(Some(reasons))`: cancelled by a condition,

@@ -1,8 +1,6 @@
 //! Storage for the OAuth side: clients, users, user codes, the verification page's sessions and
 //! rate-limit counters, and the reads introspection and revocation need.
 
-use std::collections::HashMap;
-
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{
@@ -11,13 +9,13 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::{
-    Store, build_error, db_error, failed, from_item, n, put, reason_item, s, take, to_item, tx_put,
+    Store, build_error, db_error, failed, n, put, reason_item, s, take, to_item, tx_put,
     updated_or_missing,
 };
 use crate::error::Error;
 use crate::model::{
-    ApiKey, CodeStatus, Device, DeviceCode, GrantType, Holder, Lifetimes, OAuthClient, RateCounter,
-    Scope, Session, TokenFamily, TokenRecord, User, UserCodeRecord,
+    ApiKey, CodeStatus, Device, DeviceCode, GrantType, Holder, Lifetimes, OAuthClient, Scope,
+    Session, TokenFamily, TokenRecord, User, UserCodeRecord,
 };
 
 /// What an OAuth client presents to authenticate (RFC 6749 §2.3), and what it asks to do.
@@ -62,6 +60,15 @@ pub struct Standing {
     pub user: Option<User>,
     pub device: Option<Device>,
     pub api_key: Option<ApiKey>,
+}
+
+/// A fixed-window counter of failed attempts: its key (kind, subject, window start), its limit,
+/// and when its window ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttemptCounter {
+    pub key: String,
+    pub max: i64,
+    pub window_end: i64,
 }
 
 /// A user's decision on the verification page.
@@ -331,11 +338,6 @@ impl Store {
 
     // ----- sessions -----
 
-    pub async fn put_session(&self, session: &Session) -> Result<(), Error> {
-        self.put_new(&self.tables.sessions, session, "session_hash")
-            .await
-    }
-
     /// A session that exists and has not expired (TTL deletion is late, so expiry is checked).
     pub async fn get_live_session(
         &self,
@@ -361,49 +363,85 @@ impl Store {
 
     // ----- rate limits -----
 
-    /// The current counts of some fixed-window counters, in one round trip; a counter whose
-    /// window has passed counts 0 even if TTL has not removed it.
-    pub async fn failure_counts(&self, keys: &[String], now: i64) -> Result<Vec<i64>, Error> {
-        let table = &self.tables.rate_limits;
-        let wanted: Vec<(&String, &str, &str)> = keys
-            .iter()
-            .map(|k| (table, "counter_key", k.as_str()))
-            .collect();
-        let found = self.batch_get_many(&wanted).await?;
-        let mut counts: HashMap<String, i64> = HashMap::new();
-        for item in found.into_iter() {
-            let counter: RateCounter = from_item(item)?;
-            if counter.ttl > now {
-                counts.insert(counter.counter_key, counter.count);
-            }
-        }
-        Ok(keys
-            .iter()
-            .map(|k| counts.get(k).copied().unwrap_or(0))
-            .collect())
-    }
-
-    /// Adds one failure to each counter (one transaction). `window_end` becomes the counter's
-    /// TTL when the counter is new.
-    pub async fn record_failure(&self, keys: &[String], window_end: i64) -> Result<(), Error> {
-        let mut items = Vec::with_capacity(keys.len());
-        for key in keys {
+    /// Takes one attempt from each fixed-window counter, atomically and before the attempt is
+    /// judged, so that concurrent attempts cannot all slip under a limit: each count goes up by
+    /// one only while it is below its limit, all in one transaction. `Ok(Some(i))`: counter `i`
+    /// was full and nothing changed. A counter's TTL is the end of its window.
+    pub async fn take_attempts(&self, counters: &[AttemptCounter]) -> Result<Option<usize>, Error> {
+        let mut items = Vec::with_capacity(counters.len());
+        for counter in counters {
             let update = Update::builder()
                 .table_name(&self.tables.rate_limits)
-                .key("counter_key", s(key))
+                .key("counter_key", s(&counter.key))
                 .update_expression("ADD #c :one SET #t = if_not_exists(#t, :end)")
+                .condition_expression("attribute_not_exists(#c) OR #c < :max")
                 .expression_attribute_names("#c", "count")
                 .expression_attribute_names("#t", "ttl")
                 .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":end", n(window_end))
+                .expression_attribute_values(":end", n(counter.window_end))
+                .expression_attribute_values(":max", n(counter.max))
                 .build()
                 .map_err(build_error)?;
             items.push(TransactWriteItem::builder().update(update).build());
         }
+        Ok(self.transact(items).await?.map(|reasons| {
+            (0..counters.len())
+                .find(|i| failed(&reasons, *i))
+                .unwrap_or(0)
+        }))
+    }
+
+    /// Gives attempts back once they succeeded (only failures count), in one transaction.
+    pub async fn return_attempts(&self, counters: &[AttemptCounter]) -> Result<(), Error> {
+        let items = self.return_attempt_items(counters)?;
         match self.transact(items).await? {
             None => Ok(()),
             Some(reasons) => Err(Error::internal(format!(
-                "rate-limit update cancelled: {}",
+                "returning attempts cancelled: {}",
+                super::describe(&reasons)
+            ))),
+        }
+    }
+
+    fn return_attempt_items(
+        &self,
+        counters: &[AttemptCounter],
+    ) -> Result<Vec<TransactWriteItem>, Error> {
+        counters
+            .iter()
+            .map(|counter| {
+                // No condition: should TTL have removed the counter already, the item this
+                // makes belongs to a window that is over and expires at once.
+                let update = Update::builder()
+                    .table_name(&self.tables.rate_limits)
+                    .key("counter_key", s(&counter.key))
+                    .update_expression("ADD #c :minus SET #t = if_not_exists(#t, :end)")
+                    .expression_attribute_names("#c", "count")
+                    .expression_attribute_names("#t", "ttl")
+                    .expression_attribute_values(":minus", n(-1))
+                    .expression_attribute_values(":end", n(counter.window_end))
+                    .build()
+                    .map_err(build_error)?;
+                Ok(TransactWriteItem::builder().update(update).build())
+            })
+            .collect()
+    }
+
+    /// Starts a session and gives back the sign-in's attempts, in one transaction.
+    pub async fn start_session(
+        &self,
+        session: &Session,
+        attempts: &[AttemptCounter],
+    ) -> Result<(), Error> {
+        let mut items = vec![tx_put(
+            put(&self.tables.sessions, session)?
+                .condition_expression("attribute_not_exists(session_hash)"),
+        )?];
+        items.extend(self.return_attempt_items(attempts)?);
+        match self.transact(items).await? {
+            None => Ok(()),
+            Some(reasons) => Err(Error::internal(format!(
+                "session write cancelled: {}",
                 super::describe(&reasons)
             ))),
         }

@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::model::{CodeStatus, OAuthClient, Scope, Session, User, Username};
 use crate::password;
 use crate::secrets::{self, SecretKind, hash_secret};
-use crate::storage::{PageDecision, Store};
+use crate::storage::{AttemptCounter, PageDecision, Store};
 use crate::usercode::UserCode;
 
 /// How long a page session lasts.
@@ -31,57 +31,53 @@ pub const CODE_LIMIT_PER_SOURCE: Limit = Limit {
     max_failures: 30,
     window: 3600,
 };
-/// Failed sign-ins per username: 10 in 15 minutes.
-pub const SIGN_IN_LIMIT_PER_USER: Limit = Limit {
+/// Failed sign-ins per username and source address: 10 in 15 minutes. Keyed by both, so that
+/// nobody can lock a user out from their own address; a guesser is held back per address.
+pub const SIGN_IN_LIMIT_PER_USER_AND_SOURCE: Limit = Limit {
     max_failures: 10,
     window: 900,
 };
-/// Failed sign-ins per source address: 30 in 15 minutes.
+/// Failed sign-ins per source address, whatever the username: 30 in 15 minutes.
 pub const SIGN_IN_LIMIT_PER_SOURCE: Limit = Limit {
     max_failures: 30,
     window: 900,
 };
 
-/// One counter: its key (kind, subject, window start) and its limit.
-struct Counter {
-    key: String,
-    limit: Limit,
-}
-
-impl Counter {
-    fn new(kind: &str, subject: &str, limit: Limit, now: i64) -> Counter {
-        let window_start = now - now.rem_euclid(limit.window);
-        Counter {
-            key: format!("{kind}#{subject}#{window_start}"),
-            limit,
-        }
-    }
-
-    fn window_end(&self, now: i64) -> i64 {
-        now - now.rem_euclid(self.limit.window) + self.limit.window
+/// A counter for `subject` under `limit` in the window that holds `now`.
+fn counter(kind: &str, subject: &str, limit: Limit, now: i64) -> AttemptCounter {
+    let window_start = now - now.rem_euclid(limit.window);
+    AttemptCounter {
+        key: format!("{kind}#{subject}#{window_start}"),
+        max: limit.max_failures,
+        window_end: window_start + limit.window,
     }
 }
 
-/// Refuses when any counter is at its limit.
-async fn check_limits(store: &Store, counters: &[Counter], now: i64) -> Result<(), Error> {
-    let keys: Vec<String> = counters.iter().map(|c| c.key.clone()).collect();
-    let counts = store.failure_counts(&keys, now).await?;
-    for (counter, count) in counters.iter().zip(counts) {
-        if count >= counter.limit.max_failures {
-            return Err(Error::TooManyAttempts(counter.window_end(now) - now));
-        }
+/// Who a source address is for counting: an IPv4 address, or an IPv6 address's /64 (one
+/// subscriber usually holds a whole /64, and could otherwise rotate through it).
+pub fn source_subject(source: &str) -> String {
+    match source.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                let prefix = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("{prefix}/64")
+            }
+        },
+        Ok(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => source.chars().take(64).collect(),
     }
-    Ok(())
 }
 
-async fn count_failure(store: &Store, counters: &[Counter], now: i64) -> Result<(), Error> {
-    let keys: Vec<String> = counters.iter().map(|c| c.key.clone()).collect();
-    let end = counters
-        .iter()
-        .map(|c| c.window_end(now))
-        .max()
-        .unwrap_or(now);
-    store.record_failure(&keys, end).await
+/// Takes an attempt from every counter before the attempt is judged; refuses when one is full.
+async fn take_attempt(store: &Store, counters: &[AttemptCounter], now: i64) -> Result<(), Error> {
+    match store.take_attempts(counters).await? {
+        None => Ok(()),
+        Some(full) => Err(Error::TooManyAttempts(
+            counters.get(full).map_or(0, |c| c.window_end - now),
+        )),
+    }
 }
 
 /// A session just started: the cookie value goes to the browser, the session to storage.
@@ -103,24 +99,25 @@ pub async fn sign_in(
     let Ok(username) = Username::parse(username) else {
         return Err(refused());
     };
+    let source = source_subject(source);
     let counters = [
-        Counter::new(
-            "signin-user",
-            username.as_str(),
-            SIGN_IN_LIMIT_PER_USER,
+        counter(
+            "signin-user-source",
+            &format!("{}#{source}", username.as_str()),
+            SIGN_IN_LIMIT_PER_USER_AND_SOURCE,
             now,
         ),
-        Counter::new("signin-source", source, SIGN_IN_LIMIT_PER_SOURCE, now),
+        counter("signin-source", &source, SIGN_IN_LIMIT_PER_SOURCE, now),
     ];
-    check_limits(store, &counters, now).await?;
+    take_attempt(store, &counters, now).await?;
     let user: Option<User> = store.get_user(username.as_str()).await?;
     let matches = password::verify(
         password_text,
         user.as_ref().map(|u| u.password_hash.as_str()),
     );
     let Some(user) = user.filter(|u| matches && !u.disabled) else {
-        count_failure(store, &counters, now).await?;
-        tracing::info!(source, "failed sign-in on the verification page");
+        // The attempt taken stays taken: it was a failure.
+        tracing::info!(%source, "failed sign-in on the verification page");
         return Err(refused());
     };
     let cookie = secrets::issue(SecretKind::Session)?;
@@ -131,7 +128,7 @@ pub async fn sign_in(
         expires_at: now + SESSION_TTL,
         ttl: now + SESSION_TTL,
     };
-    store.put_session(&session).await?;
+    store.start_session(&session, &counters).await?;
     Ok(SignedIn {
         cookie_value: cookie.into_value(),
         session,
@@ -173,11 +170,12 @@ pub async fn find_request(
     source: &str,
     now: i64,
 ) -> Result<PendingRequest, Error> {
+    let source = source_subject(source);
     let counters = [
-        Counter::new("code-user", &session.username, CODE_LIMIT_PER_USER, now),
-        Counter::new("code-source", source, CODE_LIMIT_PER_SOURCE, now),
+        counter("code-user", &session.username, CODE_LIMIT_PER_USER, now),
+        counter("code-source", &source, CODE_LIMIT_PER_SOURCE, now),
     ];
-    check_limits(store, &counters, now).await?;
+    take_attempt(store, &counters, now).await?;
     let wrong = || Error::InvalidGrant("that code is not valid; check it and try again".into());
     let found = match UserCode::parse(typed) {
         Ok(code) => {
@@ -190,10 +188,10 @@ pub async fn find_request(
         Err(_) => None,
     };
     let Some((user_code, record)) = found else {
-        count_failure(store, &counters, now).await?;
-        tracing::info!(source, username = %session.username, "wrong user code on the verification page");
+        tracing::info!(%source, username = %session.username, "wrong user code on the verification page");
         return Err(wrong());
     };
+    store.return_attempts(&counters).await?;
     let (code, client) = store
         .get_code_and_client(&record.device_code_hash, &record.client_id)
         .await?;
@@ -259,11 +257,28 @@ mod tests {
 
     #[test]
     fn counters_share_a_key_within_a_window() {
-        let a = Counter::new("code-user", "ada", CODE_LIMIT_PER_USER, 86_400 * 3 + 5);
-        let b = Counter::new("code-user", "ada", CODE_LIMIT_PER_USER, 86_400 * 4 - 1);
-        let c = Counter::new("code-user", "ada", CODE_LIMIT_PER_USER, 86_400 * 4);
+        let a = counter("code-user", "ada", CODE_LIMIT_PER_USER, 86_400 * 3 + 5);
+        let b = counter("code-user", "ada", CODE_LIMIT_PER_USER, 86_400 * 4 - 1);
+        let c = counter("code-user", "ada", CODE_LIMIT_PER_USER, 86_400 * 4);
         assert_eq!(a.key, b.key);
         assert_ne!(b.key, c.key);
-        assert_eq!(a.window_end(86_400 * 3 + 5), 86_400 * 4);
+        assert_eq!(a.window_end, 86_400 * 4);
+        assert_eq!(a.max, 10);
+    }
+
+    #[test]
+    fn ipv6_sources_count_by_their_64() {
+        assert_eq!(source_subject("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            source_subject("2001:db8:1:2:ffff:ffff:ffff:ffff"),
+            source_subject("2001:db8:1:2::7")
+        );
+        assert_ne!(
+            source_subject("2001:db8:1:3::1"),
+            source_subject("2001:db8:1:2::1")
+        );
+        assert_eq!(source_subject("::ffff:192.0.2.1"), "192.0.2.1");
+        assert_eq!(source_subject("192.0.2.1"), "192.0.2.1");
+        assert_eq!(source_subject("unknown"), "unknown");
     }
 }
