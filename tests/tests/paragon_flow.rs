@@ -343,7 +343,7 @@ async fn fifty_concurrent_polls_after_approval_yield_exactly_one_token() {
     );
     let stored = env.device_code(&code).await.unwrap();
     assert_eq!(stored.status, CodeStatus::Redeemed);
-    let families = env.store().family_ids_of("busy-1").await.unwrap();
+    let families = env.store().family_ids_of("device#busy-1").await.unwrap();
     assert_eq!(families.len(), 1, "exactly one token family was written");
 }
 
@@ -558,7 +558,7 @@ async fn denial_and_revocation() {
         "invalid_grant",
         "revocation revoked the device's tokens"
     );
-    let family = env.store().family_ids_of("yes").await.unwrap();
+    let family = env.store().family_ids_of("device#yes").await.unwrap();
     let family = env.store().get_family(&family[0]).await.unwrap().unwrap();
     assert_eq!(family.status, FamilyStatus::Revoked);
     assert_eq!(

@@ -410,3 +410,141 @@ async fn concurrent_failed_sign_ins_cannot_exceed_the_limit_nor_lock_the_user_ou
     .await;
     assert!(elsewhere.is_ok(), "{:?}", elsewhere.err());
 }
+
+// ----- 4. device and OAuth client ids -----
+
+#[tokio::test]
+async fn a_device_cannot_register_under_an_oauth_clients_id() {
+    let f = devicegate_tests::oauth::fixture().await;
+    let api_key = f.env.api_key(ApiKeySettings::default()).await;
+    let before = f.env.snapshot().await;
+    let taken = f
+        .env
+        .register(&register_body(&f.cli_id, &api_key), None)
+        .await;
+    assert_eq!(
+        (taken.status, taken.error()),
+        (400, "invalid_request"),
+        "{}",
+        taken.json
+    );
+    assert_eq!(f.env.snapshot().await, before, "nothing stored");
+}
+
+#[tokio::test]
+async fn an_oauth_client_cannot_take_a_devices_id() {
+    let f = devicegate_tests::oauth::fixture().await;
+    let api_key = f.env.api_key(ApiKeySettings::default()).await;
+    assert_eq!(
+        f.env
+            .register(&register_body("printer-9", &api_key), None)
+            .await
+            .status,
+        200
+    );
+    let mut client = f.env.store().get_client(&f.cli_id).await.unwrap().unwrap();
+    client.client_id = "printer-9".into();
+    let refused = f.env.store().put_client(&client).await;
+    assert!(
+        matches!(refused, Err(devicegate::Error::Conflict(_))),
+        "{refused:?}"
+    );
+    assert!(
+        f.env
+            .store()
+            .get_client("printer-9")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn revoking_a_device_leaves_an_oauth_client_of_the_same_id_alone() {
+    let f = devicegate_tests::oauth::fixture().await;
+    let admin = f.env.admin_key().await;
+    let started = f
+        .env
+        .oauth2(
+            "/oauth2/device_authorization",
+            &format!("client_id={}", f.cli_id),
+            None,
+        )
+        .await;
+    let device_code = started.str("device_code");
+    assert!(
+        f.env
+            .store()
+            .decide_on_page(
+                &devicegate::secrets::hash_secret(&device_code),
+                "ada",
+                devicegate::storage::PageDecision::Approve,
+                (None, devicegate::model::Lifetimes::default()),
+                http::now(),
+            )
+            .await
+            .unwrap()
+    );
+    let tokens = f
+        .env
+        .oauth2(
+            "/oauth2/token",
+            &format!(
+                "grant_type=urn:ietf:params:oauth:grant-type:device_code&client_id={}&device_code={}",
+                f.cli_id, device_code
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(tokens.status, 200, "{}", tokens.json);
+
+    // A device item with the client's id, as the old registration allowed.
+    let device = devicegate::model::Device {
+        client_id: f.cli_id.clone(),
+        client_type: devicegate::model::ClientType::Printer,
+        client_description: None,
+        status: DeviceStatus::Approved,
+        key: None,
+        api_key_id: "k".into(),
+        api_key_name: "k".into(),
+        pending: None,
+        queue: None,
+        created_at: 0,
+        updated_at: 0,
+        version: 1,
+    };
+    f.env
+        .store()
+        .client()
+        .put_item()
+        .table_name(&f.env.store().tables().devices)
+        .set_item(Some(serde_dynamo::to_item(&device).unwrap()))
+        .send()
+        .await
+        .unwrap();
+    let revoked = f
+        .env
+        .admin(
+            "POST",
+            &format!("/admin/devices/{}/revoke", f.cli_id),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.json);
+
+    // The OAuth client's tokens were not the device's to revoke.
+    let refreshed = f
+        .env
+        .oauth2(
+            "/oauth2/token",
+            &format!(
+                "grant_type=refresh_token&client_id={}&refresh_token={}",
+                f.cli_id,
+                tokens.str("refresh_token")
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.json);
+}

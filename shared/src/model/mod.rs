@@ -275,6 +275,21 @@ pub enum Holder<'a> {
     },
 }
 
+impl Holder<'_> {
+    /// The namespaced owner of a token family: `device#<client_id>` or `client#<client_id>`.
+    pub fn owner_key(&self) -> String {
+        match self {
+            Holder::Device { client_id, .. } => device_owner_key(client_id),
+            Holder::OAuthClient { client_id, .. } => format!("client#{client_id}"),
+        }
+    }
+}
+
+/// The owner key of a Paragon device's token families.
+pub fn device_owner_key(client_id: &str) -> String {
+    format!("device#{client_id}")
+}
+
 fn holder<'a>(
     client_id: &'a str,
     api_key_hash: Option<&'a str>,
@@ -370,11 +385,14 @@ pub struct AdminKey {
 }
 
 /// Every token issued from one device-code redemption, through all its refreshes
-/// (table `FamiliesTable`, key `family_id`, index `by_client`, TTL `ttl`).
+/// (table `FamiliesTable`, key `family_id`, index `by_owner`, TTL `ttl`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TokenFamily {
     pub family_id: String,
     pub client_id: String,
+    /// Whose family this is, namespaced ([`Holder::owner_key`]): revoking a device revokes its
+    /// families and never an OAuth client's, whatever their ids.
+    pub owner: String,
     pub status: FamilyStatus,
     pub created_at: i64,
     pub ttl: i64,

@@ -271,9 +271,16 @@ impl Store {
         };
         let code_put = put(&self.tables.device_codes, code)?
             .condition_expression("attribute_not_exists(code_hash)");
-        let items = vec![tx_put(device_put)?, tx_put(code_put)?];
+        let items = vec![
+            tx_put(device_put)?,
+            tx_put(code_put)?,
+            self.absent_check(&self.tables.clients, "client_id", &device.client_id)?,
+        ];
         match self.transact(items).await? {
             None => Ok(()),
+            Some(reasons) if failed(&reasons, 2) => Err(Error::invalid_request(
+                "this client_id belongs to an OAuth client; choose another",
+            )),
             Some(_) => Err(Error::invalid_request(
                 "another registration for this client_id happened at the same time; retry",
             )),
@@ -682,20 +689,23 @@ impl Store {
                 "the device changed while revoking; try again".into(),
             ));
         }
-        for family_id in self.family_ids_of(&device.client_id).await? {
+        let owner = crate::model::device_owner_key(&device.client_id);
+        for family_id in self.family_ids_of(&owner).await? {
             self.revoke_family(&family_id, now).await?;
         }
         Ok(updated)
     }
 
-    pub async fn family_ids_of(&self, client_id: &str) -> Result<Vec<String>, Error> {
+    /// The token families of one owner ([`crate::model::Holder::owner_key`]).
+    pub async fn family_ids_of(&self, owner: &str) -> Result<Vec<String>, Error> {
         let items = self
             .client
             .query()
             .table_name(&self.tables.families)
-            .index_name("by_client")
-            .key_condition_expression("client_id = :c")
-            .expression_attribute_values(":c", s(client_id))
+            .index_name("by_owner")
+            .key_condition_expression("#o = :o")
+            .expression_attribute_names("#o", "owner")
+            .expression_attribute_values(":o", s(owner))
             .into_paginator()
             .items()
             .send()
@@ -813,6 +823,22 @@ impl Store {
                 checks
             }
         })
+    }
+
+    /// A condition that no item with this key exists (devices and OAuth clients share no ids).
+    pub(super) fn absent_check(
+        &self,
+        table: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<TransactWriteItem, Error> {
+        let check = ConditionCheck::builder()
+            .table_name(table)
+            .key(key, s(value))
+            .condition_expression(format!("attribute_not_exists({key})"))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
     fn device_active_check(&self, client_id: &str) -> Result<TransactWriteItem, Error> {

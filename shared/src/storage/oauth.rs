@@ -140,9 +140,23 @@ impl Store {
 
     // ----- clients -----
 
+    /// Writes a new client; 409 when its id is taken, by a client or by a device (the two share
+    /// no ids, so that nothing done to a device can touch a client's tokens, or the reverse).
     pub async fn put_client(&self, client: &OAuthClient) -> Result<(), Error> {
-        self.put_new(&self.tables.clients, client, "client_id")
-            .await
+        let items = vec![
+            tx_put(
+                put(&self.tables.clients, client)?
+                    .condition_expression("attribute_not_exists(client_id)"),
+            )?,
+            self.absent_check(&self.tables.devices, "client_id", &client.client_id)?,
+        ];
+        match self.transact(items).await? {
+            None => Ok(()),
+            Some(_) => Err(Error::Conflict(format!(
+                "the id {} is taken by another client or a device",
+                client.client_id
+            ))),
+        }
     }
 
     pub async fn get_client(&self, client_id: &str) -> Result<Option<OAuthClient>, Error> {

@@ -140,6 +140,7 @@ async fn redeem(store: &Store, code: &DeviceCode, now: i64) -> Result<TokenSet, 
     let family = TokenFamily {
         family_id: ulid::Ulid::new().to_string(),
         client_id: code.client_id.clone(),
+        owner: code.holder().owner_key(),
         status: FamilyStatus::Active,
         created_at: now,
         ttl: now + code.lifetimes.refresh_token_ttl,
