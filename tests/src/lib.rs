@@ -3,6 +3,7 @@
 //! that records every call it makes so tests can count round trips.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod faults;
 pub mod oauth;
 pub mod server;
 
@@ -89,6 +90,7 @@ pub const TEST_SERVER_SECRET: &[u8; 32] = b"devicegate-tests-server-secret!!";
 pub struct TestEnv {
     pub deps: Deps,
     pub calls: CallLog,
+    pub faults: faults::Faults,
 }
 
 impl TestEnv {
@@ -96,6 +98,7 @@ impl TestEnv {
     pub async fn new() -> TestEnv {
         let addr = dynamodb_server();
         let calls = CallLog::default();
+        let faults = faults::Faults::default();
         let config = aws_sdk_dynamodb::Config::builder()
             .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
             .endpoint_url(format!("http://{addr}"))
@@ -108,6 +111,7 @@ impl TestEnv {
                 "devicegate-tests",
             ))
             .interceptor(calls.clone())
+            .interceptor(faults.clone())
             .build();
         let client = aws_sdk_dynamodb::Client::from_conf(config);
         let prefix = format!("t{}", ulid::Ulid::new().to_string().to_lowercase());
@@ -130,6 +134,7 @@ impl TestEnv {
                 settings,
             },
             calls,
+            faults,
         };
         env.calls.take();
         env

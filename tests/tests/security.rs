@@ -548,3 +548,76 @@ async fn revoking_a_device_leaves_an_oauth_client_of_the_same_id_alone() {
         .await;
     assert_eq!(refreshed.status, 200, "{}", refreshed.json);
 }
+
+// ----- 5. client authentication inside transactions -----
+
+#[tokio::test]
+async fn a_client_check_that_did_not_pass_is_never_taken_for_authentication() {
+    use devicegate::model::{GrantType, OAuthClientType, Scope};
+    use devicegate::usecases::admin::{NewClient, create_client};
+    let f = devicegate_tests::oauth::fixture().await;
+    let env = &f.env;
+    let client = create_client(
+        env.store(),
+        NewClient {
+            client_name: "Confidential CLI".into(),
+            client_type: OAuthClientType::Confidential,
+            grant_types: vec![GrantType::DeviceCode],
+            scopes: Scope::default(),
+            redirect_uris: vec![],
+            access_token_ttl: None,
+            refresh_token_ttl: None,
+            introspection: false,
+        },
+        http::now(),
+    )
+    .await
+    .unwrap();
+    let (id, secret) = (client.client.client_id, client.secret.unwrap());
+    let device_code = env
+        .oauth2("/oauth2/device_authorization", "", Some((&id, &secret)))
+        .await
+        .str("device_code");
+    assert!(
+        env.store()
+            .decide_on_page(
+                &devicegate::secrets::hash_secret(&device_code),
+                "ada",
+                devicegate::storage::PageDecision::Approve,
+                (None, devicegate::model::Lifetimes::default()),
+                http::now(),
+            )
+            .await
+            .unwrap()
+    );
+    let poll = format!(
+        "grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code={device_code}"
+    );
+    let before = env.snapshot().await;
+
+    // A wrong secret; DynamoDB reports the client check as a TransactionConflict (as it may
+    // under contention) while the code's own condition fails because it is approved.
+    env.faults
+        .rewrite_next_cancellation("TransactWriteItems", |reasons| {
+            reasons[0] = aws_sdk_dynamodb::types::CancellationReason::builder()
+                .code("TransactionConflict")
+                .message("Transaction is ongoing for the item")
+                .build();
+        });
+    let forged = env
+        .oauth2("/oauth2/token", &poll, Some((&id, "dgs_wrong")))
+        .await;
+    assert_eq!(env.faults.armed(), 0, "the rewrite happened");
+    assert_ne!(forged.status, 200, "{}", forged.json);
+    assert!(forged.json.get("access_token").is_none());
+    assert_eq!(
+        env.snapshot().await,
+        before,
+        "nothing issued, the code unspent"
+    );
+
+    let real = env
+        .oauth2("/oauth2/token", &poll, Some((&id, &secret)))
+        .await;
+    assert_eq!(real.status, 200, "{}", real.json);
+}

@@ -354,7 +354,8 @@ impl Store {
             let Some(reasons) = self.transact(items).await? else {
                 return Ok(PollWrite::Recorded);
             };
-            if failed(&reasons, 0) {
+            // The client authenticated only if its check explicitly passed.
+            if !passed(&reasons, 0) {
                 let client = reason_item(&reasons, 0)?;
                 return Ok(PollWrite::ClientRefused(client.map(Box::new)));
             }
@@ -944,7 +945,10 @@ impl Store {
     }
 
     /// Runs a transaction. `Ok(None)`: committed. `Ok(Some(reasons))`: cancelled by a condition,
-    /// nothing written. Anything else is an internal error.
+    /// nothing written, and every reason is either `None` (that item passed) or
+    /// `ConditionalCheckFailed`. Any other reason (`TransactionConflict`, throttling, validation)
+    /// says nothing about the conditions, so it is an internal error: never read a check as
+    /// passed or failed from it.
     async fn transact(
         &self,
         items: Vec<TransactWriteItem>,
@@ -960,10 +964,13 @@ impl Store {
             Err(SdkError::ServiceError(e)) => match e.err() {
                 TransactWriteItemsError::TransactionCanceledException(cancelled) => {
                     let reasons = cancelled.cancellation_reasons().to_vec();
-                    if reasons
+                    let decided_by_conditions = reasons
                         .iter()
-                        .any(|r| r.code() == Some("ConditionalCheckFailed"))
-                    {
+                        .all(|r| matches!(r.code(), Some("None" | "ConditionalCheckFailed")))
+                        && reasons
+                            .iter()
+                            .any(|r| r.code() == Some("ConditionalCheckFailed"));
+                    if decided_by_conditions {
                         Ok(Some(reasons))
                     } else {
                         Err(Error::internal(format!(
@@ -1030,6 +1037,12 @@ fn reason_item<T: DeserializeOwned>(
 
 fn failed(reasons: &[CancellationReason], index: usize) -> bool {
     reasons.get(index).and_then(|r| r.code()) == Some("ConditionalCheckFailed")
+}
+
+/// Whether one item of a cancelled transaction passed its condition: only an explicit `None`
+/// says so (a missing or other reason is not a pass).
+fn passed(reasons: &[CancellationReason], index: usize) -> bool {
+    reasons.get(index).and_then(|r| r.code()) == Some("None")
 }
 
 fn describe(reasons: &[CancellationReason]) -> String {

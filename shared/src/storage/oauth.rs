@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::{
-    Store, build_error, db_error, failed, n, put, reason_item, s, take, to_item, tx_put,
+    Store, build_error, db_error, failed, n, passed, put, reason_item, s, take, to_item, tx_put,
     updated_or_missing,
 };
 use crate::error::Error;
@@ -266,7 +266,7 @@ impl Store {
         let Some(reasons) = self.transact(items).await? else {
             return Ok(StartOutcome::Started);
         };
-        if failed(&reasons, 0) {
+        if !passed(&reasons, 0) {
             let client = reason_item(&reasons, 0)?;
             return Ok(StartOutcome::ClientRefused(client.map(Box::new)));
         }
