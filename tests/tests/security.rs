@@ -621,3 +621,49 @@ async fn a_client_check_that_did_not_pass_is_never_taken_for_authentication() {
         .await;
     assert_eq!(real.status, 200, "{}", real.json);
 }
+
+// ----- 6. timestamps -----
+
+#[tokio::test]
+async fn absurd_timestamps_are_refused_and_no_listing_can_panic() {
+    let env = TestEnv::new().await;
+    let admin = env.admin_key().await;
+    for expires_at in [
+        serde_json::json!(999_999_999_999i64),
+        serde_json::json!(i64::MAX),
+        serde_json::json!("10000-01-01T00:00:00Z"),
+    ] {
+        let refused = env
+            .admin(
+                "POST",
+                "/admin/api-keys",
+                Some(&admin),
+                Some(serde_json::json!({"name": "far", "expires_at": expires_at})),
+            )
+            .await;
+        assert_eq!(
+            (refused.status, refused.error()),
+            (400, "invalid_request"),
+            "{expires_at}"
+        );
+    }
+    // Items written before the bound existed, or by hand, still list.
+    let mut key = devicegate::usecases::admin::create_api_key(
+        env.store(),
+        "old",
+        ApiKeySettings::default(),
+        http::now(),
+    )
+    .await
+    .unwrap()
+    .key;
+    key.key_hash = "0".repeat(64);
+    key.id = "far-future".into();
+    key.settings.expires_at = Some(999_999_999_999);
+    key.created_at = i64::MAX;
+    env.store().put_api_key(&key).await.unwrap();
+    let listed = env
+        .admin("GET", "/admin/api-keys", Some(&admin), None)
+        .await;
+    assert_eq!(listed.status, 200, "{}", listed.json);
+}

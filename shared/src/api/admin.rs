@@ -307,10 +307,20 @@ impl Timestamp {
     }
 }
 
-fn rfc3339(epoch: i64) -> String {
-    let secs = u64::try_from(epoch).unwrap_or(0);
-    humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
-        .to_string()
+/// RFC 3339 text of an epoch time, for any `i64`: out-of-range values (which no input path
+/// accepts, but a hand-edited item may hold) are clamped to 1970..=9999 rather than panicking.
+pub(crate) fn rfc3339(epoch: i64) -> String {
+    const LAST_SECOND_OF_9999: u64 = 253_402_300_799;
+    let secs = u64::try_from(epoch).unwrap_or(0).min(LAST_SECOND_OF_9999);
+    let mut text = String::new();
+    let time = humantime::format_rfc3339_seconds(
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs),
+    );
+    use std::fmt::Write as _;
+    if write!(text, "{time}").is_err() {
+        return epoch.to_string();
+    }
+    text
 }
 
 /// A device as administrators see it: enough to tell two registrations apart (which API key,
@@ -399,5 +409,19 @@ impl<'a> ApiKeyView<'a> {
             disabled: k.disabled,
             created_at: rfc3339(k.created_at),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339;
+
+    #[test]
+    fn every_epoch_formats_without_panicking() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_795_348_800), "2026-11-22T12:00:00Z");
+        assert_eq!(rfc3339(-5), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(999_999_999_999), "9999-12-31T23:59:59Z");
+        assert_eq!(rfc3339(i64::MAX), "9999-12-31T23:59:59Z");
     }
 }

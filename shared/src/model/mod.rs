@@ -328,13 +328,20 @@ pub struct ApiKeySettings {
 /// The longest lifetimes an administrator may configure.
 pub const MAX_ACCESS_TTL: i64 = 24 * 3600;
 pub const MAX_REFRESH_TTL: i64 = 365 * 24 * 3600;
+/// The furthest an API key's expiry may be set: ten years ahead.
+pub const MAX_API_KEY_LIFETIME: i64 = 10 * 365 * 24 * 3600;
 
 impl ApiKeySettings {
     pub fn validate(&self, now: i64) -> Result<(), Error> {
         check_ttl("access_token_ttl", self.access_token_ttl, MAX_ACCESS_TTL)?;
         check_ttl("refresh_token_ttl", self.refresh_token_ttl, MAX_REFRESH_TTL)?;
-        if self.expires_at.is_some_and(|at| at <= now) {
-            return Err(Error::invalid_request("expires_at must be in the future"));
+        if self
+            .expires_at
+            .is_some_and(|at| at <= now || at > now.saturating_add(MAX_API_KEY_LIFETIME))
+        {
+            return Err(Error::invalid_request(
+                "expires_at must be in the future and at most ten years ahead",
+            ));
         }
         Ok(())
     }
