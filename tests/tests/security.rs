@@ -667,3 +667,144 @@ async fn absurd_timestamps_are_refused_and_no_listing_can_panic() {
         .await;
     assert_eq!(listed.status, 200, "{}", listed.json);
 }
+
+// ----- 7. introspection -----
+
+/// A confidential client with the given grants and permission; (id, secret).
+async fn confidential(
+    env: &TestEnv,
+    grants: Vec<devicegate::model::GrantType>,
+    introspection: bool,
+) -> (String, String) {
+    let created = devicegate::usecases::admin::create_client(
+        env.store(),
+        devicegate::usecases::admin::NewClient {
+            client_name: "confidential".into(),
+            client_type: devicegate::model::OAuthClientType::Confidential,
+            grant_types: grants,
+            scopes: devicegate::model::Scope::default(),
+            redirect_uris: vec![],
+            access_token_ttl: None,
+            refresh_token_ttl: None,
+            introspection,
+        },
+        http::now(),
+    )
+    .await
+    .unwrap();
+    (created.client.client_id, created.secret.unwrap())
+}
+
+/// Runs the device flow for a client (approved by ada through storage) and returns its tokens.
+async fn device_flow_tokens(env: &TestEnv, client: (&str, Option<&str>)) -> Reply {
+    let (id, secret) = client;
+    let basic = secret.map(|s| (id, s));
+    let body = if basic.is_some() {
+        String::new()
+    } else {
+        format!("client_id={id}")
+    };
+    let device_code = env
+        .oauth2("/oauth2/device_authorization", &body, basic)
+        .await
+        .str("device_code");
+    assert!(
+        env.store()
+            .decide_on_page(
+                &devicegate::secrets::hash_secret(&device_code),
+                "ada",
+                devicegate::storage::PageDecision::Approve,
+                (None, devicegate::model::Lifetimes::default()),
+                http::now(),
+            )
+            .await
+            .unwrap()
+    );
+    let poll = format!(
+        "grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code={device_code}{}",
+        if basic.is_some() {
+            String::new()
+        } else {
+            format!("&client_id={id}")
+        }
+    );
+    let tokens = env.oauth2("/oauth2/token", &poll, basic).await;
+    assert_eq!(tokens.status, 200, "{}", tokens.json);
+    tokens
+}
+
+#[tokio::test]
+async fn introspection_needs_permission_and_refresh_tokens_stay_with_their_client() {
+    use devicegate::model::GrantType;
+    let f = devicegate_tests::oauth::fixture().await;
+    let env = &f.env;
+    let tokens = device_flow_tokens(env, (&f.cli_id, None)).await;
+    let (access, refresh) = (tokens.str("access_token"), tokens.str("refresh_token"));
+    let ask = |token: &str, hint: Option<&str>| {
+        let mut body = format!("token={}", enc(token));
+        if let Some(hint) = hint {
+            body.push_str(&format!("&token_type_hint={hint}"));
+        }
+        body
+    };
+
+    // A confidential client is not a resource server by being confidential.
+    let (nosy, nosy_secret) = confidential(env, vec![GrantType::RefreshToken], false).await;
+    let refused = env
+        .oauth2(
+            "/oauth2/introspect",
+            &ask(&access, None),
+            Some((&nosy, &nosy_secret)),
+        )
+        .await;
+    assert_eq!(
+        (refused.status, refused.error()),
+        (401, "invalid_client"),
+        "{}",
+        refused.json
+    );
+
+    // The resource server sees access tokens, never another client's refresh token.
+    let server = Some((f.server_id.as_str(), f.server_secret.as_str()));
+    let seen = env
+        .oauth2("/oauth2/introspect", &ask(&access, None), server)
+        .await;
+    assert_eq!(seen.json["active"], true, "{}", seen.json);
+    for hint in [None, Some("refresh_token"), Some("access_token")] {
+        let hidden = env
+            .oauth2("/oauth2/introspect", &ask(&refresh, hint), server)
+            .await;
+        assert_eq!(
+            hidden.json,
+            serde_json::json!({"active": false}),
+            "{hint:?}"
+        );
+    }
+
+    // A client may look at its own refresh token, when it says that is what it sends.
+    let (own, own_secret) = confidential(
+        env,
+        vec![GrantType::DeviceCode, GrantType::RefreshToken],
+        true,
+    )
+    .await;
+    let own_tokens = device_flow_tokens(env, (&own, Some(&own_secret))).await;
+    let own_refresh = own_tokens.str("refresh_token");
+    let mine = env
+        .oauth2(
+            "/oauth2/introspect",
+            &ask(&own_refresh, Some("refresh_token")),
+            Some((&own, &own_secret)),
+        )
+        .await;
+    assert_eq!(mine.json["active"], true, "{}", mine.json);
+    assert_eq!(mine.json["token_type"], "refresh_token");
+    let unhinted = env
+        .oauth2(
+            "/oauth2/introspect",
+            &ask(&own_refresh, None),
+            Some((&own, &own_secret)),
+        )
+        .await;
+    assert_eq!(unhinted.json["active"], false);
+}

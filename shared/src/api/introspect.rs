@@ -10,8 +10,8 @@ use crate::usecases::oauth;
 
 pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     let form = oauth2::read_form(&req, oauth2::INTROSPECT_PATH)?;
-    let (client, token) = oauth2::parse_token_lookup(&req, &form)?;
+    let (client, token, hint) = oauth2::parse_token_lookup(&req, &form)?;
     let issuer = oauth2::base_url(&req, &deps.settings)?;
-    let result = oauth::introspect(&deps.store, &client, &token, now()).await?;
+    let result = oauth::introspect(&deps.store, &client, &token, hint, now()).await?;
     Ok(oauth2::introspection_response(&result, &issuer))
 }

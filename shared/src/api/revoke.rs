@@ -10,7 +10,7 @@ use crate::usecases::oauth;
 
 pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     let form = oauth2::read_form(&req, oauth2::REVOKE_PATH)?;
-    let (client, token) = oauth2::parse_token_lookup(&req, &form)?;
+    let (client, token, _hint) = oauth2::parse_token_lookup(&req, &form)?;
     oauth::revoke(&deps.store, &client, &token, now()).await?;
     Ok(oauth2::revoke_response())
 }

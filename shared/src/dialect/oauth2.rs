@@ -14,6 +14,7 @@ use crate::http::{Form, json_response, single_header};
 use crate::model::{Scope, TokenSet};
 use crate::usecases::oauth::{
     ClientCredentials, DeviceAuthorization, DeviceAuthorizationRequest, Introspection,
+    TokenTypeHint,
 };
 
 pub const DEVICE_AUTHORIZATION_PATH: &str = "/oauth2/device_authorization";
@@ -211,22 +212,27 @@ pub fn token_response(tokens: &TokenSet) -> Response<Body> {
     )
 }
 
-/// `POST /oauth2/revoke` and `/oauth2/introspect`: the client and the token. A
-/// `token_type_hint` is accepted and not needed (every token is found by its hash).
+/// `POST /oauth2/revoke` and `/oauth2/introspect`: the client, the token and its
+/// `token_type_hint` (revocation finds every token by its hash and ignores it; introspection
+/// shows a client its own refresh token only when it says it sends one).
 pub fn parse_token_lookup(
     req: &Request,
     form: &Form,
-) -> Result<(ClientCredentials, String), Error> {
+) -> Result<(ClientCredentials, String, Option<TokenTypeHint>), Error> {
     let client = client_credentials(req, form)?;
-    if let Some(hint) = form.optional("token_type_hint")
-        && !matches!(hint, "access_token" | "refresh_token")
-    {
-        return Err(Error::UnsupportedTokenType(format!(
-            "token_type_hint {hint} is not one this server issues"
-        )));
-    }
+    let hint = match form.optional("token_type_hint") {
+        None => None,
+        Some("access_token") => Some(TokenTypeHint::AccessToken),
+        Some("refresh_token") => Some(TokenTypeHint::RefreshToken),
+        Some(other) => {
+            return Err(Error::UnsupportedTokenType(format!(
+                "token_type_hint {} is not one this server issues",
+                other.chars().take(64).collect::<String>()
+            )));
+        }
+    };
     let token = bounded("token", form.required("token")?)?.to_owned();
-    Ok((client, token))
+    Ok((client, token, hint))
 }
 
 /// RFC 7009 §2.2: 200 with an empty body.

@@ -294,25 +294,46 @@ pub struct ActiveToken {
     pub iat: i64,
 }
 
-/// Introspects a token for an authenticated confidential client (RFC 7662). A token is active
-/// only if it is unexpired, not rotated out, its family is not revoked, and whoever it belongs to
-/// (device and API key, or client and user) is still in good standing. Two round trips.
+/// What kind of token the caller says it sends (RFC 7009 §2.1, RFC 7662 §2.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenTypeHint {
+    AccessToken,
+    RefreshToken,
+}
+
+/// Introspects a token for an authenticated confidential client that an administrator allowed
+/// to introspect (a resource server; RFC 7662 §4 leaves the choice of callers to the server). A
+/// token is active only if it is unexpired, not rotated out, its family is not revoked, and
+/// whoever it belongs to (device and API key, or client and user) is still in good standing.
+/// Access tokens are answered for; a refresh token only to the client it was issued to, and
+/// only when that client says it sends one (`token_type_hint=refresh_token`): a resource server
+/// has no business with refresh tokens. Two round trips.
 pub async fn introspect(
     store: &Store,
     caller: &ClientCredentials,
     token: &str,
+    hint: Option<TokenTypeHint>,
     now: i64,
 ) -> Result<Introspection, Error> {
     let (record, found) = store
         .get_token_and_client(&hash_secret(token), &caller.client_id)
         .await?;
     let caller_client = authenticate(found, caller)?;
-    if caller_client.client_type != OAuthClientType::Confidential {
+    if caller_client.client_type != OAuthClientType::Confidential || !caller_client.introspection {
         return Err(Error::InvalidClient(
-            "introspection is for confidential clients".into(),
+            "this client may not introspect tokens; an administrator allows it for resource servers"
+                .into(),
         ));
     }
-    let Some(record) = record.filter(|r| r.expires_at > now && r.rotated_at.is_none()) else {
+    let visible = |r: &TokenRecord| match r.kind {
+        TokenKind::Access => true,
+        TokenKind::Refresh => {
+            hint == Some(TokenTypeHint::RefreshToken) && r.client_id == caller_client.client_id
+        }
+    };
+    let Some(record) =
+        record.filter(|r| visible(r) && r.expires_at > now && r.rotated_at.is_none())
+    else {
         return Ok(Introspection::Inactive);
     };
     if !holder_in_good_standing(store, &record, now).await? {
