@@ -808,3 +808,144 @@ async fn introspection_needs_permission_and_refresh_tokens_stay_with_their_clien
         .await;
     assert_eq!(unhinted.json["active"], false);
 }
+
+// ----- 8. replayed signed requests -----
+
+/// A keyed device, approved, with its first tokens: (device key, API key, refresh token).
+async fn keyed_device(env: &TestEnv, id: &str) -> (ed25519_dalek::SigningKey, String, Reply) {
+    let api_key = env.api_key(ApiKeySettings::default()).await;
+    let admin = env.admin_key().await;
+    let (key, public) = ed25519_key(21);
+    let code = env
+        .register(&with_key(&register_body(id, &api_key), &public), None)
+        .await
+        .str("device_code");
+    env.admin(
+        "POST",
+        &format!("/admin/devices/{id}/approve"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    env.force_poll_due(&code).await;
+    let poll = poll_body(id, &api_key, &code);
+    let tokens = env.token(&poll, Some(&sign(&key, &poll))).await;
+    assert_eq!(tokens.status, 200, "{}", tokens.json);
+    (key, api_key, tokens)
+}
+
+async fn family_status(env: &TestEnv, id: &str) -> Vec<devicegate::model::FamilyStatus> {
+    let mut out = Vec::new();
+    for family in env
+        .store()
+        .family_ids_of(&format!("device#{id}"))
+        .await
+        .unwrap()
+    {
+        out.push(
+            env.store()
+                .get_family(&family)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
+        );
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_stale_signed_timestamp_is_refused_and_changes_nothing() {
+    let env = TestEnv::new().await;
+    let (key, api_key, tokens) = keyed_device(&env, "ts-1").await;
+    let before = env.snapshot().await;
+    let stale = format!(
+        "{}&timestamp={}",
+        refresh_body("ts-1", &api_key, &tokens.str("refresh_token")),
+        http::now() - 3600
+    );
+    let refused = env.token(&stale, Some(&sign(&key, &stale))).await;
+    assert_eq!(
+        (refused.status, refused.error()),
+        (400, "invalid_request"),
+        "{}",
+        refused.json
+    );
+    assert_eq!(env.snapshot().await, before);
+    let future = stale.replace(
+        &format!("timestamp={}", http::now() - 3600),
+        &format!("timestamp={}", http::now() + 3600),
+    );
+    assert_eq!(
+        env.token(&future, Some(&sign(&key, &future))).await.status,
+        400
+    );
+    let garbled = format!("{}&timestamp=soon", refresh_body("ts-1", &api_key, "x"));
+    assert_eq!(
+        env.token(&garbled, Some(&sign(&key, &garbled)))
+            .await
+            .status,
+        400
+    );
+
+    let fresh = format!(
+        "{}&timestamp={}",
+        refresh_body("ts-1", &api_key, &tokens.str("refresh_token")),
+        http::now()
+    );
+    let rotated = env.token(&fresh, Some(&sign(&key, &fresh))).await;
+    assert_eq!(rotated.status, 200, "{}", rotated.json);
+}
+
+#[tokio::test]
+async fn replaying_a_captured_signed_refresh_or_poll_revokes_nothing() {
+    let env = TestEnv::new().await;
+    let (key, api_key, tokens) = keyed_device(&env, "rp-1").await;
+    let refresh = refresh_body("rp-1", &api_key, &tokens.str("refresh_token"));
+    let signature = sign(&key, &refresh);
+    let rotated = env.token(&refresh, Some(&signature)).await;
+    assert_eq!(rotated.status, 200);
+
+    // An attacker replays the captured request later: refused, and the device keeps its tokens.
+    let replay = env.token(&refresh, Some(&signature)).await;
+    assert_eq!((replay.status, replay.error()), (400, "invalid_grant"));
+    assert_eq!(
+        family_status(&env, "rp-1").await,
+        [devicegate::model::FamilyStatus::Active]
+    );
+    let next = refresh_body("rp-1", &api_key, &rotated.str("refresh_token"));
+    assert_eq!(env.token(&next, Some(&sign(&key, &next))).await.status, 200);
+
+    // The device itself presenting a spent token in a new request is reuse: the family goes.
+    let reuse = format!("{refresh}&timestamp={}", http::now());
+    let reused = env.token(&reuse, Some(&sign(&key, &reuse))).await;
+    assert_eq!(reused.error(), "invalid_grant");
+    assert_eq!(
+        family_status(&env, "rp-1").await,
+        [devicegate::model::FamilyStatus::Revoked]
+    );
+}
+
+#[tokio::test]
+async fn replaying_a_captured_signed_redemption_revokes_nothing() {
+    let env = TestEnv::new().await;
+    let api_key = env.api_key(ApiKeySettings::default()).await;
+    let admin = env.admin_key().await;
+    let (key, public) = ed25519_key(22);
+    let code = env
+        .register(&with_key(&register_body("rp-2", &api_key), &public), None)
+        .await
+        .str("device_code");
+    env.admin("POST", "/admin/devices/rp-2/approve", Some(&admin), None)
+        .await;
+    env.force_poll_due(&code).await;
+    let poll = poll_body("rp-2", &api_key, &code);
+    let signature = sign(&key, &poll);
+    assert_eq!(env.token(&poll, Some(&signature)).await.status, 200);
+    let replay = env.token(&poll, Some(&signature)).await;
+    assert_eq!(replay.error(), "invalid_grant");
+    assert_eq!(
+        family_status(&env, "rp-2").await,
+        [devicegate::model::FamilyStatus::Active]
+    );
+}

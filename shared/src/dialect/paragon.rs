@@ -38,9 +38,18 @@ pub fn read_request<'r>(
         return Err(Error::invalid_request("use POST for this endpoint"));
     }
     let form = Form::from_request(req)?;
+    let timestamp = form
+        .optional("timestamp")
+        .map(|t| {
+            t.parse::<i64>().map_err(|_| {
+                Error::invalid_request("timestamp must be whole seconds since the Unix epoch")
+            })
+        })
+        .transpose()?;
     let signed = single_header(req, SIGNATURE_HEADER)?.map(|signature| SignedRequest {
         signature,
         body: raw_body(req),
+        timestamp,
     });
     Ok((form, signed))
 }

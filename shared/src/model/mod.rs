@@ -242,6 +242,12 @@ pub struct DeviceCode {
     /// Set when redeemed: the token family the redemption started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family_id: Option<String>,
+    /// Set when a signed request redeemed it: that request's [`SignedRequest::replay_key`], so
+    /// that replaying it revokes nothing.
+    ///
+    /// [`SignedRequest::replay_key`]: crate::usecases::SignedRequest::replay_key
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redeemed_by: Option<String>,
     pub ttl: i64,
 }
 
@@ -426,6 +432,9 @@ pub struct TokenRecord {
     /// Set on a refresh token once it has been exchanged; presenting it again is reuse.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotated_at: Option<i64>,
+    /// The replay key of the signed request that exchanged it, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotated_by: Option<String>,
     pub ttl: i64,
 }
 

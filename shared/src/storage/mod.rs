@@ -432,9 +432,10 @@ impl Store {
         code: &DeviceCode,
         family: &TokenFamily,
         tokens: [&TokenRecord; 2],
+        replay_key: Option<&str>,
         now: i64,
     ) -> Result<RedeemOutcome, Error> {
-        let code_update = Update::builder()
+        let mut code_update = Update::builder()
             .table_name(&self.tables.device_codes)
             .key("code_hash", s(&code.code_hash))
             .update_expression("SET #s = :redeemed, family_id = :fid")
@@ -444,9 +445,13 @@ impl Store {
             .expression_attribute_values(":approved", s(CodeStatus::Approved.as_str()))
             .expression_attribute_values(":fid", s(&family.family_id))
             .expression_attribute_values(":now", n(now))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .build()
-            .map_err(build_error)?;
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if let Some(by) = replay_key {
+            code_update = code_update
+                .update_expression("SET #s = :redeemed, family_id = :fid, redeemed_by = :by")
+                .expression_attribute_values(":by", s(by));
+        }
+        let code_update = code_update.build().map_err(build_error)?;
         let mut items = vec![TransactWriteItem::builder().update(code_update).build()];
         let (checks, inactive): (Vec<_>, Vec<_>) =
             self.holder_checks(code.holder(), now)?.into_iter().unzip();
@@ -486,18 +491,23 @@ impl Store {
         old: &TokenRecord,
         tokens: [&TokenRecord; 2],
         family_ttl: i64,
+        replay_key: Option<&str>,
         now: i64,
     ) -> Result<RotateOutcome, Error> {
-        let mark_rotated = Update::builder()
+        let mut mark_rotated = Update::builder()
             .table_name(&self.tables.tokens)
             .key("token_hash", s(&old.token_hash))
             .update_expression("SET rotated_at = :now")
             .condition_expression(
                 "attribute_exists(token_hash) AND attribute_not_exists(rotated_at)",
             )
-            .expression_attribute_values(":now", n(now))
-            .build()
-            .map_err(build_error)?;
+            .expression_attribute_values(":now", n(now));
+        if let Some(by) = replay_key {
+            mark_rotated = mark_rotated
+                .update_expression("SET rotated_at = :now, rotated_by = :by")
+                .expression_attribute_values(":by", s(by));
+        }
+        let mark_rotated = mark_rotated.build().map_err(build_error)?;
         let family_active = Update::builder()
             .table_name(&self.tables.families)
             .key("family_id", s(&old.family_id))

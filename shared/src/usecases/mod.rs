@@ -7,9 +7,36 @@ pub mod register;
 pub mod token;
 pub mod verification;
 
+use crate::error::Error;
+
 /// A request's `HCP-Request-Signature` and the exact bytes it signs.
 #[derive(Clone, Copy, Debug)]
 pub struct SignedRequest<'a> {
     pub signature: &'a str,
     pub body: &'a [u8],
+    /// The `timestamp` field of the signed body (epoch seconds), when the device sends one: it
+    /// is covered by the signature, so a captured request cannot be replayed once it is stale.
+    pub timestamp: Option<i64>,
+}
+
+impl SignedRequest<'_> {
+    /// How far a signed timestamp may be from the server's clock, either way.
+    pub const MAX_SKEW: i64 = 300;
+
+    /// Refuses a signed timestamp that is stale or from the future.
+    pub fn check_fresh(&self, now: i64) -> Result<(), Error> {
+        match self.timestamp {
+            Some(at) if (at - now).abs() > Self::MAX_SKEW => Err(Error::invalid_request(format!(
+                "the signed timestamp is more than {} seconds from the server's time",
+                Self::MAX_SKEW
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Identifies this exact request, so that a replay of it can be told from a new request.
+    pub fn replay_key(&self) -> String {
+        use sha2::{Digest as _, Sha256};
+        crate::secrets::to_hex(&Sha256::digest(self.body))
+    }
 }

@@ -141,6 +141,7 @@ pub async fn start_device_authorization(
             // Lifetimes are the client's; they are read when the user approves.
             lifetimes: crate::model::Lifetimes::default(),
             family_id: None,
+            redeemed_by: None,
             ttl: expires_at,
         };
         let record = UserCodeRecord {
@@ -214,7 +215,7 @@ pub async fn poll_device_code(
             "the device code was issued to another client".into(),
         ));
     }
-    settle(store, &code, TooFastPolls::SlowDown, now).await
+    settle(store, &code, TooFastPolls::SlowDown, None, now).await
 }
 
 /// The refresh grant (RFC 6749 §6) for an OAuth client: two round trips (token and client read
@@ -254,7 +255,7 @@ pub async fn refresh(
             asked.to_wire()
         }
     };
-    rotate(store, &token, narrowed.as_deref(), now).await
+    rotate(store, &token, narrowed.as_deref(), None, now).await
 }
 
 /// Revokes a token (RFC 7009 §2.1): the whole family it belongs to, since an access token

@@ -62,6 +62,7 @@ pub async fn register(
     let approved_at_once = match (signed, &existing) {
         (Some(signed), _) => {
             verify_reregistration(existing.as_ref(), &request, signed)?;
+            signed.check_fresh(now)?;
             true
         }
         (None, None) => api_key.settings.auto_trust,
@@ -210,6 +211,7 @@ pub(crate) fn new_device_code(
         key,
         lifetimes: api_key.settings.lifetimes(),
         family_id: None,
+        redeemed_by: None,
         ttl: expires_at,
     }
 }

@@ -63,7 +63,7 @@ pub async fn poll_device_code(
                 .ok_or_else(unknown_code)?;
             check_presenter(&code, grant, &api_key_hash)?;
             if let Some(key) = &code.key {
-                verify_signature(key, signed)?;
+                verify_signature(key, signed, now)?;
             }
             if code.status == CodeStatus::Pending
                 && !code.is_expired(now)
@@ -93,17 +93,32 @@ pub async fn poll_device_code(
                 .into(),
         ));
     }
-    settle(store, &code, too_fast, now).await
+    let replay_key = signed
+        .filter(|_| code.key.is_some())
+        .map(|s| s.replay_key());
+    settle(store, &code, too_fast, replay_key.as_deref(), now).await
 }
 
 /// Answers a poll whose pending-poll write was refused, from the code as it was: in RFC 8628
 /// order, a second redemption, expiry, denial, a too-early poll, or the one redemption.
+/// `replay_key` identifies a signed request: replaying the exact request that redeemed the code
+/// is refused without revoking anything (only the key holder can sign a new one).
 pub(crate) async fn settle(
     store: &Store,
     code: &DeviceCode,
     too_fast: TooFastPolls,
+    replay_key: Option<&str>,
     now: i64,
 ) -> Result<TokenSet, Error> {
+    if code.status == CodeStatus::Redeemed
+        && replay_key.is_some()
+        && code.redeemed_by.as_deref() == replay_key
+    {
+        tracing::warn!(client_id = %code.client_id, "a signed redemption was replayed; refused");
+        return Err(Error::InvalidGrant(
+            "the device code has already been used".into(),
+        ));
+    }
     if code.status == CodeStatus::Redeemed {
         // A second redemption: refuse it and revoke what the first one issued (RFC 6749 §4.1.2).
         if let Some(family_id) = &code.family_id {
@@ -129,14 +144,19 @@ pub(crate) async fn settle(
                 Err(Error::SlowDown)
             }
         },
-        CodeStatus::Approved => redeem(store, code, now).await,
+        CodeStatus::Approved => redeem(store, code, replay_key, now).await,
         CodeStatus::Redeemed => Err(Error::InvalidGrant(
             "the device code has already been used".into(),
         )),
     }
 }
 
-async fn redeem(store: &Store, code: &DeviceCode, now: i64) -> Result<TokenSet, Error> {
+async fn redeem(
+    store: &Store,
+    code: &DeviceCode,
+    replay_key: Option<&str>,
+    now: i64,
+) -> Result<TokenSet, Error> {
     let family = TokenFamily {
         family_id: ulid::Ulid::new().to_string(),
         client_id: code.client_id.clone(),
@@ -158,7 +178,13 @@ async fn redeem(store: &Store, code: &DeviceCode, now: i64) -> Result<TokenSet, 
         now,
     )?;
     match store
-        .redeem(code, &family, [&issued.access, &issued.refresh], now)
+        .redeem(
+            code,
+            &family,
+            [&issued.access, &issued.refresh],
+            replay_key,
+            now,
+        )
         .await?
     {
         RedeemOutcome::Redeemed => {
@@ -230,20 +256,32 @@ pub async fn refresh(
                     .into(),
             )
         })?;
-        verify_signature(key, signed)?;
+        verify_signature(key, signed, now)?;
+        return rotate(store, &token, None, Some(&signed.replay_key()), now).await;
     }
-    rotate(store, &token, None, now).await
+    rotate(store, &token, None, None, now).await
 }
 
 /// Rotates a refresh token the caller has authenticated: reuse of a rotated-out token revokes
 /// its family; otherwise a new pair (narrowed to `scope` when given) replaces it in one
-/// transaction.
+/// transaction. `replay_key` identifies a signed request: replaying the exact request that
+/// rotated the token is refused without revoking anything.
 pub(crate) async fn rotate(
     store: &Store,
     token: &TokenRecord,
     scope: Option<&str>,
+    replay_key: Option<&str>,
     now: i64,
 ) -> Result<TokenSet, Error> {
+    if token.rotated_at.is_some()
+        && replay_key.is_some()
+        && token.rotated_by.as_deref() == replay_key
+    {
+        tracing::warn!(client_id = %token.client_id, "a signed refresh was replayed; refused");
+        return Err(Error::InvalidGrant(
+            "the refresh token has already been used".into(),
+        ));
+    }
     if token.rotated_at.is_some() {
         store.revoke_family(&token.family_id, now).await?;
         tracing::warn!(client_id = %token.client_id, family_id = %token.family_id, "refresh token reused; family revoked");
@@ -268,7 +306,13 @@ pub(crate) async fn rotate(
     )?;
     let family_ttl = now + token.lifetimes.refresh_token_ttl;
     match store
-        .rotate(token, [&issued.access, &issued.refresh], family_ttl, now)
+        .rotate(
+            token,
+            [&issued.access, &issued.refresh],
+            family_ttl,
+            replay_key,
+            now,
+        )
         .await?
     {
         RotateOutcome::Rotated => Ok(issued.token_set),
@@ -324,6 +368,7 @@ impl IssuedPair {
             expires_at: now + ttl,
             lifetimes,
             rotated_at: None,
+            rotated_by: None,
             ttl: now + ttl,
         };
         Ok(IssuedPair {
@@ -382,9 +427,11 @@ fn check_presenter(
     Ok(())
 }
 
-fn verify_signature(key: &StoredKey, signed: SignedRequest<'_>) -> Result<(), Error> {
+/// The signature must verify with the device's key, and a signed timestamp must be fresh.
+fn verify_signature(key: &StoredKey, signed: SignedRequest<'_>, now: i64) -> Result<(), Error> {
     let key = DevicePublicKey::from_stored(key)
         .map_err(|e| Error::internal(format!("stored key no longer parses: {e}")))?;
     key.verify(signed.body, signed.signature)
-        .map_err(|e| Error::InvalidClient(e.to_string()))
+        .map_err(|e| Error::InvalidClient(e.to_string()))?;
+    signed.check_fresh(now)
 }
