@@ -12,7 +12,8 @@ pub struct Settings {
     pub poll_interval: i64,
     /// How long an RFC 8628 device code and its user code live (default 600 s).
     pub device_code_ttl: i64,
-    /// Keys user-code HMACs and CSRF tokens: `SERVER_SECRET`, at least 32 characters. Only the
+    /// Keys user-code HMACs and CSRF tokens: read from Secrets Manager (`SERVER_SECRET_ARN`) in
+    /// deployed stacks, or `SERVER_SECRET` in local runs; at least 32 characters. Only the
     /// functions that need it get it; they refuse to start without it.
     pub server_secret: Option<ServerSecret>,
     /// The public base URL (`https://id.example.com`), used for `verification_uri` and the
@@ -20,6 +21,33 @@ pub struct Settings {
     pub issuer: Option<String>,
     /// Whether cookies carry `Secure`; only local runs over plain HTTP turn it off.
     pub secure_cookies: bool,
+}
+
+/// Names the Secrets Manager secret holding the server secret in deployed stacks. The secret is
+/// read once per cold start and kept in memory; it is never put in an environment variable,
+/// which anyone allowed `lambda:GetFunctionConfiguration` could read.
+pub const SERVER_SECRET_ARN: &str = "SERVER_SECRET_ARN";
+
+/// Reads the server secret from Secrets Manager (one call, at cold start).
+pub async fn fetch_server_secret(
+    client: &aws_sdk_secretsmanager::Client,
+    arn: &str,
+) -> Result<ServerSecret, String> {
+    let output = client
+        .get_secret_value()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "reading the server secret from Secrets Manager: {}",
+                aws_sdk_secretsmanager::error::DisplayErrorContext(&e)
+            )
+        })?;
+    let text = output
+        .secret_string()
+        .ok_or("the server secret in Secrets Manager has no SecretString")?;
+    ServerSecret::from_text(text)
 }
 
 pub const DEFAULT_APPROVAL_WINDOW: i64 = 72 * 3600;

@@ -44,17 +44,31 @@ impl Deps {
     /// Reads settings, builds the client, and pays the TLS handshake during init. Fails (and so
     /// the function does not start) when a required setting is missing.
     pub async fn from_env() -> Result<Deps, String> {
-        let settings = Settings::from_env()?;
-        let store = Store::new(dynamodb_client().await, settings.tables.clone());
+        let mut settings = Settings::from_env()?;
+        let config = aws_config::load_from_env().await;
+        if settings.server_secret.is_none()
+            && let Ok(arn) = std::env::var(config::SERVER_SECRET_ARN)
+        {
+            let client = aws_sdk_secretsmanager::Client::new(&config);
+            settings.server_secret = Some(config::fetch_server_secret(&client, &arn).await?);
+        }
+        let store = Store::new(
+            aws_sdk_dynamodb::Client::new(&config),
+            settings.tables.clone(),
+        );
         store.warm_up().await;
         Ok(Deps { store, settings })
     }
 
-    /// As [`Deps::from_env`], for a function that cannot work without `SERVER_SECRET`.
+    /// As [`Deps::from_env`], for a function that cannot work without the server secret
+    /// (`SERVER_SECRET_ARN`, or `SERVER_SECRET` in local runs).
     pub async fn from_env_with_secret() -> Result<Deps, String> {
         let deps = Deps::from_env().await?;
         if deps.settings.server_secret.is_none() {
-            return Err("SERVER_SECRET is not set; this function needs it".into());
+            return Err(format!(
+                "neither {} nor SERVER_SECRET is set; this function needs the server secret",
+                config::SERVER_SECRET_ARN
+            ));
         }
         Ok(deps)
     }

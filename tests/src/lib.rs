@@ -431,3 +431,37 @@ pub fn refresh_body(client_id: &str, api_key: &str, refresh_token: &str) -> Stri
         enc(refresh_token)
     )
 }
+
+/// `template.yaml` as JSON, CloudFormation's short tags written out as in its JSON form
+/// (`!Ref X` is `{"Ref": "X"}`, `!GetAtt T.Arn` is `{"Fn::GetAtt": "T.Arn"}`).
+pub fn template_json() -> Value {
+    fn convert(v: &serde_norway::Value) -> Value {
+        match v {
+            serde_norway::Value::Null => Value::Null,
+            serde_norway::Value::Bool(b) => (*b).into(),
+            serde_norway::Value::Number(n) => n
+                .as_i64()
+                .map(Into::into)
+                .or_else(|| n.as_f64().map(Into::into))
+                .unwrap_or(Value::Null),
+            serde_norway::Value::String(s) => s.clone().into(),
+            serde_norway::Value::Sequence(s) => s.iter().map(convert).collect(),
+            serde_norway::Value::Mapping(m) => m
+                .iter()
+                .filter_map(|(k, v)| k.as_str().map(|k| (k.to_owned(), convert(v))))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+            serde_norway::Value::Tagged(t) => {
+                let tag = t.tag.to_string();
+                let tag = tag.trim_start_matches('!');
+                let name = if tag == "Ref" {
+                    "Ref".to_owned()
+                } else {
+                    format!("Fn::{tag}")
+                };
+                serde_json::json!({ name: convert(&t.value) })
+            }
+        }
+    }
+    convert(&serde_norway::from_str(devicegate::storage::schema::TEMPLATE).unwrap())
+}

@@ -141,7 +141,7 @@ async fn every_event_replays_with_its_expected_status() {
 
 #[test]
 fn every_route_in_the_template_has_a_sample_event() {
-    let template: serde_json::Value = serde_norway_value(devicegate::storage::schema::TEMPLATE);
+    let template = template_json();
     let mut routes = BTreeSet::new();
     for (_, resource) in template["Resources"].as_object().unwrap() {
         if let Some(events) = resource["Properties"]["Events"].as_object() {
@@ -178,27 +178,4 @@ fn every_route_in_the_template_has_a_sample_event() {
 fn path_matches(pattern: &str, path: &str) -> bool {
     let (p, q): (Vec<_>, Vec<_>) = (pattern.split('/').collect(), path.split('/').collect());
     p.len() == q.len() && p.iter().zip(&q).all(|(a, b)| a.starts_with('{') || a == b)
-}
-
-/// The template as JSON, with CloudFormation tags (`!Ref X`) dropped to their values.
-fn serde_norway_value(text: &str) -> serde_json::Value {
-    fn convert(v: &serde_norway::Value) -> serde_json::Value {
-        match v {
-            serde_norway::Value::Null => serde_json::Value::Null,
-            serde_norway::Value::Bool(b) => (*b).into(),
-            serde_norway::Value::Number(n) => n
-                .as_i64()
-                .map(Into::into)
-                .unwrap_or(serde_json::Value::Null),
-            serde_norway::Value::String(s) => s.clone().into(),
-            serde_norway::Value::Sequence(s) => s.iter().map(convert).collect(),
-            serde_norway::Value::Mapping(m) => m
-                .iter()
-                .filter_map(|(k, v)| k.as_str().map(|k| (k.to_owned(), convert(v))))
-                .collect::<serde_json::Map<_, _>>()
-                .into(),
-            serde_norway::Value::Tagged(t) => convert(&t.value),
-        }
-    }
-    convert(&serde_norway::from_str(text).unwrap())
 }
