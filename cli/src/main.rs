@@ -370,7 +370,7 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
                 }
             }
             UserCommand::Disable { username } => {
-                store.disable_user(&username).await?;
+                admin::disable_user(store, &username).await?;
                 eprintln!("user {username} disabled");
             }
             UserCommand::Password { username } => {

@@ -20,6 +20,8 @@ pub enum Error {
     InvalidScope(String),
     #[error("unauthorized_client: {0}")]
     UnauthorizedClient(String),
+    #[error("invalid_redirect_uri: {0}")]
+    InvalidRedirectUri(String),
     #[error("unsupported_token_type: {0}")]
     UnsupportedTokenType(String),
     #[error("authorization_pending")]
@@ -73,6 +75,7 @@ impl Error {
             Error::UnsupportedResponseType(_) => "unsupported_response_type",
             Error::InvalidScope(_) => "invalid_scope",
             Error::UnauthorizedClient(_) => "unauthorized_client",
+            Error::InvalidRedirectUri(_) => "invalid_redirect_uri",
             Error::UnsupportedTokenType(_) => "unsupported_token_type",
             Error::AuthorizationPending => "authorization_pending",
             Error::SlowDown => "slow_down",
@@ -96,6 +99,7 @@ impl Error {
             | Error::UnsupportedResponseType(d)
             | Error::InvalidScope(d)
             | Error::UnauthorizedClient(d)
+            | Error::InvalidRedirectUri(d)
             | Error::UnsupportedTokenType(d)
             | Error::AccessDenied(d)
             | Error::NotFound(d)

@@ -126,6 +126,7 @@ impl TestEnv {
             .expect("create tables");
         let settings = Settings {
             tables: tables.clone(),
+            issuer: Some("https://gate.test".into()),
             ..Settings::with_secret(ServerSecret::from_bytes(TEST_SERVER_SECRET.to_vec()))
         };
         let env = TestEnv {

@@ -20,10 +20,11 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt};
 
 /// Serves `deps` on an ephemeral loopback port until the test's runtime ends; returns the base
-/// URL (`http://127.0.0.1:PORT`).
-pub async fn serve(deps: Deps) -> String {
+/// URL (`http://127.0.0.1:PORT`), which is also the issuer.
+pub async fn serve(mut deps: Deps) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    deps.settings.issuer = Some(format!("http://{addr}"));
     let deps = Arc::new(deps);
     tokio::spawn(async move {
         loop {

@@ -1051,3 +1051,173 @@ async fn the_server_secret_is_read_from_secrets_manager() {
     assert_eq!(asked[0].0, "secretsmanager.GetSecretValue");
     assert!(asked[0].1.contains(arn), "{}", asked[0].1);
 }
+
+// ----- 10. sessions, cookies, redirect URIs, issuer, throttling -----
+
+#[tokio::test]
+async fn page_sessions_end_when_the_password_is_reset_or_the_user_disabled() {
+    let f = devicegate_tests::oauth::fixture().await;
+    let admin = f.env.admin_key().await;
+    let base = server::serve(f.env.deps.clone()).await;
+    let person = devicegate_tests::oauth::Person::new(&base);
+    assert_eq!(person.sign_in("correct horse battery").await.0, 200);
+    assert!(person.get("/device").await.1.contains("Enter the code"));
+
+    let reset = f
+        .env
+        .admin(
+            "POST",
+            "/admin/users/ada/password",
+            Some(&admin),
+            Some(serde_json::json!({"password": "a new long passphrase"})),
+        )
+        .await;
+    assert_eq!(reset.status, 200);
+    let page = person.get("/device").await.1;
+    assert!(page.contains("Sign in"), "the session ended: {page}");
+    assert!(!page.contains("Enter the code"));
+
+    assert_eq!(person.sign_in("a new long passphrase").await.0, 200);
+    assert!(person.get("/device").await.1.contains("Enter the code"));
+    f.env
+        .admin("POST", "/admin/users/ada/disable", Some(&admin), None)
+        .await;
+    assert!(!person.get("/device").await.1.contains("Enter the code"));
+}
+
+/// The verification page's answer to a plain GET, through its handler.
+async fn get_page(env: &TestEnv) -> lambda_http::Response<lambda_http::Body> {
+    let req = lambda_http::http::Request::builder()
+        .method("GET")
+        .uri("https://gate.test/device")
+        .body(lambda_http::Body::Empty)
+        .unwrap();
+    http::serve(req, |r| devicegate::api::device_page::handle(&env.deps, r))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn page_cookies_are_host_prefixed_for_the_whole_site() {
+    let mut env = TestEnv::new().await;
+    env.deps.settings.secure_cookies = true;
+    let response = get_page(&env).await;
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("__Host-"), "{cookie}");
+    assert!(
+        cookie.contains("; Path=/;") || cookie.ends_with("; Path=/"),
+        "{cookie}"
+    );
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Domain"), "{cookie}");
+
+    // Plain HTTP on loopback (local runs) cannot carry a __Host- cookie: no prefix there.
+    env.deps.settings.secure_cookies = false;
+    let local = get_page(&env).await;
+    let cookie = local.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        !cookie.starts_with("__Host-") && !cookie.contains("Secure"),
+        "{cookie}"
+    );
+}
+
+#[tokio::test]
+async fn redirect_uris_are_parsed_not_prefix_matched() {
+    let env = TestEnv::new().await;
+    let admin = env.admin_key().await;
+    let create = |uri: &str| {
+        serde_json::json!({
+            "client_name": "app", "client_type": "public",
+            "grant_types": ["refresh_token"], "redirect_uris": [uri],
+        })
+    };
+    for bad in [
+        "http://localhost.evil.com/cb",
+        "http://127.0.0.1.nip.io/cb",
+        "http://localhost@evil.com/cb",
+        "http://example.com/cb",
+        "https://*.example.com/cb",
+        "https://app.example.com/cb#frag",
+        "javascript:alert(1)",
+        "data:text/html,hi",
+        "myapp:/cb",
+        "/relative/cb",
+        "https:///cb",
+    ] {
+        let reply = env
+            .admin("POST", "/admin/clients", Some(&admin), Some(create(bad)))
+            .await;
+        assert_eq!(reply.status, 400, "{bad} was accepted: {}", reply.json);
+    }
+    for good in [
+        "https://app.example.com/cb",
+        "http://localhost:8080/cb",
+        "http://127.0.0.1/oauth/callback",
+        "http://[::1]:9/cb",
+        "com.example.app:/oauth2redirect",
+    ] {
+        let reply = env
+            .admin("POST", "/admin/clients", Some(&admin), Some(create(good)))
+            .await;
+        assert_eq!(reply.status, 201, "{good}: {}", reply.json);
+    }
+}
+
+#[test]
+fn a_deployed_stack_needs_an_issuer_and_is_throttled() {
+    let template = template();
+    let issuer = &template["Parameters"]["Issuer"];
+    assert!(
+        issuer.get("Default").is_none(),
+        "Issuer must be given: {issuer}"
+    );
+    assert!(
+        issuer["AllowedPattern"]
+            .as_str()
+            .unwrap()
+            .starts_with("^https://"),
+        "{issuer}"
+    );
+    let api = &template["Resources"]["HttpApi"]["Properties"];
+    let limits = &api["DefaultRouteSettings"];
+    assert!(
+        limits.get("ThrottlingBurstLimit").is_some() && limits.get("ThrottlingRateLimit").is_some(),
+        "{api}"
+    );
+}
+
+#[test]
+fn without_an_issuer_only_loopback_hosts_name_the_server() {
+    let settings = devicegate::Settings {
+        issuer: None,
+        ..devicegate::Settings::with_secret(devicegate::config::ServerSecret::from_bytes(vec![
+            7;
+            32
+        ]))
+    };
+    let request = |host: &str| {
+        lambda_http::http::Request::builder()
+            .uri("/.well-known/oauth-authorization-server")
+            .header("host", host)
+            .body(lambda_http::Body::Empty)
+            .unwrap()
+    };
+    assert_eq!(
+        devicegate::dialect::oauth2::base_url(&request("127.0.0.1:9000"), &settings).unwrap(),
+        "http://127.0.0.1:9000"
+    );
+    assert_eq!(
+        devicegate::dialect::oauth2::base_url(&request("localhost:9000"), &settings).unwrap(),
+        "http://localhost:9000"
+    );
+    assert!(devicegate::dialect::oauth2::base_url(&request("evil.example"), &settings).is_err());
+    assert!(
+        devicegate::dialect::oauth2::base_url(&request("gate.example.com"), &settings).is_err()
+    );
+}

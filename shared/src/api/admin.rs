@@ -105,7 +105,7 @@ pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> 
             Ok(json_response(201, &UserView::from(&user)))
         }
         (Method::POST, ["admin", "users", username, "disable"]) => {
-            let user = deps.store.disable_user(&segment(username)?).await?;
+            let user = admin::disable_user(&deps.store, &segment(username)?).await?;
             Ok(json_response(200, &UserView::from(&user)))
         }
         (Method::POST, ["admin", "users", username, "password"]) => {

@@ -23,8 +23,15 @@ use crate::usecases::verification::{self, SESSION_TTL};
 use crate::usercode::keyed_hash;
 
 pub const PATH: &str = "/device";
-const SESSION_COOKIE: &str = "dg_session";
-const PRE_COOKIE: &str = "dg_pre";
+/// Cookie names. Over HTTPS they carry the `__Host-` prefix (RFC 6265bis §4.1.3.2): the browser
+/// then accepts them only with `Secure`, `Path=/` and no `Domain`, so no sibling subdomain can
+/// set or shadow them. Plain HTTP on loopback (local runs) cannot carry the prefix.
+const SESSION_COOKIE: [&str; 2] = ["__Host-dg_session", "dg_session"];
+const PRE_COOKIE: [&str; 2] = ["__Host-dg_pre", "dg_pre"];
+
+fn cookie_name(names: [&'static str; 2], secure: bool) -> &'static str {
+    if secure { names[0] } else { names[1] }
+}
 
 pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     if req.uri().path() != PATH {
@@ -77,9 +84,16 @@ impl Visit<'_> {
             page::sign_in(&self.csrf_for(&pre), user_code, error),
         );
         if let Some(pre) = new_cookie {
-            set_cookie(&mut response, &self.cookie(PRE_COOKIE, &pre, SESSION_TTL));
+            set_cookie(
+                &mut response,
+                &self.cookie(self.name(PRE_COOKIE), &pre, SESSION_TTL),
+            );
         }
         Ok(response)
+    }
+
+    fn name(&self, names: [&'static str; 2]) -> &'static str {
+        cookie_name(names, self.deps.settings.secure_cookies)
     }
 
     fn cookie(&self, name: &str, value: &str, max_age: i64) -> String {
@@ -88,18 +102,19 @@ impl Visit<'_> {
         } else {
             ""
         };
-        format!("{name}={value}; Path={PATH}; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
+        format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
     }
 }
 
 async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
     let now = now();
-    let cookies = Cookies::read(req)?;
+    let secure = deps.settings.secure_cookies;
+    let cookies = Cookies::read(req, cookie_name(SESSION_COOKIE, secure))?;
     let visit = Visit {
         deps,
         secret: deps.settings.server_secret()?,
-        session_cookie: cookies.get(SESSION_COOKIE),
-        pre_cookie: cookies.get(PRE_COOKIE),
+        session_cookie: cookies.get(cookie_name(SESSION_COOKIE, secure)),
+        pre_cookie: cookies.get(cookie_name(PRE_COOKIE, secure)),
         source: source_address(req),
         now,
     };
@@ -187,7 +202,11 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
                     let mut response = redirect(&location);
                     set_cookie(
                         &mut response,
-                        &visit.cookie(SESSION_COOKIE, &signed_in.cookie_value, SESSION_TTL),
+                        &visit.cookie(
+                            visit.name(SESSION_COOKIE),
+                            &signed_in.cookie_value,
+                            SESSION_TTL,
+                        ),
                     );
                     Ok(response)
                 }
@@ -206,7 +225,10 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
                 verification::sign_out(&deps.store, cookie).await?;
             }
             let mut response = redirect(PATH);
-            set_cookie(&mut response, &visit.cookie(SESSION_COOKIE, "", 0));
+            set_cookie(
+                &mut response,
+                &visit.cookie(visit.name(SESSION_COOKIE), "", 0),
+            );
             Ok(response)
         }
         (_, None) => visit.sign_in_page(
@@ -310,7 +332,7 @@ fn source_address(req: &Request) -> String {
 struct Cookies(Vec<(String, String)>);
 
 impl Cookies {
-    fn read(req: &Request) -> Result<Cookies, Error> {
+    fn read(req: &Request, session_cookie: &str) -> Result<Cookies, Error> {
         let mut pairs = Vec::new();
         for value in req.headers().get_all(header::COOKIE) {
             let Ok(text) = value.to_str() else { continue };
@@ -321,7 +343,7 @@ impl Cookies {
             }
         }
         // The session cookie may be sent only once; two is a sign of cookie tossing.
-        if pairs.iter().filter(|(n, _)| n == SESSION_COOKIE).count() > 1 {
+        if pairs.iter().filter(|(n, _)| n == session_cookie).count() > 1 {
             return Err(Error::invalid_request("the session cookie was sent twice"));
         }
         Ok(Cookies(pairs))

@@ -293,8 +293,9 @@ pub fn metadata_response(base_url: &str) -> Response<Body> {
     response
 }
 
-/// The public base URL: `ISSUER` when set, otherwise the request's host (`http` only for
-/// loopback hosts, as under `cargo lambda watch`).
+/// The public base URL: `ISSUER` when set. Without one (local runs only: a deployed stack must
+/// name its issuer), the request's `Host` is used, and only a loopback host: anyone can send
+/// any `Host`, and a verification URI or an `iss` must never point where a client says.
 pub fn base_url(req: &Request, settings: &Settings) -> Result<String, Error> {
     if let Some(issuer) = &settings.issuer {
         return Ok(issuer.clone());
@@ -309,13 +310,16 @@ pub fn base_url(req: &Request, settings: &Settings) -> Result<String, Error> {
     {
         return Err(Error::invalid_request("the Host header is malformed"));
     }
-    let hostname = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
-    let scheme = if matches!(hostname, "127.0.0.1" | "localhost" | "[::1]") {
-        "http"
-    } else {
-        "https"
+    let hostname = match host.rsplit_once(':') {
+        Some((h, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host.as_str(),
     };
-    Ok(format!("{scheme}://{host}"))
+    if !matches!(hostname, "127.0.0.1" | "localhost" | "[::1]") {
+        return Err(Error::internal(
+            "ISSUER is not set, and a non-loopback Host cannot stand in for it",
+        ));
+    }
+    Ok(format!("http://{host}"))
 }
 
 #[cfg(test)]

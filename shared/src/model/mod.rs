@@ -38,7 +38,8 @@ macro_rules! wire_enum {
 
 mod oauth;
 pub use oauth::{
-    GrantType, OAuthClient, OAuthClientType, Scope, Session, User, UserCodeRecord, Username,
+    GrantType, OAuthClient, OAuthClientType, RedirectUri, Scope, Session, User, UserCodeRecord,
+    Username,
 };
 
 wire_enum!(

@@ -76,6 +76,78 @@ impl Scope {
     }
 }
 
+/// A redirect URI a client registers (RFC 6749 §3.1.2, RFC 8252 §7), parsed rather than
+/// prefix-matched: absolute, without fragment, user info or wildcard, and one of
+/// - `https` with a host,
+/// - `http` on a loopback host (`127.0.0.1`, `[::1]`, `localhost`), any port (RFC 8252 §7.3),
+/// - a private-use scheme in reverse-domain form, such as `com.example.app:/callback`
+///   (RFC 8252 §7.1), for native apps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RedirectUri(String);
+
+impl RedirectUri {
+    pub const MAX_LEN: usize = 2048;
+
+    pub fn parse(text: &str) -> Result<RedirectUri, Error> {
+        let refuse = |why: &str| {
+            Error::InvalidRedirectUri(format!(
+                "redirect URI {}: {why}",
+                text.chars().take(80).collect::<String>()
+            ))
+        };
+        if text.len() > Self::MAX_LEN {
+            return Err(refuse("longer than 2048 characters"));
+        }
+        if text.contains('*') {
+            return Err(refuse("wildcards are not allowed"));
+        }
+        if text.contains('#') {
+            return Err(refuse("a fragment is not allowed"));
+        }
+        if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(refuse("spaces and control characters are not allowed"));
+        }
+        let url = url::Url::parse(text).map_err(|_| refuse("not an absolute URI"))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(refuse("user information is not allowed"));
+        }
+        match url.scheme() {
+            "https" => {
+                if text.contains(":///") || url.host_str().is_none_or(str::is_empty) {
+                    return Err(refuse("https needs a host"));
+                }
+            }
+            "http" => {
+                let loopback = match url.host() {
+                    Some(url::Host::Domain(d)) => d == "localhost",
+                    Some(url::Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
+                    Some(url::Host::Ipv6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
+                    None => false,
+                };
+                if !loopback {
+                    return Err(refuse(
+                        "plain http is only for loopback hosts (127.0.0.1, [::1], localhost)",
+                    ));
+                }
+            }
+            scheme => {
+                // A private-use scheme names a domain the app's author controls, reversed.
+                let labels: Vec<&str> = scheme.split('.').collect();
+                if labels.len() < 2 || labels.iter().any(|l| l.is_empty()) {
+                    return Err(refuse(
+                        "use https, loopback http, or a reverse-domain scheme like com.example.app",
+                    ));
+                }
+            }
+        }
+        Ok(RedirectUri(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A user's sign-in name: 1..=64 characters from `A-Z a-z 0-9 . _ @ -`, compared as given.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Username(String);

@@ -364,6 +364,32 @@ impl Store {
         Ok(session.filter(|s| s.expires_at > now))
     }
 
+    /// Ends every session of a user (after a password reset, or when the user is disabled):
+    /// one query on the index `by_username`, then one delete per session.
+    pub async fn end_sessions_of(&self, username: &str) -> Result<usize, Error> {
+        let items = self
+            .client
+            .query()
+            .table_name(&self.tables.sessions)
+            .index_name("by_username")
+            .key_condition_expression("username = :u")
+            .expression_attribute_values(":u", s(username))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| db_error("Query sessions by username", e))?;
+        let hashes: Vec<String> = items
+            .iter()
+            .filter_map(|i| i.get("session_hash").and_then(|v| v.as_s().ok()).cloned())
+            .collect();
+        for hash in &hashes {
+            self.delete_session(hash).await?;
+        }
+        Ok(hashes.len())
+    }
+
     pub async fn delete_session(&self, session_hash: &str) -> Result<(), Error> {
         self.client
             .delete_item()

@@ -3,7 +3,7 @@
 use crate::error::Error;
 use crate::model::{
     AdminKey, ApiKey, ApiKeySettings, Device, DeviceStatus, GrantType, OAuthClient,
-    OAuthClientType, Scope, User, Username, bounded_text,
+    OAuthClientType, RedirectUri, Scope, User, Username, bounded_text,
 };
 use crate::password;
 use crate::secrets::{self, SecretKind, hash_secret, hashes_match};
@@ -339,16 +339,7 @@ pub async fn create_client(
         return Err(Error::invalid_request("at most 16 redirect_uris"));
     }
     for uri in &new.redirect_uris {
-        if uri.len() > 2048
-            || !(uri.starts_with("https://")
-                || uri.starts_with("http://127.0.0.1")
-                || uri.starts_with("http://localhost"))
-            || uri.contains('#')
-        {
-            return Err(Error::invalid_request(
-                "redirect_uris must be https (or http on loopback), without a fragment",
-            ));
-        }
+        RedirectUri::parse(uri).map_err(|e| Error::invalid_request(e.description()))?;
     }
     let secret = match new.client_type {
         OAuthClientType::Confidential => Some(secrets::issue(SecretKind::ClientSecret)?),
@@ -421,6 +412,8 @@ pub async fn create_user(store: &Store, new: NewUser, now: i64) -> Result<User, 
     Ok(user)
 }
 
+/// Sets a new password and ends the user's page sessions (whoever knew the old password may
+/// be signed in).
 pub async fn reset_password(
     store: &Store,
     username: &str,
@@ -429,5 +422,15 @@ pub async fn reset_password(
 ) -> Result<User, Error> {
     password::check_new(new_password)?;
     let hash = password::hash(new_password)?;
-    store.set_password_hash(username, &hash, now).await
+    let user = store.set_password_hash(username, &hash, now).await?;
+    store.end_sessions_of(username).await?;
+    Ok(user)
+}
+
+/// Disables a user and ends their page sessions; tokens they approved stop working too (every
+/// refresh and introspection checks the user).
+pub async fn disable_user(store: &Store, username: &str) -> Result<User, Error> {
+    let user = store.disable_user(username).await?;
+    store.end_sessions_of(username).await?;
+    Ok(user)
 }
