@@ -174,7 +174,10 @@ async fn main() -> std::process::ExitCode {
                 Error::Internal(cause) => cause.clone(),
                 other => other.description(),
             };
-            eprintln!("devicegate: {}: {detail}", e.code());
+            eprintln!(
+                "devicegate: {}: {detail}",
+                devicegate::http::ErrorShape::Admin.wire(&e).1
+            );
             std::process::ExitCode::FAILURE
         }
     }

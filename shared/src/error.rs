@@ -1,8 +1,7 @@
-//! The one error type of every use case, and the one place that maps it to HTTP.
-//!
-//! Codes and statuses follow RFC 6749 §5.2 and RFC 8628 §3.5; administration adds 401/404/409.
-//! An `Internal` error keeps its cause for the log and is answered `server_error` with nothing
-//! of the cause in the body.
+//! The one error type of every use case: what went wrong, in the use cases' terms. How it looks
+//! on the wire (status, error code, body) is each dialect's business: see
+//! [`crate::http::ErrorShape`]. An `Internal` error keeps its cause for the log and is answered
+//! with nothing of the cause in the body.
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -54,41 +53,6 @@ impl Error {
         Error::InvalidRequest(why.into())
     }
 
-    pub fn status(&self) -> u16 {
-        match self {
-            Error::InvalidClient(_) | Error::Unauthorized => 401,
-            Error::NotFound(_) => 404,
-            Error::Conflict(_) => 409,
-            Error::TooManyAttempts(_) => 429,
-            Error::Internal(_) => 500,
-            _ => 400,
-        }
-    }
-
-    /// The wire error code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Error::InvalidRequest(_) => "invalid_request",
-            Error::InvalidClient(_) => "invalid_client",
-            Error::InvalidGrant(_) => "invalid_grant",
-            Error::UnsupportedGrantType(_) => "unsupported_grant_type",
-            Error::UnsupportedResponseType(_) => "unsupported_response_type",
-            Error::InvalidScope(_) => "invalid_scope",
-            Error::UnauthorizedClient(_) => "unauthorized_client",
-            Error::InvalidRedirectUri(_) => "invalid_redirect_uri",
-            Error::UnsupportedTokenType(_) => "unsupported_token_type",
-            Error::AuthorizationPending => "authorization_pending",
-            Error::SlowDown => "slow_down",
-            Error::AccessDenied(_) => "access_denied",
-            Error::ExpiredToken => "expired_token",
-            Error::Unauthorized => "unauthorized",
-            Error::TooManyAttempts(_) => "too_many_attempts",
-            Error::NotFound(_) => "not_found",
-            Error::Conflict(_) => "conflict",
-            Error::Internal(_) => "server_error",
-        }
-    }
-
     /// A description safe to send: never the cause of an internal error.
     pub fn description(&self) -> String {
         match self {
@@ -122,18 +86,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn statuses_follow_rfc6749() {
-        assert_eq!(Error::InvalidClient("x".into()).status(), 401);
-        assert_eq!(Error::InvalidGrant("x".into()).status(), 400);
-        assert_eq!(Error::AuthorizationPending.status(), 400);
-        assert_eq!(Error::Conflict("x".into()).status(), 409);
-        assert_eq!(Error::internal("db down").status(), 500);
-    }
-
-    #[test]
     fn internal_cause_never_reaches_the_description() {
         let e = Error::internal("table devicegate-tokens: ResourceNotFound");
-        assert_eq!(e.code(), "server_error");
         assert!(!e.description().contains("devicegate-tokens"));
     }
 }

@@ -129,31 +129,105 @@ pub fn json_response(status: u16, body: &impl Serialize) -> Response<Body> {
     response
 }
 
-/// The error body every OAuth dialect shares: `{"error", "error_description"}`.
-pub fn oauth_error_response(error: &Error) -> Response<Body> {
-    #[derive(Serialize)]
-    struct Body<'a> {
-        error: &'a str,
-        error_description: String,
+/// How a family of endpoints writes its errors: the use cases name the kind of error, the shape
+/// decides its status, wire name and body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorShape {
+    /// RFC 6749 §5.2 and RFC 8628 §3.5 (`oauth2` and `paragon`): `{"error",
+    /// "error_description"}`, 400 except `invalid_client` (401); 429 and 5xx as usual.
+    OAuth,
+    /// The admin API: the same body, with 401 `unauthorized`, 404 `not_found`, 409 `conflict`.
+    Admin,
+}
+
+impl ErrorShape {
+    /// The HTTP status and the wire error code of an error.
+    pub fn wire(self, error: &Error) -> (u16, &'static str) {
+        let status = match error {
+            Error::InvalidClient(_) | Error::Unauthorized => 401,
+            Error::NotFound(_) => 404,
+            Error::Conflict(_) => 409,
+            Error::TooManyAttempts(_) => 429,
+            Error::Internal(_) => 500,
+            _ => 400,
+        };
+        let code = match error {
+            Error::InvalidRequest(_) => "invalid_request",
+            Error::InvalidClient(_) => "invalid_client",
+            Error::InvalidGrant(_) => "invalid_grant",
+            Error::UnsupportedGrantType(_) => "unsupported_grant_type",
+            Error::UnsupportedResponseType(_) => "unsupported_response_type",
+            Error::InvalidScope(_) => "invalid_scope",
+            Error::UnauthorizedClient(_) => "unauthorized_client",
+            Error::InvalidRedirectUri(_) => "invalid_redirect_uri",
+            Error::UnsupportedTokenType(_) => "unsupported_token_type",
+            Error::AuthorizationPending => "authorization_pending",
+            Error::SlowDown => "slow_down",
+            Error::AccessDenied(_) => "access_denied",
+            Error::ExpiredToken => "expired_token",
+            Error::Unauthorized => "unauthorized",
+            Error::TooManyAttempts(_) => "too_many_attempts",
+            Error::NotFound(_) => "not_found",
+            Error::Conflict(_) => "conflict",
+            Error::Internal(_) => "server_error",
+        };
+        (status, code)
     }
-    let mut response = json_response(
-        error.status(),
-        &Body {
-            error: error.code(),
-            error_description: error.description(),
-        },
-    );
-    if error.status() == 401 {
+
+    /// The error response: `{"error", "error_description"}`, with `WWW-Authenticate` on a 401.
+    pub fn render(self, error: &Error) -> Response<Body> {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            error: &'a str,
+            error_description: String,
+        }
+        let (status, code) = self.wire(error);
+        let mut response = json_response(
+            status,
+            &Out {
+                error: code,
+                error_description: error.description(),
+            },
+        );
+        if status == 401 {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
-    response
+}
+
+/// A request as axum hands it over, made into the `lambda_http::Request` every handler reads:
+/// the body collected (at most one byte past [`MAX_BODY_BYTES`], so that the parsers can say a
+/// body is too large), every extension (the API Gateway request context, query parameters)
+/// kept.
+pub async fn from_axum(req: axum::extract::Request) -> Request {
+    let (parts, body) = req.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES + 1).await {
+        Ok(bytes) if bytes.is_empty() => Body::Empty,
+        Ok(bytes) => Body::Binary(bytes.to_vec()),
+        // Over the limit: hand on a body the parsers refuse as too large.
+        Err(_) => Body::Binary(vec![0; MAX_BODY_BYTES + 1]),
+    };
+    Request::from_parts(parts, body)
+}
+
+/// A handler's response, for axum.
+pub fn into_axum(response: Response<Body>) -> axum::response::Response {
+    let (parts, body) = response.into_parts();
+    let bytes = match body {
+        Body::Text(text) => text.into_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => Vec::new(),
+    };
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Runs one request: a span carrying the Lambda request id around every log line, one summary
-/// line with route, status and latency, and every 5xx logged with its cause.
-pub async fn serve<F, Fut>(req: Request, handler: F) -> Result<Response<Body>, lambda_http::Error>
+/// line with route, status and latency, every 5xx logged with its cause, and errors rendered in
+/// the endpoint's shape.
+pub async fn serve<F, Fut>(req: Request, shape: ErrorShape, handler: F) -> Response<Body>
 where
     F: FnOnce(Request) -> Fut,
     Fut: Future<Output = Result<Response<Body>, Error>>,
@@ -173,7 +247,7 @@ where
                 if let Error::Internal(cause) = &error {
                     tracing::error!(%cause, "internal error");
                 }
-                oauth_error_response(&error)
+                shape.render(&error)
             }
         };
         tracing::info!(
@@ -183,7 +257,7 @@ where
             latency_ms = started.elapsed().as_secs_f64() * 1000.0,
             "request"
         );
-        Ok(response)
+        response
     }
     .instrument(span)
     .await

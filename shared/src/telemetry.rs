@@ -1,17 +1,9 @@
-//! Structured JSON logs. Every line inside a request carries the Lambda request id through the
-//! `request` span that [`crate::http::serve`] opens.
+//! Logs. `lambda_http`'s subscriber honours Lambda's advanced logging controls
+//! (`AWS_LAMBDA_LOG_FORMAT=JSON`, which the template sets, and `AWS_LAMBDA_LOG_LEVEL`, else
+//! `RUST_LOG`, else `info`). Every line inside a request carries the Lambda request id through
+//! the `request` span that [`crate::http::serve`] opens.
 
-use tracing_subscriber::EnvFilter;
-
-/// Installs the JSON subscriber once per cold start. `RUST_LOG` overrides the `info` default.
+/// Installs the subscriber once per cold start.
 pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // A second call (tests) leaves the first subscriber in place.
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_current_span(true)
-        .with_span_list(false)
-        .with_target(false)
-        .try_init();
+    lambda_http::tracing::init_default_subscriber();
 }

@@ -18,7 +18,7 @@ use devicegate::config::ServerSecret;
 use devicegate::model::{ApiKeySettings, Device, DeviceCode};
 use devicegate::storage::schema;
 use devicegate::usecases::admin;
-use devicegate::{Deps, Settings, Store, Tables, api, http};
+use devicegate::{Deps, Settings, Store, Tables, http, routes};
 use lambda_http::{Body, Request, RequestExt};
 use serde_json::Value;
 
@@ -160,20 +160,12 @@ impl TestEnv {
 
     pub async fn register(&self, body: &str, signature: Option<&str>) -> Reply {
         let req = form_request("/oauth/v1/register", body, signature);
-        Reply::from(
-            http::serve(req, |r| api::register::handle(&self.deps, r))
-                .await
-                .unwrap(),
-        )
+        Reply::from(dispatch(&self.deps, req).await)
     }
 
     pub async fn token(&self, body: &str, signature: Option<&str>) -> Reply {
         let req = form_request("/oauth/v1/token", body, signature);
-        Reply::from(
-            http::serve(req, |r| api::token::handle(&self.deps, r))
-                .await
-                .unwrap(),
-        )
+        Reply::from(dispatch(&self.deps, req).await)
     }
 
     /// A form POST to an oauth2 route, optionally with HTTP Basic client credentials, handled by
@@ -190,17 +182,7 @@ impl TestEnv {
             req.headers_mut()
                 .insert("authorization", format!("Basic {value}").parse().unwrap());
         }
-        let deps = &self.deps;
-        let response = match path {
-            "/oauth2/device_authorization" => {
-                http::serve(req, |r| api::register::handle(deps, r)).await
-            }
-            "/oauth2/token" => http::serve(req, |r| api::token::handle(deps, r)).await,
-            "/oauth2/revoke" => http::serve(req, |r| api::revoke::handle(deps, r)).await,
-            "/oauth2/introspect" => http::serve(req, |r| api::introspect::handle(deps, r)).await,
-            other => panic!("no oauth2 route {other}"),
-        };
-        Reply::from(response.unwrap())
+        Reply::from(dispatch(&self.deps, req).await)
     }
 
     pub async fn admin(
@@ -235,11 +217,7 @@ impl TestEnv {
             .body(body)
             .unwrap()
             .with_query_string_parameters(params);
-        Reply::from(
-            http::serve(req, |r| api::admin::handle(&self.deps, r))
-                .await
-                .unwrap(),
-        )
+        Reply::from(dispatch(&self.deps, req).await)
     }
 
     pub async fn device(&self, client_id: &str) -> Option<Device> {
@@ -342,6 +320,37 @@ fn canonical(value: &Value) -> String {
         ),
         other => other.to_string(),
     }
+}
+
+/// Sends a request through the one route table, as API Gateway and the function's router would:
+/// the route decides the handler; the handler sees the request as `lambda_http` delivers it.
+pub async fn dispatch(deps: &Deps, req: Request) -> lambda_http::Response<Body> {
+    use tower::ServiceExt as _;
+    let (parts, body) = req.into_parts();
+    let body = match body {
+        Body::Text(text) => axum::body::Body::from(text),
+        Body::Binary(bytes) => axum::body::Body::from(bytes),
+        _ => axum::body::Body::empty(),
+    };
+    let router = routes::router_all(std::sync::Arc::new(deps.clone()));
+    let response = match router
+        .oneshot(lambda_http::http::Request::from_parts(parts, body))
+        .await
+    {
+        Ok(response) => response,
+        Err(never) => match never {},
+    };
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+    let body = if bytes.is_empty() {
+        Body::Empty
+    } else {
+        match String::from_utf8(bytes.to_vec()) {
+            Ok(text) => Body::Text(text),
+            Err(e) => Body::Binary(e.into_bytes()),
+        }
+    };
+    lambda_http::Response::from_parts(parts, body)
 }
 
 /// A form POST as API Gateway would deliver it.

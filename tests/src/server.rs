@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use devicegate::{Deps, api, http};
+use devicegate::Deps;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
@@ -91,24 +91,7 @@ async fn handle(
         .unwrap()
         .with_query_string_parameters(query)
         .with_request_context(context);
-    let response = match route(&path) {
-        Some(Function::Register) => http::serve(req, |r| api::register::handle(deps, r)).await,
-        Some(Function::Token) => http::serve(req, |r| api::token::handle(deps, r)).await,
-        Some(Function::Admin) => http::serve(req, |r| api::admin::handle(deps, r)).await,
-        Some(Function::DevicePage) => http::serve(req, |r| api::device_page::handle(deps, r)).await,
-        Some(Function::Metadata) => {
-            http::serve(req, |r| api::metadata::handle(&deps.settings, r)).await
-        }
-        Some(Function::Revoke) => http::serve(req, |r| api::revoke::handle(deps, r)).await,
-        Some(Function::Introspect) => http::serve(req, |r| api::introspect::handle(deps, r)).await,
-        None => {
-            return hyper::Response::builder()
-                .status(404)
-                .body(Full::new(Bytes::from_static(b"not found")))
-                .unwrap();
-        }
-    }
-    .unwrap();
+    let response = crate::dispatch(deps, req).await;
     let (parts, body) = response.into_parts();
     let bytes = match body {
         Body::Text(t) => Bytes::from(t),
@@ -116,30 +99,6 @@ async fn handle(
         _ => Bytes::new(),
     };
     hyper::Response::from_parts(parts, Full::new(bytes))
-}
-
-enum Function {
-    Register,
-    Token,
-    Admin,
-    DevicePage,
-    Metadata,
-    Revoke,
-    Introspect,
-}
-
-/// The routes of `template.yaml` (the events test checks the template has no others).
-fn route(path: &str) -> Option<Function> {
-    Some(match path {
-        "/oauth/v1/register" | "/oauth2/device_authorization" => Function::Register,
-        "/oauth/v1/token" | "/oauth2/token" => Function::Token,
-        "/device" => Function::DevicePage,
-        "/.well-known/oauth-authorization-server" => Function::Metadata,
-        "/oauth2/revoke" => Function::Revoke,
-        "/oauth2/introspect" => Function::Introspect,
-        p if p.starts_with("/admin/") => Function::Admin,
-        _ => return None,
-    })
 }
 
 fn url_pairs(query: &str) -> HashMap<String, String> {

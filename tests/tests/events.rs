@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
+use devicegate::http;
 use devicegate::usecases::admin::seed_examples;
-use devicegate::{api, http};
 use devicegate_tests::*;
 
 const EVENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../events");
@@ -88,24 +88,7 @@ const REPLAY: &[(&str, u16, &str)] = &[
 async fn replay(env: &TestEnv, file: &str) -> Reply {
     let text = std::fs::read_to_string(format!("{EVENTS}/{file}")).unwrap();
     let req = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
-    let path = req.uri().path().to_owned();
-    let deps = &env.deps;
-    let response = match path.as_str() {
-        "/oauth/v1/register" | "/oauth2/device_authorization" => {
-            http::serve(req, |r| api::register::handle(deps, r)).await
-        }
-        "/oauth/v1/token" | "/oauth2/token" => {
-            http::serve(req, |r| api::token::handle(deps, r)).await
-        }
-        "/oauth2/revoke" => http::serve(req, |r| api::revoke::handle(deps, r)).await,
-        "/oauth2/introspect" => http::serve(req, |r| api::introspect::handle(deps, r)).await,
-        "/.well-known/oauth-authorization-server" => {
-            http::serve(req, |r| api::metadata::handle(&deps.settings, r)).await
-        }
-        "/device" => http::serve(req, |r| api::device_page::handle(deps, r)).await,
-        _ => http::serve(req, |r| api::admin::handle(deps, r)).await,
-    };
-    Reply::from(response.unwrap())
+    Reply::from(dispatch(&env.deps, req).await)
 }
 
 #[tokio::test]

@@ -254,11 +254,7 @@ async fn bad_registrations_get_clear_errors_and_store_nothing() {
     let mut req = form_request("/oauth/v1/register", &good, None);
     req.headers_mut()
         .insert("content-type", "application/json".parse().unwrap());
-    let reply = Reply::from(
-        http::serve(req, |r| devicegate::api::register::handle(&env.deps, r))
-            .await
-            .unwrap(),
-    );
+    let reply = Reply::from(dispatch(&env.deps, req).await);
     assert_eq!((reply.status, reply.error()), (400, "invalid_request"));
     assert_eq!(env.snapshot().await, before);
 }

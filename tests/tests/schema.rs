@@ -85,3 +85,55 @@ async fn created_tables_match_the_template() {
         assert_eq!(ttl_attr, spec.ttl_attribute, "{}", spec.logical_id);
     }
 }
+
+/// The one route table (`devicegate::routes`) is what `template.yaml` deploys, function by
+/// function, and what `cargo lambda watch` serves locally.
+#[test]
+fn the_route_table_is_the_templates_and_the_watch_routers() {
+    use std::collections::BTreeSet;
+    let template = devicegate_tests::template_json();
+    let mut deployed = BTreeSet::new();
+    for (_, resource) in template["Resources"].as_object().unwrap() {
+        if resource["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        for (_, event) in resource["Properties"]["Events"].as_object().unwrap() {
+            let p = &event["Properties"];
+            deployed.insert((
+                binary.clone(),
+                p["Method"].as_str().unwrap().to_owned(),
+                p["Path"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    let table: BTreeSet<_> = devicegate::routes::table()
+        .into_iter()
+        .map(|(f, m, p)| (f.name().to_owned(), m.to_owned(), p.to_owned()))
+        .collect();
+    assert_eq!(table, deployed);
+
+    let cargo: toml::Table =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+    let watched: BTreeSet<(String, String)> =
+        cargo["workspace"]["metadata"]["lambda"]["watch"]["router"]
+            .as_table()
+            .unwrap()
+            .iter()
+            .map(|(path, function)| (path.clone(), function.as_str().unwrap().to_owned()))
+            .collect();
+    let expected: BTreeSet<(String, String)> = table
+        .iter()
+        .map(|(f, _, p)| (p.clone(), f.clone()))
+        .collect();
+    assert_eq!(
+        watched, expected,
+        "[workspace.metadata.lambda.watch.router]"
+    );
+}

@@ -1092,9 +1092,7 @@ async fn get_page(env: &TestEnv) -> lambda_http::Response<lambda_http::Body> {
         .uri("https://gate.test/device")
         .body(lambda_http::Body::Empty)
         .unwrap();
-    http::serve(req, |r| devicegate::api::device_page::handle(&env.deps, r))
-        .await
-        .unwrap()
+    dispatch(&env.deps, req).await
 }
 
 #[tokio::test]

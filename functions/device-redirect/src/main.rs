@@ -1,16 +1,9 @@
-//! The `device-redirect` Lambda function: clients built once per cold start, each request handed to
-//! [`devicegate::api::device_page::handle`].
+//! The `device-redirect` Lambda function: the verification page. Its routes are `devicegate::routes::DEVICE_REDIRECT`; state is
+//! built once per cold start.
 
-use devicegate::{Deps, api, http, telemetry};
-use lambda_http::{Error, Request, run, service_fn};
+use devicegate::{Deps, lambda, routes};
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let deps = Deps::from_env_with_secret().await?;
-    let deps = &deps;
-    run(service_fn(move |req: Request| async move {
-        http::serve(req, |req| api::device_page::handle(deps, req)).await
-    }))
-    .await
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda::run(routes::DEVICE_REDIRECT, Deps::from_env_with_secret()).await
 }

@@ -1,16 +1,9 @@
-//! The `introspect` Lambda function: clients built once per cold start, each request handed to
-//! [`devicegate::api::introspect::handle`].
+//! The `introspect` Lambda function: RFC 7662 introspection. Its routes are `devicegate::routes::INTROSPECT`; state is
+//! built once per cold start.
 
-use devicegate::{Deps, api, http, telemetry};
-use lambda_http::{Error, Request, run, service_fn};
+use devicegate::{Deps, lambda, routes};
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let deps = Deps::from_env().await?;
-    let deps = &deps;
-    run(service_fn(move |req: Request| async move {
-        http::serve(req, |req| api::introspect::handle(deps, req)).await
-    }))
-    .await
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda::run(routes::INTROSPECT, Deps::from_env()).await
 }

@@ -1,16 +1,9 @@
-//! The `metadata` Lambda function: RFC 8414 metadata, computed from settings alone (no AWS
-//! client, so its cold start is the runtime's).
+//! The `metadata` Lambda function: the RFC 8414 document. Its routes are
+//! `devicegate::routes::METADATA`; it reads no table, so it builds no AWS client.
 
-use devicegate::{Settings, api, http, telemetry};
-use lambda_http::{Error, Request, run, service_fn};
+use devicegate::{Settings, lambda, routes};
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let settings = Settings::from_env()?;
-    let settings = &settings;
-    run(service_fn(move |req: Request| async move {
-        http::serve(req, |req| api::metadata::handle(settings, req)).await
-    }))
-    .await
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda::run(routes::METADATA, async { Settings::from_env() }).await
 }

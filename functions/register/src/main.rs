@@ -1,16 +1,9 @@
-//! The `register` Lambda function: clients built once per cold start, each request handed to
-//! [`devicegate::api::register::handle`].
+//! The `register` Lambda function: device registration (paragon) and device authorization (oauth2). Its routes are `devicegate::routes::REGISTER`; state is
+//! built once per cold start.
 
-use devicegate::{Deps, api, http, telemetry};
-use lambda_http::{Error, Request, run, service_fn};
+use devicegate::{Deps, lambda, routes};
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let deps = Deps::from_env_with_secret().await?;
-    let deps = &deps;
-    run(service_fn(move |req: Request| async move {
-        http::serve(req, |req| api::register::handle(deps, req)).await
-    }))
-    .await
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda::run(routes::REGISTER, Deps::from_env_with_secret()).await
 }

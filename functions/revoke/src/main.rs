@@ -1,16 +1,9 @@
-//! The `revoke` Lambda function: clients built once per cold start, each request handed to
-//! [`devicegate::api::revoke::handle`].
+//! The `revoke` Lambda function: RFC 7009 revocation. Its routes are `devicegate::routes::REVOKE`; state is
+//! built once per cold start.
 
-use devicegate::{Deps, api, http, telemetry};
-use lambda_http::{Error, Request, run, service_fn};
+use devicegate::{Deps, lambda, routes};
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let deps = Deps::from_env().await?;
-    let deps = &deps;
-    run(service_fn(move |req: Request| async move {
-        http::serve(req, |req| api::revoke::handle(deps, req)).await
-    }))
-    .await
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda::run(routes::REVOKE, Deps::from_env()).await
 }

@@ -1,16 +1,9 @@
-//! The `token` Lambda function: clients built once per cold start, each request handed to
-//! [`devicegate::api::token::handle`].
+//! The `token` Lambda function: the token endpoint of every dialect. Its routes are `devicegate::routes::TOKEN`; state is
+//! built once per cold start.
 
-use devicegate::{Deps, api, http, telemetry};
-use lambda_http::{Error, Request, run, service_fn};
+use devicegate::{Deps, lambda, routes};
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let deps = Deps::from_env().await?;
-    let deps = &deps;
-    run(service_fn(move |req: Request| async move {
-        http::serve(req, |req| api::token::handle(deps, req)).await
-    }))
-    .await
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda::run(routes::TOKEN, Deps::from_env()).await
 }

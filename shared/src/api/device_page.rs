@@ -14,7 +14,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use crate::Deps;
 use crate::config::ServerSecret;
 use crate::error::Error;
-use crate::http::{Form, now};
+use crate::http::{ErrorShape, Form, now};
 use crate::model::Session;
 use crate::page;
 use crate::secrets::{hashes_match, random_bytes};
@@ -34,9 +34,6 @@ fn cookie_name(names: [&'static str; 2], secure: bool) -> &'static str {
 }
 
 pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
-    if req.uri().path() != PATH {
-        return Err(super::not_found(req.uri().path()));
-    }
     match respond(deps, &req).await {
         Ok(response) => Ok(response),
         Err(Error::Internal(cause)) => {
@@ -310,7 +307,7 @@ async fn on_code(
 }
 
 fn status_of(error: &Error) -> StatusCode {
-    StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST)
+    StatusCode::from_u16(ErrorShape::OAuth.wire(error).0).unwrap_or(StatusCode::BAD_REQUEST)
 }
 
 fn new_cookie_value() -> Result<String, Error> {

@@ -9,7 +9,7 @@ use crate::http::now;
 use crate::usecases::oauth;
 
 pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
-    let form = oauth2::read_form(&req, oauth2::INTROSPECT_PATH)?;
+    let form = oauth2::read_form(&req)?;
     let (client, token, hint) = oauth2::parse_token_lookup(&req, &form)?;
     let issuer = oauth2::base_url(&req, &deps.settings)?;
     let result = oauth::introspect(&deps.store, &client, &token, hint, now()).await?;

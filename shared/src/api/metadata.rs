@@ -1,7 +1,6 @@
 //! The `metadata` function: `GET /.well-known/oauth-authorization-server` (RFC 8414). It reads
 //! nothing from DynamoDB.
 
-use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 
 use crate::config::Settings;
@@ -9,12 +8,6 @@ use crate::dialect::oauth2;
 use crate::error::Error;
 
 pub async fn handle(settings: &Settings, req: Request) -> Result<Response<Body>, Error> {
-    if req.uri().path() != oauth2::METADATA_PATH {
-        return Err(super::not_found(req.uri().path()));
-    }
-    if req.method() != Method::GET {
-        return Err(Error::invalid_request("use GET for this endpoint"));
-    }
     Ok(oauth2::metadata_response(&oauth2::base_url(
         &req, settings,
     )?))

@@ -10,17 +10,19 @@ use crate::http::now;
 use crate::usecases::oauth::start_device_authorization;
 use crate::usecases::register::register;
 
-pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
-    if req.uri().path() == oauth2::DEVICE_AUTHORIZATION_PATH {
-        let form = oauth2::read_form(&req, oauth2::DEVICE_AUTHORIZATION_PATH)?;
-        let request = oauth2::parse_device_authorization(&req, &form)?;
-        let base_url = oauth2::base_url(&req, &deps.settings)?;
-        let started =
-            start_device_authorization(&deps.store, &deps.settings, &request, now()).await?;
-        return Ok(oauth2::device_authorization_response(&started, &base_url));
-    }
-    let (form, signed) = paragon::read_request(&req, paragon::REGISTER_PATH)?;
+/// `POST /oauth/v1/register`.
+pub async fn paragon(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
+    let (form, signed) = paragon::read_request(&req)?;
     let request = paragon::parse_register(&form)?;
     let registration = register(&deps.store, &deps.settings, request, signed, now()).await?;
     Ok(paragon::registration_response(&registration))
+}
+
+/// `POST /oauth2/device_authorization` (RFC 8628 §3.1).
+pub async fn device_authorization(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
+    let form = oauth2::read_form(&req)?;
+    let request = oauth2::parse_device_authorization(&req, &form)?;
+    let base_url = oauth2::base_url(&req, &deps.settings)?;
+    let started = start_device_authorization(&deps.store, &deps.settings, &request, now()).await?;
+    Ok(oauth2::device_authorization_response(&started, &base_url))
 }

@@ -9,7 +9,7 @@ use crate::http::now;
 use crate::usecases::oauth;
 
 pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
-    let form = oauth2::read_form(&req, oauth2::REVOKE_PATH)?;
+    let form = oauth2::read_form(&req)?;
     let (client, token, _hint) = oauth2::parse_token_lookup(&req, &form)?;
     oauth::revoke(&deps.store, &client, &token, now()).await?;
     Ok(oauth2::revoke_response())

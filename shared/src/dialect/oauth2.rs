@@ -4,7 +4,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use lambda_http::http::{Method, header};
+use lambda_http::http::header;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
@@ -29,17 +29,8 @@ pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_cod
 /// Longest client id, secret, code or token accepted before any lookup.
 const MAX_CREDENTIAL_LEN: usize = 512;
 
-/// Reads an RFC 6749 request: `POST` to `path` with a strict form body.
-pub fn read_form(req: &Request, path: &str) -> Result<Form, Error> {
-    if req.uri().path() != path {
-        return Err(Error::NotFound(format!(
-            "no route for {}",
-            req.uri().path()
-        )));
-    }
-    if req.method() != Method::POST {
-        return Err(Error::invalid_request("use POST for this endpoint"));
-    }
+/// Reads an RFC 6749 request's strict form body (the route table has matched method and path).
+pub fn read_form(req: &Request) -> Result<Form, Error> {
     Form::from_request(req)
 }
 

@@ -1,7 +1,6 @@
 //! Dispatcher Paragon Cloud's trusted-device OAuth API: form-urlencoded in, JSON out, errors as
 //! `{"error", "error_description"}` (RFC 6749 §5.2).
 
-use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
@@ -22,21 +21,9 @@ pub const MAX_DESCRIPTION: usize = 1024;
 pub const MAX_STATE: usize = 512;
 pub const MAX_API_KEY_LEN: usize = 512;
 
-/// Reads a Paragon request: `POST` to `path`, a strict form body, and the optional
-/// `HCP-Request-Signature` over the exact raw body bytes.
-pub fn read_request<'r>(
-    req: &'r Request,
-    path: &str,
-) -> Result<(Form, Option<SignedRequest<'r>>), Error> {
-    if req.uri().path() != path {
-        return Err(Error::NotFound(format!(
-            "no route for {}",
-            req.uri().path()
-        )));
-    }
-    if req.method() != Method::POST {
-        return Err(Error::invalid_request("use POST for this endpoint"));
-    }
+/// Reads a Paragon request: a strict form body, and the optional `HCP-Request-Signature` over
+/// the exact raw body bytes (the route table has matched method and path).
+pub fn read_request(req: &Request) -> Result<(Form, Option<SignedRequest<'_>>), Error> {
     let form = Form::from_request(req)?;
     let timestamp = form
         .optional("timestamp")

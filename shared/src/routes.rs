@@ -1,0 +1,213 @@
+//! The one route table: every (method, path) devicegate serves, the endpoint that answers it,
+//! and the Lambda function that hosts it. Each function's router, `devicegate serve`-style local
+//! servers and the tests are built from this table, and a test keeps it equal to `template.yaml`
+//! (and to the `cargo lambda watch` router in Cargo.toml).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::{MethodFilter, on};
+use lambda_http::{Body, Request, Response};
+
+use crate::error::Error;
+use crate::http::{self, ErrorShape};
+use crate::{Deps, Settings, api};
+
+/// The Lambda functions of `template.yaml`, one binary each under `functions/`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Function {
+    Register,
+    Token,
+    Admin,
+    DeviceRedirect,
+    Metadata,
+    Revoke,
+    Introspect,
+}
+
+impl Function {
+    pub const ALL: [Function; 7] = [
+        Function::Register,
+        Function::Token,
+        Function::Admin,
+        Function::DeviceRedirect,
+        Function::Metadata,
+        Function::Revoke,
+        Function::Introspect,
+    ];
+
+    /// The binary's name, as in `functions/<name>` and the template's `BuildProperties.Binary`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::Register => "register",
+            Function::Token => "token",
+            Function::Admin => "admin",
+            Function::DeviceRedirect => "device-redirect",
+            Function::Metadata => "metadata",
+            Function::Revoke => "revoke",
+            Function::Introspect => "introspect",
+        }
+    }
+
+    /// Whether the function keys HMACs with the server secret and must not start without it.
+    pub fn needs_server_secret(self) -> bool {
+        matches!(self, Function::Register | Function::DeviceRedirect)
+    }
+
+    /// Whether the function reads or writes DynamoDB (the metadata document does not).
+    pub fn uses_dynamodb(self) -> bool {
+        self != Function::Metadata
+    }
+}
+
+/// What every handler returns: a response, or an error for the route's [`ErrorShape`].
+pub type Outcome = Result<Response<Body>, Error>;
+
+/// A handler: the state it needs (`Deps`, or only `Settings` for a function that touches no
+/// table) and the request as API Gateway delivered it.
+pub type Handler<S> = fn(Arc<S>, Request) -> Pin<Box<dyn Future<Output = Outcome> + Send>>;
+
+/// One row of a function's table.
+pub struct Route<S> {
+    pub method: &'static str,
+    /// In API Gateway's (and axum's) syntax: `{name}` is one path segment.
+    pub path: &'static str,
+    pub shape: ErrorShape,
+    pub handler: Handler<S>,
+}
+
+/// Each function's table references only its own handlers, so a function's binary links only
+/// the code its routes reach (the metadata function, which reads no table, links no AWS SDK).
+macro_rules! routes {
+    ($state:ty: $($method:literal $path:literal $shape:ident => |$deps:ident, $req:ident| $body:expr;)+) => {
+        &[$(Route::<$state> {
+            method: $method,
+            path: $path,
+            shape: ErrorShape::$shape,
+            handler: |$deps, $req| Box::pin(async move { $body.await }),
+        }),+]
+    };
+}
+
+pub const REGISTER: &[Route<Deps>] = routes![Deps:
+    "POST" "/oauth/v1/register" OAuth => |d, r| api::register::paragon(&d, r);
+    "POST" "/oauth2/device_authorization" OAuth => |d, r| api::register::device_authorization(&d, r);
+];
+
+pub const TOKEN: &[Route<Deps>] = routes![Deps:
+    "POST" "/oauth/v1/token" OAuth => |d, r| api::token::paragon(&d, r);
+    "POST" "/oauth2/token" OAuth => |d, r| api::token::oauth2(&d, r);
+];
+
+pub const REVOKE: &[Route<Deps>] = routes![Deps:
+    "POST" "/oauth2/revoke" OAuth => |d, r| api::revoke::handle(&d, r);
+];
+
+pub const INTROSPECT: &[Route<Deps>] = routes![Deps:
+    "POST" "/oauth2/introspect" OAuth => |d, r| api::introspect::handle(&d, r);
+];
+
+pub const METADATA: &[Route<Settings>] = routes![Settings:
+    "GET" "/.well-known/oauth-authorization-server" OAuth => |s, r| api::metadata::handle(&s, r);
+];
+
+pub const DEVICE_REDIRECT: &[Route<Deps>] = routes![Deps:
+    "GET" "/device" OAuth => |d, r| api::device_page::handle(&d, r);
+    "POST" "/device" OAuth => |d, r| api::device_page::handle(&d, r);
+];
+
+pub const ADMIN: &[Route<Deps>] = routes![Deps:
+    "GET" "/admin/devices" Admin => |d, r| api::admin::handle(&d, r);
+    "POST" "/admin/devices/{client_id}/{action}" Admin => |d, r| api::admin::handle(&d, r);
+    "GET" "/admin/api-keys" Admin => |d, r| api::admin::handle(&d, r);
+    "POST" "/admin/api-keys" Admin => |d, r| api::admin::handle(&d, r);
+    "POST" "/admin/api-keys/{id}/{action}" Admin => |d, r| api::admin::handle(&d, r);
+    "GET" "/admin/clients" Admin => |d, r| api::admin::handle(&d, r);
+    "POST" "/admin/clients" Admin => |d, r| api::admin::handle(&d, r);
+    "POST" "/admin/clients/{client_id}/{action}" Admin => |d, r| api::admin::handle(&d, r);
+    "GET" "/admin/users" Admin => |d, r| api::admin::handle(&d, r);
+    "POST" "/admin/users" Admin => |d, r| api::admin::handle(&d, r);
+    "POST" "/admin/users/{username}/{action}" Admin => |d, r| api::admin::handle(&d, r);
+];
+
+/// Every (function, method, path) served: the table a test holds equal to `template.yaml`.
+pub fn table() -> Vec<(Function, &'static str, &'static str)> {
+    fn rows<S>(
+        function: Function,
+        routes: &[Route<S>],
+    ) -> Vec<(Function, &'static str, &'static str)> {
+        routes
+            .iter()
+            .map(|r| (function, r.method, r.path))
+            .collect()
+    }
+    [
+        rows(Function::Register, REGISTER),
+        rows(Function::Token, TOKEN),
+        rows(Function::Admin, ADMIN),
+        rows(Function::DeviceRedirect, DEVICE_REDIRECT),
+        rows(Function::Metadata, METADATA),
+        rows(Function::Revoke, REVOKE),
+        rows(Function::Introspect, INTROSPECT),
+    ]
+    .concat()
+}
+
+/// A function's router: exactly its routes, each wrapped in [`http::serve`] (request span,
+/// summary log line, errors in the route's shape).
+pub fn router<S: Send + Sync + 'static>(
+    routes: &'static [Route<S>],
+    state: Arc<S>,
+) -> axum::Router {
+    let mut router = axum::Router::new();
+    for route in routes {
+        let (shape, handler) = (route.shape, route.handler);
+        let serve = move |State(state): State<Arc<S>>, req: axum::extract::Request| async move {
+            let req = http::from_axum(req).await;
+            http::into_axum(http::serve(req, shape, |r| handler(state, r)).await)
+        };
+        router = router.route(route.path, on(method_filter(route.method), serve));
+    }
+    router.with_state(state)
+}
+
+/// Every route of every function in one router, as a local server or a test serves them.
+pub fn router_all(deps: Arc<Deps>) -> axum::Router {
+    let settings = Arc::new(deps.settings.clone());
+    router(REGISTER, deps.clone())
+        .merge(router(TOKEN, deps.clone()))
+        .merge(router(ADMIN, deps.clone()))
+        .merge(router(DEVICE_REDIRECT, deps.clone()))
+        .merge(router(REVOKE, deps.clone()))
+        .merge(router(INTROSPECT, deps))
+        .merge(router(METADATA, settings))
+}
+
+fn method_filter(method: &str) -> MethodFilter {
+    match method {
+        "GET" => MethodFilter::GET,
+        "PUT" => MethodFilter::PUT,
+        "DELETE" => MethodFilter::DELETE,
+        _ => MethodFilter::POST,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_function_has_a_route_and_no_route_is_listed_twice() {
+        let table = table();
+        for function in Function::ALL {
+            assert!(table.iter().any(|(f, _, _)| *f == function));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (_, method, path) in &table {
+            assert!(seen.insert((method, path)), "{method} {path}");
+            assert!(matches!(*method, "GET" | "POST" | "PUT" | "DELETE"));
+        }
+    }
+}
