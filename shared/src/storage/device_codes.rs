@@ -1,0 +1,373 @@
+//! Device codes and user codes: starting a device authorization, recording polls, slowing
+//! them down, the one redemption, and a user's decision on the verification page.
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+
+use crate::error::Error;
+use crate::model::{
+    CodeStatus, DeviceCode, Lifetimes, OAuthClient, TokenFamily, TokenRecord, UserCodeRecord,
+};
+
+use super::dynamo::{
+    build_error, db_error, describe, failed, first_failed, from_item, n, passed, put, reason_item,
+    s, take, tx_put,
+};
+use super::{ClientProof, Inactive, Store};
+
+/// What happened to a pending poll's conditional write.
+#[derive(Debug)]
+pub enum PollWrite {
+    /// The code is pending and the poll was recorded: answer `authorization_pending`.
+    Recorded,
+    /// A condition on the code failed; here is the item as it was (None: no such code).
+    Refused(Option<Box<DeviceCode>>),
+    /// The OAuth client did not authenticate, is disabled, or may not use the grant; here is the
+    /// client as it was (None: no such client).
+    ClientRefused(Option<Box<OAuthClient>>),
+}
+
+/// Who presents a device code at the token endpoint.
+#[derive(Clone, Copy, Debug)]
+pub enum PollPresenter<'a> {
+    Device {
+        client_id: &'a str,
+        api_key_hash: &'a str,
+        signed: bool,
+    },
+    OAuthClient(ClientProof<'a>),
+}
+
+#[derive(Debug)]
+pub enum RedeemOutcome {
+    Redeemed,
+    /// The code was no longer approved (another poll redeemed it, or it expired).
+    CodeChanged(Option<Box<DeviceCode>>),
+    Inactive(Inactive),
+}
+
+#[derive(Debug)]
+pub enum StartOutcome {
+    Started,
+    /// The client did not authenticate or may not ask this; the client as it was, if it exists.
+    ClientRefused(Option<Box<OAuthClient>>),
+    /// The user code is live for another request (rare: 1 in 2.5e10 per live code); draw again.
+    UserCodeTaken,
+}
+
+/// A user's decision on the verification page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageDecision {
+    Approve,
+    Deny,
+}
+
+impl Store {
+    pub async fn get_device_code(&self, code_hash: &str) -> Result<Option<DeviceCode>, Error> {
+        self.get(&self.tables.device_codes, "code_hash", code_hash)
+            .await
+    }
+
+    /// Records a poll of a pending code in one round trip. It succeeds only when the code is
+    /// pending, unexpired, polled no sooner than its interval, and presented by whom it was issued
+    /// to: a Paragon device under its API key (and, unsigned, only for a code bound to no device
+    /// key), or an OAuth client that authenticates in the same transaction. Otherwise it changes
+    /// nothing and returns what it found, for the caller to say why.
+    pub async fn record_pending_poll(
+        &self,
+        code_hash: &str,
+        presenter: PollPresenter<'_>,
+        now: i64,
+    ) -> Result<PollWrite, Error> {
+        let mut condition =
+            "#s = :pending AND expires_at > :now AND next_poll_at <= :now AND client_id = :cid"
+                .to_owned();
+        let mut names = vec![("#s", "status"), ("#i", "interval")];
+        let mut values = vec![
+            (":pending", s(CodeStatus::Pending.as_str())),
+            (":now", n(now)),
+        ];
+        match presenter {
+            PollPresenter::Device {
+                client_id,
+                api_key_hash,
+                signed,
+            } => {
+                condition.push_str(" AND api_key_hash = :akh");
+                if !signed {
+                    condition.push_str(" AND attribute_not_exists(#k)");
+                    names.push(("#k", "key"));
+                }
+                values.push((":cid", s(client_id)));
+                values.push((":akh", s(api_key_hash)));
+            }
+            PollPresenter::OAuthClient(proof) => {
+                condition.push_str(" AND attribute_not_exists(api_key_hash)");
+                values.push((":cid", s(proof.client_id)));
+            }
+        }
+        const SET: &str = "SET next_poll_at = #i + :now";
+
+        if let PollPresenter::OAuthClient(proof) = presenter {
+            // The client authenticates in the same transaction: still one round trip.
+            let mut update = Update::builder()
+                .table_name(&self.tables.device_codes)
+                .key("code_hash", s(code_hash))
+                .update_expression(SET)
+                .condition_expression(condition)
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                );
+            for (k, v) in names {
+                update = update.expression_attribute_names(k, v);
+            }
+            for (k, v) in values {
+                update = update.expression_attribute_values(k, v);
+            }
+            let items = vec![
+                self.client_proof_check(&proof)?,
+                TransactWriteItem::builder()
+                    .update(update.build().map_err(build_error)?)
+                    .build(),
+            ];
+            let Some(reasons) = self.transact(items).await? else {
+                return Ok(PollWrite::Recorded);
+            };
+            // The client authenticated only if its check explicitly passed.
+            if !passed(&reasons, 0) {
+                let client = reason_item(&reasons, 0)?;
+                return Ok(PollWrite::ClientRefused(client.map(Box::new)));
+            }
+            let old = reason_item(&reasons, 1)?;
+            return Ok(PollWrite::Refused(old.map(Box::new)));
+        }
+
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.tables.device_codes)
+            .key("code_hash", s(code_hash))
+            .update_expression(SET)
+            .condition_expression(condition)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        for (k, v) in names {
+            update = update.expression_attribute_names(k, v);
+        }
+        for (k, v) in values {
+            update = update.expression_attribute_values(k, v);
+        }
+        match update.send().await {
+            Ok(_) => Ok(PollWrite::Recorded),
+            Err(SdkError::ServiceError(e)) => match e.err() {
+                UpdateItemError::ConditionalCheckFailedException(failed) => {
+                    let old = failed.item().map(|i| from_item(i.clone())).transpose()?;
+                    Ok(PollWrite::Refused(old.map(Box::new)))
+                }
+                _ => Err(db_error(
+                    "UpdateItem device code",
+                    SdkError::ServiceError(e),
+                )),
+            },
+            Err(other) => Err(db_error("UpdateItem device code", other)),
+        }
+    }
+
+    /// A poll came too soon: the interval grows by 5 s and stays grown (RFC 8628 §3.5).
+    pub async fn slow_down(&self, code: &DeviceCode, now: i64) -> Result<(), Error> {
+        let grown = code.interval + 5;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.device_codes)
+            .key("code_hash", s(&code.code_hash))
+            .update_expression("SET #i = :grown, next_poll_at = :next")
+            .condition_expression("#s = :pending AND #i = :old")
+            .expression_attribute_names("#s", "status")
+            .expression_attribute_names("#i", "interval")
+            .expression_attribute_values(":pending", s(CodeStatus::Pending.as_str()))
+            .expression_attribute_values(":old", n(code.interval))
+            .expression_attribute_values(":grown", n(grown))
+            .expression_attribute_values(":next", n(now + grown))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Another poll grew it first, or the code was decided meanwhile: either way the
+            // answer `slow_down` stands and there is nothing more to write.
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(())
+            }
+            Err(other) => Err(db_error("UpdateItem slow_down", other)),
+        }
+    }
+
+    /// Redeems an approved device code exactly once: the code flips approved -> redeemed, its
+    /// holder is checked still in good standing, and the token family and both tokens are
+    /// written, all in one transaction.
+    pub async fn redeem(
+        &self,
+        code: &DeviceCode,
+        family: &TokenFamily,
+        tokens: [&TokenRecord; 2],
+        replay_key: Option<&str>,
+        now: i64,
+    ) -> Result<RedeemOutcome, Error> {
+        let mut code_update = Update::builder()
+            .table_name(&self.tables.device_codes)
+            .key("code_hash", s(&code.code_hash))
+            .update_expression("SET #s = :redeemed, family_id = :fid")
+            .condition_expression("#s = :approved AND expires_at > :now")
+            .expression_attribute_names("#s", "status")
+            .expression_attribute_values(":redeemed", s(CodeStatus::Redeemed.as_str()))
+            .expression_attribute_values(":approved", s(CodeStatus::Approved.as_str()))
+            .expression_attribute_values(":fid", s(&family.family_id))
+            .expression_attribute_values(":now", n(now))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if let Some(by) = replay_key {
+            code_update = code_update
+                .update_expression("SET #s = :redeemed, family_id = :fid, redeemed_by = :by")
+                .expression_attribute_values(":by", s(by));
+        }
+        let code_update = code_update.build().map_err(build_error)?;
+        let mut items = vec![TransactWriteItem::builder().update(code_update).build()];
+        let (checks, inactive): (Vec<_>, Vec<_>) =
+            self.holder_checks(code.holder(), now)?.into_iter().unzip();
+        items.extend(checks);
+        items.push(tx_put(
+            put(&self.tables.families, family)?
+                .condition_expression("attribute_not_exists(family_id)"),
+        )?);
+        for token in tokens {
+            items.push(tx_put(
+                put(&self.tables.tokens, token)?
+                    .condition_expression("attribute_not_exists(token_hash)"),
+            )?);
+        }
+        let Some(reasons) = self.transact(items).await? else {
+            return Ok(RedeemOutcome::Redeemed);
+        };
+        if failed(&reasons, 0) {
+            let old = reason_item(&reasons, 0)?;
+            return Ok(RedeemOutcome::CodeChanged(old.map(Box::new)));
+        }
+        if let Some(which) = first_failed(&reasons, 1, &inactive) {
+            return Ok(RedeemOutcome::Inactive(which));
+        }
+        Err(Error::internal(format!(
+            "redeem cancelled: {}",
+            describe(&reasons)
+        )))
+    }
+
+    /// Starts a device authorization in one round trip: the client authenticates and is checked
+    /// for the grant and scope, the device code is written, and the user code is claimed unless
+    /// a live code holds it (an expired one is taken over).
+    pub async fn start_device_authorization(
+        &self,
+        proof: &ClientProof<'_>,
+        code: &DeviceCode,
+        user_code: &UserCodeRecord,
+        now: i64,
+    ) -> Result<StartOutcome, Error> {
+        let items = vec![
+            self.client_proof_check(proof)?,
+            tx_put(
+                put(&self.tables.device_codes, code)?
+                    .condition_expression("attribute_not_exists(code_hash)"),
+            )?,
+            tx_put(
+                put(&self.tables.user_codes, user_code)?
+                    .condition_expression("attribute_not_exists(code_hmac) OR expires_at <= :now")
+                    .expression_attribute_values(":now", n(now)),
+            )?,
+        ];
+        let Some(reasons) = self.transact(items).await? else {
+            return Ok(StartOutcome::Started);
+        };
+        if !passed(&reasons, 0) {
+            let client = reason_item(&reasons, 0)?;
+            return Ok(StartOutcome::ClientRefused(client.map(Box::new)));
+        }
+        if failed(&reasons, 2) {
+            return Ok(StartOutcome::UserCodeTaken);
+        }
+        Err(Error::internal("device code collided with an existing one"))
+    }
+
+    pub async fn get_user_code(&self, code_hmac: &str) -> Result<Option<UserCodeRecord>, Error> {
+        self.get(&self.tables.user_codes, "code_hmac", code_hmac)
+            .await
+    }
+
+    /// A device code and the client it was issued to, in one round trip (the page shows both).
+    pub async fn get_code_and_client(
+        &self,
+        code_hash: &str,
+        client_id: &str,
+    ) -> Result<(Option<DeviceCode>, Option<OAuthClient>), Error> {
+        let mut found = self
+            .batch_get(&[
+                (&self.tables.device_codes, "code_hash", code_hash),
+                (&self.tables.clients, "client_id", client_id),
+            ])
+            .await?;
+        let code = take(&mut found, &self.tables.device_codes)?;
+        let client = take(&mut found, &self.tables.clients)?;
+        Ok((code, client))
+    }
+
+    /// A signed-in user's decision on a pending OAuth device code, in one transaction that also
+    /// checks the user is still enabled. `Ok(false)`: the code is no longer pending (decided,
+    /// expired) or the user was disabled; nothing changed.
+    /// On approval the code also takes the scope the user saw and the client's token lifetimes.
+    pub async fn decide_on_page(
+        &self,
+        code_hash: &str,
+        username: &str,
+        decision: PageDecision,
+        granted: (Option<&str>, Lifetimes),
+        now: i64,
+    ) -> Result<bool, Error> {
+        let (scope, lifetimes) = granted;
+        let decided = match decision {
+            PageDecision::Approve => CodeStatus::Approved,
+            PageDecision::Deny => CodeStatus::Denied,
+        };
+        let update = Update::builder()
+            .table_name(&self.tables.device_codes)
+            .key("code_hash", s(code_hash))
+            .update_expression(match scope {
+                Some(_) => "SET #s = :decided, username = :u, lifetimes = :lt, #sc = :sc",
+                None => "SET #s = :decided, username = :u, lifetimes = :lt",
+            })
+            .condition_expression(
+                "#s = :pending AND expires_at > :now AND attribute_not_exists(api_key_hash)",
+            )
+            .expression_attribute_names("#s", "status")
+            .expression_attribute_values(":decided", s(decided.as_str()))
+            .expression_attribute_values(":pending", s(CodeStatus::Pending.as_str()))
+            .expression_attribute_values(":u", s(username))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(
+                ":lt",
+                serde_dynamo::to_attribute_value(lifetimes)
+                    .map_err(|e| Error::internal(format!("encode lifetimes: {e}")))?,
+            );
+        let update = match scope {
+            Some(scope) => update
+                .expression_attribute_names("#sc", "scope")
+                .expression_attribute_values(":sc", s(scope)),
+            None => update,
+        }
+        .build()
+        .map_err(build_error)?;
+        let items = vec![
+            TransactWriteItem::builder().update(update).build(),
+            self.user_enabled_check(username)?,
+        ];
+        Ok(self.transact(items).await?.is_none())
+    }
+}

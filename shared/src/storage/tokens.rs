@@ -1,0 +1,242 @@
+//! Tokens and their families: rotation with reuse detection, revocation, and what a token's
+//! standing depends on.
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+
+use crate::error::Error;
+use crate::model::{
+    ApiKey, Device, FamilyStatus, Holder, OAuthClient, TokenFamily, TokenRecord, User,
+};
+
+use super::Store;
+use super::dynamo::{
+    build_error, db_error, describe, failed, first_failed, n, put, s, take, tx_put,
+};
+
+#[derive(Debug)]
+pub enum RotateOutcome {
+    Rotated,
+    AlreadyRotated,
+    FamilyRevoked,
+    Inactive(Inactive),
+}
+
+/// What a redemption or refresh found no longer in good standing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inactive {
+    /// The Paragon device is no longer approved.
+    Device,
+    /// The API key is disabled or expired.
+    ApiKey,
+    /// The OAuth client is disabled.
+    Client,
+    /// The user who approved is disabled.
+    User,
+}
+
+/// The records a token's standing depends on (absent ones are `None`).
+#[derive(Debug, Default)]
+pub struct Standing {
+    pub family: Option<TokenFamily>,
+    pub client: Option<OAuthClient>,
+    pub user: Option<User>,
+    pub device: Option<Device>,
+    pub api_key: Option<ApiKey>,
+}
+
+impl Store {
+    pub async fn get_family(&self, family_id: &str) -> Result<Option<TokenFamily>, Error> {
+        self.get(&self.tables.families, "family_id", family_id)
+            .await
+    }
+
+    pub async fn get_token(&self, token_hash: &str) -> Result<Option<TokenRecord>, Error> {
+        self.get(&self.tables.tokens, "token_hash", token_hash)
+            .await
+    }
+
+    /// A token and a device in one round trip (refresh needs both).
+    pub async fn get_token_and_device(
+        &self,
+        token_hash: &str,
+        client_id: &str,
+    ) -> Result<(Option<TokenRecord>, Option<Device>), Error> {
+        let mut found = self
+            .batch_get(&[
+                (&self.tables.tokens, "token_hash", token_hash),
+                (&self.tables.devices, "client_id", client_id),
+            ])
+            .await?;
+        let device = take(&mut found, &self.tables.devices)?;
+        let token = take(&mut found, &self.tables.tokens)?;
+        Ok((token, device))
+    }
+
+    /// A token and an OAuth client in one round trip (an OAuth refresh needs both).
+    pub async fn get_token_and_client(
+        &self,
+        token_hash: &str,
+        client_id: &str,
+    ) -> Result<(Option<TokenRecord>, Option<OAuthClient>), Error> {
+        let mut found = self
+            .batch_get(&[
+                (&self.tables.tokens, "token_hash", token_hash),
+                (&self.tables.clients, "client_id", client_id),
+            ])
+            .await?;
+        let token = take(&mut found, &self.tables.tokens)?;
+        let client = take(&mut found, &self.tables.clients)?;
+        Ok((token, client))
+    }
+
+    /// Exchanges a refresh token exactly once: the old token is marked rotated, the family is
+    /// checked active, the device and API key still usable, and the new pair is written.
+    pub async fn rotate(
+        &self,
+        old: &TokenRecord,
+        tokens: [&TokenRecord; 2],
+        family_ttl: i64,
+        replay_key: Option<&str>,
+        now: i64,
+    ) -> Result<RotateOutcome, Error> {
+        let mut mark_rotated = Update::builder()
+            .table_name(&self.tables.tokens)
+            .key("token_hash", s(&old.token_hash))
+            .update_expression("SET rotated_at = :now")
+            .condition_expression(
+                "attribute_exists(token_hash) AND attribute_not_exists(rotated_at)",
+            )
+            .expression_attribute_values(":now", n(now));
+        if let Some(by) = replay_key {
+            mark_rotated = mark_rotated
+                .update_expression("SET rotated_at = :now, rotated_by = :by")
+                .expression_attribute_values(":by", s(by));
+        }
+        let mark_rotated = mark_rotated.build().map_err(build_error)?;
+        let family_active = Update::builder()
+            .table_name(&self.tables.families)
+            .key("family_id", s(&old.family_id))
+            .update_expression("SET #t = :ttl")
+            .condition_expression("#s = :active")
+            .expression_attribute_names("#s", "status")
+            .expression_attribute_names("#t", "ttl")
+            .expression_attribute_values(":active", s(FamilyStatus::Active.as_str()))
+            .expression_attribute_values(":ttl", n(family_ttl))
+            .build()
+            .map_err(build_error)?;
+        let mut items = vec![
+            TransactWriteItem::builder().update(mark_rotated).build(),
+            TransactWriteItem::builder().update(family_active).build(),
+        ];
+        let (checks, inactive): (Vec<_>, Vec<_>) =
+            self.holder_checks(old.holder(), now)?.into_iter().unzip();
+        items.extend(checks);
+        for token in tokens {
+            items.push(tx_put(
+                put(&self.tables.tokens, token)?
+                    .condition_expression("attribute_not_exists(token_hash)"),
+            )?);
+        }
+        let Some(reasons) = self.transact(items).await? else {
+            return Ok(RotateOutcome::Rotated);
+        };
+        let outcome = if failed(&reasons, 0) {
+            RotateOutcome::AlreadyRotated
+        } else if failed(&reasons, 1) {
+            RotateOutcome::FamilyRevoked
+        } else if let Some(which) = first_failed(&reasons, 2, &inactive) {
+            RotateOutcome::Inactive(which)
+        } else {
+            return Err(Error::internal(format!(
+                "rotate cancelled: {}",
+                describe(&reasons)
+            )));
+        };
+        Ok(outcome)
+    }
+
+    /// Revokes every token of a family (idempotent).
+    pub async fn revoke_family(&self, family_id: &str, now: i64) -> Result<(), Error> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.families)
+            .key("family_id", s(family_id))
+            .update_expression("SET #s = :revoked, revoked_at = :now")
+            .condition_expression("attribute_exists(family_id)")
+            .expression_attribute_names("#s", "status")
+            .expression_attribute_values(":revoked", s(FamilyStatus::Revoked.as_str()))
+            .expression_attribute_values(":now", n(now))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(())
+            }
+            Err(other) => Err(db_error("UpdateItem family", other)),
+        }
+    }
+
+    /// The token families of one owner ([`crate::model::Holder::owner_key`]).
+    pub async fn family_ids_of(&self, owner: &str) -> Result<Vec<String>, Error> {
+        let items = self
+            .client
+            .query()
+            .table_name(&self.tables.families)
+            .index_name("by_owner")
+            .key_condition_expression("#o = :o")
+            .expression_attribute_names("#o", "owner")
+            .expression_attribute_values(":o", s(owner))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| db_error("Query families by client", e))?;
+        Ok(items
+            .into_iter()
+            .filter_map(|i| i.get("family_id").and_then(|v| v.as_s().ok()).cloned())
+            .collect())
+    }
+
+    /// What a token's standing depends on, in one round trip (introspection): its family and
+    /// its holder's records.
+    pub async fn get_standing(
+        &self,
+        family_id: &str,
+        holder: Holder<'_>,
+    ) -> Result<Standing, Error> {
+        let mut keys = vec![(&self.tables.families, "family_id", family_id)];
+        match holder {
+            Holder::OAuthClient {
+                client_id,
+                username,
+            } => {
+                keys.push((&self.tables.clients, "client_id", client_id));
+                if let Some(username) = username {
+                    keys.push((&self.tables.users, "username", username));
+                }
+            }
+            Holder::Device {
+                client_id,
+                api_key_hash,
+            } => {
+                keys.push((&self.tables.devices, "client_id", client_id));
+                keys.push((&self.tables.api_keys, "key_hash", api_key_hash));
+            }
+        }
+        let mut found = self.batch_get(&keys).await?;
+        Ok(Standing {
+            family: take(&mut found, &self.tables.families)?,
+            client: take(&mut found, &self.tables.clients)?,
+            user: take(&mut found, &self.tables.users)?,
+            device: take(&mut found, &self.tables.devices)?,
+            api_key: take(&mut found, &self.tables.api_keys)?,
+        })
+    }
+}

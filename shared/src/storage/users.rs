@@ -1,0 +1,75 @@
+//! Users who sign in on devicegate's pages.
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::ReturnValue;
+
+use crate::error::Error;
+use crate::model::User;
+
+use super::Store;
+use super::dynamo::{db_error, n, s, to_item, updated_or_missing};
+
+impl Store {
+    /// Creates a user; 409 when the username is taken.
+    pub async fn put_user(&self, user: &User) -> Result<(), Error> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.tables.users)
+            .set_item(Some(to_item(user)?))
+            .condition_expression("attribute_not_exists(username)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Err(Error::Conflict(format!(
+                    "a user named {} already exists",
+                    user.username
+                )))
+            }
+            Err(other) => Err(db_error("PutItem user", other)),
+        }
+    }
+
+    pub async fn get_user(&self, username: &str) -> Result<Option<User>, Error> {
+        self.get(&self.tables.users, "username", username).await
+    }
+
+    pub async fn list_users(&self) -> Result<Vec<User>, Error> {
+        let mut users: Vec<User> = self.scan_all(&self.tables.users).await?;
+        users.sort_by(|a, b| a.username.cmp(&b.username));
+        Ok(users)
+    }
+
+    pub async fn disable_user(&self, username: &str) -> Result<User, Error> {
+        self.set_disabled(&self.tables.users, "username", username)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("no user named {username}")))
+    }
+
+    pub async fn set_password_hash(
+        &self,
+        username: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<User, Error> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.users)
+            .key("username", s(username))
+            .update_expression("SET password_hash = :h, updated_at = :now")
+            .condition_expression("attribute_exists(username)")
+            .expression_attribute_values(":h", s(password_hash))
+            .expression_attribute_values(":now", n(now))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        updated_or_missing(result, "UpdateItem user password")?
+            .ok_or_else(|| Error::NotFound(format!("no user named {username}")))
+    }
+}
