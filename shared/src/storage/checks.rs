@@ -25,6 +25,10 @@ pub struct ClientProof<'a> {
     pub scope: Option<&'a Scope>,
 }
 
+/// Where a stored API key keeps its expiry (`ApiKey.settings.expires_at`); the `paths` tests
+/// hold it to the model.
+pub(super) const API_KEY_EXPIRES_AT: (&str, &str) = ("settings", "expires_at");
+
 impl Store {
     /// Condition checks that a code's or token's holder is still in good standing, each with
     /// what its failure means.
@@ -97,8 +101,8 @@ impl Store {
             .condition_expression(
                 "disabled = :f AND (attribute_not_exists(#st.#ex) OR #st.#ex > :now)",
             )
-            .expression_attribute_names("#st", "settings")
-            .expression_attribute_names("#ex", "expires_at")
+            .expression_attribute_names("#st", API_KEY_EXPIRES_AT.0)
+            .expression_attribute_names("#ex", API_KEY_EXPIRES_AT.1)
             .expression_attribute_values(":f", AttributeValue::Bool(false))
             .expression_attribute_values(":now", n(now))
             .build()
@@ -161,5 +165,204 @@ impl Store {
             .build()
             .map_err(build_error)?;
         Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+}
+
+/// Conditions name attributes by text; the models name them by field. A condition on a path the
+/// model never writes is silently true (`attribute_not_exists`) or false, which is how an API
+/// key's expiry once went unchecked. These tests serialise each model as it is stored and check
+/// that every path a condition reads is there.
+#[cfg(test)]
+mod paths {
+    use crate::model::*;
+    use crate::storage::dynamo::to_item;
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use std::collections::HashMap;
+
+    fn has(item: &HashMap<String, AttributeValue>, path: &str) -> bool {
+        let mut parts = path.split('.');
+        let Some(first) = parts.next() else {
+            return false;
+        };
+        let mut value = item.get(first);
+        for part in parts {
+            value = value.and_then(|v| v.as_m().ok()).and_then(|m| m.get(part));
+        }
+        value.is_some()
+    }
+
+    fn assert_paths<T: serde::Serialize>(value: &T, paths: &[&str]) {
+        let item = to_item(value).unwrap_or_default();
+        for path in paths {
+            assert!(has(&item, path), "{path} is not in {item:?}");
+        }
+    }
+
+    #[test]
+    fn api_key_conditions_read_stored_paths() {
+        let key = ApiKey {
+            key_hash: "h".into(),
+            id: "i".into(),
+            name: "n".into(),
+            settings: ApiKeySettings {
+                expires_at: Some(1),
+                ..Default::default()
+            },
+            disabled: false,
+            created_at: 0,
+        };
+        let expiry = format!(
+            "{}.{}",
+            super::API_KEY_EXPIRES_AT.0,
+            super::API_KEY_EXPIRES_AT.1
+        );
+        assert_paths(&key, &["key_hash", "id", "disabled", &expiry]);
+    }
+
+    #[test]
+    fn device_and_code_conditions_read_stored_paths() {
+        let mut device = Device {
+            client_id: "c".into(),
+            client_type: ClientType::Printer,
+            client_description: None,
+            status: DeviceStatus::Pending,
+            key: None,
+            api_key_id: "k".into(),
+            api_key_name: "n".into(),
+            pending: None,
+            queue: None,
+            created_at: 0,
+            updated_at: 0,
+            version: 1,
+        };
+        device.queue_registration(PendingRegistration {
+            code_hash: "h".into(),
+            client_type: ClientType::Printer,
+            client_description: None,
+            key: None,
+            created_at: 0,
+            expires_at: 1,
+        });
+        assert_paths(
+            &device,
+            &["client_id", "status", "version", "queue", "updated_at"],
+        );
+        let code = DeviceCode {
+            code_hash: "h".into(),
+            client_id: "c".into(),
+            api_key_id: Some("k".into()),
+            api_key_hash: Some("kh".into()),
+            scope: None,
+            user_code_hmac: Some("u".into()),
+            username: None,
+            status: CodeStatus::Pending,
+            created_at: 0,
+            expires_at: 1,
+            interval: 5,
+            next_poll_at: 0,
+            key: Some(StoredKey {
+                key_type: KeyType::Ed25519,
+                public_key: "k".into(),
+            }),
+            lifetimes: Lifetimes::default(),
+            family_id: None,
+            redeemed_by: None,
+            ttl: 1,
+        };
+        assert_paths(
+            &code,
+            &[
+                "code_hash",
+                "status",
+                "expires_at",
+                "next_poll_at",
+                "interval",
+                "client_id",
+                "api_key_hash",
+                "key",
+                "ttl",
+            ],
+        );
+    }
+
+    #[test]
+    fn client_user_token_and_family_conditions_read_stored_paths() {
+        let client = OAuthClient {
+            client_id: "c".into(),
+            client_name: "n".into(),
+            client_type: OAuthClientType::Confidential,
+            secret_hash: Some("s".into()),
+            grant_types: vec![GrantType::DeviceCode],
+            scopes: Scope::parse("read").unwrap_or_default(),
+            redirect_uris: vec![],
+            access_token_ttl: None,
+            refresh_token_ttl: None,
+            self_registered: false,
+            introspection: false,
+            disabled: false,
+            created_at: 0,
+        };
+        assert_paths(
+            &client,
+            &[
+                "client_id",
+                "disabled",
+                "grant_types",
+                "secret_hash",
+                "scopes",
+            ],
+        );
+        let user = User {
+            username: "u".into(),
+            password_hash: "p".into(),
+            display_name: None,
+            email: None,
+            disabled: false,
+            created_at: 0,
+            updated_at: 0,
+        };
+        assert_paths(&user, &["username", "disabled"]);
+        let family = TokenFamily {
+            family_id: "f".into(),
+            client_id: "c".into(),
+            owner: "device#c".into(),
+            status: FamilyStatus::Active,
+            created_at: 0,
+            ttl: 1,
+        };
+        assert_paths(&family, &["family_id", "status", "owner", "ttl"]);
+        let token = TokenRecord {
+            token_hash: "t".into(),
+            kind: TokenKind::Refresh,
+            family_id: "f".into(),
+            client_id: "c".into(),
+            api_key_id: None,
+            api_key_hash: None,
+            scope: None,
+            username: None,
+            issued_at: 0,
+            expires_at: 1,
+            lifetimes: Lifetimes::default(),
+            rotated_at: Some(1),
+            rotated_by: None,
+            ttl: 1,
+        };
+        assert_paths(&token, &["token_hash", "rotated_at"]);
+        let session = Session {
+            session_hash: "s".into(),
+            username: "u".into(),
+            created_at: 0,
+            expires_at: 1,
+            ttl: 1,
+        };
+        assert_paths(&session, &["session_hash", "username"]);
+        let record = UserCodeRecord {
+            code_hmac: "h".into(),
+            device_code_hash: "d".into(),
+            client_id: "c".into(),
+            expires_at: 1,
+            ttl: 1,
+        };
+        assert_paths(&record, &["code_hmac", "expires_at"]);
     }
 }
