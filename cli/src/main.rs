@@ -196,7 +196,7 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
                 ));
             }
             let settings = devicegate::Settings::from_env().map_err(Error::invalid_request)?;
-            let seeded = admin::seed_examples(store, &settings, now()).await?;
+            let seeded = devicegate_cli::examples::seed_examples(store, &settings, now()).await?;
             eprintln!(
                 "{}",
                 if seeded {

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use devicegate::http;
-use devicegate::usecases::admin::seed_examples;
+use devicegate_cli::examples::seed_examples;
 use devicegate_tests::*;
 
 const EVENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../events");

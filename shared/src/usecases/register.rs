@@ -185,7 +185,7 @@ fn check_may_reregister(
 }
 
 /// A new device code for `client_id`, issued under `api_key`, open for the approval window.
-pub(crate) fn new_device_code(
+pub fn new_device_code(
     code_hash: &str,
     client_id: &str,
     api_key: &ApiKey,

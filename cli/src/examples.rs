@@ -1,0 +1,181 @@
+//! The example credentials and records that the sample events in `events/` use, written only
+//! by `devicegate seed-examples` (which refuses to run against anything but a local endpoint),
+//! and by the tests that replay the events.
+
+use devicegate::Error;
+use devicegate::model::{
+    AdminKey, ApiKey, ApiKeySettings, Device, DeviceStatus, GrantType, OAuthClient,
+    OAuthClientType, Scope,
+};
+use devicegate::secrets::{self, SecretKind, hash_secret};
+use devicegate::storage::Store;
+use devicegate::usecases::admin::{NewUser, create_user};
+
+/// Well-known credentials the sample events in `events/` use. They are written only by
+/// `devicegate seed-examples`, which refuses to run against anything but a local endpoint.
+pub mod credentials {
+    pub const API_KEY: &str = "dgk_EXAMPLE_api_key_for_local_runs_only";
+    pub const ADMIN_KEY: &str = "dgadmin_EXAMPLE_admin_key_for_local_runs_only";
+    /// A pending device code of the device `printer-example`.
+    pub const DEVICE_CODE: &str = "dgc_EXAMPLE_device_code_for_local_runs_only";
+    /// The raw Ed25519 public key of `printer-signed` (its private key is 32 bytes of 7).
+    pub const SIGNED_DEVICE_KEY: &str = "6kpsY+KcUgq+9VB7Ey7F+ZVHdq6+vnuSQh7qaRRG0iw=";
+    /// A public OAuth client (a CLI) allowed the device code and refresh grants, scopes
+    /// `read write`.
+    pub const CLI_CLIENT_ID: &str = "example-cli";
+    /// A confidential OAuth client (a resource server that introspects tokens).
+    pub const API_CLIENT_ID: &str = "example-api";
+    pub const API_CLIENT_SECRET: &str = "dgs_EXAMPLE_client_secret_for_local_runs_only";
+    /// A user who can sign in on the verification page.
+    pub const USERNAME: &str = "example";
+    pub const PASSWORD: &str = "example password";
+}
+
+/// Writes the example credentials and devices the sample events expect. Idempotent.
+pub async fn seed_examples(
+    store: &Store,
+    settings: &devicegate::Settings,
+    now: i64,
+) -> Result<bool, Error> {
+    use devicegate::model::{ClientType, CodeStatus, KeyType, PendingRegistration, StoredKey};
+    use devicegate::usecases::register::new_device_code;
+    let mut wrote = false;
+    if store
+        .get_client(credentials::CLI_CLIENT_ID)
+        .await?
+        .is_none()
+    {
+        seed_oauth_examples(store, now).await?;
+        wrote = true;
+    }
+    let api_key_hash = hash_secret(credentials::API_KEY);
+    if store.get_api_key(&api_key_hash).await?.is_some() {
+        return Ok(wrote);
+    }
+    let api_key = ApiKey {
+        key_hash: api_key_hash.clone(),
+        id: ulid::Ulid::new().to_string(),
+        name: "example (local runs only)".into(),
+        settings: ApiKeySettings::default(),
+        disabled: false,
+        created_at: now,
+    };
+    store.put_api_key(&api_key).await?;
+    store
+        .put_admin_key(&AdminKey {
+            key_hash: hash_secret(credentials::ADMIN_KEY),
+            id: ulid::Ulid::new().to_string(),
+            name: "example (local runs only)".into(),
+            disabled: false,
+            created_at: now,
+        })
+        .await?;
+    let device = |client_id: &str, status: DeviceStatus, key: Option<StoredKey>| Device {
+        client_id: client_id.into(),
+        client_type: ClientType::Printer,
+        client_description: Some("example device".into()),
+        status,
+        key,
+        api_key_id: api_key.id.clone(),
+        api_key_name: api_key.name.clone(),
+        pending: None,
+        queue: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let pending_hash = hash_secret(credentials::DEVICE_CODE);
+    let mut waiting = device("printer-example", DeviceStatus::Pending, None);
+    waiting.queue_registration(PendingRegistration {
+        code_hash: pending_hash.clone(),
+        client_type: ClientType::Printer,
+        client_description: Some("example device".into()),
+        key: None,
+        created_at: now,
+        expires_at: now + settings.approval_window,
+    });
+    store
+        .save_registration(
+            &waiting,
+            None,
+            &new_device_code(
+                &pending_hash,
+                "printer-example",
+                &api_key,
+                CodeStatus::Pending,
+                None,
+                settings,
+                now,
+            ),
+        )
+        .await?;
+    let key = StoredKey {
+        key_type: KeyType::Ed25519,
+        public_key: credentials::SIGNED_DEVICE_KEY.into(),
+    };
+    let approved = secrets::issue(SecretKind::DeviceCode)?;
+    store
+        .save_registration(
+            &device("printer-signed", DeviceStatus::Approved, Some(key.clone())),
+            None,
+            &new_device_code(
+                approved.hash(),
+                "printer-signed",
+                &api_key,
+                CodeStatus::Approved,
+                Some(key),
+                settings,
+                now,
+            ),
+        )
+        .await?;
+    Ok(true)
+}
+
+/// The example OAuth clients and user of the sample events.
+async fn seed_oauth_examples(store: &Store, now: i64) -> Result<(), Error> {
+    let client =
+        |client_id: &str, name: &str, kind: OAuthClientType, secret: Option<&str>| OAuthClient {
+            client_id: client_id.into(),
+            client_name: name.into(),
+            client_type: kind,
+            secret_hash: secret.map(hash_secret),
+            grant_types: vec![GrantType::DeviceCode, GrantType::RefreshToken],
+            scopes: Scope::from_tokens(["read", "write"]).unwrap_or_default(),
+            redirect_uris: vec![],
+            access_token_ttl: None,
+            refresh_token_ttl: None,
+            self_registered: false,
+            introspection: secret.is_some(),
+            disabled: false,
+            created_at: now,
+        };
+    store
+        .put_client(&client(
+            credentials::CLI_CLIENT_ID,
+            "Example CLI",
+            OAuthClientType::Public,
+            None,
+        ))
+        .await?;
+    store
+        .put_client(&client(
+            credentials::API_CLIENT_ID,
+            "Example API",
+            OAuthClientType::Confidential,
+            Some(credentials::API_CLIENT_SECRET),
+        ))
+        .await?;
+    create_user(
+        store,
+        NewUser {
+            username: credentials::USERNAME.into(),
+            password: credentials::PASSWORD.into(),
+            display_name: Some("Example User".into()),
+            email: None,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}

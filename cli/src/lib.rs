@@ -1,0 +1,5 @@
+//! What the `devicegate` command-line tool shares with the tests: the example credentials that
+//! the sample events in `events/` use. They live here, in the operator's tool, and not in the
+//! library the Lambda functions link.
+
+pub mod examples;
