@@ -201,16 +201,28 @@ impl ErrorShape {
 /// A request as axum hands it over, made into the `lambda_http::Request` every handler reads:
 /// the body collected (at most one byte past [`MAX_BODY_BYTES`], so that the parsers can say a
 /// body is too large), every extension (the API Gateway request context, query parameters)
-/// kept.
-pub async fn from_axum(req: axum::extract::Request) -> Request {
+/// kept, and the route's path parameters where API Gateway puts them.
+pub async fn from_axum(
+    req: axum::extract::Request,
+    params: &axum::extract::RawPathParams,
+) -> Request {
     let (parts, body) = req.into_parts();
+    let path_parameters: HashMap<String, String> = params
+        .iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
     let body = match axum::body::to_bytes(body, MAX_BODY_BYTES + 1).await {
         Ok(bytes) if bytes.is_empty() => Body::Empty,
         Ok(bytes) => Body::Binary(bytes.to_vec()),
         // Over the limit: hand on a body the parsers refuse as too large.
         Err(_) => Body::Binary(vec![0; MAX_BODY_BYTES + 1]),
     };
-    Request::from_parts(parts, body)
+    let req = Request::from_parts(parts, body);
+    if path_parameters.is_empty() {
+        req
+    } else {
+        req.with_path_parameters(path_parameters)
+    }
 }
 
 /// A handler's response, for axum.

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{RawPathParams, State};
 use axum::routing::{MethodFilter, on};
 use lambda_http::{Body, Request, Response};
 
@@ -119,17 +119,17 @@ pub const DEVICE_REDIRECT: &[Route<Deps>] = routes![Deps:
 ];
 
 pub const ADMIN: &[Route<Deps>] = routes![Deps:
-    "GET" "/admin/devices" Admin => |d, r| api::admin::handle(&d, r);
-    "POST" "/admin/devices/{client_id}/{action}" Admin => |d, r| api::admin::handle(&d, r);
-    "GET" "/admin/api-keys" Admin => |d, r| api::admin::handle(&d, r);
-    "POST" "/admin/api-keys" Admin => |d, r| api::admin::handle(&d, r);
-    "POST" "/admin/api-keys/{id}/{action}" Admin => |d, r| api::admin::handle(&d, r);
-    "GET" "/admin/clients" Admin => |d, r| api::admin::handle(&d, r);
-    "POST" "/admin/clients" Admin => |d, r| api::admin::handle(&d, r);
-    "POST" "/admin/clients/{client_id}/{action}" Admin => |d, r| api::admin::handle(&d, r);
-    "GET" "/admin/users" Admin => |d, r| api::admin::handle(&d, r);
-    "POST" "/admin/users" Admin => |d, r| api::admin::handle(&d, r);
-    "POST" "/admin/users/{username}/{action}" Admin => |d, r| api::admin::handle(&d, r);
+    "GET" "/admin/devices" Admin => |d, r| api::admin::list_devices(&d, r);
+    "POST" "/admin/devices/{client_id}/{action}" Admin => |d, r| api::admin::device_action(&d, r);
+    "GET" "/admin/api-keys" Admin => |d, r| api::admin::list_api_keys(&d, r);
+    "POST" "/admin/api-keys" Admin => |d, r| api::admin::create_api_key(&d, r);
+    "POST" "/admin/api-keys/{id}/{action}" Admin => |d, r| api::admin::api_key_action(&d, r);
+    "GET" "/admin/clients" Admin => |d, r| api::admin::list_clients(&d, r);
+    "POST" "/admin/clients" Admin => |d, r| api::admin::create_client(&d, r);
+    "POST" "/admin/clients/{client_id}/{action}" Admin => |d, r| api::admin::client_action(&d, r);
+    "GET" "/admin/users" Admin => |d, r| api::admin::list_users(&d, r);
+    "POST" "/admin/users" Admin => |d, r| api::admin::create_user(&d, r);
+    "POST" "/admin/users/{username}/{action}" Admin => |d, r| api::admin::user_action(&d, r);
 ];
 
 /// Every (function, method, path) served: the table a test holds equal to `template.yaml`.
@@ -164,8 +164,10 @@ pub fn router<S: Send + Sync + 'static>(
     let mut router = axum::Router::new();
     for route in routes {
         let (shape, handler) = (route.shape, route.handler);
-        let serve = move |State(state): State<Arc<S>>, req: axum::extract::Request| async move {
-            let req = http::from_axum(req).await;
+        let serve = move |State(state): State<Arc<S>>,
+                          params: RawPathParams,
+                          req: axum::extract::Request| async move {
+            let req = http::from_axum(req, &params).await;
             http::into_axum(http::serve(req, shape, |r| handler(state, r)).await)
         };
         router = router.route(route.path, on(method_filter(route.method), serve));

@@ -1,6 +1,6 @@
 //! The `admin` function: a JSON API under `/admin`, guarded by admin keys.
 
-use lambda_http::http::{Method, header};
+use lambda_http::http::header;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::{Deserialize, Serialize};
 
@@ -14,109 +14,167 @@ use crate::model::{
 };
 use crate::usecases::admin::{self, DeviceAction, NewClient, NewUser};
 
-pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
-    let bearer = single_header(&req, header::AUTHORIZATION.as_str())?
+type Reply = Result<Response<Body>, Error>;
+
+/// Every admin route starts here: `Authorization: Bearer <admin key>`, or 401.
+async fn authorized(deps: &Deps, req: &Request) -> Result<(), Error> {
+    let bearer = single_header(req, header::AUTHORIZATION.as_str())?
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
     admin::authenticate(&deps.store, bearer).await?;
+    Ok(())
+}
 
-    let path = req.uri().path().trim_end_matches('/').to_owned();
-    let segments: Vec<&str> = path.split('/').skip(1).collect();
-    let method = req.method().clone();
-    match (method, segments.as_slice()) {
-        (Method::GET, ["admin", "devices"]) => {
-            let status = query_param(&req, "status").unwrap_or_else(|| "pending".to_owned());
-            let status = DeviceStatus::parse_field("status", &status)?;
-            let devices = admin::list_devices(&deps.store, status).await?;
-            let views: Vec<DeviceView> = devices.iter().map(DeviceView::from).collect();
-            Ok(json_response(200, &serde_json::json!({ "devices": views })))
-        }
-        (Method::POST, ["admin", "devices", client_id, action]) => {
-            let action = DeviceAction::parse(action).ok_or_else(|| super::not_found(&path))?;
-            let client_id = percent_encoding::percent_decode_str(client_id)
-                .decode_utf8()
-                .map_err(|_| Error::invalid_request("client_id is not valid UTF-8"))?;
-            let device = admin::act_on_device(&deps.store, &client_id, action, now()).await?;
-            Ok(json_response(200, &DeviceView::from(&device)))
-        }
-        (Method::GET, ["admin", "api-keys"]) => {
-            let keys = deps.store.list_api_keys().await?;
-            let views: Vec<ApiKeyView> = keys.iter().map(|k| ApiKeyView::new(k, None)).collect();
-            Ok(json_response(
-                200,
-                &serde_json::json!({ "api_keys": views }),
-            ))
-        }
-        (Method::POST, ["admin", "api-keys"]) => {
-            let input: NewApiKey = json_body(&req)?;
-            let settings = ApiKeySettings {
-                auto_trust: input.auto_trust,
-                allow_untrusted_endpoints: input.allow_untrusted_endpoints,
-                allow_unauthenticated_requests: input.allow_unauthenticated_requests,
-                access_token_ttl: input.access_token_ttl,
-                refresh_token_ttl: input.refresh_token_ttl,
-                expires_at: input.expires_at.map(|t| t.epoch()).transpose()?,
-            };
-            let created = admin::create_api_key(&deps.store, &input.name, settings, now()).await?;
-            Ok(json_response(
-                201,
-                &ApiKeyView::new(&created.key, Some(&created.value)),
-            ))
-        }
-        (Method::POST, ["admin", "api-keys", id, "disable"]) => {
-            let key = deps.store.disable_api_key(id).await?;
+/// A path parameter of the route (`{client_id}`), as API Gateway or the router decoded it.
+fn param(req: &Request, name: &str) -> Result<String, Error> {
+    req.path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .map(str::to_owned)
+        .ok_or_else(|| Error::invalid_request(format!("missing path parameter {name}")))
+}
+
+fn unknown_action(action: &str) -> Error {
+    Error::NotFound(format!(
+        "no action {}",
+        action.chars().take(32).collect::<String>()
+    ))
+}
+
+/// `GET /admin/devices?status=...` (default `pending`: every registration waiting for a decision).
+pub async fn list_devices(deps: &Deps, req: Request) -> Reply {
+    authorized(deps, &req).await?;
+    let status = query_param(&req, "status").unwrap_or_else(|| "pending".to_owned());
+    let status = DeviceStatus::parse_field("status", &status)?;
+    let devices = admin::list_devices(&deps.store, status).await?;
+    let views: Vec<DeviceView> = devices.iter().map(DeviceView::from).collect();
+    Ok(json_response(200, &serde_json::json!({ "devices": views })))
+}
+
+/// `POST /admin/devices/{client_id}/{approve|deny|revoke}`.
+pub async fn device_action(deps: &Deps, req: Request) -> Reply {
+    authorized(deps, &req).await?;
+    let action = param(&req, "action")?;
+    let action = DeviceAction::parse(&action).ok_or_else(|| unknown_action(&action))?;
+    let device =
+        admin::act_on_device(&deps.store, &param(&req, "client_id")?, action, now()).await?;
+    Ok(json_response(200, &DeviceView::from(&device)))
+}
+
+/// `GET /admin/api-keys`.
+pub async fn list_api_keys(deps: &Deps, req: Request) -> Reply {
+    authorized(deps, &req).await?;
+    let keys = deps.store.list_api_keys().await?;
+    let views: Vec<ApiKeyView> = keys.iter().map(|k| ApiKeyView::new(k, None)).collect();
+    Ok(json_response(
+        200,
+        &serde_json::json!({ "api_keys": views }),
+    ))
+}
+
+/// `POST /admin/api-keys`: the key is in the response this once.
+pub async fn create_api_key(deps: &Deps, req: Request) -> Reply {
+    authorized(deps, &req).await?;
+    let input: NewApiKey = json_body(&req)?;
+    let settings = ApiKeySettings {
+        auto_trust: input.auto_trust,
+        allow_untrusted_endpoints: input.allow_untrusted_endpoints,
+        allow_unauthenticated_requests: input.allow_unauthenticated_requests,
+        access_token_ttl: input.access_token_ttl,
+        refresh_token_ttl: input.refresh_token_ttl,
+        expires_at: input.expires_at.map(|t| t.epoch()).transpose()?,
+    };
+    let created = admin::create_api_key(&deps.store, &input.name, settings, now()).await?;
+    Ok(json_response(
+        201,
+        &ApiKeyView::new(&created.key, Some(&created.value)),
+    ))
+}
+
+/// `POST /admin/api-keys/{id}/disable`.
+pub async fn api_key_action(deps: &Deps, req: Request) -> Reply {
+    authorized(deps, &req).await?;
+    match param(&req, "action")?.as_str() {
+        "disable" => {
+            let key = deps.store.disable_api_key(&param(&req, "id")?).await?;
             Ok(json_response(200, &ApiKeyView::new(&key, None)))
         }
-        (Method::GET, ["admin", "clients"]) => {
-            let clients = deps.store.list_clients().await?;
-            let views: Vec<ClientView> = clients.iter().map(|c| ClientView::new(c, None)).collect();
-            Ok(json_response(200, &serde_json::json!({ "clients": views })))
-        }
-        (Method::POST, ["admin", "clients"]) => {
-            let input: NewClientBody = json_body(&req)?;
-            let created = admin::create_client(&deps.store, input.parse()?, now()).await?;
-            Ok(json_response(
-                201,
-                &ClientView::new(&created.client, created.secret.as_deref()),
-            ))
-        }
-        (Method::POST, ["admin", "clients", client_id, "disable"]) => {
-            let client = deps.store.disable_client(&segment(client_id)?).await?;
+        other => Err(unknown_action(other)),
+    }
+}
+
+/// `GET /admin/clients`.
+pub async fn list_clients(deps: &Deps, req: Request) -> Reply {
+    authorized(deps, &req).await?;
+    let clients = deps.store.list_clients().await?;
+    let views: Vec<ClientView> = clients.iter().map(|c| ClientView::new(c, None)).collect();
+    Ok(json_response(200, &serde_json::json!({ "clients": views })))
+}
+
+/// `POST /admin/clients`: a confidential client's secret is in the response this once.
+pub async fn create_client(deps: &Deps, req: Request) -> Reply {
+    authorized(deps, &req).await?;
+    let input: NewClientBody = json_body(&req)?;
+    let created = admin::create_client(&deps.store, input.parse()?, now()).await?;
+    Ok(json_response(
+        201,
+        &ClientView::new(&created.client, created.secret.as_deref()),
+    ))
+}
+
+/// `POST /admin/clients/{client_id}/disable`.
+pub async fn client_action(deps: &Deps, req: Request) -> Reply {
+    authorized(deps, &req).await?;
+    match param(&req, "action")?.as_str() {
+        "disable" => {
+            let client = deps
+                .store
+                .disable_client(&param(&req, "client_id")?)
+                .await?;
             Ok(json_response(200, &ClientView::new(&client, None)))
         }
-        (Method::GET, ["admin", "users"]) => {
-            let users = deps.store.list_users().await?;
-            let views: Vec<UserView> = users.iter().map(UserView::from).collect();
-            Ok(json_response(200, &serde_json::json!({ "users": views })))
-        }
-        (Method::POST, ["admin", "users"]) => {
-            let input: NewUserBody = json_body(&req)?;
-            let user = admin::create_user(
-                &deps.store,
-                NewUser {
-                    username: input.username,
-                    password: input.password,
-                    display_name: input.display_name,
-                    email: input.email,
-                },
-                now(),
-            )
-            .await?;
-            Ok(json_response(201, &UserView::from(&user)))
-        }
-        (Method::POST, ["admin", "users", username, "disable"]) => {
-            let user = admin::disable_user(&deps.store, &segment(username)?).await?;
-            Ok(json_response(200, &UserView::from(&user)))
-        }
-        (Method::POST, ["admin", "users", username, "password"]) => {
-            let input: PasswordBody = json_body(&req)?;
-            let user =
-                admin::reset_password(&deps.store, &segment(username)?, &input.password, now())
-                    .await?;
-            Ok(json_response(200, &UserView::from(&user)))
-        }
-        _ => Err(super::not_found(&path)),
+        other => Err(unknown_action(other)),
     }
+}
+
+/// `GET /admin/users`.
+pub async fn list_users(deps: &Deps, req: Request) -> Reply {
+    authorized(deps, &req).await?;
+    let users = deps.store.list_users().await?;
+    let views: Vec<UserView> = users.iter().map(UserView::from).collect();
+    Ok(json_response(200, &serde_json::json!({ "users": views })))
+}
+
+/// `POST /admin/users`: the password is never echoed.
+pub async fn create_user(deps: &Deps, req: Request) -> Reply {
+    authorized(deps, &req).await?;
+    let input: NewUserBody = json_body(&req)?;
+    let user = admin::create_user(
+        &deps.store,
+        NewUser {
+            username: input.username,
+            password: input.password,
+            display_name: input.display_name,
+            email: input.email,
+        },
+        now(),
+    )
+    .await?;
+    Ok(json_response(201, &UserView::from(&user)))
+}
+
+/// `POST /admin/users/{username}/{disable|password}`.
+pub async fn user_action(deps: &Deps, req: Request) -> Reply {
+    authorized(deps, &req).await?;
+    let username = param(&req, "username")?;
+    let user = match param(&req, "action")?.as_str() {
+        "disable" => admin::disable_user(&deps.store, &username).await?,
+        "password" => {
+            let input: PasswordBody = json_body(&req)?;
+            admin::reset_password(&deps.store, &username, &input.password, now()).await?
+        }
+        other => return Err(unknown_action(other)),
+    };
+    Ok(json_response(200, &UserView::from(&user)))
 }
 
 #[derive(Deserialize)]
@@ -232,14 +290,6 @@ impl<'a> From<&'a User> for UserView<'a> {
             updated_at: rfc3339(u.updated_at),
         }
     }
-}
-
-/// A path segment, percent-decoded (`ada%40example.com`).
-fn segment(raw: &str) -> Result<String, Error> {
-    percent_encoding::percent_decode_str(raw)
-        .decode_utf8()
-        .map(|s| s.into_owned())
-        .map_err(|_| Error::invalid_request("a path segment is not valid UTF-8"))
 }
 
 fn query_param(req: &Request, name: &str) -> Option<String> {

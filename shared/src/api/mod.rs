@@ -1,5 +1,7 @@
-//! One handler per Lambda function. Each parses its request in the dialect of its path, calls one
-//! use case, and renders the result; [`crate::http::serve`] wraps it with logging.
+//! The handlers, one module per Lambda function, one function per route (the table is
+//! [`crate::routes`]). A handler only translates: it parses the request in its route's dialect,
+//! calls one use case, and renders the result; [`crate::http::serve`] wraps it with logging and
+//! renders its errors in the route's shape.
 
 pub mod admin;
 pub mod device_page;
@@ -8,9 +10,3 @@ pub mod metadata;
 pub mod register;
 pub mod revoke;
 pub mod token;
-
-use crate::error::Error;
-
-pub(crate) fn not_found(path: &str) -> Error {
-    Error::NotFound(format!("no route for {path}"))
-}
