@@ -54,9 +54,9 @@ pub const DEFAULT_APPROVAL_WINDOW: i64 = 72 * 3600;
 pub const DEFAULT_POLL_INTERVAL: i64 = 5;
 pub const DEFAULT_DEVICE_CODE_TTL: i64 = 600;
 
-/// The server's own secret. Never printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ServerSecret(Vec<u8>);
+/// The server's own secret: never printed (its `Debug` is redacted) and zeroed when dropped.
+#[derive(Clone)]
+pub struct ServerSecret(secrecy::SecretSlice<u8>);
 
 impl std::fmt::Debug for ServerSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -68,7 +68,7 @@ impl ServerSecret {
     pub const MIN_BYTES: usize = 32;
 
     pub fn from_bytes(bytes: Vec<u8>) -> ServerSecret {
-        ServerSecret(bytes)
+        ServerSecret(bytes.into())
     }
 
     /// Reads `SERVER_SECRET`: any text of at least 32 bytes (the template generates 64 random
@@ -81,11 +81,12 @@ impl ServerSecret {
                 Self::MIN_BYTES
             ));
         }
-        Ok(ServerSecret(bytes.to_vec()))
+        Ok(ServerSecret::from_bytes(bytes.to_vec()))
     }
 
     pub fn bytes(&self) -> &[u8] {
-        &self.0
+        use secrecy::ExposeSecret as _;
+        self.0.expose_secret()
     }
 }
 

@@ -275,6 +275,18 @@ where
     .await
 }
 
+/// The client's address as API Gateway saw it (never a header the client could set), or as the
+/// local server saw the connection's peer (it fills in the same request context).
+pub fn source_address(req: &Request) -> String {
+    use lambda_http::request::RequestContext;
+    let found = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.identity.source_ip.clone(),
+        _ => None,
+    };
+    found.unwrap_or_else(|| "unknown".to_owned())
+}
+
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
     std::time::SystemTime::now()

@@ -93,15 +93,8 @@ pub fn hash_secret(secret: &str) -> String {
 
 /// Lowercase hex.
 pub fn to_hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
-    }
-    out
+    hex::encode(bytes)
 }
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Compares two stored hashes without leaking where they differ.
 pub fn hashes_match(a: &str, b: &str) -> bool {

@@ -8,7 +8,6 @@
 //!   cannot spend a user's wrong-code allowance or act without a click.
 
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
-use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 
 use crate::Deps;
@@ -93,13 +92,15 @@ impl Visit<'_> {
         cookie_name(names, self.deps.settings.secure_cookies)
     }
 
-    fn cookie(&self, name: &str, value: &str, max_age: i64) -> String {
-        let secure = if self.deps.settings.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        };
-        format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
+    fn cookie(&self, name: &'static str, value: &str, max_age: i64) -> String {
+        cookie::Cookie::build((name, value.to_owned()))
+            .path("/")
+            .max_age(cookie::time::Duration::seconds(max_age))
+            .http_only(true)
+            .same_site(cookie::SameSite::Lax)
+            .secure(self.deps.settings.secure_cookies)
+            .build()
+            .to_string()
     }
 }
 
@@ -112,7 +113,7 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
         secret: deps.settings.server_secret()?,
         session_cookie: cookies.get(cookie_name(SESSION_COOKIE, secure)),
         pre_cookie: cookies.get(cookie_name(PRE_COOKIE, secure)),
-        source: source_address(req),
+        source: crate::http::source_address(req),
         now,
     };
     let session = match &visit.session_cookie {
@@ -315,17 +316,7 @@ fn new_cookie_value() -> Result<String, Error> {
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>()?))
 }
 
-/// The client's address as API Gateway saw it (never a header the client could set).
-fn source_address(req: &Request) -> String {
-    let found = match req.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
-        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.identity.source_ip.clone(),
-        _ => None,
-    };
-    found.unwrap_or_else(|| "unknown".to_owned())
-}
-
-/// The `Cookie` header(s), read leniently: malformed pairs are skipped.
+/// The `Cookie` header(s), read leniently (by the `cookie` crate): malformed pairs are skipped.
 struct Cookies(Vec<(String, String)>);
 
 impl Cookies {
@@ -333,10 +324,8 @@ impl Cookies {
         let mut pairs = Vec::new();
         for value in req.headers().get_all(header::COOKIE) {
             let Ok(text) = value.to_str() else { continue };
-            for pair in text.split(';') {
-                if let Some((name, value)) = pair.trim().split_once('=') {
-                    pairs.push((name.to_owned(), value.to_owned()));
-                }
+            for cookie in cookie::Cookie::split_parse(text).flatten() {
+                pairs.push((cookie.name().to_owned(), cookie.value().to_owned()));
             }
         }
         // The session cookie may be sent only once; two is a sign of cookie tossing.
