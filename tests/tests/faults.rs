@@ -6,8 +6,11 @@
 //! state. A step that must happen once (redeem, rotate, approve, start an authorization) that
 //! answers `server_error` has either not happened at all or fully happened.
 //!
-//! Each case runs on fresh tables with the SDK's standard retry (3 attempts) but millisecond
-//! backoff, so the file does not sleep through real backoff.
+//! A few workers each own a set of tables and run cases one after another in them, each case
+//! with its own identities (device, API key, clients, user, source address) and its own SDK
+//! client: the standard retry (3 attempts) with millisecond backoff, so nothing sleeps through
+//! real backoff. A case's effect is exactly the difference between the scans before and after
+//! it, and the invariants must hold over everything every case left behind.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
@@ -20,7 +23,7 @@ use devicegate::secrets::hash_secret;
 use devicegate::storage::PageDecision;
 use devicegate::usecases::admin::{self, DeviceAction, NewClient};
 use devicegate::usecases::verification;
-use devicegate::{Error, Store, http};
+use devicegate::{Deps, Error, Store, http};
 use devicegate_tests::faults::Fault;
 use devicegate_tests::*;
 use serde_json::Value;
@@ -31,17 +34,15 @@ const FAULTS: [Fault; 4] = [
     Fault::LostAnswer,
     Fault::Timeout,
 ];
-const PRINTER: &str = "printer-1";
 const PASSWORD: &str = "correct horse battery";
-const SOURCE: &str = "192.0.2.7";
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
-/// A test environment whose SDK client keeps the standard retry (3 attempts) but backs off for
-/// milliseconds, in a retry partition of its own (the token bucket is per partition, so cases
-/// cannot drain each other's retry quota).
-pub async fn fast_env() -> TestEnv {
-    let mut env = TestEnv::new().await;
-    let config = env
+/// A view of `base`'s tables whose SDK client keeps the standard retry (3 attempts) but backs
+/// off for milliseconds, in a retry partition of its own (the retry token bucket is per
+/// partition, so cases cannot drain each other's retry quota). It shares `base`'s call log and
+/// fault injector.
+pub fn fast_env(base: &TestEnv) -> TestEnv {
+    let config = base
         .store()
         .client()
         .config()
@@ -51,14 +52,19 @@ pub async fn fast_env() -> TestEnv {
                 .with_initial_backoff(Duration::from_millis(1))
                 .with_max_backoff(Duration::from_millis(5)),
         )
-        .retry_partition(RetryPartition::new(format!(
-            "faults-{}",
-            ulid::Ulid::new()
-        )))
+        .retry_partition(RetryPartition::new(format!("faults-{}", ulid::Ulid::new())))
         .build();
-    let tables = env.store().tables().clone();
-    env.deps.store = Store::new(aws_sdk_dynamodb::Client::from_conf(config), tables);
-    env
+    TestEnv {
+        deps: Deps {
+            store: Store::new(
+                aws_sdk_dynamodb::Client::from_conf(config),
+                base.store().tables().clone(),
+            ),
+            settings: base.deps.settings.clone(),
+        },
+        calls: base.calls.clone(),
+        faults: base.faults.clone(),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -133,6 +139,10 @@ impl Step {
 /// A step's environment and the values its setup produced.
 struct Ctx {
     env: TestEnv,
+    /// The case's Paragon device, user, and source address.
+    printer: String,
+    username: String,
+    source: String,
     api_key: String,
     admin: String,
     device_code: String,
@@ -151,10 +161,13 @@ fn password_hash() -> &'static str {
     HASH.get_or_init(|| devicegate::password::hash(PASSWORD).unwrap())
 }
 
-async fn setup(step: Step) -> Ctx {
-    let env = fast_env().await;
+/// Sets up `step` for case `n` in `base`'s tables.
+async fn setup(step: Step, base: &TestEnv, n: usize) -> Ctx {
     let mut c = Ctx {
-        env,
+        env: fast_env(base),
+        printer: format!("printer-{n}"),
+        username: format!("ada-{n}"),
+        source: format!("10.{}.{}.{}", n / 65536 % 256, n / 256 % 256, n % 256),
         api_key: String::new(),
         admin: String::new(),
         device_code: String::new(),
@@ -174,21 +187,23 @@ async fn setup(step: Step) -> Ctx {
         if step == Step::ParagonRegister {
             return c;
         }
-        let reg = env.register(&register_body(PRINTER, &c.api_key), None).await;
+        let reg = env
+            .register(&register_body(&c.printer, &c.api_key), None)
+            .await;
         assert_eq!(reg.status, 200, "{}", reg.json);
         c.device_code = reg.str("device_code");
         if matches!(
             step,
             Step::ParagonRedeem | Step::ParagonRefresh | Step::AdminRevoke
         ) {
-            admin::act_on_device(env.store(), PRINTER, DeviceAction::Approve, now)
+            admin::act_on_device(env.store(), &c.printer, DeviceAction::Approve, now)
                 .await
                 .unwrap();
             env.force_poll_due(&c.device_code).await;
         }
         if matches!(step, Step::ParagonRefresh | Step::AdminRevoke) {
             let t = env
-                .token(&poll_body(PRINTER, &c.api_key, &c.device_code), None)
+                .token(&poll_body(&c.printer, &c.api_key, &c.device_code), None)
                 .await;
             assert_eq!(t.status, 200, "{}", t.json);
             c.access = t.str("access_token");
@@ -231,7 +246,7 @@ async fn setup(step: Step) -> Ctx {
     .unwrap();
     env.store()
         .put_user(&User {
-            username: "ada".into(),
+            username: c.username.clone(),
             password_hash: password_hash().to_owned(),
             display_name: None,
             email: None,
@@ -258,7 +273,7 @@ async fn setup(step: Step) -> Ctx {
     c.device_code = start.str("device_code");
     c.user_code = start.str("user_code");
     if step == Step::PageApprove {
-        let signed_in = verification::sign_in(env.store(), "ada", PASSWORD, SOURCE, now)
+        let signed_in = verification::sign_in(env.store(), &c.username, PASSWORD, &c.source, now)
             .await
             .unwrap();
         c.session = Some(signed_in.session);
@@ -271,7 +286,7 @@ async fn setup(step: Step) -> Ctx {
         env.store()
             .decide_on_page(
                 &hash_secret(&c.device_code),
-                "ada",
+                &c.username,
                 PageDecision::Approve,
                 (Some("read"), Lifetimes::default()),
                 now,
@@ -355,15 +370,16 @@ async fn run(step: Step, c: &Ctx) -> Outcome {
     let env = &c.env;
     let now = http::now();
     match step {
-        Step::ParagonRegister => {
-            Outcome::of_reply(env.register(&register_body(PRINTER, &c.api_key), None).await)
-        }
+        Step::ParagonRegister => Outcome::of_reply(
+            env.register(&register_body(&c.printer, &c.api_key), None)
+                .await,
+        ),
         Step::ParagonPendingPoll | Step::ParagonRedeem => Outcome::of_reply(
-            env.token(&poll_body(PRINTER, &c.api_key, &c.device_code), None)
+            env.token(&poll_body(&c.printer, &c.api_key, &c.device_code), None)
                 .await,
         ),
         Step::ParagonRefresh => Outcome::of_reply(
-            env.token(&refresh_body(PRINTER, &c.api_key, &c.refresh), None)
+            env.token(&refresh_body(&c.printer, &c.api_key, &c.refresh), None)
                 .await,
         ),
         Step::OAuthDeviceAuthorization => Outcome::of_reply(
@@ -392,11 +408,7 @@ async fn run(step: Step, c: &Ctx) -> Outcome {
         Step::OAuthRevoke => Outcome::of_reply(
             env.oauth2(
                 "/oauth2/revoke",
-                &format!(
-                    "token={}&client_id={}",
-                    enc(&c.refresh),
-                    enc(&c.cli_id)
-                ),
+                &format!("token={}&client_id={}", enc(&c.refresh), enc(&c.cli_id)),
                 None,
             )
             .await,
@@ -418,7 +430,7 @@ async fn run(step: Step, c: &Ctx) -> Outcome {
             Outcome::of_reply(
                 env.admin(
                     "POST",
-                    &format!("/admin/devices/{PRINTER}/{action}"),
+                    &format!("/admin/devices/{}/{action}", c.printer),
                     Some(&c.admin),
                     None,
                 )
@@ -426,7 +438,7 @@ async fn run(step: Step, c: &Ctx) -> Outcome {
             )
         }
         Step::PageSignIn => Outcome::of_result(
-            verification::sign_in(env.store(), "ada", PASSWORD, SOURCE, now)
+            verification::sign_in(env.store(), &c.username, PASSWORD, &c.source, now)
                 .await
                 .map(|_| ()),
         ),
@@ -438,7 +450,7 @@ async fn run(step: Step, c: &Ctx) -> Outcome {
                     &env.deps.settings,
                     session,
                     &c.user_code,
-                    SOURCE,
+                    &c.source,
                     now,
                 )
                 .await?;
@@ -508,9 +520,9 @@ fn invariants(w: &World) -> Vec<String> {
     for (hash, t) in &w.tokens {
         match s(t, "family_id").and_then(|f| w.families.get(f)) {
             None => bad.push(format!("token {hash} has no family")),
-            Some(f) if s(f, "client_id") != s(t, "client_id") => {
-                bad.push(format!("token {hash} and its family name different clients"))
-            }
+            Some(f) if s(f, "client_id") != s(t, "client_id") => bad.push(format!(
+                "token {hash} and its family name different clients"
+            )),
             Some(_) => {}
         }
     }
@@ -523,7 +535,10 @@ fn invariants(w: &World) -> Vec<String> {
             .filter(|t| s(t, "family_id") == Some(id))
             .collect();
         let access = of.iter().filter(|t| s(t, "kind") == Some("access")).count();
-        let refresh = of.iter().filter(|t| s(t, "kind") == Some("refresh")).count();
+        let refresh = of
+            .iter()
+            .filter(|t| s(t, "kind") == Some("refresh"))
+            .count();
         let live_refresh = of
             .iter()
             .filter(|t| s(t, "kind") == Some("refresh") && t.get("rotated_at").is_none())
@@ -539,14 +554,18 @@ fn invariants(w: &World) -> Vec<String> {
             .filter(|c| s(c, "family_id") == Some(id) && s(c, "status") == Some("redeemed"))
             .count();
         if issuers != 1 {
-            bad.push(format!("family {id} was issued by {issuers} redeemed codes"));
+            bad.push(format!(
+                "family {id} was issued by {issuers} redeemed codes"
+            ));
         }
         // A revoked device's families are revoked.
         if let Some(owner) = s(f, "owner").and_then(|o| o.strip_prefix("device#"))
             && w.devices.get(owner).and_then(|d| s(d, "status")) == Some("revoked")
             && s(f, "status") != Some("revoked")
         {
-            bad.push(format!("family {id} is active but its device {owner} is revoked"));
+            bad.push(format!(
+                "family {id} is active but its device {owner} is revoked"
+            ));
         }
     }
     for (hash, c) in &w.codes {
@@ -602,17 +621,17 @@ fn invariants(w: &World) -> Vec<String> {
         let pending = d.get("pending");
         match (queued, pending) {
             (None, None) => {}
-            (Some("pending"), Some(p)) => {
-                match s(p, "code_hash").and_then(|h| w.codes.get(h)) {
-                    Some(code) if s(code, "status") == Some("pending") => {}
-                    Some(code) => bad.push(format!(
-                        "device {id} waits on a code that is {}",
-                        s(code, "status").unwrap_or("?")
-                    )),
-                    None => bad.push(format!("device {id} waits on a missing code")),
-                }
-            }
-            _ => bad.push(format!("device {id}: queue {queued:?} and pending disagree")),
+            (Some("pending"), Some(p)) => match s(p, "code_hash").and_then(|h| w.codes.get(h)) {
+                Some(code) if s(code, "status") == Some("pending") => {}
+                Some(code) => bad.push(format!(
+                    "device {id} waits on a code that is {}",
+                    s(code, "status").unwrap_or("?")
+                )),
+                None => bad.push(format!("device {id} waits on a missing code")),
+            },
+            _ => bad.push(format!(
+                "device {id}: queue {queued:?} and pending disagree"
+            )),
         }
     }
     for (hash, session) in &w.sessions {
@@ -634,7 +653,7 @@ fn happened(step: Step, c: &Ctx, before: &World, after: &World) -> Option<bool> 
     let code = || after.codes.get(&hash_secret(&c.device_code));
     match step {
         Step::ParagonRegister => {
-            let device = after.devices.get(PRINTER)?;
+            let device = after.devices.get(&c.printer)?;
             let waiting = device.get("pending").and_then(|p| s(p, "code_hash"))?;
             (after.codes.get(waiting).and_then(|c| s(c, "status")) == Some("pending"))
                 .then_some(false)
@@ -673,7 +692,7 @@ fn happened(step: Step, c: &Ctx, before: &World, after: &World) -> Option<bool> 
             } else {
                 ("denied", "denied")
             };
-            let device = after.devices.get(PRINTER)?;
+            let device = after.devices.get(&c.printer)?;
             (s(device, "status") == Some(device_status)
                 && device.get("pending").is_none()
                 && s(code()?, "status") == Some(code_status))
@@ -681,8 +700,9 @@ fn happened(step: Step, c: &Ctx, before: &World, after: &World) -> Option<bool> 
         }
         Step::PageApprove => {
             let code = code()?;
-            (s(code, "status") == Some("approved") && s(code, "username") == Some("ada"))
-                .then_some(false)
+            (s(code, "status") == Some("approved")
+                && s(code, "username") == Some(c.username.as_str()))
+            .then_some(false)
         }
         _ => Some(false),
     }
@@ -725,9 +745,15 @@ struct CaseResult {
     revoked_after_issue: bool,
 }
 
-/// Runs `step` with call `call` failing as `fault`, and checks the reply and the state.
-async fn fault_case(step: Step, call: usize, fault: Fault, normal: Outcome) -> CaseResult {
-    let c = setup(step).await;
+/// Runs `step` (case `n`, in `base`'s tables) with call `call` failing as `fault`, and checks
+/// the reply and the state.
+async fn fault_case(
+    base: &TestEnv,
+    n: usize,
+    (step, call, fault): (Step, usize, Fault),
+    normal: &Outcome,
+) -> CaseResult {
+    let c = setup(step, base, n).await;
     let before_snap = c.env.snapshot().await;
     c.env.faults.fail_call(call, fault);
     let outcome = run(step, &c).await;
@@ -747,15 +773,24 @@ async fn fault_case(step: Step, call: usize, fault: Fault, normal: Outcome) -> C
             problems.push(format!("500 without server_error: {}", outcome.body));
         }
         if let Some(needle) = leaks(&outcome.body) {
-            problems.push(format!("server_error body leaks {needle:?}: {}", outcome.body));
+            problems.push(format!(
+                "server_error body leaks {needle:?}: {}",
+                outcome.body
+            ));
         }
-    } else if !outcome.same_as(&normal) {
+    } else if !outcome.same_as(normal) {
         problems.push(format!(
             "answered {} {} ({}), neither the normal {} {} nor server_error",
             outcome.status, outcome.error, outcome.body, normal.status, normal.error
         ));
     }
-    problems.extend(invariants(&after));
+    // Only what this case broke: earlier cases' leftovers were reported by those cases.
+    let already = invariants(&before);
+    problems.extend(
+        invariants(&after)
+            .into_iter()
+            .filter(|v| !already.contains(v)),
+    );
     let mut revoked_after_issue = false;
     if step.once() {
         let done = happened(step, &c, &before, &after);
@@ -792,7 +827,8 @@ async fn fault_case(step: Step, call: usize, fault: Fault, normal: Outcome) -> C
 
 /// Runs a step once without faults: its normal answer and the DynamoDB calls it makes.
 async fn baseline(step: Step) -> (Outcome, Vec<String>) {
-    let c = setup(step).await;
+    let base = TestEnv::new().await;
+    let c = setup(step, &base, 0).await;
     c.env.calls.take();
     let outcome = run(step, &c).await;
     let calls = c.env.calls.take();
@@ -803,14 +839,58 @@ async fn baseline(step: Step) -> (Outcome, Vec<String>) {
 }
 
 /// Known findings (step, call, fault): demonstrated by an ignored test each, and reported.
-const KNOWN: &[(Step, usize, Fault, &str)] = &[];
+const KNOWN: &[(Step, usize, Fault, &str)] = &[
+    (
+        Step::AdminRevoke,
+        4,
+        Fault::Timeout,
+        "admin_revoke_retried_after_a_fault_revokes_the_device_tokens",
+    ),
+    (
+        Step::AdminRevoke,
+        5,
+        Fault::Timeout,
+        "admin_revoke_retried_after_a_fault_revokes_the_device_tokens",
+    ),
+];
+
+/// Revoking a device is two steps (the device, then each token family, README "Storage"): when
+/// the family writes fail, the administrator gets `server_error` with the device revoked and
+/// its families active. Redemption, refresh and introspection all check the device, so the
+/// tokens are dead; but the state is half-written and the administrator's retry cannot finish
+/// it: a revoked device is answered 409 and its families are never revoked.
+#[tokio::test]
+#[ignore = "BUG: a device revocation that fails after the device write leaves its token families active, and retrying answers 409 without revoking them"]
+async fn admin_revoke_retried_after_a_fault_revokes_the_device_tokens() {
+    let base = TestEnv::new().await;
+    for call in [4, 5] {
+        let c = setup(Step::AdminRevoke, &base, call).await;
+        c.env.faults.fail_call(call, Fault::Timeout);
+        let first = run(Step::AdminRevoke, &c).await;
+        c.env.faults.clear();
+        assert_eq!((first.status, first.error.as_str()), (500, "server_error"));
+        let retried = run(Step::AdminRevoke, &c).await;
+        let after = world(&c.env, &c.env.snapshot().await);
+        assert_eq!(
+            invariants(&after),
+            Vec::<String>::new(),
+            "after the administrator's retry (answered {} {})",
+            retried.status,
+            retried.error
+        );
+        assert_eq!(retried.status, 200, "{}", retried.body);
+    }
+}
+
+/// Cases run by this many workers, each in its own tables.
+const WORKERS: usize = 6;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_call_of_every_flow_fails_safely_in_every_way() {
     let started = Instant::now();
-    let limit = Arc::new(tokio::sync::Semaphore::new(6));
-    let mut tasks = tokio::task::JoinSet::new();
     let mut plan = Vec::new();
+    let mut cases = std::collections::VecDeque::new();
+    let mut normals = HashMap::new();
     for step in Step::ALL {
         let (normal, calls) = baseline(step).await;
         assert!(
@@ -818,20 +898,33 @@ async fn every_call_of_every_flow_fails_safely_in_every_way() {
             "{step:?} fails without faults: {}",
             normal.body
         );
-        plan.push((step, calls.clone()));
         for call in 1..=calls.len() {
             for fault in FAULTS {
-                let (limit, normal) = (limit.clone(), normal.clone());
-                tasks.spawn(async move {
-                    let _permit = limit.acquire_owned().await.unwrap();
-                    fault_case(step, call, fault, normal).await
-                });
+                cases.push_back((cases.len() + 1, (step, call, fault)));
             }
         }
+        plan.push((step, calls));
+        normals.insert(step, normal);
+    }
+    let cases = Arc::new(std::sync::Mutex::new(cases));
+    let normals = Arc::new(normals);
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..WORKERS {
+        let (cases, normals) = (cases.clone(), normals.clone());
+        workers.spawn(async move {
+            let base = TestEnv::new().await;
+            let mut results = Vec::new();
+            loop {
+                let next = cases.lock().unwrap().pop_front();
+                let Some((n, case)) = next else { break };
+                results.push(fault_case(&base, n, case, &normals[&case.0]).await);
+            }
+            results
+        });
     }
     let mut results = Vec::new();
-    while let Some(done) = tasks.join_next().await {
-        results.push(done.unwrap());
+    while let Some(done) = workers.join_next().await {
+        results.extend(done.unwrap());
     }
     results.sort_by_key(|r| (Step::ALL.iter().position(|s| *s == r.step), r.call));
 
