@@ -17,7 +17,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextMut;
 use aws_sdk_dynamodb::config::retry::{RetryConfig, RetryPartition};
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_types::body::SdkBody;
 use devicegate::model::{GrantType, Lifetimes, OAuthClientType, Scope, Session, User};
 use devicegate::secrets::hash_secret;
 use devicegate::storage::PageDecision;
@@ -41,12 +45,15 @@ const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 /// off for milliseconds, in a retry partition of its own (the retry token bucket is per
 /// partition, so cases cannot drain each other's retry quota). It shares `base`'s call log and
 /// fault injector.
-pub fn fast_env(base: &TestEnv) -> TestEnv {
-    let config = base
-        .store()
-        .client()
-        .config()
-        .to_builder()
+///
+/// `without_idempotency`: transactions go without their `ClientRequestToken`, so a retry after a
+/// lost answer is carried out again instead of being answered from DynamoDB's idempotency cache.
+pub fn fast_env(base: &TestEnv, without_idempotency: bool) -> TestEnv {
+    let mut builder = base.store().client().config().to_builder();
+    if without_idempotency {
+        builder = builder.interceptor(NoIdempotencyToken);
+    }
+    let config = builder
         .retry_config(
             RetryConfig::standard()
                 .with_initial_backoff(Duration::from_millis(1))
@@ -64,6 +71,46 @@ pub fn fast_env(base: &TestEnv) -> TestEnv {
         },
         calls: base.calls.clone(),
         faults: base.faults.clone(),
+    }
+}
+
+/// Removes `ClientRequestToken` from every request that carries one (after signing; the local
+/// store checks no signatures).
+#[derive(Debug)]
+struct NoIdempotencyToken;
+
+impl Intercept for NoIdempotencyToken {
+    fn name(&self) -> &'static str {
+        "NoIdempotencyToken"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request_mut();
+        let Some(mut json) = request
+            .body()
+            .bytes()
+            .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+        else {
+            return Ok(());
+        };
+        if json
+            .as_object_mut()
+            .and_then(|o| o.remove("ClientRequestToken"))
+            .is_none()
+        {
+            return Ok(());
+        }
+        let body = serde_json::to_vec(&json)?;
+        request
+            .headers_mut()
+            .insert("content-length", body.len().to_string());
+        *request.body_mut() = SdkBody::from(body);
+        Ok(())
     }
 }
 
@@ -163,8 +210,12 @@ fn password_hash() -> &'static str {
 
 /// Sets up `step` for case `n` in `base`'s tables.
 async fn setup(step: Step, base: &TestEnv, n: usize) -> Ctx {
+    setup_in(step, fast_env(base, false), n).await
+}
+
+async fn setup_in(step: Step, env: TestEnv, n: usize) -> Ctx {
     let mut c = Ctx {
-        env: fast_env(base),
+        env,
         printer: format!("printer-{n}"),
         username: format!("ada-{n}"),
         source: format!("10.{}.{}.{}", n / 65536 % 256, n / 256 % 256, n % 256),
@@ -752,8 +803,9 @@ async fn fault_case(
     n: usize,
     (step, call, fault): (Step, usize, Fault),
     normal: &Outcome,
+    without_idempotency: bool,
 ) -> CaseResult {
-    let c = setup(step, base, n).await;
+    let c = setup_in(step, fast_env(base, without_idempotency), n).await;
     let before_snap = c.env.snapshot().await;
     c.env.faults.fail_call(call, fault);
     let outcome = run(step, &c).await;
@@ -826,9 +878,9 @@ async fn fault_case(
 }
 
 /// Runs a step once without faults: its normal answer and the DynamoDB calls it makes.
-async fn baseline(step: Step) -> (Outcome, Vec<String>) {
-    let base = TestEnv::new().await;
-    let c = setup(step, &base, 0).await;
+/// Case `n` in `base`'s tables, which no other task uses meanwhile (the call log is shared).
+async fn baseline(step: Step, base: &TestEnv, n: usize) -> (Outcome, Vec<String>) {
+    let c = setup(step, base, n).await;
     c.env.calls.take();
     let outcome = run(step, &c).await;
     let calls = c.env.calls.take();
@@ -891,8 +943,9 @@ async fn every_call_of_every_flow_fails_safely_in_every_way() {
     let mut plan = Vec::new();
     let mut cases = std::collections::VecDeque::new();
     let mut normals = HashMap::new();
-    for step in Step::ALL {
-        let (normal, calls) = baseline(step).await;
+    let base = TestEnv::new().await;
+    for (i, step) in Step::ALL.into_iter().enumerate() {
+        let (normal, calls) = baseline(step, &base, 100_000 + i).await;
         assert!(
             normal.status < 500,
             "{step:?} fails without faults: {}",
@@ -917,7 +970,7 @@ async fn every_call_of_every_flow_fails_safely_in_every_way() {
             loop {
                 let next = cases.lock().unwrap().pop_front();
                 let Some((n, case)) = next else { break };
-                results.push(fault_case(&base, n, case, &normals[&case.0]).await);
+                results.push(fault_case(&base, n, case, &normals[&case.0], false).await);
             }
             results
         });
@@ -973,5 +1026,52 @@ async fn every_call_of_every_flow_fails_safely_in_every_way() {
         Step::ALL.len(),
         started.elapsed().as_secs_f64()
     );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// With idempotency tokens, a lost answer to a transaction is harmless: the SDK's retry carries
+/// the same `ClientRequestToken` and DynamoDB answers it from its idempotency cache. Without
+/// them (a retry that reaches DynamoDB as a new request, as when the first attempt is still in
+/// progress and a later one is made), the retry meets its own committed write. Devices, codes,
+/// families and tokens are then still never half-written, though the answers are wrong (a
+/// redemption or rotation revokes what it just issued and answers `invalid_grant`; a decision
+/// answers 409; an authorization leaves an orphan code behind) and a rate-limit counter given
+/// back twice goes below zero. This prints what each answers and checks the rest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_transaction_answers_without_idempotency_leave_nothing_half_written() {
+    let base = TestEnv::new().await;
+    let mut n = 10_000;
+    let mut failures = Vec::new();
+    for step in Step::ALL.into_iter().filter(|s| s.once()) {
+        n += 1;
+        let (normal, calls) = baseline(step, &base, n).await;
+        for (i, op) in calls.iter().enumerate() {
+            if op != "TransactWriteItems" {
+                continue;
+            }
+            n += 1;
+            let r = fault_case(&base, n, (step, i + 1, Fault::LostAnswer), &normal, true).await;
+            eprintln!(
+                "{step:?} call {} without idempotency: answered {} {}{}; problems: {:?}",
+                i + 1,
+                r.outcome.status,
+                r.outcome.error,
+                if r.revoked_after_issue {
+                    " (issued, then revoked what it issued)"
+                } else {
+                    ""
+                },
+                r.problems
+            );
+            let unsafe_problems: Vec<&String> = r
+                .problems
+                .iter()
+                .filter(|p| !p.starts_with("answered ") && !p.starts_with("counter "))
+                .collect();
+            if !unsafe_problems.is_empty() {
+                failures.push(format!("{step:?} call {}: {unsafe_problems:?}", i + 1));
+            }
+        }
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
