@@ -179,7 +179,8 @@ impl Store {
 
     /// Marks a device revoked, then revokes every token family it holds. The token families are
     /// revoked after the device in separate writes; the gap is closed because every redemption and
-    /// refresh also checks, in its transaction, that the device is approved.
+    /// refresh also checks, in its transaction, that the device is approved, and a revocation
+    /// that failed half-way is finished by revoking again.
     pub async fn revoke_device(&self, device: &Device, now: i64) -> Result<Device, Error> {
         let mut updated = device.clone();
         updated.status = DeviceStatus::Revoked;
@@ -194,10 +195,17 @@ impl Store {
                 "the device changed while revoking; try again".into(),
             ));
         }
-        let owner = crate::model::device_owner_key(&device.client_id);
+        self.revoke_families_of_device(&device.client_id, now)
+            .await?;
+        Ok(updated)
+    }
+
+    /// Revokes every token family of a device (idempotent: a query, then one write per family).
+    pub async fn revoke_families_of_device(&self, client_id: &str, now: i64) -> Result<(), Error> {
+        let owner = crate::model::device_owner_key(client_id);
         for family_id in self.family_ids_of(&owner).await? {
             self.revoke_family(&family_id, now).await?;
         }
-        Ok(updated)
+        Ok(())
     }
 }

@@ -122,12 +122,15 @@ pub async fn act_on_device(
             };
             store.decide(&device, decision, now).await?
         }
-        DeviceAction::Revoke => {
-            if device.status == DeviceStatus::Revoked {
-                return Err(Error::Conflict("the device is already revoked".into()));
-            }
-            store.revoke_device(&device, now).await?
+        // Revoking is idempotent: revoking a revoked device revokes its token families again,
+        // which finishes a revocation that failed after the device was written.
+        DeviceAction::Revoke if device.status == DeviceStatus::Revoked => {
+            store
+                .revoke_families_of_device(&device.client_id, now)
+                .await?;
+            device
         }
+        DeviceAction::Revoke => store.revoke_device(&device, now).await?,
     };
     tracing::info!(client_id, action = ?action, status = result.status.as_str(), "device updated by an administrator");
     Ok(result)
