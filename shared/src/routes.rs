@@ -11,6 +11,7 @@ use axum::extract::{RawPathParams, State};
 use axum::routing::{MethodFilter, on};
 use lambda_http::{Body, Request, Response};
 
+use crate::dialect::{Paragon, Rfc6749};
 use crate::error::Error;
 use crate::http::{self, ErrorShape};
 use crate::{Deps, Settings, api};
@@ -97,8 +98,8 @@ pub const REGISTER: &[Route<Deps>] = routes![Deps:
 ];
 
 pub const TOKEN: &[Route<Deps>] = routes![Deps:
-    "POST" "/oauth/v1/token" OAuth => |d, r| api::token::paragon(&d, r);
-    "POST" "/oauth2/token" OAuth => |d, r| api::token::oauth2(&d, r);
+    "POST" "/oauth/v1/token" OAuth => |d, r| api::token::handle::<Paragon>(&d, r);
+    "POST" "/oauth2/token" OAuth => |d, r| api::token::handle::<Rfc6749>(&d, r);
 ];
 
 pub const REVOKE: &[Route<Deps>] = routes![Deps:

@@ -12,10 +12,12 @@ use crate::config::Settings;
 use crate::error::Error;
 use crate::http::{Form, json_response, single_header};
 use crate::model::{Scope, TokenSet};
+use crate::usecases::grants::{self, Caller, Grant};
 use crate::usecases::oauth::{
     ClientCredentials, DeviceAuthorization, DeviceAuthorizationRequest, Introspection,
     TokenTypeHint,
 };
+use crate::usecases::token::TooFastPolls;
 
 pub const DEVICE_AUTHORIZATION_PATH: &str = "/oauth2/device_authorization";
 pub const TOKEN_PATH: &str = "/oauth2/token";
@@ -177,6 +179,42 @@ pub fn parse_token(req: &Request, form: &Form) -> Result<TokenRequest, Error> {
         other => Err(Error::UnsupportedGrantType(format!(
             "grant_type {other} is not supported here; use {DEVICE_CODE_GRANT} or refresh_token"
         ))),
+    }
+}
+
+/// The `oauth2` dialect (RFC 6749, RFC 8628).
+pub struct Rfc6749;
+
+impl super::TokenCodec for Rfc6749 {
+    /// RFC 8628 §3.5: `slow_down`, and the interval grows by 5 s for good.
+    const TOO_FAST: TooFastPolls = TooFastPolls::SlowDown;
+
+    fn parse(req: &Request) -> Result<grants::TokenRequest<'_>, Error> {
+        let form = read_form(req)?;
+        Ok(match parse_token(req, &form)? {
+            TokenRequest::DeviceCode {
+                client,
+                device_code,
+            } => grants::TokenRequest {
+                caller: Caller::Client(client),
+                grant: Grant::DeviceCode(device_code),
+            },
+            TokenRequest::Refresh {
+                client,
+                refresh_token,
+                scope,
+            } => grants::TokenRequest {
+                caller: Caller::Client(client),
+                grant: Grant::Refresh {
+                    refresh_token,
+                    scope,
+                },
+            },
+        })
+    }
+
+    fn render(tokens: &TokenSet) -> Response<Body> {
+        token_response(tokens)
     }
 }
 

@@ -7,10 +7,11 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::http::{Form, json_response, raw_body, single_header};
 use crate::keys::DevicePublicKey;
-use crate::model::{ClientId, ClientType, KeyType, StoredKey, bounded_text};
+use crate::model::{ClientId, ClientType, KeyType, StoredKey, TokenSet, bounded_text};
 use crate::usecases::SignedRequest;
+use crate::usecases::grants::{self, Caller, Grant};
 use crate::usecases::register::{RegisterRequest, Registration};
-use crate::usecases::token::{DeviceCodeGrant, RefreshGrant};
+use crate::usecases::token::{DeviceCodeGrant, RefreshGrant, TooFastPolls};
 
 pub const REGISTER_PATH: &str = "/oauth/v1/register";
 pub const TOKEN_PATH: &str = "/oauth/v1/token";
@@ -158,6 +159,43 @@ pub fn registration_response(registration: &Registration) -> Response<Body> {
 
 /// Paragon's token response is RFC 6749 §5.1's.
 pub use super::oauth2::token_response;
+
+/// Dispatcher Paragon Cloud's trusted-device dialect.
+pub struct Paragon;
+
+impl super::TokenCodec for Paragon {
+    /// Paragon clients know only `authorization_pending` and give up on anything else.
+    const TOO_FAST: TooFastPolls = TooFastPolls::AnswerPending;
+
+    fn parse(req: &Request) -> Result<grants::TokenRequest<'_>, Error> {
+        let (form, signed) = read_request(req)?;
+        let (client_id, api_key, grant) = match parse_token(&form)? {
+            TokenRequest::DeviceCode(g) => {
+                (g.client_id, g.api_key, Grant::DeviceCode(g.device_code))
+            }
+            TokenRequest::Refresh(g) => (
+                g.client_id,
+                g.api_key,
+                Grant::Refresh {
+                    refresh_token: g.refresh_token,
+                    scope: None,
+                },
+            ),
+        };
+        Ok(grants::TokenRequest {
+            caller: Caller::Device {
+                client_id,
+                api_key,
+                signed,
+            },
+            grant,
+        })
+    }
+
+    fn render(tokens: &TokenSet) -> Response<Body> {
+        token_response(tokens)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,7 @@
 //! and renders their results; nothing about a flow's rules lives anywhere else.
 
 pub mod admin;
+pub mod grants;
 pub mod oauth;
 pub mod register;
 pub mod token;

@@ -186,6 +186,7 @@ pub async fn poll_device_code(
     store: &Store,
     client: &ClientCredentials,
     device_code: &str,
+    too_fast: TooFastPolls,
     now: i64,
 ) -> Result<TokenSet, Error> {
     let secret_hash = client.secret_hash();
@@ -215,7 +216,7 @@ pub async fn poll_device_code(
             "the device code was issued to another client".into(),
         ));
     }
-    settle(store, &code, TooFastPolls::SlowDown, None, now).await
+    settle(store, &code, too_fast, None, now).await
 }
 
 /// The refresh grant (RFC 6749 §6) for an OAuth client: two round trips (token and client read

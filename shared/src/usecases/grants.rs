@@ -1,0 +1,101 @@
+//! The token endpoint of every dialect: which grant, presented by whom, decides which rules
+//! apply. A dialect's codec parses into a [`TokenRequest`]; the rules of each grant live in
+//! [`crate::usecases::token`] (devices) and [`crate::usecases::oauth`] (OAuth clients).
+
+use crate::error::Error;
+use crate::model::{Scope, TokenSet};
+use crate::storage::Store;
+use crate::usecases::SignedRequest;
+use crate::usecases::oauth::{self, ClientCredentials};
+use crate::usecases::token::{self, DeviceCodeGrant, RefreshGrant, TooFastPolls};
+
+/// Who presents a grant.
+#[derive(Debug)]
+pub enum Caller<'r> {
+    /// A Paragon device, under the API key it registered with; signed when it holds a key.
+    Device {
+        client_id: String,
+        api_key: String,
+        signed: Option<SignedRequest<'r>>,
+    },
+    /// An OAuth client (RFC 6749 §2.3: a secret, or none for a public client).
+    Client(ClientCredentials),
+}
+
+/// What is presented.
+#[derive(Debug)]
+pub enum Grant {
+    /// RFC 8628 §3.4.
+    DeviceCode(String),
+    /// RFC 6749 §6; `scope` may only narrow what was granted.
+    Refresh {
+        refresh_token: String,
+        scope: Option<Scope>,
+    },
+}
+
+/// A token request, whatever its dialect.
+#[derive(Debug)]
+pub struct TokenRequest<'r> {
+    pub caller: Caller<'r>,
+    pub grant: Grant,
+}
+
+/// Exchanges a grant for tokens. `too_fast` is the dialect's answer to a too-early poll.
+pub async fn exchange(
+    store: &Store,
+    request: TokenRequest<'_>,
+    too_fast: TooFastPolls,
+    now: i64,
+) -> Result<TokenSet, Error> {
+    match (request.caller, request.grant) {
+        (
+            Caller::Device {
+                client_id,
+                api_key,
+                signed,
+            },
+            Grant::DeviceCode(device_code),
+        ) => {
+            let grant = DeviceCodeGrant {
+                client_id,
+                api_key,
+                device_code,
+            };
+            token::poll_device_code(store, &grant, signed, too_fast, now).await
+        }
+        (
+            Caller::Device {
+                client_id,
+                api_key,
+                signed,
+            },
+            Grant::Refresh {
+                refresh_token,
+                scope,
+            },
+        ) => {
+            if scope.is_some() {
+                return Err(Error::invalid_request(
+                    "a device's refresh keeps the scope it was granted",
+                ));
+            }
+            let grant = RefreshGrant {
+                client_id,
+                api_key,
+                refresh_token,
+            };
+            token::refresh(store, &grant, signed, now).await
+        }
+        (Caller::Client(client), Grant::DeviceCode(device_code)) => {
+            oauth::poll_device_code(store, &client, &device_code, too_fast, now).await
+        }
+        (
+            Caller::Client(client),
+            Grant::Refresh {
+                refresh_token,
+                scope,
+            },
+        ) => oauth::refresh(store, &client, &refresh_token, scope.as_ref(), now).await,
+    }
+}
