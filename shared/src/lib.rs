@@ -15,7 +15,6 @@ pub mod http;
 pub mod keys;
 pub mod lambda;
 pub mod model;
-pub mod page;
 pub mod password;
 pub mod routes;
 pub mod secrets;
@@ -23,6 +22,7 @@ pub mod storage;
 pub mod telemetry;
 pub mod usecases;
 pub mod usercode;
+pub mod web;
 
 pub use config::Settings;
 pub use error::Error;

@@ -1,37 +1,30 @@
 //! The `device-redirect` function's verification page, `GET/POST /device` (RFC 8628 §3.3).
 //!
-//! - Sessions: a random cookie (`dg_session`, HttpOnly, SameSite=Lax, Secure outside local runs)
-//!   whose SHA-256 is the key of a session item with a TTL.
+//! - Sessions: a random cookie (`__Host-dg_session`; see [`crate::web`]) whose SHA-256 is the
+//!   key of a session item with a TTL.
 //! - CSRF: every form carries an HMAC, under the server secret, of the cookie it is bound to (the
-//!   session cookie, or before sign-in a random `dg_pre` cookie). A forged form cannot know it.
+//!   session cookie, or before sign-in a random `__Host-dg_pre` cookie). A forged form cannot
+//!   know it.
 //! - A GET never looks a code up: `verification_uri_complete` only fills the form in, so a link
 //!   cannot spend a user's wrong-code allowance or act without a click.
 
-use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 
 use crate::Deps;
 use crate::config::ServerSecret;
 use crate::error::Error;
-use crate::http::{ErrorShape, Form, now};
+use crate::http::{Form, now};
 use crate::model::Session;
-use crate::page;
-use crate::secrets::{hashes_match, random_bytes};
+use crate::secrets::hashes_match;
 use crate::storage::PageDecision;
 use crate::usecases::verification::{self, SESSION_TTL};
-use crate::usercode::keyed_hash;
+use crate::web::{
+    self, Cookies, PRE_COOKIE, SESSION_COOKIE, cookie_name, html, new_cookie_value, pages,
+    redirect, set_cookie, status_of,
+};
 
 pub const PATH: &str = "/device";
-/// Cookie names. Over HTTPS they carry the `__Host-` prefix (RFC 6265bis §4.1.3.2): the browser
-/// then accepts them only with `Secure`, `Path=/` and no `Domain`, so no sibling subdomain can
-/// set or shadow them. Plain HTTP on loopback (local runs) cannot carry the prefix.
-const SESSION_COOKIE: [&str; 2] = ["__Host-dg_session", "dg_session"];
-const PRE_COOKIE: [&str; 2] = ["__Host-dg_pre", "dg_pre"];
-
-fn cookie_name(names: [&'static str; 2], secure: bool) -> &'static str {
-    if secure { names[0] } else { names[1] }
-}
-
 pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     match respond(deps, &req).await {
         Ok(response) => Ok(response),
@@ -39,10 +32,13 @@ pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> 
             tracing::error!(%cause, "internal error on the verification page");
             Ok(html(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                page::failure("The service had a problem. Please try again in a moment."),
+                pages::failure("The service had a problem. Please try again in a moment."),
             ))
         }
-        Err(other) => Ok(html(status_of(&other), page::failure(&other.description()))),
+        Err(other) => Ok(html(
+            status_of(&other),
+            pages::failure(&other.description()),
+        )),
     }
 }
 
@@ -58,7 +54,7 @@ struct Visit<'a> {
 
 impl Visit<'_> {
     fn csrf_for(&self, cookie: &str) -> String {
-        keyed_hash(self.secret, "csrf", cookie.as_bytes())
+        web::csrf_for(self.secret, cookie)
     }
 
     /// A sign-in page, with a new pre-session cookie when the browser has none.
@@ -77,7 +73,7 @@ impl Visit<'_> {
         };
         let mut response = html(
             status,
-            page::sign_in(&self.csrf_for(&pre), user_code, error),
+            pages::sign_in(&self.csrf_for(&pre), user_code, error),
         );
         if let Some(pre) = new_cookie {
             set_cookie(
@@ -93,14 +89,7 @@ impl Visit<'_> {
     }
 
     fn cookie(&self, name: &'static str, value: &str, max_age: i64) -> String {
-        cookie::Cookie::build((name, value.to_owned()))
-            .path("/")
-            .max_age(cookie::time::Duration::seconds(max_age))
-            .http_only(true)
-            .same_site(cookie::SameSite::Lax)
-            .secure(self.deps.settings.secure_cookies)
-            .build()
-            .to_string()
+        web::cookie(name, value, max_age, self.deps.settings.secure_cookies)
     }
 }
 
@@ -129,7 +118,7 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
         return match (&session, &visit.session_cookie) {
             (Some(session), Some(cookie)) => Ok(html(
                 StatusCode::OK,
-                page::enter_code(
+                pages::enter_code(
                     &visit.csrf_for(cookie),
                     &session.username,
                     typed.as_deref(),
@@ -160,7 +149,7 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
         return match (&session, &visit.session_cookie) {
             (Some(session), Some(cookie)) => Ok(html(
                 StatusCode::FORBIDDEN,
-                page::enter_code(
+                pages::enter_code(
                     &visit.csrf_for(cookie),
                     &session.username,
                     typed,
@@ -197,7 +186,7 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
                         ),
                         None => PATH.to_owned(),
                     };
-                    let mut response = redirect(&location);
+                    let mut response = redirect(web::safe_return_path(&location).unwrap_or(PATH));
                     set_cookie(
                         &mut response,
                         &visit.cookie(
@@ -272,7 +261,7 @@ async fn on_code(
         Err(e) => {
             return Ok(html(
                 status_of(&e),
-                page::enter_code(
+                pages::enter_code(
                     &csrf,
                     &session.username,
                     Some(typed),
@@ -287,14 +276,14 @@ async fn on_code(
         _ => {
             return Ok(html(
                 StatusCode::OK,
-                page::confirm(&csrf, &session.username, &request),
+                pages::confirm(&csrf, &session.username, &request),
             ));
         }
     };
     match verification::decide(&deps.store, session, &request, decision, visit.now).await {
         Ok(()) => Ok(html(
             StatusCode::OK,
-            page::done(
+            pages::done(
                 decision == PageDecision::Approve,
                 &request.client.client_name,
             ),
@@ -302,82 +291,7 @@ async fn on_code(
         Err(Error::Internal(cause)) => Err(Error::Internal(cause)),
         Err(e) => Ok(html(
             status_of(&e),
-            page::enter_code(&csrf, &session.username, None, Some(&e.description())),
+            pages::enter_code(&csrf, &session.username, None, Some(&e.description())),
         )),
-    }
-}
-
-fn status_of(error: &Error) -> StatusCode {
-    StatusCode::from_u16(ErrorShape::OAuth.wire(error).0).unwrap_or(StatusCode::BAD_REQUEST)
-}
-
-fn new_cookie_value() -> Result<String, Error> {
-    use base64::Engine;
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>()?))
-}
-
-/// The `Cookie` header(s), read leniently (by the `cookie` crate): malformed pairs are skipped.
-struct Cookies(Vec<(String, String)>);
-
-impl Cookies {
-    fn read(req: &Request, session_cookie: &str) -> Result<Cookies, Error> {
-        let mut pairs = Vec::new();
-        for value in req.headers().get_all(header::COOKIE) {
-            let Ok(text) = value.to_str() else { continue };
-            for cookie in cookie::Cookie::split_parse(text).flatten() {
-                pairs.push((cookie.name().to_owned(), cookie.value().to_owned()));
-            }
-        }
-        // The session cookie may be sent only once; two is a sign of cookie tossing.
-        if pairs.iter().filter(|(n, _)| n == session_cookie).count() > 1 {
-            return Err(Error::invalid_request("the session cookie was sent twice"));
-        }
-        Ok(Cookies(pairs))
-    }
-
-    fn get(&self, name: &str) -> Option<String> {
-        self.0
-            .iter()
-            .find(|(n, v)| n == name && !v.is_empty() && v.len() <= 128)
-            .map(|(_, v)| v.clone())
-    }
-}
-
-fn html(status: StatusCode, body: String) -> Response<Body> {
-    let mut response = Response::new(Body::Text(body));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(csp) = HeaderValue::from_str(page::content_security_policy()) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
-    }
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    response
-}
-
-/// 303 See Other, so a reload after a POST does not resubmit it.
-fn redirect(location: &str) -> Response<Body> {
-    let mut response = html(StatusCode::SEE_OTHER, String::new());
-    if let Ok(value) = HeaderValue::from_str(location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
-}
-
-fn set_cookie(response: &mut Response<Body>, cookie: &str) {
-    if let Ok(value) = HeaderValue::from_str(cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
     }
 }

@@ -1,0 +1,224 @@
+//! The pages a person sees, rendered with maud (which escapes every interpolated value, in text
+//! and in attributes): server-rendered, no scripts, one small inline style sheet allowed by its
+//! hash in the Content-Security-Policy, readable on a phone.
+
+use std::sync::OnceLock;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use sha2::{Digest, Sha256};
+
+use crate::usecases::verification::PendingRequest;
+const STYLE: &str = "\
+*{box-sizing:border-box}\
+body{margin:0;font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;background:#f4f5f7;color:#1d2430}\
+main{max-width:26rem;margin:2rem auto;padding:0 1rem}\
+.card{background:#fff;border-radius:.75rem;box-shadow:0 1px 3px #0002;padding:1.5rem}\
+h1{font-size:1.35rem;margin:0 0 1rem}\
+label{display:block;font-weight:600;margin:.75rem 0 .25rem}\
+input[type=text],input[type=password]{width:100%;padding:.65rem .75rem;font-size:1.05rem;border:1px solid #b8bfcc;border-radius:.5rem}\
+input.code{font:600 1.4rem/1 ui-monospace,monospace;letter-spacing:.15em;text-transform:uppercase;text-align:center}\
+button{width:100%;margin-top:1rem;padding:.7rem;font-size:1rem;font-weight:600;border:0;border-radius:.5rem;background:#1f5fd6;color:#fff;cursor:pointer}\
+button.deny{background:#fff;color:#a3261b;border:1px solid #a3261b}\
+button.link{background:none;color:#1f5fd6;width:auto;padding:0;margin:0;font-weight:400}\
+.msg{padding:.6rem .75rem;border-radius:.5rem;background:#fdecea;color:#8a1c13;margin-bottom:1rem}\
+.ok{background:#e7f6ec;color:#155e2b}\
+.warn{background:#fff4e0;color:#7a4b00}\
+.code-shown{font:600 1.3rem ui-monospace,monospace;letter-spacing:.1em}\
+ul{padding-left:1.2rem}\
+footer{display:flex;justify-content:space-between;align-items:center;margin-top:1rem;color:#5b6475;font-size:.9rem}\
+footer form{margin:0}";
+
+/// The Content-Security-Policy: nothing but this page's own style sheet and forms.
+pub fn content_security_policy() -> &'static str {
+    static CSP: OnceLock<String> = OnceLock::new();
+    CSP.get_or_init(|| {
+        let hash = STANDARD.encode(Sha256::digest(STYLE.as_bytes()));
+        format!(
+            "default-src 'none'; style-src 'sha256-{hash}'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'"
+        )
+    })
+}
+
+fn layout(title: &str, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width,initial-scale=1";
+                meta name="robots" content="noindex";
+                title { (title) " · devicegate" }
+                style { (PreEscaped(STYLE)) }
+            }
+            body { main { div.card { (body) } } }
+        }
+    }
+    .into_string()
+}
+
+fn message(text: Option<&str>, class: &str) -> Markup {
+    html! {
+        @if let Some(text) = text {
+            p class={ "msg " (class) } role="alert" { (text) }
+        }
+    }
+}
+
+fn hidden(name: &str, value: &str) -> Markup {
+    html! { input type="hidden" name=(name) value=(value); }
+}
+
+fn signed_in_footer(csrf: &str, who: &str) -> Markup {
+    html! {
+        footer {
+            span { "Signed in as " b { (who) } }
+            form method="post" action="/device" {
+                (hidden("csrf", csrf))
+                (hidden("action", "sign_out"))
+                button.link type="submit" { "Sign out" }
+            }
+        }
+    }
+}
+
+pub fn sign_in(csrf: &str, user_code: Option<&str>, error: Option<&str>) -> String {
+    layout(
+        "Sign in",
+        html! {
+            h1 { "Sign in to connect a device" }
+            (message(error, ""))
+            form method="post" action="/device" {
+                (hidden("csrf", csrf))
+                (hidden("action", "sign_in"))
+                @if let Some(code) = user_code { (hidden("user_code", code)) }
+                label for="username" { "Username" }
+                input type="text" id="username" name="username" autocomplete="username"
+                    autocapitalize="none" required;
+                label for="password" { "Password" }
+                input type="password" id="password" name="password"
+                    autocomplete="current-password" required;
+                button type="submit" { "Sign in" }
+            }
+        },
+    )
+}
+
+pub fn enter_code(csrf: &str, who: &str, typed: Option<&str>, error: Option<&str>) -> String {
+    layout(
+        "Enter code",
+        html! {
+            h1 { "Connect a device" }
+            (message(error, ""))
+            p { "Enter the code shown on your device." }
+            form method="post" action="/device" {
+                (hidden("csrf", csrf))
+                (hidden("action", "find"))
+                label for="user_code" { "Code" }
+                input.code type="text" id="user_code" name="user_code" value=(typed.unwrap_or(""))
+                    placeholder="XXXX-XXXX" autocomplete="off" autocapitalize="characters"
+                    spellcheck="false" maxlength="16" required;
+                button type="submit" { "Continue" }
+            }
+            (signed_in_footer(csrf, who))
+        },
+    )
+}
+
+pub fn confirm(csrf: &str, who: &str, request: &PendingRequest) -> String {
+    let client = &request.client;
+    let code = request.user_code.display();
+    layout(
+        "Approve device",
+        html! {
+            h1 { "Approve this device?" }
+            @if client.self_registered {
+                (message(
+                    Some("This application registered itself; devicegate has not verified who made it."),
+                    "warn",
+                ))
+            }
+            p { b { (client.client_name) } " wants to act on your behalf." }
+            p {
+                "Code: " span.code-shown { (code) } br;
+                "Check that your device shows the same code."
+            }
+            @if request.scope.is_empty() {
+                p { "It asks for no particular scope." }
+            } @else {
+                p { "It asks for:" }
+                ul { @for token in request.scope.tokens() { li { code { (token) } } } }
+            }
+            form method="post" action="/device" {
+                (hidden("csrf", csrf))
+                (hidden("user_code", &code))
+                button type="submit" name="action" value="approve" { "Approve" }
+                button.deny type="submit" name="action" value="deny" { "Deny" }
+            }
+            (signed_in_footer(csrf, who))
+        },
+    )
+}
+
+pub fn done(approved: bool, client_name: &str) -> String {
+    let body = if approved {
+        html! {
+            h1 { "Device connected" }
+            p.msg.ok { "You approved " b { (client_name) } "." }
+            p { "You can close this page and return to your device." }
+        }
+    } else {
+        html! {
+            h1 { "Request denied" }
+            p.msg { "You denied " b { (client_name) } ". It gets no access." }
+            p { "You can close this page." }
+        }
+    };
+    layout(if approved { "Approved" } else { "Denied" }, body)
+}
+
+pub fn failure(text: &str) -> String {
+    layout(
+        "Something went wrong",
+        html! {
+            h1 { "Something went wrong" }
+            (message(Some(text), ""))
+            p { a href="/device" { "Start again" } }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csp_pins_the_style_sheet() {
+        let csp = content_security_policy();
+        assert!(csp.contains("style-src 'sha256-"));
+        assert!(!csp.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn sign_in_page_carries_the_code_and_csrf_escaped() {
+        let html = sign_in("tok\"en", Some("BCDF-GHJK"), Some("<script>"));
+        assert!(html.contains("value=\"tok&quot;en\""), "{html}");
+        assert!(html.contains("value=\"BCDF-GHJK\""));
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("&lt;script&gt;"));
+        assert!(html.contains("width=device-width"));
+    }
+
+    #[test]
+    fn names_and_codes_are_escaped_everywhere() {
+        let html = enter_code("c", "<ada>", Some("\"><script>"), None);
+        assert!(
+            !html.contains("<ada>") && !html.contains("\"><script>"),
+            "{html}"
+        );
+        let html = done(true, "<img src=x>");
+        assert!(!html.contains("<img"), "{html}");
+    }
+}
