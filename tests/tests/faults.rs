@@ -634,7 +634,8 @@ fn invariants(w: &World) -> Vec<String> {
             _ => {}
         }
         let client_id = s(c, "client_id").unwrap_or("?");
-        if c.get("api_key_hash").is_some() {
+        let owner = c.get("owner");
+        if owner.and_then(|o| s(o, "kind")) == Some("device") {
             // A Paragon code: its device exists; a pending code is the device's waiting one,
             // a decided one is not.
             let Some(device) = w.devices.get(client_id) else {
@@ -660,7 +661,8 @@ fn invariants(w: &World) -> Vec<String> {
                 },
                 None => bad.push(format!("OAuth code {hash} has no user code")),
             }
-            if status != "pending" && !s(c, "username").is_some_and(|u| w.users.contains_key(u)) {
+            let username = owner.and_then(|o| s(o, "username"));
+            if status != "pending" && !username.is_some_and(|u| w.users.contains_key(u)) {
                 bad.push(format!("code {hash} is {status} without an existing user"));
             }
         }
@@ -755,7 +757,7 @@ fn happened(step: Step, c: &Ctx, before: &World, after: &World) -> Option<bool> 
         Step::PageApprove => {
             let code = code()?;
             (s(code, "status") == Some("approved")
-                && s(code, "username") == Some(c.username.as_str()))
+                && code.get("owner").and_then(|o| s(o, "username")) == Some(c.username.as_str()))
             .then_some(false)
         }
         _ => Some(false),

@@ -446,7 +446,7 @@ async fn denied_expired_and_twice_redeemed_codes() {
         .await
         .unwrap();
     assert_eq!(code.status, CodeStatus::Approved);
-    assert_eq!(code.username.as_deref(), Some("ada"));
+    assert_eq!(code.owner.username(), Some("ada"));
     assert_eq!(
         code.scope.as_deref(),
         Some("read write"),

@@ -217,18 +217,13 @@ pub struct DeviceCode {
     pub code_hash: String,
     /// The Paragon device's `client_id`, or the OAuth client's.
     pub client_id: String,
-    /// Paragon codes are bound to the API key the device registered with; OAuth codes have none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub api_key_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub api_key_hash: Option<String>,
-    /// OAuth codes: the scope asked for, the user code's keyed hash, and who approved or denied.
+    /// Whose code it is: a device under its API key, or a client (and, once decided, the user).
+    pub owner: Owner,
+    /// OAuth codes: the scope asked for, and the user code's keyed hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_code_hmac: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
     pub status: CodeStatus,
     pub created_at: i64,
     pub expires_at: i64,
@@ -259,11 +254,57 @@ impl DeviceCode {
 
     /// Who must still be in good standing for this code to be redeemed.
     pub fn holder(&self) -> Holder<'_> {
-        holder(
-            &self.client_id,
-            self.api_key_hash.as_deref(),
-            self.username.as_deref(),
-        )
+        self.owner.holder(&self.client_id)
+    }
+}
+
+/// Whose a device code or a token is, stored as it is (a map tagged by `kind`), never guessed
+/// from which other attributes happen to be present. The `client_id` beside it names the device
+/// or the client.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Owner {
+    /// A Paragon device, bound to the API key it registered with.
+    Device {
+        api_key_id: String,
+        api_key_hash: String,
+    },
+    /// An OAuth client, acting for the user who approved (none until someone has).
+    Client {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        username: Option<String>,
+    },
+}
+
+impl Owner {
+    /// The stored tag of [`Owner::Client`], for conditions.
+    pub const CLIENT_KIND: &'static str = "client";
+
+    pub fn holder<'a>(&'a self, client_id: &'a str) -> Holder<'a> {
+        match self {
+            Owner::Device { api_key_hash, .. } => Holder::Device {
+                client_id,
+                api_key_hash,
+            },
+            Owner::Client { username } => Holder::OAuthClient {
+                client_id,
+                username: username.as_deref(),
+            },
+        }
+    }
+
+    pub fn api_key_hash(&self) -> Option<&str> {
+        match self {
+            Owner::Device { api_key_hash, .. } => Some(api_key_hash),
+            Owner::Client { .. } => None,
+        }
+    }
+
+    pub fn username(&self) -> Option<&str> {
+        match self {
+            Owner::Device { .. } => None,
+            Owner::Client { username } => username.as_deref(),
+        }
     }
 }
 
@@ -295,23 +336,6 @@ impl Holder<'_> {
 /// The owner key of a Paragon device's token families.
 pub fn device_owner_key(client_id: &str) -> String {
     format!("device#{client_id}")
-}
-
-fn holder<'a>(
-    client_id: &'a str,
-    api_key_hash: Option<&'a str>,
-    username: Option<&'a str>,
-) -> Holder<'a> {
-    match api_key_hash {
-        Some(api_key_hash) => Holder::Device {
-            client_id,
-            api_key_hash,
-        },
-        None => Holder::OAuthClient {
-            client_id,
-            username,
-        },
-    }
 }
 
 /// Settings an administrator gives an API key.
@@ -419,14 +443,9 @@ pub struct TokenRecord {
     pub kind: TokenKind,
     pub family_id: String,
     pub client_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub api_key_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub api_key_hash: Option<String>,
+    pub owner: Owner,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
     pub issued_at: i64,
     pub expires_at: i64,
     pub lifetimes: Lifetimes,
@@ -441,11 +460,7 @@ pub struct TokenRecord {
 
 impl TokenRecord {
     pub fn holder(&self) -> Holder<'_> {
-        holder(
-            &self.client_id,
-            self.api_key_hash.as_deref(),
-            self.username.as_deref(),
-        )
+        self.owner.holder(&self.client_id)
     }
 }
 

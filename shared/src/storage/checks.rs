@@ -250,11 +250,12 @@ mod paths {
         let code = DeviceCode {
             code_hash: "h".into(),
             client_id: "c".into(),
-            api_key_id: Some("k".into()),
-            api_key_hash: Some("kh".into()),
+            owner: Owner::Device {
+                api_key_id: "k".into(),
+                api_key_hash: "kh".into(),
+            },
             scope: None,
             user_code_hmac: Some("u".into()),
-            username: None,
             status: CodeStatus::Pending,
             created_at: 0,
             expires_at: 1,
@@ -278,10 +279,27 @@ mod paths {
                 "next_poll_at",
                 "interval",
                 "client_id",
-                "api_key_hash",
+                "owner.api_key_hash",
+                "owner.kind",
                 "key",
                 "ttl",
             ],
+        );
+        let oauth_code = DeviceCode {
+            owner: Owner::Client {
+                username: Some("ada".into()),
+            },
+            ..code
+        };
+        assert_paths(&oauth_code, &["owner.kind", "owner.username"]);
+        let item = to_item(&oauth_code).unwrap_or_default();
+        assert_eq!(
+            item.get("owner")
+                .and_then(|o| o.as_m().ok())
+                .and_then(|m| m.get("kind"))
+                .and_then(|k| k.as_s().ok())
+                .map(String::as_str),
+            Some(Owner::CLIENT_KIND)
         );
     }
 
@@ -336,10 +354,8 @@ mod paths {
             kind: TokenKind::Refresh,
             family_id: "f".into(),
             client_id: "c".into(),
-            api_key_id: None,
-            api_key_hash: None,
+            owner: Owner::Client { username: None },
             scope: None,
-            username: None,
             issued_at: 0,
             expires_at: 1,
             lifetimes: Lifetimes::default(),

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWrite
 
 use crate::error::Error;
 use crate::model::{
-    CodeStatus, DeviceCode, Lifetimes, OAuthClient, TokenFamily, TokenRecord, UserCodeRecord,
+    CodeStatus, DeviceCode, Lifetimes, OAuthClient, Owner, TokenFamily, TokenRecord, UserCodeRecord,
 };
 
 use super::dynamo::{
@@ -83,7 +83,7 @@ impl Store {
         let mut condition =
             "#s = :pending AND expires_at > :now AND next_poll_at <= :now AND client_id = :cid"
                 .to_owned();
-        let mut names = vec![("#s", "status"), ("#i", "interval")];
+        let mut names = vec![("#s", "status"), ("#i", "interval"), ("#o", "owner")];
         let mut values = vec![
             (":pending", s(CodeStatus::Pending.as_str())),
             (":now", n(now)),
@@ -94,7 +94,7 @@ impl Store {
                 api_key_hash,
                 signed,
             } => {
-                condition.push_str(" AND api_key_hash = :akh");
+                condition.push_str(" AND #o.api_key_hash = :akh");
                 if !signed {
                     condition.push_str(" AND attribute_not_exists(#k)");
                     names.push(("#k", "key"));
@@ -103,8 +103,10 @@ impl Store {
                 values.push((":akh", s(api_key_hash)));
             }
             PollPresenter::OAuthClient(proof) => {
-                condition.push_str(" AND attribute_not_exists(api_key_hash)");
+                condition.push_str(" AND #o.#kd = :client");
+                names.push(("#kd", "kind"));
                 values.push((":cid", s(proof.client_id)));
+                values.push((":client", s(Owner::CLIENT_KIND)));
             }
         }
         const SET: &str = "SET next_poll_at = #i + :now";
@@ -340,16 +342,17 @@ impl Store {
             .table_name(&self.tables.device_codes)
             .key("code_hash", s(code_hash))
             .update_expression(match scope {
-                Some(_) => "SET #s = :decided, username = :u, lifetimes = :lt, #sc = :sc",
-                None => "SET #s = :decided, username = :u, lifetimes = :lt",
+                Some(_) => "SET #s = :decided, #o.username = :u, lifetimes = :lt, #sc = :sc",
+                None => "SET #s = :decided, #o.username = :u, lifetimes = :lt",
             })
-            .condition_expression(
-                "#s = :pending AND expires_at > :now AND attribute_not_exists(api_key_hash)",
-            )
+            .condition_expression("#s = :pending AND expires_at > :now AND #o.#kd = :client")
             .expression_attribute_names("#s", "status")
             .expression_attribute_values(":decided", s(decided.as_str()))
             .expression_attribute_values(":pending", s(CodeStatus::Pending.as_str()))
             .expression_attribute_values(":u", s(username))
+            .expression_attribute_names("#o", "owner")
+            .expression_attribute_names("#kd", "kind")
+            .expression_attribute_values(":client", s(Owner::CLIENT_KIND))
             .expression_attribute_values(":now", n(now))
             .expression_attribute_values(
                 ":lt",

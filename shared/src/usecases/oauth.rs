@@ -8,7 +8,7 @@ use crate::config::Settings;
 use crate::error::Error;
 use crate::model::{
     CodeStatus, DeviceCode, DeviceStatus, FamilyStatus, GrantType, Holder, OAuthClient,
-    OAuthClientType, Scope, TokenKind, TokenRecord, TokenSet, UserCodeRecord,
+    OAuthClientType, Owner, Scope, TokenKind, TokenRecord, TokenSet, UserCodeRecord,
 };
 use crate::secrets::{self, SecretKind, hash_secret, hashes_match};
 use crate::storage::{ClientProof, PollPresenter, PollWrite, StartOutcome, Store};
@@ -127,11 +127,9 @@ pub async fn start_device_authorization(
         let code = DeviceCode {
             code_hash: device_code.hash().to_owned(),
             client_id: request.client.client_id.clone(),
-            api_key_id: None,
-            api_key_hash: None,
+            owner: Owner::Client { username: None },
             scope: request.scope.to_wire(),
             user_code_hmac: Some(code_hmac.clone()),
-            username: None,
             status: CodeStatus::Pending,
             created_at: now,
             expires_at,
@@ -211,7 +209,7 @@ pub async fn poll_device_code(
         PollWrite::Refused(None) => return Err(unknown_code()),
         PollWrite::Refused(Some(code)) => *code,
     };
-    if code.client_id != client.client_id || code.api_key_hash.is_some() {
+    if code.client_id != client.client_id || !matches!(code.owner, Owner::Client { .. }) {
         return Err(Error::InvalidGrant(
             "the device code was issued to another client".into(),
         ));
@@ -241,7 +239,7 @@ pub async fn refresh(
         .filter(|t| {
             t.kind == TokenKind::Refresh
                 && t.client_id == client.client_id
-                && t.api_key_hash.is_none()
+                && matches!(t.owner, Owner::Client { .. })
         })
         .ok_or_else(|| Error::InvalidGrant("unknown refresh token".into()))?;
     let narrowed = match scope {
@@ -344,7 +342,7 @@ pub async fn introspect(
     Ok(Introspection::Active(Box::new(ActiveToken {
         scope: record.scope.clone(),
         client_id: record.client_id.clone(),
-        username: record.username.clone(),
+        username: record.owner.username().map(str::to_owned),
         token_type: match record.kind {
             TokenKind::Access => "Bearer",
             TokenKind::Refresh => "refresh_token",

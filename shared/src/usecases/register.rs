@@ -4,7 +4,7 @@ use crate::config::Settings;
 use crate::error::Error;
 use crate::keys::DevicePublicKey;
 use crate::model::{
-    ApiKey, ClientId, ClientType, CodeStatus, Device, DeviceCode, DeviceStatus,
+    ApiKey, ClientId, ClientType, CodeStatus, Device, DeviceCode, DeviceStatus, Owner,
     PendingRegistration, StoredKey,
 };
 use crate::secrets::{self, SecretKind, hash_secret, hashes_match};
@@ -198,11 +198,12 @@ pub fn new_device_code(
     DeviceCode {
         code_hash: code_hash.to_owned(),
         client_id: client_id.to_owned(),
-        api_key_id: Some(api_key.id.clone()),
-        api_key_hash: Some(api_key.key_hash.clone()),
+        owner: Owner::Device {
+            api_key_id: api_key.id.clone(),
+            api_key_hash: api_key.key_hash.clone(),
+        },
         scope: None,
         user_code_hmac: None,
-        username: None,
         status,
         created_at: now,
         expires_at,

@@ -4,8 +4,8 @@
 use crate::error::Error;
 use crate::keys::DevicePublicKey;
 use crate::model::{
-    CodeStatus, DeviceCode, FamilyStatus, Holder, Lifetimes, StoredKey, TokenFamily, TokenKind,
-    TokenRecord, TokenSet,
+    CodeStatus, DeviceCode, FamilyStatus, Holder, Lifetimes, Owner, StoredKey, TokenFamily,
+    TokenKind, TokenRecord, TokenSet,
 };
 use crate::secrets::{self, SecretKind, hash_secret, hashes_match};
 use crate::storage::{Inactive, PollPresenter, PollWrite, RedeemOutcome, RotateOutcome, Store};
@@ -169,10 +169,8 @@ async fn redeem(
         &family.family_id,
         TokenOwner {
             client_id: &code.client_id,
-            api_key_id: code.api_key_id.as_deref(),
-            api_key_hash: code.api_key_hash.as_deref(),
+            owner: &code.owner,
             scope: code.scope.as_deref(),
-            username: code.username.as_deref(),
         },
         code.lifetimes,
         now,
@@ -240,8 +238,8 @@ pub async fn refresh(
         .filter(|t| t.kind == TokenKind::Refresh && t.client_id == grant.client_id)
         .ok_or_else(|| Error::InvalidGrant("unknown refresh token".into()))?;
     if !token
-        .api_key_hash
-        .as_deref()
+        .owner
+        .api_key_hash()
         .is_some_and(|h| hashes_match(h, &api_key_hash))
     {
         return Err(Error::InvalidClient(
@@ -296,10 +294,8 @@ pub(crate) async fn rotate(
         &token.family_id,
         TokenOwner {
             client_id: &token.client_id,
-            api_key_id: token.api_key_id.as_deref(),
-            api_key_hash: token.api_key_hash.as_deref(),
+            owner: &token.owner,
             scope: scope.or(token.scope.as_deref()),
-            username: token.username.as_deref(),
         },
         token.lifetimes,
         now,
@@ -333,10 +329,8 @@ pub(crate) async fn rotate(
 #[derive(Clone, Copy, Debug)]
 struct TokenOwner<'a> {
     client_id: &'a str,
-    api_key_id: Option<&'a str>,
-    api_key_hash: Option<&'a str>,
+    owner: &'a Owner,
     scope: Option<&'a str>,
-    username: Option<&'a str>,
 }
 
 /// A fresh access and refresh token, as records to store and as values to hand out.
@@ -360,10 +354,8 @@ impl IssuedPair {
             kind,
             family_id: family_id.to_owned(),
             client_id: owner.client_id.to_owned(),
-            api_key_id: owner.api_key_id.map(str::to_owned),
-            api_key_hash: owner.api_key_hash.map(str::to_owned),
+            owner: owner.owner.clone(),
             scope: owner.scope.map(str::to_owned),
-            username: owner.username.map(str::to_owned),
             issued_at: now,
             expires_at: now + ttl,
             lifetimes,
@@ -416,8 +408,8 @@ fn check_presenter(
         ));
     }
     if !code
-        .api_key_hash
-        .as_deref()
+        .owner
+        .api_key_hash()
         .is_some_and(|h| hashes_match(h, api_key_hash))
     {
         return Err(Error::InvalidClient(
