@@ -38,7 +38,7 @@ pub async fn seed_examples(
     now: i64,
 ) -> Result<bool, Error> {
     use devicegate::model::{ClientType, CodeStatus, KeyType, PendingRegistration, StoredKey};
-    use devicegate::usecases::register::new_device_code;
+    use devicegate::usecases::device_trust::new_device_code;
     let mut wrote = false;
     if store
         .get_client(credentials::CLI_CLIENT_ID)

@@ -7,8 +7,10 @@ use base64::engine::general_purpose::STANDARD as B64;
 use criterion::{Criterion, criterion_group, criterion_main};
 use devicegate::keys::DevicePublicKey;
 use devicegate::model::{ApiKeySettings, ClientId, ClientType, KeyType};
-use devicegate::usecases::register::{RegisterRequest, register};
-use devicegate::usecases::token::{DeviceCodeGrant, TooFastPolls, poll_device_code};
+use devicegate::usecases::device_grant::{
+    DeviceCodeGrant, TooFastPolls, poll_as_device as poll_device_code,
+};
+use devicegate::usecases::device_trust::{RegisterRequest, register};
 use devicegate_tests::TestEnv;
 use rsa::pkcs8::EncodePublicKey as _;
 use rsa::signature::{SignatureEncoding as _, Signer as _};

@@ -26,7 +26,7 @@ use devicegate::model::{GrantType, Lifetimes, OAuthClientType, Scope, Session, U
 use devicegate::secrets::hash_secret;
 use devicegate::storage::PageDecision;
 use devicegate::usecases::admin::{self, DeviceAction, NewClient};
-use devicegate::usecases::verification;
+use devicegate::usecases::{sign_in, verification};
 use devicegate::{Deps, Error, Store, http};
 use devicegate_tests::faults::Fault;
 use devicegate_tests::*;
@@ -324,7 +324,7 @@ async fn setup_in(step: Step, env: TestEnv, n: usize) -> Ctx {
     c.device_code = start.str("device_code");
     c.user_code = start.str("user_code");
     if step == Step::PageApprove {
-        let signed_in = verification::sign_in(env.store(), &c.username, PASSWORD, &c.source, now)
+        let signed_in = sign_in::sign_in(env.store(), &c.username, PASSWORD, &c.source, now)
             .await
             .unwrap();
         c.session = Some(signed_in.session);
@@ -492,7 +492,7 @@ async fn run(step: Step, c: &Ctx) -> Outcome {
             )
         }
         Step::PageSignIn => Outcome::of_result(
-            verification::sign_in(env.store(), &c.username, PASSWORD, &c.source, now)
+            sign_in::sign_in(env.store(), &c.username, PASSWORD, &c.source, now)
                 .await
                 .map(|_| ()),
         ),

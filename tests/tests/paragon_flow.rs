@@ -2,7 +2,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use devicegate::model::{ApiKeySettings, CodeStatus, DeviceStatus, FamilyStatus};
-use devicegate::usecases::token::{DeviceCodeGrant, TooFastPolls, poll_device_code};
+use devicegate::usecases::device_grant::{
+    DeviceCodeGrant, TooFastPolls, poll_as_device as poll_device_code,
+};
 use devicegate::{Error, http};
 use devicegate_tests::*;
 

@@ -18,7 +18,8 @@ use crate::http::{Form, now};
 use crate::model::Session;
 use crate::secrets::hashes_match;
 use crate::storage::PageDecision;
-use crate::usecases::verification::{self, SESSION_TTL};
+use crate::usecases::sign_in::{self, SESSION_TTL};
+use crate::usecases::verification;
 use crate::web::{
     self, Cookies, PRE_COOKIE, SESSION_COOKIE, cookie_name, html, new_cookie_value, pages,
     redirect, set_cookie, status_of,
@@ -106,7 +107,7 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
         now,
     };
     let session = match &visit.session_cookie {
-        Some(value) => verification::session_of(&deps.store, value, now).await?,
+        Some(value) => sign_in::session_of(&deps.store, value, now).await?,
         None => None,
     };
 
@@ -166,7 +167,7 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
 
     match (action, session) {
         ("sign_in", _) => {
-            let signed_in = verification::sign_in(
+            let signed_in = sign_in::sign_in(
                 &deps.store,
                 form.optional("username").unwrap_or(""),
                 form.optional("password").unwrap_or(""),
@@ -209,7 +210,7 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
         }
         ("sign_out", Some(_)) => {
             if let Some(cookie) = &visit.session_cookie {
-                verification::sign_out(&deps.store, cookie).await?;
+                sign_in::sign_out(&deps.store, cookie).await?;
             }
             let mut response = redirect(PATH);
             set_cookie(

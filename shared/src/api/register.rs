@@ -7,8 +7,8 @@ use crate::Deps;
 use crate::dialect::{oauth2, paragon};
 use crate::error::Error;
 use crate::http::now;
-use crate::usecases::oauth::start_device_authorization;
-use crate::usecases::register::register;
+use crate::usecases::device_grant::start_device_authorization;
+use crate::usecases::device_trust::register;
 
 /// `POST /oauth/v1/register`.
 pub async fn paragon(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {

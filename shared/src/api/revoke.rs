@@ -6,11 +6,11 @@ use crate::Deps;
 use crate::dialect::oauth2;
 use crate::error::Error;
 use crate::http::now;
-use crate::usecases::oauth;
+use crate::usecases::token_status;
 
 pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     let form = oauth2::read_form(&req)?;
     let (client, token, _hint) = oauth2::parse_token_lookup(&req, &form)?;
-    oauth::revoke(&deps.store, &client, &token, now()).await?;
+    token_status::revoke(&deps.store, &client, &token, now()).await?;
     Ok(oauth2::revoke_response())
 }

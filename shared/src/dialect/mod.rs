@@ -10,8 +10,8 @@ use lambda_http::{Body, Request, Response};
 
 use crate::error::Error;
 use crate::model::TokenSet;
+use crate::usecases::device_grant::TooFastPolls;
 use crate::usecases::grants::TokenRequest;
-use crate::usecases::token::TooFastPolls;
 
 /// A dialect's token endpoint.
 pub trait TokenCodec {

@@ -12,12 +12,11 @@ use crate::config::Settings;
 use crate::error::Error;
 use crate::http::{Form, json_response, single_header};
 use crate::model::{Scope, TokenSet};
+use crate::usecases::client_auth::ClientCredentials;
+use crate::usecases::device_grant::TooFastPolls;
+use crate::usecases::device_grant::{DeviceAuthorization, DeviceAuthorizationRequest};
 use crate::usecases::grants::{self, Caller, Grant};
-use crate::usecases::oauth::{
-    ClientCredentials, DeviceAuthorization, DeviceAuthorizationRequest, Introspection,
-    TokenTypeHint,
-};
-use crate::usecases::token::TooFastPolls;
+use crate::usecases::token_status::{Introspection, TokenTypeHint};
 
 pub const DEVICE_AUTHORIZATION_PATH: &str = "/oauth2/device_authorization";
 pub const TOKEN_PATH: &str = "/oauth2/token";

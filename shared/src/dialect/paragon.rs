@@ -9,9 +9,10 @@ use crate::http::{Form, json_response, raw_body, single_header};
 use crate::keys::DevicePublicKey;
 use crate::model::{ClientId, ClientType, KeyType, StoredKey, TokenSet, bounded_text};
 use crate::usecases::SignedRequest;
+use crate::usecases::device_grant::{DeviceCodeGrant, TooFastPolls};
+use crate::usecases::device_trust::{RegisterRequest, Registration};
 use crate::usecases::grants::{self, Caller, Grant};
-use crate::usecases::register::{RegisterRequest, Registration};
-use crate::usecases::token::{DeviceCodeGrant, RefreshGrant, TooFastPolls};
+use crate::usecases::refresh::RefreshGrant;
 
 pub const REGISTER_PATH: &str = "/oauth/v1/register";
 pub const TOKEN_PATH: &str = "/oauth/v1/token";

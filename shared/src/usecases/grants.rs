@@ -1,13 +1,14 @@
 //! The token endpoint of every dialect: which grant, presented by whom, decides which rules
 //! apply. A dialect's codec parses into a [`TokenRequest`]; the rules of each grant live in
-//! [`crate::usecases::token`] (devices) and [`crate::usecases::oauth`] (OAuth clients).
+//! [`crate::usecases::device_grant`] and [`crate::usecases::refresh`].
 
 use crate::error::Error;
 use crate::model::{Scope, TokenSet};
 use crate::storage::Store;
 use crate::usecases::SignedRequest;
-use crate::usecases::oauth::{self, ClientCredentials};
-use crate::usecases::token::{self, DeviceCodeGrant, RefreshGrant, TooFastPolls};
+use crate::usecases::client_auth::ClientCredentials;
+use crate::usecases::device_grant::{self, DeviceCodeGrant, TooFastPolls};
+use crate::usecases::refresh::{self, RefreshGrant};
 
 /// Who presents a grant.
 #[derive(Debug)]
@@ -62,7 +63,7 @@ pub async fn exchange(
                 api_key,
                 device_code,
             };
-            token::poll_device_code(store, &grant, signed, too_fast, now).await
+            device_grant::poll_as_device(store, &grant, signed, too_fast, now).await
         }
         (
             Caller::Device {
@@ -85,10 +86,10 @@ pub async fn exchange(
                 api_key,
                 refresh_token,
             };
-            token::refresh(store, &grant, signed, now).await
+            refresh::refresh_as_device(store, &grant, signed, now).await
         }
         (Caller::Client(client), Grant::DeviceCode(device_code)) => {
-            oauth::poll_device_code(store, &client, &device_code, too_fast, now).await
+            device_grant::poll_as_client(store, &client, &device_code, too_fast, now).await
         }
         (
             Caller::Client(client),
@@ -96,6 +97,6 @@ pub async fn exchange(
                 refresh_token,
                 scope,
             },
-        ) => oauth::refresh(store, &client, &refresh_token, scope.as_ref(), now).await,
+        ) => refresh::refresh_as_client(store, &client, &refresh_token, scope.as_ref(), now).await,
     }
 }

@@ -1,11 +1,18 @@
-//! The rules of every flow, independent of any dialect. A dialect parses into these requests
-//! and renders their results; nothing about a flow's rules lives anywhere else.
+//! The rules of every flow, independent of any dialect, one module per capability (not per
+//! dialect or caller): [`client_auth`], [`device_trust`] (Paragon registration and signatures),
+//! [`device_grant`] (start, poll, settle, redeem), [`refresh`], [`token_status`] (introspection,
+//! revocation), [`sign_in`], [`verification`] (the user-code page), [`grants`] (the token
+//! endpoint: which grant, by whom), [`admin`]. A dialect parses into these requests and renders
+//! their results; nothing about a flow's rules lives anywhere else.
 
 pub mod admin;
+pub mod client_auth;
+pub mod device_grant;
+pub mod device_trust;
 pub mod grants;
-pub mod oauth;
-pub mod register;
-pub mod token;
+pub mod refresh;
+pub mod sign_in;
+pub mod token_status;
 pub mod verification;
 
 use crate::error::Error;

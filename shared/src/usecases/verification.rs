@@ -1,154 +1,15 @@
-//! The verification page's rules (RFC 8628 §3.3, §5.1): a user signs in, enters a user code,
-//! sees which client asks for what, and approves or denies. Failed sign-ins and wrong codes are
-//! counted per source address and per user in fixed windows; past a limit, the page refuses
-//! further attempts until the window ends.
+//! The verification page's rules (RFC 8628 §3.3, §5.1): a signed-in user enters a user code,
+//! sees which client asks for what, and approves or denies. Wrong codes count against the user
+//! and the source address.
 
 use crate::config::Settings;
 use crate::error::Error;
-use crate::model::{CodeStatus, OAuthClient, Scope, Session, User, Username};
-use crate::password;
-use crate::secrets::{self, SecretKind, hash_secret};
-use crate::storage::{AttemptCounter, PageDecision, Store};
+use crate::model::*;
+use crate::storage::*;
+use crate::usecases::sign_in::{
+    CODE_LIMIT_PER_SOURCE, CODE_LIMIT_PER_USER, counter, source_subject, take_attempt,
+};
 use crate::usercode::UserCode;
-
-/// How long a page session lasts.
-pub const SESSION_TTL: i64 = 3600;
-
-/// A fixed-window limit on failed attempts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limit {
-    pub max_failures: i64,
-    pub window: i64,
-}
-
-/// Wrong user codes per signed-in user: 10 a day.
-pub const CODE_LIMIT_PER_USER: Limit = Limit {
-    max_failures: 10,
-    window: 24 * 3600,
-};
-/// Wrong user codes per source address: 30 an hour.
-pub const CODE_LIMIT_PER_SOURCE: Limit = Limit {
-    max_failures: 30,
-    window: 3600,
-};
-/// Failed sign-ins per username and source address: 10 in 15 minutes. Keyed by both, so that
-/// nobody can lock a user out from their own address; a guesser is held back per address.
-pub const SIGN_IN_LIMIT_PER_USER_AND_SOURCE: Limit = Limit {
-    max_failures: 10,
-    window: 900,
-};
-/// Failed sign-ins per source address, whatever the username: 30 in 15 minutes.
-pub const SIGN_IN_LIMIT_PER_SOURCE: Limit = Limit {
-    max_failures: 30,
-    window: 900,
-};
-
-/// A counter for `subject` under `limit` in the window that holds `now`.
-fn counter(kind: &str, subject: &str, limit: Limit, now: i64) -> AttemptCounter {
-    let window_start = now - now.rem_euclid(limit.window);
-    AttemptCounter {
-        key: format!("{kind}#{subject}#{window_start}"),
-        max: limit.max_failures,
-        window_end: window_start + limit.window,
-    }
-}
-
-/// Who a source address is for counting: an IPv4 address, or an IPv6 address's /64 (one
-/// subscriber usually holds a whole /64, and could otherwise rotate through it).
-pub fn source_subject(source: &str) -> String {
-    match source.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let s = v6.segments();
-                let prefix = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
-                format!("{prefix}/64")
-            }
-        },
-        Ok(std::net::IpAddr::V4(v4)) => v4.to_string(),
-        Err(_) => source.chars().take(64).collect(),
-    }
-}
-
-/// Takes an attempt from every counter before the attempt is judged; refuses when one is full.
-async fn take_attempt(store: &Store, counters: &[AttemptCounter], now: i64) -> Result<(), Error> {
-    match store.take_attempts(counters).await? {
-        None => Ok(()),
-        Some(full) => Err(Error::TooManyAttempts(
-            counters.get(full).map_or(0, |c| c.window_end - now),
-        )),
-    }
-}
-
-/// A session just started: the cookie value goes to the browser, the session to storage.
-pub struct SignedIn {
-    pub cookie_value: String,
-    pub session: Session,
-}
-
-/// Signs a user in. Wrong password, unknown user and disabled user get the same answer and take
-/// the same time (an argon2id verification each).
-pub async fn sign_in(
-    store: &Store,
-    username: &str,
-    password_text: &str,
-    source: &str,
-    now: i64,
-) -> Result<SignedIn, Error> {
-    let refused = || Error::AccessDenied("wrong username or password".into());
-    let Ok(username) = Username::parse(username) else {
-        return Err(refused());
-    };
-    let source = source_subject(source);
-    let counters = [
-        counter(
-            "signin-user-source",
-            &format!("{}#{source}", username.as_str()),
-            SIGN_IN_LIMIT_PER_USER_AND_SOURCE,
-            now,
-        ),
-        counter("signin-source", &source, SIGN_IN_LIMIT_PER_SOURCE, now),
-    ];
-    take_attempt(store, &counters, now).await?;
-    let user: Option<User> = store.get_user(username.as_str()).await?;
-    let matches = password::verify(
-        password_text,
-        user.as_ref().map(|u| u.password_hash.as_str()),
-    );
-    let Some(user) = user.filter(|u| matches && !u.disabled) else {
-        // The attempt taken stays taken: it was a failure.
-        tracing::info!(%source, "failed sign-in on the verification page");
-        return Err(refused());
-    };
-    let cookie = secrets::issue(SecretKind::Session)?;
-    let session = Session {
-        session_hash: cookie.hash().to_owned(),
-        username: user.username,
-        created_at: now,
-        expires_at: now + SESSION_TTL,
-        ttl: now + SESSION_TTL,
-    };
-    store.start_session(&session, &counters).await?;
-    Ok(SignedIn {
-        cookie_value: cookie.into_value(),
-        session,
-    })
-}
-
-/// The session behind a cookie, if it is live.
-pub async fn session_of(
-    store: &Store,
-    cookie_value: &str,
-    now: i64,
-) -> Result<Option<Session>, Error> {
-    store
-        .get_live_session(&hash_secret(cookie_value), now)
-        .await
-}
-
-pub async fn sign_out(store: &Store, cookie_value: &str) -> Result<(), Error> {
-    store.delete_session(&hash_secret(cookie_value)).await
-}
 
 /// A pending request, as the page shows it before the user decides.
 #[derive(Debug)]
@@ -249,36 +110,4 @@ pub async fn decide(
         "device authorization decided"
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counters_share_a_key_within_a_window() {
-        let a = counter("code-user", "ada", CODE_LIMIT_PER_USER, 86_400 * 3 + 5);
-        let b = counter("code-user", "ada", CODE_LIMIT_PER_USER, 86_400 * 4 - 1);
-        let c = counter("code-user", "ada", CODE_LIMIT_PER_USER, 86_400 * 4);
-        assert_eq!(a.key, b.key);
-        assert_ne!(b.key, c.key);
-        assert_eq!(a.window_end, 86_400 * 4);
-        assert_eq!(a.max, 10);
-    }
-
-    #[test]
-    fn ipv6_sources_count_by_their_64() {
-        assert_eq!(source_subject("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
-        assert_eq!(
-            source_subject("2001:db8:1:2:ffff:ffff:ffff:ffff"),
-            source_subject("2001:db8:1:2::7")
-        );
-        assert_ne!(
-            source_subject("2001:db8:1:3::1"),
-            source_subject("2001:db8:1:2::1")
-        );
-        assert_eq!(source_subject("::ffff:192.0.2.1"), "192.0.2.1");
-        assert_eq!(source_subject("192.0.2.1"), "192.0.2.1");
-        assert_eq!(source_subject("unknown"), "unknown");
-    }
 }

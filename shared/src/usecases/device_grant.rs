@@ -1,15 +1,16 @@
-//! The token endpoint's grants: device code (RFC 8628 §3.4-3.5) and refresh token with rotation
-//! and reuse detection.
+//! The device authorization grant (RFC 8628) and Paragon's device codes: start, poll with the
+//! dialect's policy for too-early polls, settle, and redeem exactly once.
 
+use crate::config::Settings;
 use crate::error::Error;
 use crate::keys::DevicePublicKey;
-use crate::model::{
-    CodeStatus, DeviceCode, FamilyStatus, Holder, Lifetimes, Owner, StoredKey, TokenFamily,
-    TokenKind, TokenRecord, TokenSet,
-};
+use crate::model::*;
 use crate::secrets::{self, SecretKind, hash_secret, hashes_match};
-use crate::storage::{Inactive, PollPresenter, PollWrite, RedeemOutcome, RotateOutcome, Store};
+use crate::storage::*;
 use crate::usecases::SignedRequest;
+use crate::usecases::client_auth::{ClientCredentials, explain_refusal, proof};
+use crate::usecases::refresh::{IssuedPair, TokenOwner};
+use crate::usercode::UserCode;
 
 /// How a dialect wants a too-early poll answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,15 +30,97 @@ pub struct DeviceCodeGrant {
 }
 
 #[derive(Clone, Debug)]
-pub struct RefreshGrant {
-    pub client_id: String,
-    pub api_key: String,
-    pub refresh_token: String,
+pub struct DeviceAuthorizationRequest {
+    pub client: ClientCredentials,
+    /// Empty: the client's whole registered scope, fixed when the user approves.
+    pub scope: Scope,
+}
+
+#[derive(Debug)]
+pub struct DeviceAuthorization {
+    pub device_code: String,
+    pub user_code: UserCode,
+    pub expires_in: i64,
+    pub interval: i64,
+}
+
+/// How many fresh user codes to try when one is already live (each collision has odds of about
+/// live codes / 2.56e10).
+const USER_CODE_ATTEMPTS: usize = 3;
+
+/// Starts an RFC 8628 device authorization: one round trip (a transaction that authenticates
+/// the client, checks grant and scope, writes the device code and claims the user code).
+pub async fn start_device_authorization(
+    store: &Store,
+    settings: &Settings,
+    request: &DeviceAuthorizationRequest,
+    now: i64,
+) -> Result<DeviceAuthorization, Error> {
+    let secret_hash = request.client.secret_hash();
+    let scope = (!request.scope.is_empty()).then_some(&request.scope);
+    let proof = proof(&request.client, &secret_hash, GrantType::DeviceCode, scope);
+    let expires_at = now + settings.device_code_ttl;
+    for _ in 0..USER_CODE_ATTEMPTS {
+        let device_code = secrets::issue(SecretKind::DeviceCode)?;
+        let user_code = UserCode::generate()?;
+        let code_hmac = user_code.hmac(settings.server_secret()?);
+        let code = DeviceCode {
+            code_hash: device_code.hash().to_owned(),
+            client_id: request.client.client_id.clone(),
+            owner: Owner::Client { username: None },
+            scope: request.scope.to_wire(),
+            user_code_hmac: Some(code_hmac.clone()),
+            status: CodeStatus::Pending,
+            created_at: now,
+            expires_at,
+            interval: settings.poll_interval,
+            next_poll_at: now,
+            key: None,
+            // Lifetimes are the client's; they are read when the user approves.
+            lifetimes: crate::model::Lifetimes::default(),
+            family_id: None,
+            redeemed_by: None,
+            ttl: expires_at,
+        };
+        let record = UserCodeRecord {
+            code_hmac,
+            device_code_hash: code.code_hash.clone(),
+            client_id: code.client_id.clone(),
+            expires_at,
+            ttl: expires_at,
+        };
+        match store
+            .start_device_authorization(&proof, &code, &record, now)
+            .await?
+        {
+            StartOutcome::Started => {
+                tracing::info!(client_id = %code.client_id, "device authorization started");
+                return Ok(DeviceAuthorization {
+                    device_code: device_code.into_value(),
+                    user_code,
+                    expires_in: settings.device_code_ttl,
+                    interval: settings.poll_interval,
+                });
+            }
+            StartOutcome::ClientRefused(client) => {
+                return Err(explain_refusal(
+                    client.map(|c| *c),
+                    &request.client,
+                    GrantType::DeviceCode,
+                    scope,
+                ));
+            }
+            StartOutcome::UserCodeTaken => continue,
+        }
+    }
+    Err(Error::internal(
+        "no free user code after several attempts; the code space is crowded",
+    ))
 }
 
 /// Polls a device code. A pending, unsigned poll is one round trip (a conditional write that
 /// records the poll); a signed poll reads the code first so that a bad signature changes nothing.
-pub async fn poll_device_code(
+pub async fn poll_as_device(
     store: &Store,
     grant: &DeviceCodeGrant,
     signed: Option<SignedRequest<'_>>,
@@ -97,6 +180,45 @@ pub async fn poll_device_code(
         .filter(|_| code.key.is_some())
         .map(|s| s.replay_key());
     settle(store, &code, too_fast, replay_key.as_deref(), now).await
+}
+
+/// Polls a device code (RFC 8628 §3.4-3.5). Pending: one round trip, authenticating the client
+/// in the same transaction. Approved: one more, the redemption.
+pub async fn poll_as_client(
+    store: &Store,
+    client: &ClientCredentials,
+    device_code: &str,
+    too_fast: TooFastPolls,
+    now: i64,
+) -> Result<TokenSet, Error> {
+    let secret_hash = client.secret_hash();
+    let proof = proof(client, &secret_hash, GrantType::DeviceCode, None);
+    let code = match store
+        .record_pending_poll(
+            &hash_secret(device_code),
+            PollPresenter::OAuthClient(proof),
+            now,
+        )
+        .await?
+    {
+        PollWrite::Recorded => return Err(Error::AuthorizationPending),
+        PollWrite::ClientRefused(found) => {
+            return Err(explain_refusal(
+                found.map(|c| *c),
+                client,
+                GrantType::DeviceCode,
+                None,
+            ));
+        }
+        PollWrite::Refused(None) => return Err(unknown_code()),
+        PollWrite::Refused(Some(code)) => *code,
+    };
+    if code.client_id != client.client_id || !matches!(code.owner, Owner::Client { .. }) {
+        return Err(Error::InvalidGrant(
+            "the device code was issued to another client".into(),
+        ));
+    }
+    settle(store, &code, too_fast, None, now).await
 }
 
 /// Answers a poll whose pending-poll write was refused, from the code as it was: in RFC 8628
@@ -212,171 +334,12 @@ async fn redeem(
 }
 
 /// What a redemption or refresh says when something it depends on is no longer usable.
-fn inactive_error(which: Inactive) -> Error {
+pub(crate) fn inactive_error(which: Inactive) -> Error {
     match which {
         Inactive::Device => Error::InvalidGrant("the device is no longer approved".into()),
         Inactive::ApiKey => Error::InvalidClient("the API key is disabled or expired".into()),
         Inactive::Client => Error::InvalidClient("the client is disabled".into()),
         Inactive::User => Error::InvalidGrant("the user who approved is disabled".into()),
-    }
-}
-
-/// Exchanges a refresh token for a new pair. Two round trips: one read (token and device), one
-/// transaction. Presenting a token that was already exchanged revokes its whole family.
-pub async fn refresh(
-    store: &Store,
-    grant: &RefreshGrant,
-    signed: Option<SignedRequest<'_>>,
-    now: i64,
-) -> Result<TokenSet, Error> {
-    let token_hash = hash_secret(&grant.refresh_token);
-    let api_key_hash = hash_secret(&grant.api_key);
-    let (token, device) = store
-        .get_token_and_device(&token_hash, &grant.client_id)
-        .await?;
-    let token = token
-        .filter(|t| t.kind == TokenKind::Refresh && t.client_id == grant.client_id)
-        .ok_or_else(|| Error::InvalidGrant("unknown refresh token".into()))?;
-    if !token
-        .owner
-        .api_key_hash()
-        .is_some_and(|h| hashes_match(h, &api_key_hash))
-    {
-        return Err(Error::InvalidClient(
-            "the API key does not match the one this token was issued under".into(),
-        ));
-    }
-    let device = device.ok_or_else(|| Error::InvalidGrant("unknown device".into()))?;
-    if let Some(key) = &device.key {
-        let signed = signed.ok_or_else(|| {
-            Error::InvalidClient(
-                "this device registered a public key: sign the request with HCP-Request-Signature"
-                    .into(),
-            )
-        })?;
-        verify_signature(key, signed, now)?;
-        return rotate(store, &token, None, Some(&signed.replay_key()), now).await;
-    }
-    rotate(store, &token, None, None, now).await
-}
-
-/// Rotates a refresh token the caller has authenticated: reuse of a rotated-out token revokes
-/// its family; otherwise a new pair (narrowed to `scope` when given) replaces it in one
-/// transaction. `replay_key` identifies a signed request: replaying the exact request that
-/// rotated the token is refused without revoking anything.
-pub(crate) async fn rotate(
-    store: &Store,
-    token: &TokenRecord,
-    scope: Option<&str>,
-    replay_key: Option<&str>,
-    now: i64,
-) -> Result<TokenSet, Error> {
-    if token.rotated_at.is_some()
-        && replay_key.is_some()
-        && token.rotated_by.as_deref() == replay_key
-    {
-        tracing::warn!(client_id = %token.client_id, "a signed refresh was replayed; refused");
-        return Err(Error::InvalidGrant(
-            "the refresh token has already been used".into(),
-        ));
-    }
-    if token.rotated_at.is_some() {
-        store.revoke_family(&token.family_id, now).await?;
-        tracing::warn!(client_id = %token.client_id, family_id = %token.family_id, "refresh token reused; family revoked");
-        return Err(Error::InvalidGrant(
-            "the refresh token has already been used".into(),
-        ));
-    }
-    if token.expires_at <= now {
-        return Err(Error::InvalidGrant("the refresh token has expired".into()));
-    }
-    let issued = IssuedPair::new(
-        &token.family_id,
-        TokenOwner {
-            client_id: &token.client_id,
-            owner: &token.owner,
-            scope: scope.or(token.scope.as_deref()),
-        },
-        token.lifetimes,
-        now,
-    )?;
-    let family_ttl = now + token.lifetimes.refresh_token_ttl;
-    match store
-        .rotate(
-            token,
-            [&issued.access, &issued.refresh],
-            family_ttl,
-            replay_key,
-            now,
-        )
-        .await?
-    {
-        RotateOutcome::Rotated => Ok(issued.token_set),
-        RotateOutcome::AlreadyRotated => {
-            store.revoke_family(&token.family_id, now).await?;
-            Err(Error::InvalidGrant(
-                "the refresh token has already been used".into(),
-            ))
-        }
-        RotateOutcome::FamilyRevoked => Err(Error::InvalidGrant(
-            "the refresh token has been revoked".into(),
-        )),
-        RotateOutcome::Inactive(which) => Err(inactive_error(which)),
-    }
-}
-
-/// Whom new tokens belong to: copied from the device code or the refresh token they replace.
-#[derive(Clone, Copy, Debug)]
-struct TokenOwner<'a> {
-    client_id: &'a str,
-    owner: &'a Owner,
-    scope: Option<&'a str>,
-}
-
-/// A fresh access and refresh token, as records to store and as values to hand out.
-struct IssuedPair {
-    access: TokenRecord,
-    refresh: TokenRecord,
-    token_set: TokenSet,
-}
-
-impl IssuedPair {
-    fn new(
-        family_id: &str,
-        owner: TokenOwner<'_>,
-        lifetimes: Lifetimes,
-        now: i64,
-    ) -> Result<IssuedPair, Error> {
-        let access = secrets::issue(SecretKind::AccessToken)?;
-        let refresh = secrets::issue(SecretKind::RefreshToken)?;
-        let record = |kind: TokenKind, hash: &str, ttl: i64| TokenRecord {
-            token_hash: hash.to_owned(),
-            kind,
-            family_id: family_id.to_owned(),
-            client_id: owner.client_id.to_owned(),
-            owner: owner.owner.clone(),
-            scope: owner.scope.map(str::to_owned),
-            issued_at: now,
-            expires_at: now + ttl,
-            lifetimes,
-            rotated_at: None,
-            rotated_by: None,
-            ttl: now + ttl,
-        };
-        Ok(IssuedPair {
-            access: record(TokenKind::Access, access.hash(), lifetimes.access_token_ttl),
-            refresh: record(
-                TokenKind::Refresh,
-                refresh.hash(),
-                lifetimes.refresh_token_ttl,
-            ),
-            token_set: TokenSet {
-                access_token: access.into_value(),
-                refresh_token: refresh.into_value(),
-                expires_in: lifetimes.access_token_ttl,
-                scope: owner.scope.map(str::to_owned),
-            },
-        })
     }
 }
 
@@ -420,7 +383,11 @@ fn check_presenter(
 }
 
 /// The signature must verify with the device's key, and a signed timestamp must be fresh.
-fn verify_signature(key: &StoredKey, signed: SignedRequest<'_>, now: i64) -> Result<(), Error> {
+pub(crate) fn verify_signature(
+    key: &StoredKey,
+    signed: SignedRequest<'_>,
+    now: i64,
+) -> Result<(), Error> {
     let key = DevicePublicKey::from_stored(key)
         .map_err(|e| Error::internal(format!("stored key no longer parses: {e}")))?;
     key.verify(signed.body, signed.signature)

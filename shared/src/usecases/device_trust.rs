@@ -1,14 +1,12 @@
-//! Device registration with administrator approval, and signed re-registration.
+//! Device trust: a Paragon device registers under an API key and waits for an administrator,
+//! or proves possession of its registered key (`HCP-Request-Signature`) and is trusted at once.
 
 use crate::config::Settings;
 use crate::error::Error;
 use crate::keys::DevicePublicKey;
-use crate::model::{
-    ApiKey, ClientId, ClientType, CodeStatus, Device, DeviceCode, DeviceStatus, Owner,
-    PendingRegistration, StoredKey,
-};
+use crate::model::*;
 use crate::secrets::{self, SecretKind, hash_secret, hashes_match};
-use crate::storage::Store;
+use crate::storage::*;
 use crate::usecases::SignedRequest;
 
 /// A registration, already validated (see the dialect's parser).

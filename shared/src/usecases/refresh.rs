@@ -1,0 +1,216 @@
+//! The refresh grant (RFC 6749 §6): rotation on every use, reuse of a rotated-out token revokes
+//! its family, and every new pair is minted here.
+
+use crate::error::Error;
+use crate::model::*;
+use crate::secrets::{self, SecretKind, hash_secret, hashes_match};
+use crate::storage::*;
+use crate::usecases::SignedRequest;
+use crate::usecases::client_auth::{ClientCredentials, authenticate};
+use crate::usecases::device_grant::{inactive_error, verify_signature};
+
+#[derive(Clone, Debug)]
+pub struct RefreshGrant {
+    pub client_id: String,
+    pub api_key: String,
+    pub refresh_token: String,
+}
+
+/// Exchanges a refresh token for a new pair. Two round trips: one read (token and device), one
+/// transaction. Presenting a token that was already exchanged revokes its whole family.
+pub async fn refresh_as_device(
+    store: &Store,
+    grant: &RefreshGrant,
+    signed: Option<SignedRequest<'_>>,
+    now: i64,
+) -> Result<TokenSet, Error> {
+    let token_hash = hash_secret(&grant.refresh_token);
+    let api_key_hash = hash_secret(&grant.api_key);
+    let (token, device) = store
+        .get_token_and_device(&token_hash, &grant.client_id)
+        .await?;
+    let token = token
+        .filter(|t| t.kind == TokenKind::Refresh && t.client_id == grant.client_id)
+        .ok_or_else(|| Error::InvalidGrant("unknown refresh token".into()))?;
+    if !token
+        .owner
+        .api_key_hash()
+        .is_some_and(|h| hashes_match(h, &api_key_hash))
+    {
+        return Err(Error::InvalidClient(
+            "the API key does not match the one this token was issued under".into(),
+        ));
+    }
+    let device = device.ok_or_else(|| Error::InvalidGrant("unknown device".into()))?;
+    if let Some(key) = &device.key {
+        let signed = signed.ok_or_else(|| {
+            Error::InvalidClient(
+                "this device registered a public key: sign the request with HCP-Request-Signature"
+                    .into(),
+            )
+        })?;
+        verify_signature(key, signed, now)?;
+        return rotate(store, &token, None, Some(&signed.replay_key()), now).await;
+    }
+    rotate(store, &token, None, None, now).await
+}
+
+/// The refresh grant (RFC 6749 §6) for an OAuth client: two round trips (token and client read
+/// together, then the rotation). `scope`, when sent, may only narrow the token's.
+pub async fn refresh_as_client(
+    store: &Store,
+    client: &ClientCredentials,
+    refresh_token: &str,
+    scope: Option<&Scope>,
+    now: i64,
+) -> Result<TokenSet, Error> {
+    let (token, found) = store
+        .get_token_and_client(&hash_secret(refresh_token), &client.client_id)
+        .await?;
+    let authenticated = authenticate(found, client)?;
+    if !authenticated.allows(GrantType::RefreshToken) {
+        return Err(Error::UnauthorizedClient(
+            "this client may not use the refresh_token grant".into(),
+        ));
+    }
+    let token = token
+        .filter(|t| {
+            t.kind == TokenKind::Refresh
+                && t.client_id == client.client_id
+                && matches!(t.owner, Owner::Client { .. })
+        })
+        .ok_or_else(|| Error::InvalidGrant("unknown refresh token".into()))?;
+    let narrowed = match scope {
+        None => None,
+        Some(asked) => {
+            let granted = Scope::parse(token.scope.as_deref().unwrap_or(""))?;
+            if !asked.is_subset_of(&granted) {
+                return Err(Error::InvalidScope(
+                    "a refresh may only narrow the scope that was granted".into(),
+                ));
+            }
+            asked.to_wire()
+        }
+    };
+    rotate(store, &token, narrowed.as_deref(), None, now).await
+}
+
+/// Rotates a refresh token the caller has authenticated: reuse of a rotated-out token revokes
+/// its family; otherwise a new pair (narrowed to `scope` when given) replaces it in one
+/// transaction. `replay_key` identifies a signed request: replaying the exact request that
+/// rotated the token is refused without revoking anything.
+pub(crate) async fn rotate(
+    store: &Store,
+    token: &TokenRecord,
+    scope: Option<&str>,
+    replay_key: Option<&str>,
+    now: i64,
+) -> Result<TokenSet, Error> {
+    if token.rotated_at.is_some()
+        && replay_key.is_some()
+        && token.rotated_by.as_deref() == replay_key
+    {
+        tracing::warn!(client_id = %token.client_id, "a signed refresh was replayed; refused");
+        return Err(Error::InvalidGrant(
+            "the refresh token has already been used".into(),
+        ));
+    }
+    if token.rotated_at.is_some() {
+        store.revoke_family(&token.family_id, now).await?;
+        tracing::warn!(client_id = %token.client_id, family_id = %token.family_id, "refresh token reused; family revoked");
+        return Err(Error::InvalidGrant(
+            "the refresh token has already been used".into(),
+        ));
+    }
+    if token.expires_at <= now {
+        return Err(Error::InvalidGrant("the refresh token has expired".into()));
+    }
+    let issued = IssuedPair::new(
+        &token.family_id,
+        TokenOwner {
+            client_id: &token.client_id,
+            owner: &token.owner,
+            scope: scope.or(token.scope.as_deref()),
+        },
+        token.lifetimes,
+        now,
+    )?;
+    let family_ttl = now + token.lifetimes.refresh_token_ttl;
+    match store
+        .rotate(
+            token,
+            [&issued.access, &issued.refresh],
+            family_ttl,
+            replay_key,
+            now,
+        )
+        .await?
+    {
+        RotateOutcome::Rotated => Ok(issued.token_set),
+        RotateOutcome::AlreadyRotated => {
+            store.revoke_family(&token.family_id, now).await?;
+            Err(Error::InvalidGrant(
+                "the refresh token has already been used".into(),
+            ))
+        }
+        RotateOutcome::FamilyRevoked => Err(Error::InvalidGrant(
+            "the refresh token has been revoked".into(),
+        )),
+        RotateOutcome::Inactive(which) => Err(inactive_error(which)),
+    }
+}
+
+/// Whom new tokens belong to: copied from the device code or the refresh token they replace.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TokenOwner<'a> {
+    pub(crate) client_id: &'a str,
+    pub(crate) owner: &'a Owner,
+    pub(crate) scope: Option<&'a str>,
+}
+
+/// A fresh access and refresh token, as records to store and as values to hand out.
+pub(crate) struct IssuedPair {
+    pub(crate) access: TokenRecord,
+    pub(crate) refresh: TokenRecord,
+    pub(crate) token_set: TokenSet,
+}
+
+impl IssuedPair {
+    pub(crate) fn new(
+        family_id: &str,
+        owner: TokenOwner<'_>,
+        lifetimes: Lifetimes,
+        now: i64,
+    ) -> Result<IssuedPair, Error> {
+        let access = secrets::issue(SecretKind::AccessToken)?;
+        let refresh = secrets::issue(SecretKind::RefreshToken)?;
+        let record = |kind: TokenKind, hash: &str, ttl: i64| TokenRecord {
+            token_hash: hash.to_owned(),
+            kind,
+            family_id: family_id.to_owned(),
+            client_id: owner.client_id.to_owned(),
+            owner: owner.owner.clone(),
+            scope: owner.scope.map(str::to_owned),
+            issued_at: now,
+            expires_at: now + ttl,
+            lifetimes,
+            rotated_at: None,
+            rotated_by: None,
+            ttl: now + ttl,
+        };
+        Ok(IssuedPair {
+            access: record(TokenKind::Access, access.hash(), lifetimes.access_token_ttl),
+            refresh: record(
+                TokenKind::Refresh,
+                refresh.hash(),
+                lifetimes.refresh_token_ttl,
+            ),
+            token_set: TokenSet {
+                access_token: access.into_value(),
+                refresh_token: refresh.into_value(),
+                expires_in: lifetimes.access_token_ttl,
+                scope: owner.scope.map(str::to_owned),
+            },
+        })
+    }
+}
