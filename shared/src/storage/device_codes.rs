@@ -12,7 +12,7 @@ use crate::model::{
 
 use super::dynamo::{
     build_error, db_error, describe, failed, first_failed, from_item, n, passed, put, reason_item,
-    s, take, tx_put,
+    s, tx_put,
 };
 use super::{ClientProof, Inactive, Store};
 
@@ -310,15 +310,11 @@ impl Store {
         code_hash: &str,
         client_id: &str,
     ) -> Result<(Option<DeviceCode>, Option<OAuthClient>), Error> {
-        let mut found = self
-            .batch_get(&[
-                (&self.tables.device_codes, "code_hash", code_hash),
-                (&self.tables.clients, "client_id", client_id),
-            ])
-            .await?;
-        let code = take(&mut found, &self.tables.device_codes)?;
-        let client = take(&mut found, &self.tables.clients)?;
-        Ok((code, client))
+        self.get_two(
+            (&self.tables.device_codes, "code_hash", code_hash),
+            (&self.tables.clients, "client_id", client_id),
+        )
+        .await
     }
 
     /// A signed-in user's decision on a pending OAuth device code, in one transaction that also

@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::model::{ApiKey, CodeStatus, Device, DeviceCode, DeviceStatus};
 
 use super::Store;
-use super::dynamo::{build_error, db_error, failed, from_item, n, put, s, take, tx_put};
+use super::dynamo::{build_error, db_error, failed, from_item, n, put, s, tx_put};
 
 /// An administrator's decision on a pending registration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,15 +26,11 @@ impl Store {
         key_hash: &str,
         client_id: &str,
     ) -> Result<(Option<ApiKey>, Option<Device>), Error> {
-        let mut found = self
-            .batch_get(&[
-                (&self.tables.api_keys, "key_hash", key_hash),
-                (&self.tables.devices, "client_id", client_id),
-            ])
-            .await?;
-        let device = take(&mut found, &self.tables.devices)?;
-        let key = take(&mut found, &self.tables.api_keys)?;
-        Ok((key, device))
+        self.get_two(
+            (&self.tables.api_keys, "key_hash", key_hash),
+            (&self.tables.devices, "client_id", client_id),
+        )
+        .await
     }
 
     /// Writes a device and its new device code together. The device write is conditional on the

@@ -176,6 +176,16 @@ impl Store {
         Ok(())
     }
 
+    /// Two items, each by its one key in its own table, in one consistent BatchGetItem.
+    pub(super) async fn get_two<A: DeserializeOwned, B: DeserializeOwned>(
+        &self,
+        a: (&String, &str, &str),
+        b: (&String, &str, &str),
+    ) -> Result<(Option<A>, Option<B>), Error> {
+        let mut found = self.batch_get(&[a, b]).await?;
+        Ok((take(&mut found, a.0)?, take(&mut found, b.0)?))
+    }
+
     /// Consistent BatchGetItem of single keys; retries unprocessed keys a few times.
     pub(super) async fn batch_get(
         &self,

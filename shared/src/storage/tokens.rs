@@ -63,15 +63,11 @@ impl Store {
         token_hash: &str,
         client_id: &str,
     ) -> Result<(Option<TokenRecord>, Option<Device>), Error> {
-        let mut found = self
-            .batch_get(&[
-                (&self.tables.tokens, "token_hash", token_hash),
-                (&self.tables.devices, "client_id", client_id),
-            ])
-            .await?;
-        let device = take(&mut found, &self.tables.devices)?;
-        let token = take(&mut found, &self.tables.tokens)?;
-        Ok((token, device))
+        self.get_two(
+            (&self.tables.tokens, "token_hash", token_hash),
+            (&self.tables.devices, "client_id", client_id),
+        )
+        .await
     }
 
     /// A token and an OAuth client in one round trip (an OAuth refresh needs both).
@@ -80,15 +76,11 @@ impl Store {
         token_hash: &str,
         client_id: &str,
     ) -> Result<(Option<TokenRecord>, Option<OAuthClient>), Error> {
-        let mut found = self
-            .batch_get(&[
-                (&self.tables.tokens, "token_hash", token_hash),
-                (&self.tables.clients, "client_id", client_id),
-            ])
-            .await?;
-        let token = take(&mut found, &self.tables.tokens)?;
-        let client = take(&mut found, &self.tables.clients)?;
-        Ok((token, client))
+        self.get_two(
+            (&self.tables.tokens, "token_hash", token_hash),
+            (&self.tables.clients, "client_id", client_id),
+        )
+        .await
     }
 
     /// Exchanges a refresh token exactly once: the old token is marked rotated, the family is
