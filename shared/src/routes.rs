@@ -94,7 +94,7 @@ macro_rules! routes {
 
 pub const REGISTER: &[Route<Deps>] = routes![Deps:
     "POST" "/oauth/v1/register" OAuth => |d, r| api::register::paragon(&d, r);
-    "POST" "/oauth2/device_authorization" OAuth => |d, r| api::register::device_authorization(&d, r);
+    "POST" "/oauth2/device_authorization" OAuth => |d, r| api::register::device_authorization::<Rfc6749>(&d, r);
 ];
 
 pub const TOKEN: &[Route<Deps>] = routes![Deps:

@@ -4,7 +4,7 @@
 use lambda_http::{Body, Request, Response};
 
 use crate::Deps;
-use crate::dialect::{oauth2, paragon};
+use crate::dialect::{DeviceAuthorizationCodec, oauth2, paragon};
 use crate::error::Error;
 use crate::http::now;
 use crate::usecases::device_grant::start_device_authorization;
@@ -18,11 +18,14 @@ pub async fn paragon(deps: &Deps, req: Request) -> Result<Response<Body>, Error>
     Ok(paragon::registration_response(&registration))
 }
 
-/// `POST /oauth2/device_authorization` (RFC 8628 §3.1).
-pub async fn device_authorization(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
-    let form = oauth2::read_form(&req)?;
-    let request = oauth2::parse_device_authorization(&req, &form)?;
+/// Device authorization (RFC 8628 §3.1) in the route's dialect: `handle::<Rfc6749>` at
+/// `POST /oauth2/device_authorization`.
+pub async fn device_authorization<C: DeviceAuthorizationCodec>(
+    deps: &Deps,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    let request = C::parse(&req)?;
     let base_url = oauth2::base_url(&req, &deps.settings)?;
     let started = start_device_authorization(&deps.store, &deps.settings, &request, now()).await?;
-    Ok(oauth2::device_authorization_response(&started, &base_url))
+    Ok(C::render(&started, &base_url))
 }

@@ -11,6 +11,7 @@ use lambda_http::{Body, Request, Response};
 use crate::error::Error;
 use crate::model::TokenSet;
 use crate::usecases::device_grant::TooFastPolls;
+use crate::usecases::device_grant::{DeviceAuthorization, DeviceAuthorizationRequest};
 use crate::usecases::grants::TokenRequest;
 
 /// A dialect's token endpoint.
@@ -23,6 +24,15 @@ pub trait TokenCodec {
 
     /// Writes the tokens.
     fn render(tokens: &TokenSet) -> Response<Body>;
+}
+
+/// A dialect's device authorization endpoint (RFC 8628 §3.1 and its relatives).
+pub trait DeviceAuthorizationCodec {
+    /// Reads the client and the scope it asks for.
+    fn parse(req: &Request) -> Result<DeviceAuthorizationRequest, Error>;
+
+    /// Writes the codes and where to enter them (`base_url` is the issuer).
+    fn render(started: &DeviceAuthorization, base_url: &str) -> Response<Body>;
 }
 
 pub use oauth2::Rfc6749;

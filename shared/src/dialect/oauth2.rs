@@ -184,6 +184,16 @@ pub fn parse_token(req: &Request, form: &Form) -> Result<TokenRequest, Error> {
 /// The `oauth2` dialect (RFC 6749, RFC 8628).
 pub struct Rfc6749;
 
+impl super::DeviceAuthorizationCodec for Rfc6749 {
+    fn parse(req: &Request) -> Result<DeviceAuthorizationRequest, Error> {
+        parse_device_authorization(req, &read_form(req)?)
+    }
+
+    fn render(started: &DeviceAuthorization, base_url: &str) -> Response<Body> {
+        device_authorization_response(started, base_url)
+    }
+}
+
 impl super::TokenCodec for Rfc6749 {
     /// RFC 8628 §3.5: `slow_down`, and the interval grows by 5 s for good.
     const TOO_FAST: TooFastPolls = TooFastPolls::SlowDown;
