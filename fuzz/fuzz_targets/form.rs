@@ -42,7 +42,11 @@ fuzz_target!(|data: &[u8]| {
                 Ok(r) => {
                     assert!(ClientId::parse(r.client_id.as_str()).is_ok());
                     assert!(r.api_key.len() <= paragon::MAX_API_KEY_LEN && !r.api_key.is_empty());
-                    assert!(r.state.as_ref().is_none_or(|s| s.chars().count() <= paragon::MAX_STATE));
+                    assert!(
+                        r.state
+                            .as_ref()
+                            .is_none_or(|s| s.chars().count() <= paragon::MAX_STATE)
+                    );
                     assert!(
                         r.client_description
                             .as_ref()
@@ -59,11 +63,17 @@ fuzz_target!(|data: &[u8]| {
             match paragon::parse_token(&form) {
                 Ok(TokenRequest::DeviceCode(g)) => {
                     assert!(ClientId::parse(&g.client_id).is_ok());
-                    assert!(!g.device_code.is_empty() && g.device_code.len() <= paragon::MAX_API_KEY_LEN);
+                    assert!(
+                        !g.device_code.is_empty()
+                            && g.device_code.len() <= paragon::MAX_API_KEY_LEN
+                    );
                 }
                 Ok(TokenRequest::Refresh(g)) => {
                     assert!(ClientId::parse(&g.client_id).is_ok());
-                    assert!(!g.refresh_token.is_empty() && g.refresh_token.len() <= paragon::MAX_API_KEY_LEN);
+                    assert!(
+                        !g.refresh_token.is_empty()
+                            && g.refresh_token.len() <= paragon::MAX_API_KEY_LEN
+                    );
                 }
                 Err(e) => client_error(&e),
             }

@@ -86,7 +86,10 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => client_error(&e),
     }
     match oauth2::parse_token(&req, &form) {
-        Ok(TokenRequest::DeviceCode { client, device_code }) => {
+        Ok(TokenRequest::DeviceCode {
+            client,
+            device_code,
+        }) => {
             check_client(&client);
             assert!(!device_code.is_empty() && device_code.len() <= 512);
         }

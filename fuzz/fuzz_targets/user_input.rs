@@ -21,7 +21,10 @@ fuzz_target!(|data: &[u8]| {
 
     if let Ok(scope) = Scope::parse(text) {
         assert!(scope.tokens().len() <= Scope::MAX_TOKENS);
-        assert!(scope.tokens().windows(2).all(|w| w[0] < w[1]), "sorted, no repeats");
+        assert!(
+            scope.tokens().windows(2).all(|w| w[0] < w[1]),
+            "sorted, no repeats"
+        );
         let wire = scope.to_wire();
         assert_eq!(wire.is_none(), scope.is_empty());
         let again = Scope::parse(wire.as_deref().unwrap_or("")).ok();
