@@ -34,10 +34,13 @@ impl SignedRequest<'_> {
     /// Refuses a signed timestamp that is stale or from the future.
     pub fn check_fresh(&self, now: i64) -> Result<(), Error> {
         match self.timestamp {
-            Some(at) if (at - now).abs() > Self::MAX_SKEW => Err(Error::invalid_request(format!(
-                "the signed timestamp is more than {} seconds from the server's time",
-                Self::MAX_SKEW
-            ))),
+            // abs_diff: no timestamp a device sends can overflow the comparison.
+            Some(at) if at.abs_diff(now) > Self::MAX_SKEW.unsigned_abs() => {
+                Err(Error::invalid_request(format!(
+                    "the signed timestamp is more than {} seconds from the server's time",
+                    Self::MAX_SKEW
+                )))
+            }
             _ => Ok(()),
         }
     }
@@ -46,5 +49,30 @@ impl SignedRequest<'_> {
     pub fn replay_key(&self) -> String {
         use sha2::{Digest as _, Sha256};
         crate::secrets::to_hex(&Sha256::digest(self.body))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SignedRequest;
+
+    fn at(timestamp: i64) -> SignedRequest<'static> {
+        SignedRequest {
+            signature: "",
+            body: b"",
+            timestamp: Some(timestamp),
+        }
+    }
+
+    /// Found by reading the fuzz target's inputs: `(at - now)` overflowed on `i64::MIN`.
+    #[test]
+    fn any_signed_timestamp_is_judged_without_overflow() {
+        let now = 1_795_348_800;
+        for stale in [i64::MIN, i64::MAX, -1, 0, now - 301, now + 301] {
+            assert!(at(stale).check_fresh(now).is_err(), "{stale}");
+        }
+        for fresh in [now, now - 300, now + 300] {
+            assert!(at(fresh).check_fresh(now).is_ok(), "{fresh}");
+        }
     }
 }
