@@ -13,8 +13,9 @@ use libfuzzer_sys::fuzz_target;
 
 /// Errors from parsing a request are the client's fault: never a 5xx.
 fn client_error(e: &devicegate::Error) {
-    assert!((400..500).contains(&e.status()), "{e:?} is not a 4xx");
-    let _ = http::oauth_error_response(e);
+    let shape = http::ErrorShape::OAuth;
+    assert!((400..500).contains(&shape.wire(e).0), "{e:?} is not a 4xx");
+    let _ = shape.render(e);
 }
 
 fn request(path: &str, body: &[u8], signature: Option<&str>) -> Option<Request> {

@@ -24,8 +24,9 @@ const PATHS: [&str; 4] = [
 ];
 
 fn client_error(e: &devicegate::Error) {
-    assert!((400..500).contains(&e.status()), "{e:?} is not a 4xx");
-    let _ = http::oauth_error_response(e);
+    let shape = http::ErrorShape::OAuth;
+    assert!((400..500).contains(&shape.wire(e).0), "{e:?} is not a 4xx");
+    let _ = shape.render(e);
 }
 
 fn check_client(c: &ClientCredentials) {
