@@ -253,18 +253,16 @@ impl TestEnv {
     /// Introspects a token as a resource server would (a confidential client with the
     /// introspection permission, made on first use).
     pub async fn introspect(&self, token: &str) -> Reply {
-        use devicegate::model::{GrantType, OAuthClientType, Scope};
+        use devicegate::model::{GrantType, OAuthClientType};
         let created = admin::create_client(
             self.store(),
             admin::NewClient {
-                client_name: "resource server".into(),
-                client_type: OAuthClientType::Confidential,
-                grant_types: vec![GrantType::RefreshToken],
-                scopes: Scope::default(),
-                redirect_uris: vec![],
-                access_token_ttl: None,
-                refresh_token_ttl: None,
                 introspection: true,
+                ..admin::NewClient::new(
+                    "resource server",
+                    OAuthClientType::Confidential,
+                    vec![GrantType::RefreshToken],
+                )
             },
             http::now(),
         )

@@ -21,14 +21,13 @@ pub async fn fixture() -> Fixture {
     let cli = admin::create_client(
         env.store(),
         NewClient {
-            client_name: "Acme CLI".into(),
-            client_type: OAuthClientType::Public,
-            grant_types: vec![GrantType::DeviceCode, GrantType::RefreshToken],
             scopes: Scope::parse("read write").unwrap(),
-            redirect_uris: vec![],
             access_token_ttl: Some(600),
-            refresh_token_ttl: None,
-            introspection: false,
+            ..NewClient::new(
+                "Acme CLI",
+                OAuthClientType::Public,
+                vec![GrantType::DeviceCode, GrantType::RefreshToken],
+            )
         },
         now,
     )
@@ -37,14 +36,12 @@ pub async fn fixture() -> Fixture {
     let resource_server = admin::create_client(
         env.store(),
         NewClient {
-            client_name: "Acme API".into(),
-            client_type: OAuthClientType::Confidential,
-            grant_types: vec![GrantType::RefreshToken],
-            scopes: Scope::default(),
-            redirect_uris: vec![],
-            access_token_ttl: None,
-            refresh_token_ttl: None,
             introspection: true,
+            ..NewClient::new(
+                "Acme API",
+                OAuthClientType::Confidential,
+                vec![GrantType::RefreshToken],
+            )
         },
         now,
     )

@@ -266,14 +266,13 @@ async fn setup_in(step: Step, env: TestEnv, n: usize) -> Ctx {
     let cli = admin::create_client(
         env.store(),
         NewClient {
-            client_name: "Acme CLI".into(),
-            client_type: OAuthClientType::Public,
-            grant_types: vec![GrantType::DeviceCode, GrantType::RefreshToken],
             scopes: Scope::parse("read write").unwrap(),
-            redirect_uris: vec![],
             access_token_ttl: Some(600),
-            refresh_token_ttl: None,
-            introspection: false,
+            ..NewClient::new(
+                "Acme CLI",
+                OAuthClientType::Public,
+                vec![GrantType::DeviceCode, GrantType::RefreshToken],
+            )
         },
         now,
     )
@@ -282,14 +281,12 @@ async fn setup_in(step: Step, env: TestEnv, n: usize) -> Ctx {
     let rs = admin::create_client(
         env.store(),
         NewClient {
-            client_name: "Acme API".into(),
-            client_type: OAuthClientType::Confidential,
-            grant_types: vec![GrantType::RefreshToken],
-            scopes: Scope::default(),
-            redirect_uris: vec![],
-            access_token_ttl: None,
-            refresh_token_ttl: None,
             introspection: true,
+            ..NewClient::new(
+                "Acme API",
+                OAuthClientType::Confidential,
+                vec![GrantType::RefreshToken],
+            )
         },
         now,
     )

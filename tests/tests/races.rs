@@ -217,14 +217,12 @@ async fn oauth_client_and_user(env: &TestEnv) -> (String, String) {
     let cli = admin::create_client(
         env.store(),
         NewClient {
-            client_name: "Race CLI".into(),
-            client_type: OAuthClientType::Public,
-            grant_types: vec![GrantType::DeviceCode, GrantType::RefreshToken],
             scopes: Scope::parse("read write").unwrap(),
-            redirect_uris: vec![],
-            access_token_ttl: None,
-            refresh_token_ttl: None,
-            introspection: false,
+            ..NewClient::new(
+                "Race CLI",
+                OAuthClientType::Public,
+                vec![GrantType::DeviceCode, GrantType::RefreshToken],
+            )
         },
         now,
     )

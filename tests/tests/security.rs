@@ -553,22 +553,17 @@ async fn revoking_a_device_leaves_an_oauth_client_of_the_same_id_alone() {
 
 #[tokio::test]
 async fn a_client_check_that_did_not_pass_is_never_taken_for_authentication() {
-    use devicegate::model::{GrantType, OAuthClientType, Scope};
+    use devicegate::model::{GrantType, OAuthClientType};
     use devicegate::usecases::admin::{NewClient, create_client};
     let f = devicegate_tests::oauth::fixture().await;
     let env = &f.env;
     let client = create_client(
         env.store(),
-        NewClient {
-            client_name: "Confidential CLI".into(),
-            client_type: OAuthClientType::Confidential,
-            grant_types: vec![GrantType::DeviceCode],
-            scopes: Scope::default(),
-            redirect_uris: vec![],
-            access_token_ttl: None,
-            refresh_token_ttl: None,
-            introspection: false,
-        },
+        NewClient::new(
+            "Confidential CLI",
+            OAuthClientType::Confidential,
+            vec![GrantType::DeviceCode],
+        ),
         http::now(),
     )
     .await

@@ -150,6 +150,27 @@ pub struct NewClient {
     pub introspection: bool,
 }
 
+impl NewClient {
+    /// A client allowed these grants and nothing more: no scope, no redirect URI, the default
+    /// token lifetimes, no introspection. Set the rest with struct update syntax.
+    pub fn new(
+        client_name: impl Into<String>,
+        client_type: OAuthClientType,
+        grant_types: Vec<GrantType>,
+    ) -> NewClient {
+        NewClient {
+            client_name: client_name.into(),
+            client_type,
+            grant_types,
+            scopes: Scope::default(),
+            redirect_uris: Vec::new(),
+            access_token_ttl: None,
+            refresh_token_ttl: None,
+            introspection: false,
+        }
+    }
+}
+
 /// A new client and, for a confidential one, its secret (shown this once).
 #[derive(Debug)]
 pub struct CreatedClient {
