@@ -1214,3 +1214,70 @@ fn without_an_issuer_only_loopback_hosts_name_the_server() {
         devicegate::dialect::oauth2::base_url(&request("gate.example.com"), &settings).is_err()
     );
 }
+
+// ----- found by review -----
+
+#[tokio::test]
+async fn a_registration_whose_code_ttl_deleted_can_still_be_denied() {
+    let env = TestEnv::new().await;
+    let api_key = env.api_key(ApiKeySettings::default()).await;
+    let admin = env.admin_key().await;
+    let code = env
+        .register(&register_body("stale-1", &api_key), None)
+        .await
+        .str("device_code");
+    // Time passes: the registration expires and TTL deletes its code.
+    let store = env.store();
+    store
+        .client()
+        .update_item()
+        .table_name(&store.tables().devices)
+        .key("client_id", AttributeValue::S("stale-1".into()))
+        .update_expression("SET pending.expires_at = :past")
+        .expression_attribute_values(":past", AttributeValue::N((http::now() - 1).to_string()))
+        .send()
+        .await
+        .unwrap();
+    store
+        .client()
+        .delete_item()
+        .table_name(&store.tables().device_codes)
+        .key(
+            "code_hash",
+            AttributeValue::S(devicegate::secrets::hash_secret(&code)),
+        )
+        .send()
+        .await
+        .unwrap();
+    let denied = env
+        .admin("POST", "/admin/devices/stale-1/deny", Some(&admin), None)
+        .await;
+    assert_eq!(denied.status, 200, "{}", denied.json);
+    let waiting = env
+        .admin("GET", "/admin/devices?status=pending", Some(&admin), None)
+        .await;
+    assert_eq!(
+        waiting.json["devices"],
+        serde_json::json!([]),
+        "the queue is clear"
+    );
+    assert!(
+        env.device_code(&code).await.is_none(),
+        "no partial code was made"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_grant_type_is_not_echoed_at_length() {
+    let env = TestEnv::new().await;
+    let long = "x".repeat(4000);
+    let reply = env
+        .oauth2(
+            "/oauth2/token",
+            &format!("grant_type={long}&client_id=c"),
+            None,
+        )
+        .await;
+    assert_eq!(reply.error(), "unsupported_grant_type");
+    assert!(reply.json["error_description"].as_str().unwrap().len() < 200);
+}

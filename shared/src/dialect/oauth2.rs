@@ -176,7 +176,8 @@ pub fn parse_token(req: &Request, form: &Form) -> Result<TokenRequest, Error> {
             scope: form.optional("scope").map(Scope::parse).transpose()?,
         }),
         other => Err(Error::UnsupportedGrantType(format!(
-            "grant_type {other} is not supported here; use {DEVICE_CODE_GRANT} or refresh_token"
+            "grant_type {} is not supported here; use {DEVICE_CODE_GRANT} or refresh_token",
+            super::paragon::printable(other)
         ))),
     }
 }

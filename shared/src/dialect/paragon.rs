@@ -130,7 +130,7 @@ fn bounded_secret(name: &str, value: &str) -> Result<String, Error> {
 }
 
 /// Echoes a client's value into an error message only when it is short and plain.
-fn printable(value: &str) -> String {
+pub(crate) fn printable(value: &str) -> String {
     if value.len() <= 64 && value.bytes().all(|b| b.is_ascii_graphic()) {
         value.to_owned()
     } else {

@@ -158,10 +158,12 @@ impl Store {
                 .expression_attribute_values(":now", n(now));
         }
         let code_update = code_update.build().map_err(build_error)?;
-        let items = vec![
-            tx_put(device_put)?,
-            TransactWriteItem::builder().update(code_update).build(),
-        ];
+        let mut items = vec![tx_put(device_put)?];
+        // A denied registration whose code has expired (and may be gone: TTL deletes it) only
+        // leaves the queue: writing to a deleted code would make a new, partial item.
+        if decision == Decision::Approve || pending.expires_at > now {
+            items.push(TransactWriteItem::builder().update(code_update).build());
+        }
         match self.transact(items).await? {
             None => Ok(updated),
             Some(reasons) if failed(&reasons, 0) => Err(Error::Conflict(

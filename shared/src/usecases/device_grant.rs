@@ -312,8 +312,10 @@ async fn redeem(
             Ok(issued.token_set)
         }
         RedeemOutcome::CodeChanged(Some(current)) if current.status == CodeStatus::Redeemed => {
-            // Lost a race with another poll: this is a second redemption.
-            if let Some(family_id) = &current.family_id {
+            // Lost a race with another poll: a second redemption, unless it was this very
+            // signed request (replayed, or retried by the device) that won.
+            let same_request = replay_key.is_some() && current.redeemed_by.as_deref() == replay_key;
+            if let (Some(family_id), false) = (&current.family_id, same_request) {
                 store.revoke_family(family_id, now).await?;
             }
             Err(Error::InvalidGrant(

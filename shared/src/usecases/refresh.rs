@@ -148,6 +148,15 @@ pub(crate) async fn rotate(
     {
         RotateOutcome::Rotated => Ok(issued.token_set),
         RotateOutcome::AlreadyRotated => {
+            // Lost a race: reuse, unless this very signed request (replayed or retried) won.
+            if let Some(by) = replay_key {
+                let current = store.get_token(&token.token_hash).await?;
+                if current.and_then(|t| t.rotated_by).as_deref() == Some(by) {
+                    return Err(Error::InvalidGrant(
+                        "the refresh token has already been used".into(),
+                    ));
+                }
+            }
             store.revoke_family(&token.family_id, now).await?;
             Err(Error::InvalidGrant(
                 "the refresh token has already been used".into(),

@@ -26,7 +26,9 @@ pub async fn revoke(
         .get_token_and_client(&hash_secret(token), &client.client_id)
         .await?;
     authenticate(found, client)?;
-    if let Some(record) = record.filter(|r| r.client_id == client.client_id) {
+    if let Some(record) = record
+        .filter(|r| r.client_id == client.client_id && matches!(r.owner, Owner::Client { .. }))
+    {
         store.revoke_family(&record.family_id, now).await?;
         tracing::info!(client_id = %record.client_id, family_id = %record.family_id, "token family revoked by its client");
     }
