@@ -301,6 +301,7 @@ async fn setup_in(step: Step, env: TestEnv, n: usize) -> Ctx {
             disabled: false,
             created_at: now,
             updated_at: now,
+            credentials_version: 0,
         })
         .await
         .unwrap();

@@ -238,6 +238,7 @@ async fn oauth_client_and_user(env: &TestEnv) -> (String, String) {
             disabled: false,
             created_at: now,
             updated_at: now,
+            credentials_version: 0,
         })
         .await
         .unwrap();

@@ -1281,3 +1281,29 @@ async fn an_unknown_grant_type_is_not_echoed_at_length() {
     assert_eq!(reply.error(), "unsupported_grant_type");
     assert!(reply.json["error_description"].as_str().unwrap().len() < 200);
 }
+
+/// A session the `by_username` index missed (eventually consistent), or one begun by a sign-in
+/// racing the reset, still ends: every page view checks the user's credentials version.
+#[tokio::test]
+async fn a_session_missed_when_a_password_was_reset_still_ends_on_its_next_use() {
+    let f = devicegate_tests::oauth::fixture().await;
+    let base = server::serve(f.env.deps.clone()).await;
+    let person = devicegate_tests::oauth::Person::new(&base);
+    assert_eq!(person.sign_in("correct horse battery").await.0, 200);
+    assert!(person.get("/device").await.1.contains("Enter the code"));
+    // The password is reset, but the session was not found to be deleted.
+    let store = f.env.store();
+    store
+        .client()
+        .update_item()
+        .table_name(&store.tables().users)
+        .key("username", AttributeValue::S("ada".into()))
+        .update_expression("ADD credentials_version :one")
+        .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .send()
+        .await
+        .unwrap();
+    let page = person.get("/device").await.1;
+    assert!(!page.contains("Enter the code"), "{page}");
+    assert!(page.contains("Sign in"));
+}

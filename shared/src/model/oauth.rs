@@ -232,6 +232,10 @@ pub struct User {
     pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Goes up by one whenever the password is reset or the user disabled; a page session is
+    /// good only while it holds the value the user had when it started.
+    #[serde(default)]
+    pub credentials_version: i64,
 }
 
 /// Points a live user code at its device code (table `UserCodesTable`, key `code_hmac`, TTL).
@@ -251,6 +255,9 @@ pub struct UserCodeRecord {
 pub struct Session {
     pub session_hash: String,
     pub username: String,
+    /// The user's `credentials_version` at sign-in.
+    #[serde(default)]
+    pub credentials_version: i64,
     pub created_at: i64,
     pub expires_at: i64,
     pub ttl: i64,

@@ -338,8 +338,9 @@ mod paths {
             disabled: false,
             created_at: 0,
             updated_at: 0,
+            credentials_version: 0,
         };
-        assert_paths(&user, &["username", "disabled"]);
+        assert_paths(&user, &["username", "disabled", "credentials_version"]);
         let family = TokenFamily {
             family_id: "f".into(),
             client_id: "c".into(),
@@ -367,6 +368,7 @@ mod paths {
         let session = Session {
             session_hash: "s".into(),
             username: "u".into(),
+            credentials_version: 0,
             created_at: 0,
             expires_at: 1,
             ttl: 1,

@@ -2,6 +2,7 @@
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::types::ReturnValue;
 
 use crate::error::Error;
@@ -45,9 +46,21 @@ impl Store {
         Ok(users)
     }
 
+    /// Disables a user; their page sessions end with the credentials version it bumps.
     pub async fn disable_user(&self, username: &str) -> Result<User, Error> {
-        self.set_disabled(&self.tables.users, "username", username)
-            .await?
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.users)
+            .key("username", s(username))
+            .update_expression("SET disabled = :t ADD credentials_version :one")
+            .condition_expression("attribute_exists(username)")
+            .expression_attribute_values(":t", AttributeValue::Bool(true))
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        updated_or_missing(result, "UpdateItem user disable")?
             .ok_or_else(|| Error::NotFound(format!("no user named {username}")))
     }
 
@@ -62,8 +75,11 @@ impl Store {
             .update_item()
             .table_name(&self.tables.users)
             .key("username", s(username))
-            .update_expression("SET password_hash = :h, updated_at = :now")
+            .update_expression(
+                "SET password_hash = :h, updated_at = :now ADD credentials_version :one",
+            )
             .condition_expression("attribute_exists(username)")
+            .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":h", s(password_hash))
             .expression_attribute_values(":now", n(now))
             .return_values(ReturnValue::AllNew)

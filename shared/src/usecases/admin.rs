@@ -266,6 +266,7 @@ pub async fn create_user(store: &Store, new: NewUser, now: i64) -> Result<User, 
         disabled: false,
         created_at: now,
         updated_at: now,
+        credentials_version: 0,
     };
     store.put_user(&user).await?;
     Ok(user)

@@ -126,6 +126,7 @@ pub async fn sign_in(
     let cookie = secrets::issue(SecretKind::Session)?;
     let session = Session {
         session_hash: cookie.hash().to_owned(),
+        credentials_version: user.credentials_version,
         username: user.username,
         created_at: now,
         expires_at: now + SESSION_TTL,
@@ -139,14 +140,23 @@ pub async fn sign_in(
 }
 
 /// The session behind a cookie, if it is live.
+/// The session behind a cookie, if it is live and its user's password has not been reset nor
+/// the user disabled since it began (two reads: the session, then its user).
 pub async fn session_of(
     store: &Store,
     cookie_value: &str,
     now: i64,
 ) -> Result<Option<Session>, Error> {
-    store
+    let Some(session) = store
         .get_live_session(&hash_secret(cookie_value), now)
-        .await
+        .await?
+    else {
+        return Ok(None);
+    };
+    let user = store.get_user(&session.username).await?;
+    let current =
+        user.is_some_and(|u| !u.disabled && u.credentials_version == session.credentials_version);
+    Ok(current.then_some(session))
 }
 
 pub async fn sign_out(store: &Store, cookie_value: &str) -> Result<(), Error> {
