@@ -1,6 +1,6 @@
 //! Client authentication (RFC 6749 §2.3): a confidential client proves its secret
 //! (`client_secret_basic` or `client_secret_post`), a public one sends only its `client_id`
-//! (`none`). Where a write carries the proof as a condition, [`explain_refusal`] says why it was
+//! (`none`). Where a write carries the proof as a condition, `explain_refusal` says why it was
 //! refused.
 
 use crate::error::Error;
