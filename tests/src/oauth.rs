@@ -14,10 +14,9 @@ pub struct Fixture {
     pub server_secret: String,
 }
 
-pub async fn fixture() -> Fixture {
-    let mut env = TestEnv::new().await;
-    env.deps.settings.poll_interval = 1;
-    let now = devicegate::http::now();
+/// The fixture's two clients: a public CLI (device code and refresh, `read write`, 10-minute
+/// access tokens) and a confidential resource server allowed to introspect.
+pub async fn acme_clients(env: &TestEnv, now: i64) -> (admin::CreatedClient, admin::CreatedClient) {
     let cli = admin::create_client(
         env.store(),
         NewClient {
@@ -47,6 +46,14 @@ pub async fn fixture() -> Fixture {
     )
     .await
     .unwrap();
+    (cli, resource_server)
+}
+
+pub async fn fixture() -> Fixture {
+    let mut env = TestEnv::new().await;
+    env.deps.settings.poll_interval = 1;
+    let now = devicegate::http::now();
+    let (cli, resource_server) = acme_clients(&env, now).await;
     admin::create_user(
         env.store(),
         NewUser {

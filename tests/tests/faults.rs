@@ -22,10 +22,10 @@ use aws_sdk_dynamodb::config::retry::{RetryConfig, RetryPartition};
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_types::body::SdkBody;
-use devicegate::model::{GrantType, Lifetimes, OAuthClientType, Scope, Session, User};
+use devicegate::model::{Lifetimes, Session, User};
 use devicegate::secrets::hash_secret;
 use devicegate::storage::PageDecision;
-use devicegate::usecases::admin::{self, DeviceAction, NewClient};
+use devicegate::usecases::admin::{self, DeviceAction};
 use devicegate::usecases::{sign_in, verification};
 use devicegate::{Deps, Error, Store, http};
 use devicegate_tests::faults::Fault;
@@ -263,35 +263,7 @@ async fn setup_in(step: Step, env: TestEnv, n: usize) -> Ctx {
         return c;
     }
 
-    let cli = admin::create_client(
-        env.store(),
-        NewClient {
-            scopes: Scope::parse("read write").unwrap(),
-            access_token_ttl: Some(600),
-            ..NewClient::new(
-                "Acme CLI",
-                OAuthClientType::Public,
-                vec![GrantType::DeviceCode, GrantType::RefreshToken],
-            )
-        },
-        now,
-    )
-    .await
-    .unwrap();
-    let rs = admin::create_client(
-        env.store(),
-        NewClient {
-            introspection: true,
-            ..NewClient::new(
-                "Acme API",
-                OAuthClientType::Confidential,
-                vec![GrantType::RefreshToken],
-            )
-        },
-        now,
-    )
-    .await
-    .unwrap();
+    let (cli, rs) = devicegate_tests::oauth::acme_clients(env, now).await;
     env.store()
         .put_user(&User {
             username: c.username.clone(),
