@@ -4,7 +4,7 @@
 
 use devicegate::Error;
 use devicegate::model::{
-    AdminKey, ApiKey, ApiKeySettings, Device, DeviceStatus, GrantType, OAuthClient,
+    AdminKey, ApiKey, ApiKeySettings, ClientOrigin, Device, DeviceStatus, GrantType, OAuthClient,
     OAuthClientType, Scope,
 };
 use devicegate::secrets::{self, SecretKind, hash_secret};
@@ -145,7 +145,11 @@ async fn seed_oauth_examples(store: &Store, now: i64) -> Result<(), Error> {
             redirect_uris: vec![],
             access_token_ttl: None,
             refresh_token_ttl: None,
-            self_registered: false,
+            origin: ClientOrigin::Admin,
+            secret_expires_at: None,
+            registration: None,
+            last_used_at: None,
+            expires_at: None,
             introspection: secret.is_some(),
             disabled: false,
             created_at: now,

@@ -21,6 +21,53 @@ pub struct Settings {
     pub issuer: Option<String>,
     /// Whether cookies carry `Secure`; only local runs over plain HTTP turn it off.
     pub secure_cookies: bool,
+    /// Who may register OAuth clients, and the bounds on self-registered ones.
+    pub registration: RegistrationSettings,
+}
+
+/// Who may register a client through the registration dialects (RFC 7591 §3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegistrationPolicy {
+    /// Anyone, within the per-source rate limit.
+    Open,
+    /// Only with an initial access token an administrator issued.
+    InitialAccessToken,
+    /// Nobody: the registration routes answer 403 and metadata does not advertise them.
+    Disabled,
+}
+
+impl RegistrationPolicy {
+    pub fn parse(text: &str) -> Option<RegistrationPolicy> {
+        match text {
+            "open" => Some(RegistrationPolicy::Open),
+            "initial-access-token" => Some(RegistrationPolicy::InitialAccessToken),
+            "disabled" => Some(RegistrationPolicy::Disabled),
+            _ => None,
+        }
+    }
+}
+
+/// The bounds on self-registered clients.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RegistrationSettings {
+    pub policy: RegistrationPolicy,
+    /// How long a self-registered client's secret authenticates (AWS: 90 days).
+    pub secret_ttl: i64,
+    /// A self-registered client unused this long is deleted by TTL.
+    pub idle_ttl: i64,
+    /// Registrations per source address per minute.
+    pub per_source_per_minute: i64,
+}
+
+impl Default for RegistrationSettings {
+    fn default() -> Self {
+        RegistrationSettings {
+            policy: RegistrationPolicy::Open,
+            secret_ttl: 90 * 24 * 3600,
+            idle_ttl: 90 * 24 * 3600,
+            per_source_per_minute: 20,
+        }
+    }
 }
 
 /// Names the Secrets Manager secret holding the server secret in deployed stacks. The secret is
@@ -103,6 +150,24 @@ impl Settings {
         let server_secret = lookup("SERVER_SECRET")
             .map(|text| ServerSecret::from_text(&text))
             .transpose()?;
+        let defaults = RegistrationSettings::default();
+        let policy = match lookup("REGISTRATION_POLICY").filter(|v| !v.is_empty()) {
+            None => defaults.policy,
+            Some(text) => RegistrationPolicy::parse(&text).ok_or_else(|| {
+                format!(
+                    "REGISTRATION_POLICY is {text:?}; use open, initial-access-token or disabled"
+                )
+            })?,
+        };
+        let registration = RegistrationSettings {
+            policy,
+            secret_ttl: positive("CLIENT_SECRET_TTL_SECONDS", defaults.secret_ttl),
+            idle_ttl: positive("CLIENT_IDLE_TTL_SECONDS", defaults.idle_ttl),
+            per_source_per_minute: positive(
+                "REGISTRATIONS_PER_SOURCE_PER_MINUTE",
+                defaults.per_source_per_minute,
+            ),
+        };
         Ok(Settings {
             tables: Tables::from_lookup(lookup),
             approval_window: positive("APPROVAL_WINDOW_SECONDS", DEFAULT_APPROVAL_WINDOW),
@@ -113,6 +178,7 @@ impl Settings {
                 .map(|v| v.trim_end_matches('/').to_owned())
                 .filter(|v| !v.is_empty()),
             secure_cookies: lookup("COOKIE_SECURE").is_none_or(|v| v != "false"),
+            registration,
         })
     }
 
@@ -133,6 +199,7 @@ impl Settings {
             server_secret: Some(server_secret),
             issuer: None,
             secure_cookies: true,
+            registration: RegistrationSettings::default(),
         }
     }
 }

@@ -23,6 +23,18 @@ pub enum Error {
     InvalidRedirectUri(String),
     #[error("unsupported_token_type: {0}")]
     UnsupportedTokenType(String),
+    /// RFC 7591 §3.2.2: a metadata field is missing, malformed or not allowed.
+    #[error("invalid_client_metadata: {0}")]
+    InvalidClientMetadata(String),
+    /// RFC 7591 §3.2.2: devicegate approves no software statement.
+    #[error("unapproved_software_statement: {0}")]
+    UnapprovedSoftwareStatement(String),
+    /// RFC 6750 §3.1: a bearer token (a registration access token) that is missing or wrong.
+    #[error("invalid_token: {0}")]
+    InvalidToken(String),
+    /// Not allowed here at all (client registration switched off).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     #[error("authorization_pending")]
     AuthorizationPending,
     #[error("slow_down")]
@@ -65,6 +77,10 @@ impl Error {
             | Error::UnauthorizedClient(d)
             | Error::InvalidRedirectUri(d)
             | Error::UnsupportedTokenType(d)
+            | Error::InvalidClientMetadata(d)
+            | Error::UnapprovedSoftwareStatement(d)
+            | Error::InvalidToken(d)
+            | Error::Forbidden(d)
             | Error::AccessDenied(d)
             | Error::NotFound(d)
             | Error::Conflict(d) => d.clone(),

@@ -107,6 +107,39 @@ fn decode_component(raw: &str) -> Result<String, Error> {
         .map_err(|_| Error::invalid_request("a parameter is not valid UTF-8 once decoded"))
 }
 
+/// A path parameter of the route (`{client_id}`), as API Gateway or the router decoded it.
+pub fn path_param(req: &Request, name: &str) -> Result<String, Error> {
+    req.path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .map(str::to_owned)
+        .ok_or_else(|| Error::invalid_request(format!("missing path parameter {name}")))
+}
+
+/// Parses a JSON body strictly: `Content-Type: application/json`, a bounded size, valid UTF-8,
+/// and the shape `T` declares. serde refuses a field sent twice; fields `T` does not name are
+/// ignored, as RFC 7591 §2 and the AWS and Huawei SDKs (which add fields over time) expect.
+pub fn json_body<T: serde::de::DeserializeOwned>(req: &Request) -> Result<T, Error> {
+    let content_type = single_header(req, header::CONTENT_TYPE.as_str())?.unwrap_or("");
+    let media_type = content_type.split(';').next().unwrap_or("").trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return Err(Error::invalid_request(
+            "Content-Type must be application/json",
+        ));
+    }
+    let body = raw_body(req);
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Error::invalid_request(format!(
+            "request body is larger than {MAX_BODY_BYTES} bytes"
+        )));
+    }
+    let text = std::str::from_utf8(body)
+        .map_err(|_| Error::invalid_request("request body is not valid UTF-8"))?;
+    serde_json::from_str(text).map_err(|e| {
+        let why: String = e.to_string().chars().take(200).collect();
+        Error::invalid_request(format!("request body is not the JSON expected: {why}"))
+    })
+}
+
 /// A JSON response that no cache may keep (tokens and codes pass through here).
 pub fn json_response(status: u16, body: &impl Serialize) -> Response<Body> {
     let (status, text) = match serde_json::to_string(body) {
@@ -130,27 +163,28 @@ pub fn json_response(status: u16, body: &impl Serialize) -> Response<Body> {
 }
 
 /// How a family of endpoints writes its errors: the use cases name the kind of error, the shape
-/// decides its status, wire name and body.
+/// decides its status, wire name, body and headers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorShape {
-    /// RFC 6749 §5.2 and RFC 8628 §3.5 (`oauth2` and `paragon`): `{"error",
-    /// "error_description"}`, 400 except `invalid_client` (401); 429 and 5xx as usual.
+    /// RFC 6749 §5.2, RFC 8628 §3.5, RFC 7591 §3.2.2 (`oauth2` and `paragon`): `{"error",
+    /// "error_description"}`, 400 except `invalid_client` and `invalid_token` (401); 403, 429
+    /// and 5xx as usual.
     OAuth,
     /// The admin API: the same body, with 401 `unauthorized`, 404 `not_found`, 409 `conflict`.
     Admin,
+    /// AWS IAM Identity Center OIDC (rest-json): the OAuth body, the exception named in
+    /// `x-amzn-ErrorType` (the AWS SDKs pick the typed error from it, not from the status) and
+    /// the status the service model gives that exception.
+    Aws,
+    /// Huawei IAM Identity Center: `{"error_code", "error_msg"}` (what the Huawei SDKs read),
+    /// with `error_code` the OAuth code so a polling client can tell the conditions apart, plus
+    /// the OAuth pair; every response carries `X-Request-Id`.
+    Huawei,
 }
 
 impl ErrorShape {
-    /// The HTTP status and the wire error code of an error.
+    /// The HTTP status and the OAuth-style error code of an error.
     pub fn wire(self, error: &Error) -> (u16, &'static str) {
-        let status = match error {
-            Error::InvalidClient(_) | Error::Unauthorized => 401,
-            Error::NotFound(_) => 404,
-            Error::Conflict(_) => 409,
-            Error::TooManyAttempts(_) => 429,
-            Error::Internal(_) => 500,
-            _ => 400,
-        };
         let code = match error {
             Error::InvalidRequest(_) => "invalid_request",
             Error::InvalidClient(_) => "invalid_client",
@@ -161,6 +195,10 @@ impl ErrorShape {
             Error::UnauthorizedClient(_) => "unauthorized_client",
             Error::InvalidRedirectUri(_) => "invalid_redirect_uri",
             Error::UnsupportedTokenType(_) => "unsupported_token_type",
+            Error::InvalidClientMetadata(_) => "invalid_client_metadata",
+            Error::UnapprovedSoftwareStatement(_) => "unapproved_software_statement",
+            Error::InvalidToken(_) => "invalid_token",
+            Error::Forbidden(_) => "access_denied",
             Error::AuthorizationPending => "authorization_pending",
             Error::SlowDown => "slow_down",
             Error::AccessDenied(_) => "access_denied",
@@ -171,30 +209,112 @@ impl ErrorShape {
             Error::Conflict(_) => "conflict",
             Error::Internal(_) => "server_error",
         };
+        let status = match (self, error) {
+            (_, Error::Internal(_)) => 500,
+            (_, Error::InvalidClient(_)) => 401,
+            // The sso-oidc model: every exception but these two is a 400.
+            (ErrorShape::Aws, _) => 400,
+            (_, Error::Unauthorized | Error::InvalidToken(_)) => 401,
+            (_, Error::Forbidden(_)) => 403,
+            (_, Error::NotFound(_)) => 404,
+            (_, Error::Conflict(_)) => 409,
+            (_, Error::TooManyAttempts(_)) => 429,
+            _ => 400,
+        };
         (status, code)
     }
 
-    /// The error response: `{"error", "error_description"}`, with `WWW-Authenticate` on a 401.
+    /// The exception an AWS SDK raises for an error (`x-amzn-ErrorType`).
+    pub fn aws_exception(error: &Error) -> &'static str {
+        match error {
+            Error::InvalidClient(_) | Error::InvalidToken(_) => "InvalidClientException",
+            Error::InvalidGrant(_) => "InvalidGrantException",
+            Error::UnsupportedGrantType(_) => "UnsupportedGrantTypeException",
+            Error::InvalidScope(_) => "InvalidScopeException",
+            Error::UnauthorizedClient(_) => "UnauthorizedClientException",
+            Error::InvalidRedirectUri(_) => "InvalidRedirectUriException",
+            Error::InvalidClientMetadata(_) | Error::UnapprovedSoftwareStatement(_) => {
+                "InvalidClientMetadataException"
+            }
+            Error::AuthorizationPending => "AuthorizationPendingException",
+            Error::SlowDown | Error::TooManyAttempts(_) => "SlowDownException",
+            Error::AccessDenied(_) | Error::Forbidden(_) => "AccessDeniedException",
+            Error::ExpiredToken => "ExpiredTokenException",
+            Error::Internal(_) => "InternalServerException",
+            Error::InvalidRequest(_)
+            | Error::UnsupportedResponseType(_)
+            | Error::UnsupportedTokenType(_)
+            | Error::Unauthorized
+            | Error::NotFound(_)
+            | Error::Conflict(_) => "InvalidRequestException",
+        }
+    }
+
+    /// The error response in this shape, with `WWW-Authenticate` on a 401.
     pub fn render(self, error: &Error) -> Response<Body> {
         #[derive(Serialize)]
-        struct Out<'a> {
+        struct OAuthBody<'a> {
+            error: &'a str,
+            error_description: String,
+        }
+        #[derive(Serialize)]
+        struct HuaweiBody<'a> {
+            error_code: &'a str,
+            error_msg: String,
             error: &'a str,
             error_description: String,
         }
         let (status, code) = self.wire(error);
-        let mut response = json_response(
-            status,
-            &Out {
-                error: code,
-                error_description: error.description(),
-            },
-        );
+        let description = error.description();
+        let mut response = match self {
+            ErrorShape::Huawei => json_response(
+                status,
+                &HuaweiBody {
+                    error_code: code,
+                    error_msg: description.clone(),
+                    error: code,
+                    error_description: description,
+                },
+            ),
+            _ => json_response(
+                status,
+                &OAuthBody {
+                    error: code,
+                    error_description: description,
+                },
+            ),
+        };
+        let headers = response.headers_mut();
+        if self == ErrorShape::Aws {
+            headers.insert(
+                "x-amzn-ErrorType",
+                HeaderValue::from_static(Self::aws_exception(error)),
+            );
+        }
         if status == 401 {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            let challenge = if matches!(error, Error::InvalidToken(_)) {
+                r#"Bearer error="invalid_token""#
+            } else {
+                "Bearer"
+            };
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
         }
         response
+    }
+
+    /// Marks every response of the shape with the request id where its clients look for it.
+    fn stamp(self, response: &mut Response<Body>, request_id: &str) {
+        let name = match self {
+            ErrorShape::Aws => "x-amzn-RequestId",
+            ErrorShape::Huawei => "X-Request-Id",
+            ErrorShape::OAuth | ErrorShape::Admin => return,
+        };
+        if let Ok(value) = HeaderValue::from_str(request_id) {
+            response.headers_mut().insert(name, value);
+        }
     }
 }
 
@@ -244,16 +364,19 @@ where
     F: FnOnce(Request) -> Fut,
     Fut: Future<Output = Result<Response<Body>, Error>>,
 {
+    // Lambda's request id; a local server that has none gets a fresh one, so that every
+    // response a client may quote has an id to find in the log.
     let request_id = req
         .lambda_context_ref()
         .map(|c| c.request_id.clone())
-        .unwrap_or_default();
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| ulid::Ulid::new().to_string());
     let method = req.method().to_string();
     let route = req.uri().path().to_owned();
     let span = tracing::info_span!("request", request_id = %request_id);
     async move {
         let started = Instant::now();
-        let response = match handler(req).await {
+        let mut response = match handler(req).await {
             Ok(response) => response,
             Err(error) => {
                 if let Error::Internal(cause) = &error {
@@ -262,6 +385,7 @@ where
                 shape.render(&error)
             }
         };
+        shape.stamp(&mut response, &request_id);
         tracing::info!(
             method,
             route,

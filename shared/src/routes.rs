@@ -11,7 +11,7 @@ use axum::extract::{RawPathParams, State};
 use axum::routing::{MethodFilter, on};
 use lambda_http::{Body, Request, Response};
 
-use crate::dialect::{Paragon, Rfc6749};
+use crate::dialect::{Aws, Huawei, Paragon, Rfc6749, Rfc7591};
 use crate::error::Error;
 use crate::http::{self, ErrorShape};
 use crate::{Deps, Settings, api};
@@ -20,6 +20,7 @@ use crate::{Deps, Settings, api};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Function {
     Register,
+    ClientRegistration,
     Token,
     Admin,
     DeviceRedirect,
@@ -29,8 +30,9 @@ pub enum Function {
 }
 
 impl Function {
-    pub const ALL: [Function; 7] = [
+    pub const ALL: [Function; 8] = [
         Function::Register,
+        Function::ClientRegistration,
         Function::Token,
         Function::Admin,
         Function::DeviceRedirect,
@@ -43,6 +45,7 @@ impl Function {
     pub fn name(self) -> &'static str {
         match self {
             Function::Register => "register",
+            Function::ClientRegistration => "client-registration",
             Function::Token => "token",
             Function::Admin => "admin",
             Function::DeviceRedirect => "device-redirect",
@@ -95,11 +98,24 @@ macro_rules! routes {
 pub const REGISTER: &[Route<Deps>] = routes![Deps:
     "POST" "/oauth/v1/register" OAuth => |d, r| api::register::paragon(&d, r);
     "POST" "/oauth2/device_authorization" OAuth => |d, r| api::register::device_authorization::<Rfc6749>(&d, r);
+    "POST" "/v1/device/authorize" Huawei => |d, r| api::register::device_authorization::<Huawei>(&d, r);
+    "POST" "/device_authorization" Aws => |d, r| api::register::device_authorization::<Aws>(&d, r);
+];
+
+pub const CLIENT_REGISTRATION: &[Route<Deps>] = routes![Deps:
+    "POST" "/oauth2/register" OAuth => |d, r| api::client_registration::register::<Rfc7591>(&d, r);
+    "GET" "/oauth2/register/{client_id}" OAuth => |d, r| api::client_registration::read(&d, r);
+    "PUT" "/oauth2/register/{client_id}" OAuth => |d, r| api::client_registration::update(&d, r);
+    "DELETE" "/oauth2/register/{client_id}" OAuth => |d, r| api::client_registration::delete(&d, r);
+    "POST" "/v1/clients" Huawei => |d, r| api::client_registration::register::<Huawei>(&d, r);
+    "POST" "/client/register" Aws => |d, r| api::client_registration::register::<Aws>(&d, r);
 ];
 
 pub const TOKEN: &[Route<Deps>] = routes![Deps:
     "POST" "/oauth/v1/token" OAuth => |d, r| api::token::handle::<Paragon>(&d, r);
     "POST" "/oauth2/token" OAuth => |d, r| api::token::handle::<Rfc6749>(&d, r);
+    "POST" "/v1/tokens" Huawei => |d, r| api::token::handle::<Huawei>(&d, r);
+    "POST" "/token" Aws => |d, r| api::token::handle::<Aws>(&d, r);
 ];
 
 pub const REVOKE: &[Route<Deps>] = routes![Deps:
@@ -146,6 +162,7 @@ pub fn table() -> Vec<(Function, &'static str, &'static str)> {
     }
     [
         rows(Function::Register, REGISTER),
+        rows(Function::ClientRegistration, CLIENT_REGISTRATION),
         rows(Function::Token, TOKEN),
         rows(Function::Admin, ADMIN),
         rows(Function::DeviceRedirect, DEVICE_REDIRECT),
@@ -180,6 +197,7 @@ pub fn router<S: Send + Sync + 'static>(
 pub fn router_all(deps: Arc<Deps>) -> axum::Router {
     let settings = Arc::new(deps.settings.clone());
     router(REGISTER, deps.clone())
+        .merge(router(CLIENT_REGISTRATION, deps.clone()))
         .merge(router(TOKEN, deps.clone()))
         .merge(router(ADMIN, deps.clone()))
         .merge(router(DEVICE_REDIRECT, deps.clone()))

@@ -25,6 +25,8 @@ pub enum SecretKind {
     AdminKey,
     ClientSecret,
     Session,
+    /// RFC 7592: what a self-registered client presents to read, change or delete itself.
+    RegistrationAccessToken,
 }
 
 impl SecretKind {
@@ -37,6 +39,7 @@ impl SecretKind {
             SecretKind::AdminKey => "dgadmin_",
             SecretKind::ClientSecret => "dgs_",
             SecretKind::Session => "dgsess_",
+            SecretKind::RegistrationAccessToken => "dgrat_",
         }
     }
 }

@@ -25,13 +25,7 @@ async fn authorized(deps: &Deps, req: &Request) -> Result<(), Error> {
     Ok(())
 }
 
-/// A path parameter of the route (`{client_id}`), as API Gateway or the router decoded it.
-fn param(req: &Request, name: &str) -> Result<String, Error> {
-    req.path_parameters_ref()
-        .and_then(|p| p.first(name))
-        .map(str::to_owned)
-        .ok_or_else(|| Error::invalid_request(format!("missing path parameter {name}")))
-}
+use crate::http::path_param as param;
 
 fn unknown_action(action: &str) -> Error {
     Error::NotFound(format!(

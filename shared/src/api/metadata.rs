@@ -3,12 +3,14 @@
 
 use lambda_http::{Body, Request, Response};
 
-use crate::config::Settings;
+use crate::config::{RegistrationPolicy, Settings};
 use crate::dialect::oauth2;
 use crate::error::Error;
 
 pub async fn handle(settings: &Settings, req: Request) -> Result<Response<Body>, Error> {
-    Ok(oauth2::metadata_response(&oauth2::base_url(
-        &req, settings,
-    )?))
+    let registration_open = settings.registration.policy != RegistrationPolicy::Disabled;
+    Ok(oauth2::metadata_response(
+        &oauth2::base_url(&req, settings)?,
+        registration_open,
+    ))
 }

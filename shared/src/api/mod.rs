@@ -4,6 +4,7 @@
 //! renders its errors in the route's shape.
 
 pub mod admin;
+pub mod client_registration;
 pub mod device_page;
 pub mod introspect;
 pub mod metadata;

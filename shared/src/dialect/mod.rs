@@ -3,16 +3,20 @@
 //! serve different sets), and the handlers in [`crate::api`] are generic over the codec, so a
 //! route is one line in [`crate::routes`]: `api::token::handle::<Rfc6749>`.
 
+pub mod aws;
+pub mod huawei;
 pub mod oauth2;
 pub mod paragon;
+pub mod rfc7591;
 
 use lambda_http::{Body, Request, Response};
 
 use crate::error::Error;
-use crate::model::TokenSet;
+use crate::model::{ClientOrigin, Scope, TokenSet};
+use crate::usecases::client_registration::{Defaults, MetadataRequest, Registered};
 use crate::usecases::device_grant::TooFastPolls;
 use crate::usecases::device_grant::{DeviceAuthorization, DeviceAuthorizationRequest};
-use crate::usecases::grants::TokenRequest;
+use crate::usecases::grants::{Grant, TokenRequest};
 
 /// A dialect's token endpoint.
 pub trait TokenCodec {
@@ -35,5 +39,62 @@ pub trait DeviceAuthorizationCodec {
     fn render(started: &DeviceAuthorization, base_url: &str) -> Response<Body>;
 }
 
+/// A dialect's client registration endpoint (RFC 7591 §3 and its relatives).
+pub trait ClientRegistrationCodec {
+    /// How clients registered here are marked.
+    const ORIGIN: ClientOrigin;
+    /// What the dialect assumes for fields left out, and the methods it accepts.
+    const DEFAULTS: Defaults;
+
+    /// Reads the metadata the client asserts.
+    fn parse(req: &Request) -> Result<MetadataRequest, Error>;
+
+    /// Writes the client information (`base_url` is the issuer).
+    fn render(registered: &Registered, base_url: &str) -> Response<Body>;
+}
+
+/// The field names of a JSON dialect's token request, for its error messages.
+pub(crate) struct GrantFields {
+    pub device_code: &'static str,
+    pub refresh_token: &'static str,
+}
+
+/// The grant a JSON dialect's token request names (aws and huawei share the grant types and
+/// differ only in field names). The device grant is accepted by its URN and its short name.
+pub(crate) fn json_grant(
+    grant_type: &str,
+    device_code: Option<String>,
+    refresh_token: Option<String>,
+    scope: Option<Vec<String>>,
+    fields: &GrantFields,
+) -> Result<Grant, Error> {
+    let required = |value: Option<String>, name: &str| {
+        value
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| Error::invalid_request(format!("missing field {name}")))
+            .and_then(|v| oauth2::bounded(name, &v).map(str::to_owned))
+    };
+    match grant_type {
+        oauth2::DEVICE_CODE_GRANT | "device_code" => Ok(Grant::DeviceCode(required(
+            device_code,
+            fields.device_code,
+        )?)),
+        "refresh_token" => Ok(Grant::Refresh {
+            refresh_token: required(refresh_token, fields.refresh_token)?,
+            scope: scope
+                .map(|tokens| Scope::from_tokens(tokens.iter().map(String::as_str)))
+                .transpose()?,
+        }),
+        other => Err(Error::UnsupportedGrantType(format!(
+            "grant type {} is not supported here; use {} or refresh_token",
+            paragon::printable(other),
+            oauth2::DEVICE_CODE_GRANT
+        ))),
+    }
+}
+
+pub use aws::Aws;
+pub use huawei::Huawei;
 pub use oauth2::Rfc6749;
 pub use paragon::Paragon;
+pub use rfc7591::Rfc7591;

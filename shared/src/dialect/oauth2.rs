@@ -35,7 +35,7 @@ pub fn read_form(req: &Request) -> Result<Form, Error> {
     Form::from_request(req)
 }
 
-fn bounded<'a>(name: &str, value: &'a str) -> Result<&'a str, Error> {
+pub(crate) fn bounded<'a>(name: &str, value: &'a str) -> Result<&'a str, Error> {
     if value.len() > MAX_CREDENTIAL_LEN {
         return Err(Error::invalid_request(format!("{name} is too long")));
     }
@@ -305,12 +305,11 @@ pub fn introspection_response(result: &Introspection, issuer: &str) -> Response<
     }
 }
 
-/// RFC 8414 §2: exactly what this deployment serves.
-pub fn metadata_response(base_url: &str) -> Response<Body> {
+/// RFC 8414 §2: exactly what this deployment serves (`registration_endpoint` only while
+/// registration is not disabled).
+pub fn metadata_response(base_url: &str, registration_open: bool) -> Response<Body> {
     let methods = ["client_secret_basic", "client_secret_post", "none"];
-    let mut response = json_response(
-        200,
-        &serde_json::json!({
+    let mut document = serde_json::json!({
             "issuer": base_url,
             "device_authorization_endpoint": format!("{base_url}{DEVICE_AUTHORIZATION_PATH}"),
             "token_endpoint": format!("{base_url}{TOKEN_PATH}"),
@@ -321,8 +320,14 @@ pub fn metadata_response(base_url: &str) -> Response<Body> {
             "token_endpoint_auth_methods_supported": methods,
             "revocation_endpoint_auth_methods_supported": methods,
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        }),
-    );
+    });
+    if registration_open && let Some(fields) = document.as_object_mut() {
+        fields.insert(
+            "registration_endpoint".into(),
+            format!("{base_url}{}", super::rfc7591::REGISTER_PATH).into(),
+        );
+    }
+    let mut response = json_response(200, &document);
     // Public and the same for everyone: caches may keep it for a while.
     response.headers_mut().insert(
         header::CACHE_CONTROL,

@@ -38,8 +38,8 @@ macro_rules! wire_enum {
 
 mod oauth;
 pub use oauth::{
-    GrantType, OAuthClient, OAuthClientType, RedirectUri, Scope, Session, User, UserCodeRecord,
-    Username,
+    ClientOrigin, GrantType, OAuthClient, OAuthClientType, RedirectUri, Registration, Scope,
+    Session, TokenEndpointAuthMethod, User, UserCodeRecord, Username,
 };
 
 wire_enum!(
@@ -328,7 +328,7 @@ impl Holder<'_> {
     pub fn owner_key(&self) -> String {
         match self {
             Holder::Device { client_id, .. } => device_owner_key(client_id),
-            Holder::OAuthClient { client_id, .. } => format!("client#{client_id}"),
+            Holder::OAuthClient { client_id, .. } => client_owner_key(client_id),
         }
     }
 }
@@ -336,6 +336,11 @@ impl Holder<'_> {
 /// The owner key of a Paragon device's token families.
 pub fn device_owner_key(client_id: &str) -> String {
     format!("device#{client_id}")
+}
+
+/// The owner key of an OAuth client's token families.
+pub fn client_owner_key(client_id: &str) -> String {
+    format!("client#{client_id}")
 }
 
 /// Settings an administrator gives an API key.

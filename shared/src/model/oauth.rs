@@ -12,10 +12,39 @@ wire_enum!(
 );
 
 wire_enum!(
-    /// The grants an OAuth client may be allowed; only those devicegate serves.
+    /// The grants an OAuth client may be allowed. `authorization_code` can be registered (the
+    /// AWS CLI and Huawei clients ask for it) but no token endpoint serves it yet.
     GrantType {
         DeviceCode = "urn:ietf:params:oauth:grant-type:device_code",
         RefreshToken = "refresh_token",
+        AuthorizationCode = "authorization_code",
+    }
+);
+
+wire_enum!(
+    /// Who made a client: an administrator, or the client itself through one of the
+    /// registration dialects (self-registered clients are shown as unverified).
+    ClientOrigin { Admin = "admin", Rfc7591 = "rfc7591", Huawei = "huawei", Aws = "aws" }
+);
+
+impl Default for ClientOrigin {
+    fn default() -> Self {
+        ClientOrigin::Admin
+    }
+}
+
+impl ClientOrigin {
+    pub fn is_self_registered(self) -> bool {
+        self != ClientOrigin::Admin
+    }
+}
+
+wire_enum!(
+    /// RFC 7591 §2 `token_endpoint_auth_method`.
+    TokenEndpointAuthMethod {
+        None = "none",
+        ClientSecretBasic = "client_secret_basic",
+        ClientSecretPost = "client_secret_post",
     }
 );
 
@@ -187,9 +216,22 @@ pub struct OAuthClient {
     pub access_token_ttl: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token_ttl: Option<i64>,
-    /// Self-registered clients (RFC 7591, later) are shown as unverified on the page.
+    /// Who made the client; self-registered clients are shown as unverified on the page.
     #[serde(default)]
-    pub self_registered: bool,
+    pub origin: ClientOrigin,
+    /// After this the secret no longer authenticates (self-registered clients; checked in the
+    /// same condition as the secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_expires_at: Option<i64>,
+    /// What a self-registered client asked for beyond the common fields (RFC 7591/7592).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration: Option<Registration>,
+    /// When a grant last used the client (device authorization, redemption, refresh).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<i64>,
+    /// TTL: a self-registered client unused until then is deleted (each use moves it on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
     /// May call the introspection endpoint (RFC 7662): a resource server. Granted only by an
     /// administrator; a confidential client is not a resource server by being confidential.
     #[serde(default)]
@@ -198,8 +240,27 @@ pub struct OAuthClient {
     pub created_at: i64,
 }
 
+/// The RFC 7591 metadata a self-registered client keeps, and the hash of its registration
+/// access token (RFC 7592), when it has one.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Registration {
+    pub token_endpoint_auth_method: Option<TokenEndpointAuthMethod>,
+    #[serde(default)]
+    pub response_types: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_hash: Option<String>,
+}
+
 impl OAuthClient {
     pub const MAX_NAME: usize = 1024;
+
+    /// Self-registered clients get ids with this prefix, so that a write can tell them apart
+    /// (and move their idle expiry on) without reading the client first.
+    pub const SELF_REGISTERED_PREFIX: &'static str = "dyn-";
+
+    pub fn self_registered(&self) -> bool {
+        self.origin.is_self_registered()
+    }
 
     pub fn allows(&self, grant: GrantType) -> bool {
         self.grant_types.contains(&grant)

@@ -2,11 +2,11 @@
 //! token's holder still in good standing, an id not taken. They cost no extra round trip.
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    AttributeValue, ConditionCheck, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 
 use crate::error::Error;
-use crate::model::{DeviceStatus, GrantType, Holder, Scope};
+use crate::model::{DeviceStatus, GrantType, Holder, OAuthClient, Scope};
 
 use super::dynamo::{build_error, n, s};
 use super::{Inactive, Store};
@@ -23,6 +23,8 @@ pub struct ClientProof<'a> {
     pub grant: GrantType,
     /// Scope asked for, which must be within the client's.
     pub scope: Option<&'a Scope>,
+    /// When the proof is presented: a self-registered client's secret expires.
+    pub now: i64,
 }
 
 /// Where a stored API key keeps its expiry (`ApiKey.settings.expires_at`); the `paths` tests
@@ -110,39 +112,54 @@ impl Store {
         Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
+    /// The client's authentication as a condition check (a pending poll: no write to the
+    /// client, which thousands of devices may be polling at once).
     pub(super) fn client_proof_check(
         &self,
         proof: &ClientProof<'_>,
     ) -> Result<TransactWriteItem, Error> {
-        let mut condition = "disabled = :f AND contains(grant_types, :grant)".to_owned();
+        let (condition, values) = proof_condition(proof);
         let mut check = ConditionCheck::builder()
             .table_name(&self.tables.clients)
             .key("client_id", s(proof.client_id))
-            .expression_attribute_values(":f", AttributeValue::Bool(false))
-            .expression_attribute_values(":grant", s(proof.grant.as_str()))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        match proof.secret_hash {
-            Some(hash) => {
-                condition.push_str(" AND secret_hash = :sh");
-                check = check.expression_attribute_values(":sh", s(hash));
-            }
-            None => condition.push_str(" AND attribute_not_exists(secret_hash)"),
-        }
-        for (i, token) in proof
-            .scope
-            .map(Scope::tokens)
-            .unwrap_or(&[])
-            .iter()
-            .enumerate()
-        {
-            condition.push_str(&format!(" AND contains(scopes, :sc{i})"));
-            check = check.expression_attribute_values(format!(":sc{i}"), s(token));
-        }
-        let check = check
             .condition_expression(condition)
-            .build()
-            .map_err(build_error)?;
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        for (name, value) in values {
+            check = check.expression_attribute_values(name, value);
+        }
+        let check = check.build().map_err(build_error)?;
         Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    /// The client's authentication as a write that records the use: `last_used_at`, and for a
+    /// self-registered client (told by its id) an idle expiry moved to `idle_until`.
+    pub(super) fn client_proof_use(
+        &self,
+        proof: &ClientProof<'_>,
+        idle_until: i64,
+    ) -> Result<TransactWriteItem, Error> {
+        let (condition, values) = proof_condition(proof);
+        let self_registered = proof
+            .client_id
+            .starts_with(OAuthClient::SELF_REGISTERED_PREFIX);
+        let mut update = Update::builder()
+            .table_name(&self.tables.clients)
+            .key("client_id", s(proof.client_id))
+            .condition_expression(condition)
+            .update_expression(if self_registered {
+                "SET last_used_at = :now, expires_at = :idle"
+            } else {
+                "SET last_used_at = :now"
+            })
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if self_registered {
+            update = update.expression_attribute_values(":idle", n(idle_until));
+        }
+        for (name, value) in values {
+            update = update.expression_attribute_values(name, value);
+        }
+        let update = update.build().map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 
     pub(super) fn client_enabled_check(&self, client_id: &str) -> Result<TransactWriteItem, Error> {
@@ -166,6 +183,41 @@ impl Store {
             .map_err(build_error)?;
         Ok(TransactWriteItem::builder().condition_check(check).build())
     }
+}
+
+/// What a client's authentication asks of the stored client: enabled, allowed the grant, the
+/// presented secret's hash (unexpired) or no secret at all, and every scope token asked for.
+fn proof_condition(proof: &ClientProof<'_>) -> (String, Vec<(String, AttributeValue)>) {
+    // A self-registered client left idle is expired before TTL deletes it.
+    let mut condition = "disabled = :f AND contains(grant_types, :grant) \
+                         AND (attribute_not_exists(expires_at) OR expires_at > :now)"
+        .to_owned();
+    let mut values = vec![
+        (":f".to_owned(), AttributeValue::Bool(false)),
+        (":grant".to_owned(), s(proof.grant.as_str())),
+        (":now".to_owned(), n(proof.now)),
+    ];
+    match proof.secret_hash {
+        Some(hash) => {
+            condition.push_str(
+                " AND secret_hash = :sh \
+                 AND (attribute_not_exists(secret_expires_at) OR secret_expires_at > :now)",
+            );
+            values.push((":sh".to_owned(), s(hash)));
+        }
+        None => condition.push_str(" AND attribute_not_exists(secret_hash)"),
+    }
+    for (i, token) in proof
+        .scope
+        .map(Scope::tokens)
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+    {
+        condition.push_str(&format!(" AND contains(scopes, :sc{i})"));
+        values.push((format!(":sc{i}"), s(token)));
+    }
+    (condition, values)
 }
 
 /// Conditions name attributes by text; the models name them by field. A condition on a path the
@@ -315,7 +367,11 @@ mod paths {
             redirect_uris: vec![],
             access_token_ttl: None,
             refresh_token_ttl: None,
-            self_registered: false,
+            origin: ClientOrigin::Admin,
+            secret_expires_at: None,
+            registration: None,
+            last_used_at: None,
+            expires_at: None,
             introspection: false,
             disabled: false,
             created_at: 0,

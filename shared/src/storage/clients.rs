@@ -1,10 +1,20 @@
 //! OAuth clients.
 
+use aws_sdk_dynamodb::types::AttributeValue;
+
 use crate::error::Error;
 use crate::model::OAuthClient;
 
-use super::Store;
-use super::dynamo::{put, tx_put};
+use super::dynamo::{db_error, describe, failed, put, s, tx_put};
+use super::{AttemptCounter, Store};
+
+/// How writing a self-registered client went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegistrationWrite {
+    Saved,
+    /// The source's registration counter was full; nothing was written.
+    OverLimit,
+}
 
 impl Store {
     /// Writes a new client; 409 when its id is taken, by a client or by a device (the two share
@@ -40,5 +50,72 @@ impl Store {
         self.set_disabled(&self.tables.clients, "client_id", client_id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("no client with id {client_id}")))
+    }
+
+    /// Writes a self-registered client and counts the registration against its source, in one
+    /// transaction: both or neither.
+    pub async fn put_registered_client(
+        &self,
+        client: &OAuthClient,
+        counter: &AttemptCounter,
+    ) -> Result<RegistrationWrite, Error> {
+        let items = vec![
+            self.take_attempt_item(counter)?,
+            tx_put(
+                put(&self.tables.clients, client)?
+                    .condition_expression("attribute_not_exists(client_id)"),
+            )?,
+            self.absent_check(&self.tables.devices, "client_id", &client.client_id)?,
+        ];
+        match self.transact(items).await? {
+            None => Ok(RegistrationWrite::Saved),
+            Some(reasons) if failed(&reasons, 0) => Ok(RegistrationWrite::OverLimit),
+            Some(reasons) => Err(Error::internal(format!(
+                "a new client id collided: {}",
+                describe(&reasons)
+            ))),
+        }
+    }
+
+    /// Replaces a self-registered client's metadata, only while it is enabled and still managed
+    /// by the same registration access token (a concurrent delete wins).
+    pub async fn replace_registered_client(
+        &self,
+        client: &OAuthClient,
+        access_token_hash: &str,
+    ) -> Result<(), Error> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.tables.clients)
+            .set_item(Some(super::dynamo::to_item(client)?))
+            .condition_expression("disabled = :f AND #r.#h = :h")
+            .expression_attribute_names("#r", "registration")
+            .expression_attribute_names("#h", "access_token_hash")
+            .expression_attribute_values(":f", AttributeValue::Bool(false))
+            .expression_attribute_values(":h", s(access_token_hash))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(Error::InvalidToken(
+                    "the registration access token is not valid".into(),
+                ))
+            }
+            Err(e) => Err(db_error("PutItem client", e)),
+        }
+    }
+
+    /// Revokes every token family of an OAuth client (idempotent).
+    pub async fn revoke_families_of_client(&self, client_id: &str, now: i64) -> Result<(), Error> {
+        let owner = crate::model::client_owner_key(client_id);
+        for family_id in self.family_ids_of(&owner).await? {
+            self.revoke_family(&family_id, now).await?;
+        }
+        Ok(())
     }
 }

@@ -272,10 +272,11 @@ impl Store {
         proof: &ClientProof<'_>,
         code: &DeviceCode,
         user_code: &UserCodeRecord,
-        now: i64,
+        idle_until: i64,
     ) -> Result<StartOutcome, Error> {
+        let now = proof.now;
         let items = vec![
-            self.client_proof_check(proof)?,
+            self.client_proof_use(proof, idle_until)?,
             tx_put(
                 put(&self.tables.device_codes, code)?
                     .condition_expression("attribute_not_exists(code_hash)"),

@@ -22,6 +22,7 @@ pub mod users;
 pub mod web;
 
 pub use checks::ClientProof;
+pub use clients::RegistrationWrite;
 pub use device_codes::{PageDecision, PollPresenter, PollWrite, RedeemOutcome, StartOutcome};
 pub use devices::Decision;
 pub use tables::Tables;

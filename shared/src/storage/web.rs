@@ -92,27 +92,36 @@ impl Store {
     /// one only while it is below its limit, all in one transaction. `Ok(Some(i))`: counter `i`
     /// was full and nothing changed. A counter's TTL is the end of its window.
     pub async fn take_attempts(&self, counters: &[AttemptCounter]) -> Result<Option<usize>, Error> {
-        let mut items = Vec::with_capacity(counters.len());
-        for counter in counters {
-            let update = Update::builder()
-                .table_name(&self.tables.rate_limits)
-                .key("counter_key", s(&counter.key))
-                .update_expression("ADD #c :one SET #t = if_not_exists(#t, :end)")
-                .condition_expression("attribute_not_exists(#c) OR #c < :max")
-                .expression_attribute_names("#c", "count")
-                .expression_attribute_names("#t", "ttl")
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":end", n(counter.window_end))
-                .expression_attribute_values(":max", n(counter.max))
-                .build()
-                .map_err(build_error)?;
-            items.push(TransactWriteItem::builder().update(update).build());
-        }
+        let items = counters
+            .iter()
+            .map(|counter| self.take_attempt_item(counter))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(self.transact(items).await?.map(|reasons| {
             (0..counters.len())
                 .find(|i| failed(&reasons, *i))
                 .unwrap_or(0)
         }))
+    }
+
+    /// One attempt taken from a counter, inside a transaction: the count goes up by one only
+    /// while it is below the limit.
+    pub(super) fn take_attempt_item(
+        &self,
+        counter: &AttemptCounter,
+    ) -> Result<TransactWriteItem, Error> {
+        let update = Update::builder()
+            .table_name(&self.tables.rate_limits)
+            .key("counter_key", s(&counter.key))
+            .update_expression("ADD #c :one SET #t = if_not_exists(#t, :end)")
+            .condition_expression("attribute_not_exists(#c) OR #c < :max")
+            .expression_attribute_names("#c", "count")
+            .expression_attribute_names("#t", "ttl")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":end", n(counter.window_end))
+            .expression_attribute_values(":max", n(counter.max))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 
     /// Gives attempts back once they succeeded (only failures count), in one transaction.

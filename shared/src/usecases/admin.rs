@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 use crate::model::{
-    AdminKey, ApiKey, ApiKeySettings, Device, DeviceStatus, GrantType, OAuthClient,
+    AdminKey, ApiKey, ApiKeySettings, ClientOrigin, Device, DeviceStatus, GrantType, OAuthClient,
     OAuthClientType, RedirectUri, Scope, User, Username, bounded_text,
 };
 use crate::password;
@@ -216,7 +216,11 @@ pub async fn create_client(
         redirect_uris: new.redirect_uris,
         access_token_ttl: new.access_token_ttl,
         refresh_token_ttl: new.refresh_token_ttl,
-        self_registered: false,
+        origin: ClientOrigin::Admin,
+        secret_expires_at: None,
+        registration: None,
+        last_used_at: None,
+        expires_at: None,
         introspection: new.introspection,
         disabled: false,
         created_at: now,

@@ -27,11 +27,17 @@ impl ClientCredentials {
 pub fn authenticate(
     client: Option<OAuthClient>,
     credentials: &ClientCredentials,
+    now: i64,
 ) -> Result<OAuthClient, Error> {
     let refused = || Error::InvalidClient("client authentication failed".into());
     let client = client.ok_or_else(refused)?;
-    if client.disabled {
+    if client.disabled || client.expires_at.is_some_and(|at| at <= now) {
         return Err(refused());
+    }
+    if credentials.secret.is_some() && client.secret_expires_at.is_some_and(|at| at <= now) {
+        return Err(Error::InvalidClient(
+            "the client secret has expired; register the client again".into(),
+        ));
     }
     match (&client.secret_hash, credentials.secret_hash()) {
         (Some(stored), Some(presented)) if hashes_match(stored, &presented) => Ok(client),
@@ -46,8 +52,9 @@ pub(crate) fn explain_refusal(
     credentials: &ClientCredentials,
     grant: GrantType,
     scope: Option<&Scope>,
+    now: i64,
 ) -> Error {
-    let client = match authenticate(client, credentials) {
+    let client = match authenticate(client, credentials, now) {
         Ok(client) => client,
         Err(e) => return e,
     };
@@ -73,12 +80,14 @@ pub(crate) fn proof<'a>(
     secret_hash: &'a Option<String>,
     grant: GrantType,
     scope: Option<&'a Scope>,
+    now: i64,
 ) -> ClientProof<'a> {
     ClientProof {
         client_id: &credentials.client_id,
         secret_hash: secret_hash.as_deref(),
         grant,
         scope,
+        now,
     }
 }
 
@@ -97,7 +106,11 @@ mod tests {
             redirect_uris: vec![],
             access_token_ttl: None,
             refresh_token_ttl: None,
-            self_registered: false,
+            origin: ClientOrigin::Admin,
+            secret_expires_at: None,
+            registration: None,
+            last_used_at: None,
+            expires_at: None,
             introspection: false,
             disabled: false,
             created_at: 0,
@@ -114,31 +127,43 @@ mod tests {
     #[test]
     fn confidential_clients_need_their_secret() {
         let c = client(OAuthClientType::Confidential, Some("s3cret"));
-        assert!(authenticate(Some(c.clone()), &creds(Some("s3cret"))).is_ok());
-        assert!(authenticate(Some(c.clone()), &creds(Some("wrong"))).is_err());
-        assert!(authenticate(Some(c), &creds(None)).is_err());
+        assert!(authenticate(Some(c.clone()), &creds(Some("s3cret")), 0).is_ok());
+        assert!(authenticate(Some(c.clone()), &creds(Some("wrong")), 0).is_err());
+        assert!(authenticate(Some(c), &creds(None), 0).is_err());
     }
 
     #[test]
     fn public_clients_send_no_secret_and_disabled_clients_fail() {
         let mut c = client(OAuthClientType::Public, None);
-        assert!(authenticate(Some(c.clone()), &creds(None)).is_ok());
-        assert!(authenticate(Some(c.clone()), &creds(Some("x"))).is_err());
+        assert!(authenticate(Some(c.clone()), &creds(None), 0).is_ok());
+        assert!(authenticate(Some(c.clone()), &creds(Some("x")), 0).is_err());
         c.disabled = true;
         assert!(matches!(
-            authenticate(Some(c), &creds(None)),
+            authenticate(Some(c), &creds(None), 0),
             Err(Error::InvalidClient(_))
         ));
-        assert!(authenticate(None, &creds(None)).is_err());
+        assert!(authenticate(None, &creds(None), 0).is_err());
     }
 
     #[test]
     fn refusals_name_the_right_error() -> Result<(), Error> {
         let c = client(OAuthClientType::Public, None);
-        let e = explain_refusal(Some(c.clone()), &creds(None), GrantType::RefreshToken, None);
+        let e = explain_refusal(
+            Some(c.clone()),
+            &creds(None),
+            GrantType::RefreshToken,
+            None,
+            0,
+        );
         assert!(matches!(e, Error::UnauthorizedClient(_)));
         let scope = Scope::parse("admin")?;
-        let e = explain_refusal(Some(c), &creds(None), GrantType::DeviceCode, Some(&scope));
+        let e = explain_refusal(
+            Some(c),
+            &creds(None),
+            GrantType::DeviceCode,
+            Some(&scope),
+            0,
+        );
         assert!(matches!(e, Error::InvalidScope(_)));
         Ok(())
     }

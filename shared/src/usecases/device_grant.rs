@@ -58,7 +58,13 @@ pub async fn start_device_authorization(
 ) -> Result<DeviceAuthorization, Error> {
     let secret_hash = request.client.secret_hash();
     let scope = (!request.scope.is_empty()).then_some(&request.scope);
-    let proof = proof(&request.client, &secret_hash, GrantType::DeviceCode, scope);
+    let proof = proof(
+        &request.client,
+        &secret_hash,
+        GrantType::DeviceCode,
+        scope,
+        now,
+    );
     let expires_at = now + settings.device_code_ttl;
     for _ in 0..USER_CODE_ATTEMPTS {
         let device_code = secrets::issue(SecretKind::DeviceCode)?;
@@ -90,7 +96,12 @@ pub async fn start_device_authorization(
             ttl: expires_at,
         };
         match store
-            .start_device_authorization(&proof, &code, &record, now)
+            .start_device_authorization(
+                &proof,
+                &code,
+                &record,
+                now + settings.registration.idle_ttl,
+            )
             .await?
         {
             StartOutcome::Started => {
@@ -108,6 +119,7 @@ pub async fn start_device_authorization(
                     &request.client,
                     GrantType::DeviceCode,
                     scope,
+                    now,
                 ));
             }
             StartOutcome::UserCodeTaken => continue,
@@ -192,7 +204,7 @@ pub async fn poll_as_client(
     now: i64,
 ) -> Result<TokenSet, Error> {
     let secret_hash = client.secret_hash();
-    let proof = proof(client, &secret_hash, GrantType::DeviceCode, None);
+    let proof = proof(client, &secret_hash, GrantType::DeviceCode, None, now);
     let code = match store
         .record_pending_poll(
             &hash_secret(device_code),
@@ -208,6 +220,7 @@ pub async fn poll_as_client(
                 client,
                 GrantType::DeviceCode,
                 None,
+                now,
             ));
         }
         PollWrite::Refused(None) => return Err(unknown_code()),

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod client_auth;
+pub mod client_registration;
 pub mod device_grant;
 pub mod device_trust;
 pub mod grants;

@@ -67,7 +67,7 @@ pub async fn refresh_as_client(
     let (token, found) = store
         .get_token_and_client(&hash_secret(refresh_token), &client.client_id)
         .await?;
-    let authenticated = authenticate(found, client)?;
+    let authenticated = authenticate(found, client, now)?;
     if !authenticated.allows(GrantType::RefreshToken) {
         return Err(Error::UnauthorizedClient(
             "this client may not use the refresh_token grant".into(),

@@ -25,7 +25,7 @@ pub async fn revoke(
     let (record, found) = store
         .get_token_and_client(&hash_secret(token), &client.client_id)
         .await?;
-    authenticate(found, client)?;
+    authenticate(found, client, now)?;
     if let Some(record) = record
         .filter(|r| r.client_id == client.client_id && matches!(r.owner, Owner::Client { .. }))
     {
@@ -69,7 +69,7 @@ pub async fn introspect(
     let (record, found) = store
         .get_token_and_client(&hash_secret(token), &caller.client_id)
         .await?;
-    let caller_client = authenticate(found, caller)?;
+    let caller_client = authenticate(found, caller, now)?;
     if caller_client.client_type != OAuthClientType::Confidential || !caller_client.introspection {
         return Err(Error::InvalidClient(
             "this client may not introspect tokens; an administrator allows it for resource servers"

@@ -134,7 +134,7 @@ pub fn confirm(csrf: &str, who: &str, request: &PendingRequest) -> String {
         "Approve device",
         html! {
             h1 { "Approve this device?" }
-            @if client.self_registered {
+            @if client.self_registered() {
                 (message(
                     Some("This application registered itself; devicegate has not verified who made it."),
                     "warn",

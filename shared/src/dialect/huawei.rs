@@ -1,0 +1,194 @@
+//! Huawei Cloud IAM Identity Center OIDC: `POST /v1/clients`, `POST /v1/device/authorize`,
+//! `POST /v1/tokens`. snake_case JSON; client information and tokens come wrapped
+//! (`client_info`, `token_info`), the device authorization flat. Errors carry `error_code` and
+//! `error_msg`, which the Huawei SDKs read, and every response an `X-Request-Id` (see
+//! [`crate::http::ErrorShape::Huawei`]). The SDKs sign none of these calls.
+
+use lambda_http::{Body, Request, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::http::{json_body, json_response};
+use crate::model::{ClientOrigin, GrantType, Scope, TokenEndpointAuthMethod, TokenSet};
+use crate::usecases::client_auth::ClientCredentials;
+use crate::usecases::client_registration::{Defaults, MetadataRequest, Registered};
+use crate::usecases::device_grant::{
+    DeviceAuthorization, DeviceAuthorizationRequest, TooFastPolls,
+};
+use crate::usecases::grants::{Caller, TokenRequest};
+
+use super::oauth2::{self, bounded};
+use super::{GrantFields, json_grant};
+
+pub const TOKEN_PATH: &str = "/v1/tokens";
+
+/// The `huawei` dialect.
+pub struct Huawei;
+
+#[derive(Deserialize)]
+struct RegisterClientIn {
+    client_name: String,
+    client_type: String,
+    token_endpoint_auth_method: String,
+    grant_types: Vec<String>,
+    response_types: Vec<String>,
+    #[serde(default)]
+    scopes: Vec<String>,
+}
+
+impl super::ClientRegistrationCodec for Huawei {
+    const ORIGIN: ClientOrigin = ClientOrigin::Huawei;
+    const DEFAULTS: Defaults = Defaults {
+        grant_types: &[GrantType::DeviceCode, GrantType::RefreshToken],
+        response_types: &[],
+        auth_method: TokenEndpointAuthMethod::ClientSecretPost,
+        auth_methods: &[TokenEndpointAuthMethod::ClientSecretPost],
+    };
+
+    fn parse(req: &Request) -> Result<MetadataRequest, Error> {
+        let input: RegisterClientIn = json_body(req)?;
+        if input.client_type != "public" {
+            return Err(Error::InvalidClientMetadata(
+                "client_type must be public".into(),
+            ));
+        }
+        Ok(MetadataRequest {
+            client_name: Some(input.client_name),
+            redirect_uris: Vec::new(),
+            grant_types: Some(input.grant_types),
+            response_types: Some(input.response_types),
+            token_endpoint_auth_method: Some(input.token_endpoint_auth_method),
+            scopes: input.scopes,
+        })
+    }
+
+    fn render(registered: &Registered, base_url: &str) -> Response<Body> {
+        #[derive(Serialize)]
+        struct ClientInfo<'a> {
+            authorization_endpoint: String,
+            client_id: &'a str,
+            client_id_issued_at: i64,
+            client_secret: Option<&'a str>,
+            client_secret_expires_at: i64,
+            token_endpoint: String,
+            scopes: &'a [String],
+        }
+        #[derive(Serialize)]
+        struct Out<'a> {
+            client_info: ClientInfo<'a>,
+        }
+        let client = &registered.client;
+        json_response(
+            200,
+            &Out {
+                client_info: ClientInfo {
+                    authorization_endpoint: format!("{base_url}{}", super::aws::AUTHORIZE_PATH),
+                    client_id: &client.client_id,
+                    client_id_issued_at: client.created_at,
+                    client_secret: registered.client_secret.as_deref(),
+                    client_secret_expires_at: client.secret_expires_at.unwrap_or(0),
+                    token_endpoint: format!("{base_url}{TOKEN_PATH}"),
+                    scopes: client.scopes.tokens(),
+                },
+            },
+        )
+    }
+}
+
+/// `client_secret_post`: the Huawei API requires both.
+fn credentials(client_id: &str, client_secret: &str) -> Result<ClientCredentials, Error> {
+    if client_id.is_empty() || client_secret.is_empty() {
+        return Err(Error::InvalidClient(
+            "client_id and client_secret are required".into(),
+        ));
+    }
+    Ok(ClientCredentials {
+        client_id: bounded("client_id", client_id)?.to_owned(),
+        secret: Some(bounded("client_secret", client_secret)?.to_owned()),
+    })
+}
+
+#[derive(Deserialize)]
+struct StartDeviceAuthorizationIn {
+    client_id: String,
+    client_secret: String,
+    start_url: String,
+}
+
+impl super::DeviceAuthorizationCodec for Huawei {
+    fn parse(req: &Request) -> Result<DeviceAuthorizationRequest, Error> {
+        let input: StartDeviceAuthorizationIn = json_body(req)?;
+        if input.start_url.is_empty() || input.start_url.len() > 2048 {
+            return Err(Error::invalid_request(
+                "start_url is required (at most 2048 characters)",
+            ));
+        }
+        Ok(DeviceAuthorizationRequest {
+            client: credentials(&input.client_id, &input.client_secret)?,
+            scope: Scope::default(),
+        })
+    }
+
+    /// Flat, with RFC 8628's field names.
+    fn render(started: &DeviceAuthorization, base_url: &str) -> Response<Body> {
+        oauth2::device_authorization_response(started, base_url)
+    }
+}
+
+#[derive(Deserialize)]
+struct CreateTokenIn {
+    client_id: String,
+    client_secret: String,
+    grant_type: String,
+    device_code: Option<String>,
+    refresh_token: Option<String>,
+    scopes: Option<Vec<String>>,
+}
+
+impl super::TokenCodec for Huawei {
+    /// RFC 8628 §3.5: `error_code` `slow_down`.
+    const TOO_FAST: TooFastPolls = TooFastPolls::SlowDown;
+
+    fn parse(req: &Request) -> Result<TokenRequest<'_>, Error> {
+        let input: CreateTokenIn = json_body(req)?;
+        let grant = json_grant(
+            &input.grant_type,
+            input.device_code,
+            input.refresh_token,
+            input.scopes,
+            &GrantFields {
+                device_code: "device_code",
+                refresh_token: "refresh_token",
+            },
+        )?;
+        Ok(TokenRequest {
+            caller: Caller::Client(credentials(&input.client_id, &input.client_secret)?),
+            grant,
+        })
+    }
+
+    fn render(tokens: &TokenSet) -> Response<Body> {
+        #[derive(Serialize)]
+        struct TokenInfo<'a> {
+            access_token: &'a str,
+            token_type: &'static str,
+            expires_in: i64,
+            refresh_token: &'a str,
+        }
+        #[derive(Serialize)]
+        struct Out<'a> {
+            token_info: TokenInfo<'a>,
+        }
+        json_response(
+            200,
+            &Out {
+                token_info: TokenInfo {
+                    access_token: &tokens.access_token,
+                    token_type: "Bearer",
+                    expires_in: tokens.expires_in,
+                    refresh_token: &tokens.refresh_token,
+                },
+            },
+        )
+    }
+}
