@@ -140,7 +140,15 @@ pub fn confirm(csrf: &str, who: &str, request: &PendingRequest) -> String {
                     "warn",
                 ))
             }
-            p { b { (client.client_name) } " wants to act on your behalf." }
+            @if client.self_registered() {
+                // Its name is only what it said it is: quoted, and marked as such.
+                p {
+                    "An application calling itself " b { "\u{201c}" (client.client_name) "\u{201d}" }
+                    " (unverified) wants to act on your behalf."
+                }
+            } @else {
+                p { b { (client.client_name) } " wants to act on your behalf." }
+            }
             p {
                 "Code: " span.code-shown { (code) } br;
                 "Check that your device shows the same code."
