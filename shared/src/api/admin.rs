@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Deps;
 use crate::error::Error;
-use crate::http::{MAX_BODY_BYTES, json_response, now, raw_body, single_header};
+use crate::http::{json_body, json_response, now, single_header};
 use crate::keys::DevicePublicKey;
 use crate::model::{
     ApiKey, ApiKeySettings, Device, DeviceStatus, GrantType, OAuthClient, OAuthClientType, Scope,
@@ -240,6 +240,15 @@ pub struct ClientView<'a> {
     introspection: bool,
     disabled: bool,
     created_at: String,
+    /// Who made it: `admin`, or the dialect it registered itself through.
+    origin: &'static str,
+    /// When it last started a device authorization.
+    last_used_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret_expires_at: Option<String>,
+    /// When a self-registered client left unused is deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<String>,
 }
 
 impl<'a> ClientView<'a> {
@@ -258,6 +267,10 @@ impl<'a> ClientView<'a> {
             introspection: c.introspection,
             disabled: c.disabled,
             created_at: rfc3339(c.created_at),
+            origin: c.origin.as_str(),
+            last_used_at: c.last_used_at.map(rfc3339),
+            client_secret_expires_at: c.secret_expires_at.map(rfc3339),
+            expires_at: c.expires_at.map(rfc3339),
         }
     }
 }
@@ -290,27 +303,6 @@ fn query_param(req: &Request, name: &str) -> Option<String> {
     req.query_string_parameters_ref()
         .and_then(|q| q.first(name))
         .map(str::to_owned)
-}
-
-fn json_body<T: for<'de> Deserialize<'de>>(req: &Request) -> Result<T, Error> {
-    let content_type = single_header(req, header::CONTENT_TYPE.as_str())?.unwrap_or("");
-    if !content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .eq_ignore_ascii_case("application/json")
-    {
-        return Err(Error::invalid_request(
-            "Content-Type must be application/json",
-        ));
-    }
-    let body = raw_body(req);
-    if body.len() > MAX_BODY_BYTES {
-        return Err(Error::invalid_request("request body is too large"));
-    }
-    serde_json::from_slice(body)
-        .map_err(|e| Error::invalid_request(format!("invalid JSON body: {e}")))
 }
 
 #[derive(Deserialize)]
