@@ -27,6 +27,8 @@ pub enum SecretKind {
     Session,
     /// RFC 7592: what a self-registered client presents to read, change or delete itself.
     RegistrationAccessToken,
+    /// RFC 7591 §3: an administrator's permission to register a client.
+    InitialAccessToken,
 }
 
 impl SecretKind {
@@ -40,6 +42,7 @@ impl SecretKind {
             SecretKind::ClientSecret => "dgs_",
             SecretKind::Session => "dgsess_",
             SecretKind::RegistrationAccessToken => "dgrat_",
+            SecretKind::InitialAccessToken => "dgiat_",
         }
     }
 }

@@ -704,3 +704,173 @@ async fn expired_secrets_and_idle_clients_do_not_authenticate() {
         );
     }
 }
+
+/// Where the policy asks for one, registration needs an administrator's initial access token
+/// (RFC 7591 §3): single- or multi-use, taken in the registration's own transaction.
+#[tokio::test]
+async fn initial_access_tokens_gate_registration_and_are_used_up() {
+    let mut env = TestEnv::new().await;
+    env.deps.settings.registration.policy = RegistrationPolicy::InitialAccessToken;
+    let admin_key = env.admin_key().await;
+    let issued = env
+        .admin(
+            "POST",
+            "/admin/initial-access-tokens",
+            Some(&admin_key),
+            Some(json!({"name": "kiosk rollout", "max_uses": 1, "expires_in": 3600})),
+        )
+        .await;
+    assert_eq!(issued.status, 201, "{}", issued.json);
+    let token = issued.str("initial_access_token");
+    assert!(token.starts_with("dgiat_"));
+    let metadata = json!({"client_name": "kiosk", "token_endpoint_auth_method": "none"});
+
+    let before = env.snapshot().await;
+    for bearer in [None, Some("dgiat_unknown")] {
+        let refused = send(&env, "POST", "/oauth2/register", bearer, metadata.clone()).await;
+        assert_eq!(
+            (refused.status, refused.error()),
+            (401, "invalid_token"),
+            "{bearer:?}"
+        );
+    }
+    assert_eq!(env.snapshot().await, before, "nothing stored, no use taken");
+
+    env.calls.take();
+    let created = send(
+        &env,
+        "POST",
+        "/oauth2/register",
+        Some(&token),
+        metadata.clone(),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.json);
+    assert_eq!(
+        env.calls.take(),
+        ["TransactWriteItems"],
+        "still one round trip"
+    );
+    let again = send(
+        &env,
+        "POST",
+        "/oauth2/register",
+        Some(&token),
+        metadata.clone(),
+    )
+    .await;
+    assert_eq!(
+        (again.status, again.error()),
+        (401, "invalid_token"),
+        "single use"
+    );
+
+    let listed = env
+        .admin(
+            "GET",
+            "/admin/initial-access-tokens",
+            Some(&admin_key),
+            None,
+        )
+        .await;
+    let view = &listed.json["initial_access_tokens"][0];
+    assert_eq!(view["uses"], 1);
+    assert!(
+        view.get("initial_access_token").is_none(),
+        "never shown again"
+    );
+
+    let multi = env
+        .admin(
+            "POST",
+            "/admin/initial-access-tokens",
+            Some(&admin_key),
+            Some(json!({"name": "lab"})),
+        )
+        .await;
+    let multi_token = multi.str("initial_access_token");
+    for _ in 0..2 {
+        let ok = send(
+            &env,
+            "POST",
+            "/oauth2/register",
+            Some(&multi_token),
+            metadata.clone(),
+        )
+        .await;
+        assert_eq!(ok.status, 201);
+    }
+    let disabled = env
+        .admin(
+            "POST",
+            &format!("/admin/initial-access-tokens/{}/disable", multi.str("id")),
+            Some(&admin_key),
+            None,
+        )
+        .await;
+    assert_eq!(disabled.json["disabled"], true);
+    let refused = send(
+        &env,
+        "POST",
+        "/oauth2/register",
+        Some(&multi_token),
+        metadata,
+    )
+    .await;
+    assert_eq!(refused.status, 401, "a disabled token registers nothing");
+
+    let bad = env
+        .admin(
+            "POST",
+            "/admin/initial-access-tokens",
+            Some(&admin_key),
+            Some(json!({"name": "x", "expires_in": 999_999_999})),
+        )
+        .await;
+    assert_eq!(bad.error(), "invalid_request");
+}
+
+#[tokio::test]
+async fn administrators_delete_self_registered_clients_and_disable_their_own() {
+    let f = fixture().await;
+    let env = &f.env;
+    let admin_key = env.admin_key().await;
+    let aws = send(
+        env,
+        "POST",
+        "/client/register",
+        None,
+        json!({"clientName": "aws", "clientType": "public"}),
+    )
+    .await;
+    let id = aws.str("clientId");
+    let deleted = env
+        .admin(
+            "POST",
+            &format!("/admin/clients/{id}/delete"),
+            Some(&admin_key),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, 200, "{}", deleted.json);
+    assert_eq!(deleted.json["origin"], "aws");
+    assert!(env.store().get_client(&id).await.unwrap().is_none());
+    let start = json!({"clientId": id, "clientSecret": aws.str("clientSecret"),
+                       "startUrl": "https://s.example"});
+    assert_eq!(
+        send(env, "POST", "/device_authorization", None, start)
+            .await
+            .status,
+        401
+    );
+
+    let own = env
+        .admin(
+            "POST",
+            &format!("/admin/clients/{}/delete", f.cli_id),
+            Some(&admin_key),
+            None,
+        )
+        .await;
+    assert_eq!((own.status, own.error()), (409, "conflict"));
+}

@@ -9,10 +9,11 @@ use crate::error::Error;
 use crate::http::{json_body, json_response, now, single_header};
 use crate::keys::DevicePublicKey;
 use crate::model::{
-    ApiKey, ApiKeySettings, Device, DeviceStatus, GrantType, OAuthClient, OAuthClientType, Scope,
-    User,
+    ApiKey, ApiKeySettings, Device, DeviceStatus, GrantType, InitialAccessToken, OAuthClient,
+    OAuthClientType, Scope, User,
 };
 use crate::usecases::admin::{self, DeviceAction, NewClient, NewUser};
+use crate::usecases::client_registration::{self, NewInitialAccessToken};
 
 type Reply = Result<Response<Body>, Error>;
 
@@ -115,16 +116,65 @@ pub async fn create_client(deps: &Deps, req: Request) -> Reply {
     ))
 }
 
-/// `POST /admin/clients/{client_id}/disable`.
+/// `POST /admin/clients/{client_id}/disable` and, for self-registered clients, `/delete`.
 pub async fn client_action(deps: &Deps, req: Request) -> Reply {
+    authorized(deps, &req).await?;
+    let client_id = param(&req, "client_id")?;
+    let client = match param(&req, "action")?.as_str() {
+        "disable" => deps.store.disable_client(&client_id).await?,
+        "delete" => admin::delete_client(&deps.store, &client_id, now()).await?,
+        other => return Err(unknown_action(other)),
+    };
+    Ok(json_response(200, &ClientView::new(&client, None)))
+}
+
+/// `GET /admin/initial-access-tokens`.
+pub async fn list_initial_access_tokens(deps: &Deps, req: Request) -> Reply {
+    authorized(deps, &req).await?;
+    let tokens = deps.store.list_initial_access_tokens().await?;
+    let views: Vec<InitialAccessTokenView> = tokens
+        .iter()
+        .map(|t| InitialAccessTokenView::new(t, None))
+        .collect();
+    Ok(json_response(
+        200,
+        &serde_json::json!({ "initial_access_tokens": views }),
+    ))
+}
+
+/// `POST /admin/initial-access-tokens`: the token is in the response this once.
+pub async fn create_initial_access_token(deps: &Deps, req: Request) -> Reply {
+    authorized(deps, &req).await?;
+    let input: NewInitialAccessTokenBody = json_body(&req)?;
+    let (token, value) = client_registration::issue_initial_access_token(
+        &deps.store,
+        NewInitialAccessToken {
+            name: input.name,
+            max_uses: input.max_uses,
+            expires_in: input.expires_in.unwrap_or(24 * 3600),
+        },
+        now(),
+    )
+    .await?;
+    Ok(json_response(
+        201,
+        &InitialAccessTokenView::new(&token, Some(&value)),
+    ))
+}
+
+/// `POST /admin/initial-access-tokens/{id}/disable`.
+pub async fn initial_access_token_action(deps: &Deps, req: Request) -> Reply {
     authorized(deps, &req).await?;
     match param(&req, "action")?.as_str() {
         "disable" => {
-            let client = deps
+            let token = deps
                 .store
-                .disable_client(&param(&req, "client_id")?)
+                .disable_initial_access_token(&param(&req, "id")?)
                 .await?;
-            Ok(json_response(200, &ClientView::new(&client, None)))
+            Ok(json_response(
+                200,
+                &InitialAccessTokenView::new(&token, None),
+            ))
         }
         other => Err(unknown_action(other)),
     }
@@ -273,6 +323,44 @@ impl<'a> ClientView<'a> {
             expires_at: c.expires_at.map(rfc3339),
         }
     }
+}
+
+/// An initial access token as administrators see it: its value only when just issued.
+#[derive(Serialize)]
+pub struct InitialAccessTokenView<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    initial_access_token: Option<&'a str>,
+    name: &'a str,
+    max_uses: Option<i64>,
+    uses: i64,
+    expires_at: String,
+    disabled: bool,
+    created_at: String,
+}
+
+impl<'a> InitialAccessTokenView<'a> {
+    fn new(t: &'a InitialAccessToken, value: Option<&'a str>) -> Self {
+        InitialAccessTokenView {
+            id: &t.id,
+            initial_access_token: value,
+            name: &t.name,
+            max_uses: t.max_uses,
+            uses: t.uses,
+            expires_at: rfc3339(t.expires_at),
+            disabled: t.disabled,
+            created_at: rfc3339(t.created_at),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewInitialAccessTokenBody {
+    name: String,
+    max_uses: Option<i64>,
+    /// Seconds; one day when left out.
+    expires_in: Option<i64>,
 }
 
 /// A user as administrators see it: never the password or its hash.

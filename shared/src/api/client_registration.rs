@@ -23,6 +23,7 @@ pub async fn register<C: ClientRegistrationCodec>(
         &deps.settings,
         C::ORIGIN,
         metadata,
+        rfc7591::bearer(&req)?,
         &source_address(&req),
         now(),
     )

@@ -14,6 +14,8 @@ pub enum RegistrationWrite {
     Saved,
     /// The source's registration counter was full; nothing was written.
     OverLimit,
+    /// The initial access token is unknown, disabled, expired or used up.
+    TokenRefused,
 }
 
 impl Store {
@@ -52,14 +54,16 @@ impl Store {
             .ok_or_else(|| Error::NotFound(format!("no client with id {client_id}")))
     }
 
-    /// Writes a self-registered client and counts the registration against its source, in one
-    /// transaction: both or neither.
+    /// Writes a self-registered client, counts the registration against its source and, when
+    /// one is presented (by its hash), takes a use from an initial access token, in one
+    /// transaction: all or nothing.
     pub async fn put_registered_client(
         &self,
         client: &OAuthClient,
         counter: &AttemptCounter,
+        initial_access_token: Option<&str>,
     ) -> Result<RegistrationWrite, Error> {
-        let items = vec![
+        let mut items = vec![
             self.take_attempt_item(counter)?,
             tx_put(
                 put(&self.tables.clients, client)?
@@ -67,9 +71,13 @@ impl Store {
             )?,
             self.absent_check(&self.tables.devices, "client_id", &client.client_id)?,
         ];
+        if let Some(hash) = initial_access_token {
+            items.push(self.initial_access_token_use(hash, client.created_at)?);
+        }
         match self.transact(items).await? {
             None => Ok(RegistrationWrite::Saved),
             Some(reasons) if failed(&reasons, 0) => Ok(RegistrationWrite::OverLimit),
+            Some(reasons) if failed(&reasons, 3) => Ok(RegistrationWrite::TokenRefused),
             Some(reasons) => Err(Error::internal(format!(
                 "a new client id collided: {}",
                 describe(&reasons)
@@ -108,6 +116,17 @@ impl Store {
             }
             Err(e) => Err(db_error("PutItem client", e)),
         }
+    }
+
+    pub async fn delete_client(&self, client_id: &str) -> Result<(), Error> {
+        self.client
+            .delete_item()
+            .table_name(&self.tables.clients)
+            .key("client_id", s(client_id))
+            .send()
+            .await
+            .map_err(|e| db_error("DeleteItem client", e))?;
+        Ok(())
     }
 
     /// Revokes every token family of an OAuth client (idempotent).

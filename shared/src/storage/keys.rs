@@ -1,10 +1,12 @@
-//! API keys and admin keys (stored by hash).
+//! API keys, admin keys and initial access tokens (stored by hash).
+
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
 use crate::error::Error;
-use crate::model::{AdminKey, ApiKey};
+use crate::model::{AdminKey, ApiKey, InitialAccessToken};
 
 use super::Store;
-use super::dynamo::{db_error, s};
+use super::dynamo::{build_error, db_error, n, s};
 
 impl Store {
     pub async fn get_api_key(&self, key_hash: &str) -> Result<Option<ApiKey>, Error> {
@@ -33,26 +35,82 @@ impl Store {
 
     /// Disables an API key by id (two round trips: the id index, then the conditional write).
     pub async fn disable_api_key(&self, id: &str) -> Result<ApiKey, Error> {
+        self.disable_by_id(&self.tables.api_keys, "key_hash", id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("no API key with id {id}")))
+    }
+
+    pub async fn put_initial_access_token(&self, token: &InitialAccessToken) -> Result<(), Error> {
+        self.put_new(&self.tables.initial_access_tokens, token, "token_hash")
+            .await
+    }
+
+    /// Every initial access token, expired ones included until TTL removes them.
+    pub async fn list_initial_access_tokens(&self) -> Result<Vec<InitialAccessToken>, Error> {
+        let mut tokens: Vec<InitialAccessToken> =
+            self.scan_all(&self.tables.initial_access_tokens).await?;
+        tokens.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(tokens)
+    }
+
+    pub async fn disable_initial_access_token(
+        &self,
+        id: &str,
+    ) -> Result<InitialAccessToken, Error> {
+        self.disable_by_id(&self.tables.initial_access_tokens, "token_hash", id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("no initial access token with id {id}")))
+    }
+
+    /// One registration taken from an initial access token, inside the registration's
+    /// transaction: only while it is enabled, unexpired and has uses left.
+    pub(super) fn initial_access_token_use(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<TransactWriteItem, Error> {
+        let update = Update::builder()
+            .table_name(&self.tables.initial_access_tokens)
+            .key("token_hash", s(token_hash))
+            .update_expression("ADD uses :one")
+            .condition_expression(
+                "disabled = :f AND expires_at > :now \
+                 AND (attribute_not_exists(max_uses) OR uses < max_uses)",
+            )
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":f", AttributeValue::Bool(false))
+            .expression_attribute_values(":now", n(now))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Disables an item found through its table's `by_id` index: two round trips (the index,
+    /// then the conditional write). `None` when no item has the id.
+    async fn disable_by_id<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &str,
+        key: &str,
+        id: &str,
+    ) -> Result<Option<T>, Error> {
         let found = self
             .client
             .query()
-            .table_name(&self.tables.api_keys)
+            .table_name(table)
             .index_name("by_id")
             .key_condition_expression("id = :id")
             .expression_attribute_values(":id", s(id))
             .send()
             .await
-            .map_err(|e| db_error("Query api key by id", e))?;
-        let Some(key_hash) = found
+            .map_err(|e| db_error("Query by id", e))?;
+        let Some(value) = found
             .items()
             .first()
-            .and_then(|i| i.get("key_hash"))
+            .and_then(|i| i.get(key))
             .and_then(|v| v.as_s().ok())
         else {
-            return Err(Error::NotFound(format!("no API key with id {id}")));
+            return Ok(None);
         };
-        self.set_disabled(&self.tables.api_keys, "key_hash", key_hash)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("no API key with id {id}")))
+        self.set_disabled(table, key, value).await
     }
 }

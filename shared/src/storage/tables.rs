@@ -43,6 +43,7 @@ tables! {
     user_codes: "USER_CODES_TABLE" = "devicegate-user-codes",
     sessions: "SESSIONS_TABLE" = "devicegate-sessions",
     rate_limits: "RATE_LIMITS_TABLE" = "devicegate-rate-limits",
+    initial_access_tokens: "INITIAL_ACCESS_TOKENS_TABLE" = "devicegate-initial-access-tokens",
 }
 
 impl Tables {

@@ -238,6 +238,29 @@ pub async fn create_client(
     })
 }
 
+/// Deletes a self-registered client: its token families are revoked, then the client is
+/// removed. An administrator's own clients are disabled instead, so that their history stays.
+pub async fn delete_client(store: &Store, client_id: &str, now: i64) -> Result<OAuthClient, Error> {
+    let client = store
+        .get_client(client_id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no client with id {client_id}")))?;
+    if !client.self_registered() {
+        return Err(Error::Conflict(
+            "only self-registered clients are deleted; disable this one".into(),
+        ));
+    }
+    // Disabled first: from here on nothing the client holds works, even if a step fails.
+    let client = store.disable_client(client_id).await?;
+    store.revoke_families_of_client(client_id, now).await?;
+    store.delete_client(client_id).await?;
+    tracing::info!(
+        client_id,
+        "self-registered client deleted by an administrator"
+    );
+    Ok(client)
+}
+
 /// What an administrator gives for a new user.
 #[derive(Clone, Debug)]
 pub struct NewUser {

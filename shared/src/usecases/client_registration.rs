@@ -150,30 +150,35 @@ pub struct Registered {
     pub registration_access_token: Option<String>,
 }
 
-/// Registers a client: one round trip (the source's registration counter and the client are
-/// written in one transaction; nothing is written when either refuses).
+/// Registers a client: one round trip (the source's registration counter, the client and,
+/// where the policy asks for one, a use of the initial access token are written in one
+/// transaction; nothing is written when any of them refuses).
 pub async fn register(
     store: &Store,
     settings: &Settings,
     origin: ClientOrigin,
     metadata: ClientMetadata,
+    initial_access_token: Option<&str>,
     source: &str,
     now: i64,
 ) -> Result<Registered, Error> {
-    match settings.registration.policy {
-        RegistrationPolicy::Open => {}
+    let token_hash = match settings.registration.policy {
+        RegistrationPolicy::Open => None,
         RegistrationPolicy::Disabled => {
             return Err(Error::Forbidden(
                 "client registration is disabled on this server; ask an administrator".into(),
             ));
         }
         RegistrationPolicy::InitialAccessToken => {
-            return Err(Error::Forbidden(
-                "client registration here needs an initial access token from an administrator"
-                    .into(),
-            ));
+            Some(hash_secret(initial_access_token.ok_or_else(|| {
+                Error::InvalidToken(
+                    "registration here needs an initial access token from an administrator \
+                     (Authorization: Bearer)"
+                        .into(),
+                )
+            })?))
         }
-    }
+    };
     let client_id = format!(
         "{}{}",
         OAuthClient::SELF_REGISTERED_PREFIX,
@@ -186,10 +191,18 @@ pub async fn register(
         window: 60,
     };
     let counter = counter("register-source", &source_subject(source), limit, now);
-    match store.put_registered_client(&client, &counter).await? {
+    match store
+        .put_registered_client(&client, &counter, token_hash.as_deref())
+        .await?
+    {
         RegistrationWrite::Saved => {}
         RegistrationWrite::OverLimit => {
             return Err(Error::TooManyAttempts(counter.window_end - now));
+        }
+        RegistrationWrite::TokenRefused => {
+            return Err(Error::InvalidToken(
+                "the initial access token is unknown, disabled, expired or used up".into(),
+            ));
         }
     }
     tracing::info!(client_id = %client.client_id, origin = client.origin.as_str(), "client registered");
@@ -318,6 +331,53 @@ pub async fn update(
         client_secret,
         registration_access_token: None,
     })
+}
+
+/// What an administrator asks for when issuing an initial access token.
+#[derive(Clone, Debug)]
+pub struct NewInitialAccessToken {
+    pub name: String,
+    /// `None`: any number of registrations until expiry.
+    pub max_uses: Option<i64>,
+    /// Seconds until it expires: at most 30 days.
+    pub expires_in: i64,
+}
+
+/// The longest an initial access token may live.
+pub const MAX_INITIAL_ACCESS_TOKEN_TTL: i64 = 30 * 24 * 3600;
+
+/// Issues an initial access token: its value is returned this once and stored only as a hash.
+pub async fn issue_initial_access_token(
+    store: &Store,
+    new: NewInitialAccessToken,
+    now: i64,
+) -> Result<(InitialAccessToken, String), Error> {
+    let name = bounded_text("name", Some(new.name.trim()), 128)?.unwrap_or_default();
+    if name.is_empty() {
+        return Err(Error::invalid_request("name must be 1 to 128 characters"));
+    }
+    if new.max_uses.is_some_and(|m| m < 1) {
+        return Err(Error::invalid_request("max_uses must be at least 1"));
+    }
+    if !(60..=MAX_INITIAL_ACCESS_TOKEN_TTL).contains(&new.expires_in) {
+        return Err(Error::invalid_request(format!(
+            "expires_in must be 60 to {MAX_INITIAL_ACCESS_TOKEN_TTL} seconds"
+        )));
+    }
+    let secret = secrets::issue(SecretKind::InitialAccessToken)?;
+    let token = InitialAccessToken {
+        token_hash: secret.hash().to_owned(),
+        id: ulid::Ulid::new().to_string(),
+        name,
+        max_uses: new.max_uses,
+        uses: 0,
+        expires_at: now + new.expires_in,
+        disabled: false,
+        created_at: now,
+        ttl: now + new.expires_in,
+    };
+    store.put_initial_access_token(&token).await?;
+    Ok((token, secret.into_value()))
 }
 
 /// Deletes a client (RFC 7592 §2.3): it is disabled at once and its token families revoked.
