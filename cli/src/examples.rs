@@ -5,7 +5,7 @@
 use devicegate::Error;
 use devicegate::model::{
     AdminKey, ApiKey, ApiKeySettings, ClientOrigin, Device, DeviceStatus, GrantType, OAuthClient,
-    OAuthClientType, Scope,
+    OAuthClientType, Registration, Scope, TokenEndpointAuthMethod,
 };
 use devicegate::secrets::{self, SecretKind, hash_secret};
 use devicegate::storage::Store;
@@ -26,6 +26,11 @@ pub mod credentials {
     /// A confidential OAuth client (a resource server that introspects tokens).
     pub const API_CLIENT_ID: &str = "example-api";
     pub const API_CLIENT_SECRET: &str = "dgs_EXAMPLE_client_secret_for_local_runs_only";
+    /// A client that registered itself through RFC 7591 (public), and the registration access
+    /// token that manages it (RFC 7592).
+    pub const REGISTERED_CLIENT_ID: &str = "dyn-example";
+    pub const REGISTRATION_ACCESS_TOKEN: &str =
+        "dgrat_EXAMPLE_registration_access_token_for_local_runs_only";
     /// A user who can sign in on the verification page.
     pub const USERNAME: &str = "example";
     pub const PASSWORD: &str = "example password";
@@ -169,6 +174,24 @@ async fn seed_oauth_examples(store: &Store, now: i64) -> Result<(), Error> {
             OAuthClientType::Confidential,
             Some(credentials::API_CLIENT_SECRET),
         ))
+        .await?;
+    store
+        .put_client(&OAuthClient {
+            origin: ClientOrigin::Rfc7591,
+            registration: Some(Registration {
+                token_endpoint_auth_method: Some(TokenEndpointAuthMethod::None),
+                response_types: vec![],
+                access_token_hash: Some(hash_secret(credentials::REGISTRATION_ACCESS_TOKEN)),
+            }),
+            expires_at: Some(now + devicegate::config::RegistrationSettings::default().idle_ttl),
+            introspection: false,
+            ..client(
+                credentials::REGISTERED_CLIENT_ID,
+                "Example self-registered app",
+                OAuthClientType::Public,
+                None,
+            )
+        })
         .await?;
     create_user(
         store,
