@@ -27,6 +27,8 @@ wire_enum!(
     ClientOrigin { Admin = "admin", Rfc7591 = "rfc7591", Huawei = "huawei", Aws = "aws" }
 );
 
+// wire_enum! takes no `#[default]` on a variant, so this cannot be derived.
+#[allow(clippy::derivable_impls)]
 impl Default for ClientOrigin {
     fn default() -> Self {
         ClientOrigin::Admin
