@@ -21,7 +21,10 @@ fn sso_oidc(base: &str) -> aws_sdk_ssooidc::Client {
 
 #[tokio::test]
 async fn the_aws_sdk_registers_polls_with_typed_errors_and_gets_and_refreshes_tokens() {
-    let f = fixture().await;
+    let mut f = fixture().await;
+    // Polls are timed in whole seconds: a 1 s interval could let the "too early" poll through
+    // when it lands on the next second.
+    f.env.deps.settings.poll_interval = 5;
     let base = server::serve(f.env.deps.clone()).await;
     let sso = sso_oidc(&base);
     let now = devicegate::http::now();
@@ -62,7 +65,7 @@ async fn the_aws_sdk_registers_polls_with_typed_errors_and_gets_and_refreshes_to
         Some(&*format!("{base}/device?user_code={user_code}"))
     );
     assert_eq!(started.expires_in(), 600);
-    assert_eq!(started.interval(), 1);
+    assert_eq!(started.interval(), 5);
 
     let poll = || {
         sso.create_token()

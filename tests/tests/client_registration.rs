@@ -568,7 +568,9 @@ async fn a_deployment_can_switch_registration_off_and_metadata_follows() {
 /// one per pending poll; their errors carry what their SDKs read.
 #[tokio::test]
 async fn huawei_and_aws_device_flows_cost_one_round_trip_per_start_and_pending_poll() {
-    let f = fixture().await;
+    let mut f = fixture().await;
+    // Polls are timed in whole seconds: with 1 s, the too-early poll could land on the next one.
+    f.env.deps.settings.poll_interval = 5;
     let env = &f.env;
     let huawei = send(
         env,

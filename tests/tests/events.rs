@@ -83,7 +83,11 @@ const REPLAY: &[(&str, u16, &str)] = &[
     ("admin-reset-password.json", 200, ""),
     ("admin-disable-user.json", 200, ""),
     ("oauth2-register.json", 201, ""),
-    ("oauth2-register-bad-redirect-uri.json", 400, "invalid_redirect_uri"),
+    (
+        "oauth2-register-bad-redirect-uri.json",
+        400,
+        "invalid_redirect_uri",
+    ),
     (
         "oauth2-register-software-statement.json",
         400,
@@ -101,7 +105,11 @@ const REPLAY: &[(&str, u16, &str)] = &[
         "invalid_client_metadata",
     ),
     ("huawei-device-authorize.json", 200, ""),
-    ("huawei-token-unknown-device-code.json", 400, "invalid_grant"),
+    (
+        "huawei-token-unknown-device-code.json",
+        400,
+        "invalid_grant",
+    ),
     ("huawei-token-bad-secret.json", 401, "invalid_client"),
     ("aws-register-client.json", 200, ""),
     (
