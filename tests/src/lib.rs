@@ -340,15 +340,19 @@ pub async fn dispatch(deps: &Deps, req: Request) -> lambda_http::Response<Body> 
     };
     let (parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
-    let body = if bytes.is_empty() {
+    lambda_http::Response::from_parts(parts, body_of(&bytes))
+}
+
+/// A body as `lambda_http` carries it: empty, text when it is UTF-8, binary otherwise.
+pub(crate) fn body_of(bytes: &[u8]) -> Body {
+    if bytes.is_empty() {
         Body::Empty
     } else {
         match String::from_utf8(bytes.to_vec()) {
             Ok(text) => Body::Text(text),
             Err(e) => Body::Binary(e.into_bytes()),
         }
-    };
-    lambda_http::Response::from_parts(parts, body)
+    }
 }
 
 /// A form POST as API Gateway would deliver it.
