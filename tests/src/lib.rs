@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Credentials, Intercept, Region, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
 use devicegate::config::ServerSecret;
-use devicegate::model::{ApiKeySettings, Device, DeviceCode};
+use devicegate::model::{ApiKeySettings, Device, DeviceCode, User};
 use devicegate::storage::schema;
 use devicegate::usecases::admin;
 use devicegate::{Deps, Settings, Store, Tables, http, routes};
@@ -218,6 +218,24 @@ impl TestEnv {
             .unwrap()
             .with_query_string_parameters(params);
         Reply::from(dispatch(&self.deps, req).await)
+    }
+
+    /// Writes an enabled user straight to the store with a ready password hash (hashing a
+    /// password costs tens of milliseconds; some tests never sign in).
+    pub async fn put_user(&self, username: &str, password_hash: &str, now: i64) {
+        self.store()
+            .put_user(&User {
+                username: username.to_owned(),
+                password_hash: password_hash.to_owned(),
+                display_name: None,
+                email: None,
+                disabled: false,
+                created_at: now,
+                updated_at: now,
+                credentials_version: 0,
+            })
+            .await
+            .unwrap();
     }
 
     pub async fn device(&self, client_id: &str) -> Option<Device> {

@@ -14,19 +14,26 @@ pub struct Fixture {
     pub server_secret: String,
 }
 
+/// A public CLI client allowed the device code and refresh grants, scopes `read write`.
+pub fn public_cli_client(name: &str) -> NewClient {
+    NewClient {
+        scopes: Scope::parse("read write").unwrap(),
+        ..NewClient::new(
+            name,
+            OAuthClientType::Public,
+            vec![GrantType::DeviceCode, GrantType::RefreshToken],
+        )
+    }
+}
+
 /// The fixture's two clients: a public CLI (device code and refresh, `read write`, 10-minute
 /// access tokens) and a confidential resource server allowed to introspect.
 pub async fn acme_clients(env: &TestEnv, now: i64) -> (admin::CreatedClient, admin::CreatedClient) {
     let cli = admin::create_client(
         env.store(),
         NewClient {
-            scopes: Scope::parse("read write").unwrap(),
             access_token_ttl: Some(600),
-            ..NewClient::new(
-                "Acme CLI",
-                OAuthClientType::Public,
-                vec![GrantType::DeviceCode, GrantType::RefreshToken],
-            )
+            ..public_cli_client("Acme CLI")
         },
         now,
     )

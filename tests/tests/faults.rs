@@ -17,18 +17,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextMut;
 use aws_sdk_dynamodb::config::retry::{RetryConfig, RetryPartition};
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_types::body::SdkBody;
-use devicegate::model::{Lifetimes, Session, User};
+use devicegate::model::{Lifetimes, Session};
 use devicegate::secrets::hash_secret;
 use devicegate::storage::PageDecision;
 use devicegate::usecases::admin::{self, DeviceAction};
 use devicegate::usecases::{sign_in, verification};
 use devicegate::{Deps, Error, Store, http};
-use devicegate_tests::faults::Fault;
+use devicegate_tests::faults::{Fault, NoIdempotencyToken};
 use devicegate_tests::*;
 use serde_json::Value;
 
@@ -71,46 +67,6 @@ pub fn fast_env(base: &TestEnv, without_idempotency: bool) -> TestEnv {
         },
         calls: base.calls.clone(),
         faults: base.faults.clone(),
-    }
-}
-
-/// Removes `ClientRequestToken` from every request that carries one (after signing; the local
-/// store checks no signatures).
-#[derive(Debug)]
-struct NoIdempotencyToken;
-
-impl Intercept for NoIdempotencyToken {
-    fn name(&self) -> &'static str {
-        "NoIdempotencyToken"
-    }
-
-    fn modify_before_transmit(
-        &self,
-        context: &mut BeforeTransmitInterceptorContextMut<'_>,
-        _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let request = context.request_mut();
-        let Some(mut json) = request
-            .body()
-            .bytes()
-            .and_then(|b| serde_json::from_slice::<Value>(b).ok())
-        else {
-            return Ok(());
-        };
-        if json
-            .as_object_mut()
-            .and_then(|o| o.remove("ClientRequestToken"))
-            .is_none()
-        {
-            return Ok(());
-        }
-        let body = serde_json::to_vec(&json)?;
-        request
-            .headers_mut()
-            .insert("content-length", body.len().to_string());
-        *request.body_mut() = SdkBody::from(body);
-        Ok(())
     }
 }
 
@@ -264,19 +220,7 @@ async fn setup_in(step: Step, env: TestEnv, n: usize) -> Ctx {
     }
 
     let (cli, rs) = devicegate_tests::oauth::acme_clients(env, now).await;
-    env.store()
-        .put_user(&User {
-            username: c.username.clone(),
-            password_hash: password_hash().to_owned(),
-            display_name: None,
-            email: None,
-            disabled: false,
-            created_at: now,
-            updated_at: now,
-            credentials_version: 0,
-        })
-        .await
-        .unwrap();
+    env.put_user(&c.username, password_hash(), now).await;
     c.cli_id = cli.client.client_id;
     c.rs_id = rs.client.client_id;
     c.rs_secret = rs.secret.unwrap();
