@@ -238,6 +238,52 @@ impl TestEnv {
             .unwrap();
     }
 
+    /// An API key whose devices are approved as they register.
+    pub async fn auto_trust_key(&self) -> String {
+        self.api_key(ApiKeySettings {
+            auto_trust: true,
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// Registers with `body` (unsigned); returns the device code it was given.
+    pub async fn register_code(&self, body: &str) -> String {
+        self.register(body, None).await.str("device_code")
+    }
+
+    /// An administrator's `action` (`approve`, `deny` or `revoke`) on a device.
+    pub async fn device_action(&self, admin: &str, client_id: &str, action: &str) -> Reply {
+        let path = format!("/admin/devices/{client_id}/{action}");
+        self.admin("POST", &path, Some(admin), None).await
+    }
+
+    /// Polls for a device code (unsigned) once its interval has passed, without sleeping.
+    pub async fn poll_due(&self, client_id: &str, api_key: &str, code: &str) -> Reply {
+        self.force_poll_due(code).await;
+        self.token(&poll_body(client_id, api_key, code), None).await
+    }
+
+    /// A user's approval of an OAuth device code on the verification page, written through
+    /// storage; whether it took.
+    pub async fn approve_on_page(
+        &self,
+        device_code: &str,
+        username: &str,
+        scope: Option<&str>,
+    ) -> bool {
+        self.store()
+            .decide_on_page(
+                &devicegate::secrets::hash_secret(device_code),
+                username,
+                devicegate::storage::PageDecision::Approve,
+                (scope, devicegate::model::Lifetimes::default()),
+                http::now(),
+            )
+            .await
+            .unwrap()
+    }
+
     pub async fn device(&self, client_id: &str) -> Option<Device> {
         self.store().get_device(client_id).await.unwrap()
     }

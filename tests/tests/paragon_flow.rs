@@ -63,14 +63,7 @@ async fn register_approve_poll_refresh() {
     assert_eq!(listed.json["devices"][0]["client_id"], "printer-1");
     assert_eq!(listed.json["devices"][0]["client_description"], "Lobby");
 
-    let approved = env
-        .admin(
-            "POST",
-            "/admin/devices/printer-1/approve",
-            Some(&admin),
-            None,
-        )
-        .await;
+    let approved = env.device_action(&admin, "printer-1", "approve").await;
     assert_eq!(approved.status, 200, "{:?}", approved.json);
     assert_eq!(approved.json["status"], "approved");
 
@@ -265,10 +258,7 @@ async fn bad_registrations_get_clear_errors_and_store_nothing() {
 async fn bad_token_requests_get_clear_errors_and_store_nothing() {
     let env = TestEnv::new().await;
     let api_key = env.api_key(ApiKeySettings::default()).await;
-    let code = env
-        .register(&register_body("dev-1", &api_key), None)
-        .await
-        .str("device_code");
+    let code = env.register_code(&register_body("dev-1", &api_key)).await;
     let before = env.snapshot().await;
     let cases: Vec<(String, u16, &str)> = vec![
         (
@@ -315,16 +305,8 @@ async fn bad_token_requests_get_clear_errors_and_store_nothing() {
 #[tokio::test]
 async fn fifty_concurrent_polls_after_approval_yield_exactly_one_token() {
     let env = TestEnv::new().await;
-    let api_key = env
-        .api_key(ApiKeySettings {
-            auto_trust: true,
-            ..Default::default()
-        })
-        .await;
-    let code = env
-        .register(&register_body("busy-1", &api_key), None)
-        .await
-        .str("device_code");
+    let api_key = env.auto_trust_key().await;
+    let code = env.register_code(&register_body("busy-1", &api_key)).await;
     let body = poll_body("busy-1", &api_key, &code);
     let polls = (0..50).map(|_| env.token(&body, None));
     let replies = futures_join_all(polls).await;
@@ -378,16 +360,8 @@ async fn futures_join_all<F: std::future::Future>(
 #[tokio::test]
 async fn a_second_redemption_is_invalid_grant_and_revokes_the_first() {
     let env = TestEnv::new().await;
-    let api_key = env
-        .api_key(ApiKeySettings {
-            auto_trust: true,
-            ..Default::default()
-        })
-        .await;
-    let code = env
-        .register(&register_body("twice", &api_key), None)
-        .await
-        .str("device_code");
+    let api_key = env.auto_trust_key().await;
+    let code = env.register_code(&register_body("twice", &api_key)).await;
     let first = env.token(&poll_body("twice", &api_key, &code), None).await;
     assert_eq!(first.status, 200);
     let second = env.token(&poll_body("twice", &api_key, &code), None).await;
@@ -410,10 +384,7 @@ async fn codes_expire_before_ttl_deletes_them() {
     let env = TestEnv::new().await;
     let api_key = env.api_key(ApiKeySettings::default()).await;
     let admin = env.admin_key().await;
-    let code = env
-        .register(&register_body("late", &api_key), None)
-        .await
-        .str("device_code");
+    let code = env.register_code(&register_body("late", &api_key)).await;
     let stored = env.device_code(&code).await.unwrap();
     let after_window = stored.expires_at + 1;
     assert!(
@@ -460,10 +431,7 @@ async fn codes_expire_before_ttl_deletes_them() {
 async fn rfc8628_slow_down_grows_the_interval_for_good() {
     let env = TestEnv::new().await;
     let api_key = env.api_key(ApiKeySettings::default()).await;
-    let code = env
-        .register(&register_body("fast", &api_key), None)
-        .await
-        .str("device_code");
+    let code = env.register_code(&register_body("fast", &api_key)).await;
     let grant = DeviceCodeGrant {
         client_id: "fast".into(),
         api_key,
@@ -509,38 +477,18 @@ async fn denial_and_revocation() {
     let api_key = env.api_key(ApiKeySettings::default()).await;
     let admin = env.admin_key().await;
 
-    let denied_code = env
-        .register(&register_body("no", &api_key), None)
-        .await
-        .str("device_code");
-    assert_eq!(
-        env.admin("POST", "/admin/devices/no/deny", Some(&admin), None)
-            .await
-            .status,
-        200
-    );
-    env.force_poll_due(&denied_code).await;
-    let denied = env
-        .token(&poll_body("no", &api_key, &denied_code), None)
-        .await;
+    let denied_code = env.register_code(&register_body("no", &api_key)).await;
+    assert_eq!(env.device_action(&admin, "no", "deny").await.status, 200);
+    let denied = env.poll_due("no", &api_key, &denied_code).await;
     assert_eq!((denied.status, denied.error()), (400, "access_denied"));
-    let again = env
-        .admin("POST", "/admin/devices/no/approve", Some(&admin), None)
-        .await;
+    let again = env.device_action(&admin, "no", "approve").await;
     assert_eq!(again.status, 409);
 
-    let code = env
-        .register(&register_body("yes", &api_key), None)
-        .await
-        .str("device_code");
-    env.admin("POST", "/admin/devices/yes/approve", Some(&admin), None)
-        .await;
-    env.force_poll_due(&code).await;
-    let tokens = env.token(&poll_body("yes", &api_key, &code), None).await;
+    let code = env.register_code(&register_body("yes", &api_key)).await;
+    env.device_action(&admin, "yes", "approve").await;
+    let tokens = env.poll_due("yes", &api_key, &code).await;
     assert_eq!(tokens.status, 200);
-    let revoked = env
-        .admin("POST", "/admin/devices/yes/revoke", Some(&admin), None)
-        .await;
+    let revoked = env.device_action(&admin, "yes", "revoke").await;
     assert_eq!(
         (revoked.status, revoked.json["status"].as_str()),
         (200, Some("revoked"))
@@ -560,15 +508,11 @@ async fn denial_and_revocation() {
     let family = env.store().get_family(&family[0]).await.unwrap().unwrap();
     assert_eq!(family.status, FamilyStatus::Revoked);
     assert_eq!(
-        env.admin("POST", "/admin/devices/yes/approve", Some(&admin), None)
-            .await
-            .status,
+        env.device_action(&admin, "yes", "approve").await.status,
         409
     );
     assert_eq!(
-        env.admin("POST", "/admin/devices/yes/revoke", Some(&admin), None)
-            .await
-            .status,
+        env.device_action(&admin, "yes", "revoke").await.status,
         200,
         "revoking is idempotent (a retry finishes a revocation that failed half-way)"
     );

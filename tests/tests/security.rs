@@ -31,19 +31,13 @@ fn with_key(body: &str, public: &str) -> String {
 async fn a_registration_under_another_api_key_is_refused_and_changes_nothing() {
     let env = TestEnv::new().await;
     let owner_key = env.api_key(ApiKeySettings::default()).await;
-    let attacker_key = env
-        .api_key(ApiKeySettings {
-            auto_trust: true,
-            ..Default::default()
-        })
-        .await;
+    let attacker_key = env.auto_trust_key().await;
     let admin = env.admin_key().await;
 
     // The real printer registers and waits for approval.
     let code = env
-        .register(&register_body("printer-1", &owner_key), None)
-        .await
-        .str("device_code");
+        .register_code(&register_body("printer-1", &owner_key))
+        .await;
     let before = env.snapshot().await;
 
     // Someone holding another API key (auto-trusted, even) registers the same client_id.
@@ -58,17 +52,8 @@ async fn a_registration_under_another_api_key_is_refused_and_changes_nothing() {
     assert_eq!(env.snapshot().await, before, "nothing changed");
 
     // The administrator approves the real printer's registration, and it gets its token.
-    env.admin(
-        "POST",
-        "/admin/devices/printer-1/approve",
-        Some(&admin),
-        None,
-    )
-    .await;
-    env.force_poll_due(&code).await;
-    let tokens = env
-        .token(&poll_body("printer-1", &owner_key, &code), None)
-        .await;
+    env.device_action(&admin, "printer-1", "approve").await;
+    let tokens = env.poll_due("printer-1", &owner_key, &code).await;
     assert_eq!(tokens.status, 200, "{}", tokens.json);
 
     // And once approved, it still cannot be taken over through another key.
@@ -87,9 +72,8 @@ async fn a_pending_registration_is_never_replaced() {
     let api_key = env.api_key(ApiKeySettings::default()).await;
     let admin = env.admin_key().await;
     let code = env
-        .register(&register_body("printer-2", &api_key), None)
-        .await
-        .str("device_code");
+        .register_code(&register_body("printer-2", &api_key))
+        .await;
     let before = env.snapshot().await;
 
     // A second registration (same key: keys ship inside apps) while the first waits.
@@ -112,17 +96,8 @@ async fn a_pending_registration_is_never_replaced() {
     assert_eq!(env.snapshot().await, before, "nothing changed");
 
     // The administrator's approval still applies to the first code, which redeems unsigned.
-    env.admin(
-        "POST",
-        "/admin/devices/printer-2/approve",
-        Some(&admin),
-        None,
-    )
-    .await;
-    env.force_poll_due(&code).await;
-    let tokens = env
-        .token(&poll_body("printer-2", &api_key, &code), None)
-        .await;
+    env.device_action(&admin, "printer-2", "approve").await;
+    let tokens = env.poll_due("printer-2", &api_key, &code).await;
     assert_eq!(tokens.status, 200, "{}", tokens.json);
 }
 
@@ -130,17 +105,9 @@ async fn a_pending_registration_is_never_replaced() {
 async fn re_registering_an_approved_device_waits_for_an_administrator_and_attaches_no_key() {
     let env = TestEnv::new().await;
     // Auto-trust: a first registration is approved at once, but a re-registration is not.
-    let api_key = env
-        .api_key(ApiKeySettings {
-            auto_trust: true,
-            ..Default::default()
-        })
-        .await;
+    let api_key = env.auto_trust_key().await;
     let admin = env.admin_key().await;
-    let first = env
-        .register(&register_body("kiosk-1", &api_key), None)
-        .await
-        .str("device_code");
+    let first = env.register_code(&register_body("kiosk-1", &api_key)).await;
     let tokens = env
         .token(&poll_body("kiosk-1", &api_key, &first), None)
         .await;
@@ -189,9 +156,7 @@ async fn re_registering_an_approved_device_waits_for_an_administrator_and_attach
     assert_eq!(listed["pending_registration"]["key_type"], "ed25519");
 
     // Denying it leaves the real device approved and refreshing.
-    let denied = env
-        .admin("POST", "/admin/devices/kiosk-1/deny", Some(&admin), None)
-        .await;
+    let denied = env.device_action(&admin, "kiosk-1", "deny").await;
     assert_eq!(denied.status, 200, "{}", denied.json);
     assert_eq!(denied.json["status"], "approved");
     env.force_poll_due(&attacker_code).await;
@@ -211,21 +176,14 @@ async fn an_approved_re_registration_attaches_its_key() {
     let env = TestEnv::new().await;
     let api_key = env.api_key(ApiKeySettings::default()).await;
     let admin = env.admin_key().await;
-    let first = env
-        .register(&register_body("desk-1", &api_key), None)
-        .await
-        .str("device_code");
-    env.admin("POST", "/admin/devices/desk-1/approve", Some(&admin), None)
-        .await;
+    let first = env.register_code(&register_body("desk-1", &api_key)).await;
+    env.device_action(&admin, "desk-1", "approve").await;
     let (key, public) = ed25519_key(5);
     let second = env
-        .register(&with_key(&register_body("desk-1", &api_key), &public), None)
-        .await
-        .str("device_code");
-    assert_ne!(first, second);
-    let approved = env
-        .admin("POST", "/admin/devices/desk-1/approve", Some(&admin), None)
+        .register_code(&with_key(&register_body("desk-1", &api_key), &public))
         .await;
+    assert_ne!(first, second);
+    let approved = env.device_action(&admin, "desk-1", "approve").await;
     assert_eq!(approved.status, 200, "{}", approved.json);
     assert_eq!(approved.json["key_type"], "ed25519");
     assert!(
@@ -276,23 +234,12 @@ async fn an_expired_api_key_stops_registration_redemption_refresh_and_introspect
         })
         .await;
     let admin = env.admin_key().await;
-    let redeemed = env
-        .register(&register_body("exp-1", &api_key), None)
-        .await
-        .str("device_code");
-    env.admin("POST", "/admin/devices/exp-1/approve", Some(&admin), None)
-        .await;
-    env.force_poll_due(&redeemed).await;
-    let tokens = env
-        .token(&poll_body("exp-1", &api_key, &redeemed), None)
-        .await;
+    let redeemed = env.register_code(&register_body("exp-1", &api_key)).await;
+    env.device_action(&admin, "exp-1", "approve").await;
+    let tokens = env.poll_due("exp-1", &api_key, &redeemed).await;
     assert_eq!(tokens.status, 200);
-    let waiting = env
-        .register(&register_body("exp-2", &api_key), None)
-        .await
-        .str("device_code");
-    env.admin("POST", "/admin/devices/exp-2/approve", Some(&admin), None)
-        .await;
+    let waiting = env.register_code(&register_body("exp-2", &api_key)).await;
+    env.device_action(&admin, "exp-2", "approve").await;
 
     expire_api_key(&env, &api_key).await;
     let before = env.snapshot().await;
@@ -472,19 +419,7 @@ async fn revoking_a_device_leaves_an_oauth_client_of_the_same_id_alone() {
         )
         .await;
     let device_code = started.str("device_code");
-    assert!(
-        f.env
-            .store()
-            .decide_on_page(
-                &devicegate::secrets::hash_secret(&device_code),
-                "ada",
-                devicegate::storage::PageDecision::Approve,
-                (None, devicegate::model::Lifetimes::default()),
-                http::now(),
-            )
-            .await
-            .unwrap()
-    );
+    assert!(f.env.approve_on_page(&device_code, "ada", None).await);
     let tokens = f
         .env
         .oauth2(
@@ -522,15 +457,7 @@ async fn revoking_a_device_leaves_an_oauth_client_of_the_same_id_alone() {
         .send()
         .await
         .unwrap();
-    let revoked = f
-        .env
-        .admin(
-            "POST",
-            &format!("/admin/devices/{}/revoke", f.cli_id),
-            Some(&admin),
-            None,
-        )
-        .await;
+    let revoked = f.env.device_action(&admin, &f.cli_id, "revoke").await;
     assert_eq!(revoked.status, 200, "{}", revoked.json);
 
     // The OAuth client's tokens were not the device's to revoke.
@@ -573,18 +500,7 @@ async fn a_client_check_that_did_not_pass_is_never_taken_for_authentication() {
         .oauth2("/oauth2/device_authorization", "", Some((&id, &secret)))
         .await
         .str("device_code");
-    assert!(
-        env.store()
-            .decide_on_page(
-                &devicegate::secrets::hash_secret(&device_code),
-                "ada",
-                devicegate::storage::PageDecision::Approve,
-                (None, devicegate::model::Lifetimes::default()),
-                http::now(),
-            )
-            .await
-            .unwrap()
-    );
+    assert!(env.approve_on_page(&device_code, "ada", None).await);
     let poll = format!(
         "grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code={device_code}"
     );
@@ -703,18 +619,7 @@ async fn device_flow_tokens(env: &TestEnv, client: (&str, Option<&str>)) -> Repl
         .oauth2("/oauth2/device_authorization", &body, basic)
         .await
         .str("device_code");
-    assert!(
-        env.store()
-            .decide_on_page(
-                &devicegate::secrets::hash_secret(&device_code),
-                "ada",
-                devicegate::storage::PageDecision::Approve,
-                (None, devicegate::model::Lifetimes::default()),
-                http::now(),
-            )
-            .await
-            .unwrap()
-    );
+    assert!(env.approve_on_page(&device_code, "ada", None).await);
     let poll = format!(
         "grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code={device_code}{}",
         if basic.is_some() {
@@ -812,16 +717,9 @@ async fn keyed_device(env: &TestEnv, id: &str) -> (ed25519_dalek::SigningKey, St
     let admin = env.admin_key().await;
     let (key, public) = ed25519_key(21);
     let code = env
-        .register(&with_key(&register_body(id, &api_key), &public), None)
-        .await
-        .str("device_code");
-    env.admin(
-        "POST",
-        &format!("/admin/devices/{id}/approve"),
-        Some(&admin),
-        None,
-    )
-    .await;
+        .register_code(&with_key(&register_body(id, &api_key), &public))
+        .await;
+    env.device_action(&admin, id, "approve").await;
     env.force_poll_due(&code).await;
     let poll = poll_body(id, &api_key, &code);
     let tokens = env.token(&poll, Some(&sign(&key, &poll))).await;
@@ -928,11 +826,9 @@ async fn replaying_a_captured_signed_redemption_revokes_nothing() {
     let admin = env.admin_key().await;
     let (key, public) = ed25519_key(22);
     let code = env
-        .register(&with_key(&register_body("rp-2", &api_key), &public), None)
-        .await
-        .str("device_code");
-    env.admin("POST", "/admin/devices/rp-2/approve", Some(&admin), None)
+        .register_code(&with_key(&register_body("rp-2", &api_key), &public))
         .await;
+    env.device_action(&admin, "rp-2", "approve").await;
     env.force_poll_due(&code).await;
     let poll = poll_body("rp-2", &api_key, &code);
     let signature = sign(&key, &poll);
@@ -1222,10 +1118,7 @@ async fn a_registration_whose_code_ttl_deleted_can_still_be_denied() {
     let env = TestEnv::new().await;
     let api_key = env.api_key(ApiKeySettings::default()).await;
     let admin = env.admin_key().await;
-    let code = env
-        .register(&register_body("stale-1", &api_key), None)
-        .await
-        .str("device_code");
+    let code = env.register_code(&register_body("stale-1", &api_key)).await;
     // Time passes: the registration expires and TTL deletes its code.
     let store = env.store();
     store
@@ -1249,9 +1142,7 @@ async fn a_registration_whose_code_ttl_deleted_can_still_be_denied() {
         .send()
         .await
         .unwrap();
-    let denied = env
-        .admin("POST", "/admin/devices/stale-1/deny", Some(&admin), None)
-        .await;
+    let denied = env.device_action(&admin, "stale-1", "deny").await;
     assert_eq!(denied.status, 200, "{}", denied.json);
     let waiting = env
         .admin("GET", "/admin/devices?status=pending", Some(&admin), None)

@@ -75,17 +75,7 @@ async fn reregistration_round_trip(key_type: &str, public_key: &str, key: &Devic
     );
     let reg = env.register(&first, None).await;
     assert_eq!(reg.status, 200, "{:?}", reg.json);
-    assert_eq!(
-        env.admin(
-            "POST",
-            &format!("/admin/devices/{id}/approve"),
-            Some(&admin),
-            None
-        )
-        .await
-        .status,
-        200
-    );
+    assert_eq!(env.device_action(&admin, &id, "approve").await.status, 200);
 
     // A keyed device may not re-register unsigned, and a wrong signature changes nothing.
     let again = register_body(&id, &api_key);
@@ -206,8 +196,7 @@ async fn a_replayed_signed_register_cannot_be_redeemed_without_a_fresh_signature
         None,
     )
     .await;
-    env.admin("POST", "/admin/devices/victim/approve", Some(&admin), None)
-        .await;
+    env.device_action(&admin, "victim", "approve").await;
 
     // The device re-registers and polls; an attacker records both requests.
     let register = register_body("victim", &api_key);
