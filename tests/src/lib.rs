@@ -238,6 +238,20 @@ impl TestEnv {
             .unwrap();
     }
 
+    /// A fresh environment with an API key (default settings) and an admin key: where most
+    /// device tests start. Returns (env, API key, admin key).
+    pub async fn with_keys() -> (TestEnv, String, String) {
+        let env = TestEnv::new().await;
+        let api_key = env.api_key(ApiKeySettings::default()).await;
+        let admin = env.admin_key().await;
+        (env, api_key, admin)
+    }
+
+    /// An administrator's POST with `key`, and a JSON body if any.
+    pub async fn admin_post(&self, key: &str, path: &str, body: Option<Value>) -> Reply {
+        self.admin("POST", path, Some(key), body).await
+    }
+
     /// An API key whose devices are approved as they register.
     pub async fn auto_trust_key(&self) -> String {
         self.api_key(ApiKeySettings {
@@ -255,7 +269,7 @@ impl TestEnv {
     /// An administrator's `action` (`approve`, `deny` or `revoke`) on a device.
     pub async fn device_action(&self, admin: &str, client_id: &str, action: &str) -> Reply {
         let path = format!("/admin/devices/{client_id}/{action}");
-        self.admin("POST", &path, Some(admin), None).await
+        self.admin_post(admin, &path, None).await
     }
 
     /// Polls for a device code (unsigned) once its interval has passed, without sleeping.
@@ -443,6 +457,23 @@ impl Reply {
     pub fn error(&self) -> &str {
         self.json["error"].as_str().unwrap_or("")
     }
+    /// Asserts the status and error code; `request` names what was sent, for the failure message.
+    pub fn assert_error(&self, status: u16, error: &str, request: &str) {
+        assert_eq!(
+            (self.status, self.error()),
+            (status, error),
+            "{request}: {:?}",
+            self.json
+        );
+    }
+
+    /// As `assert_error`, and the error also says what was wrong (`error_description`).
+    pub fn assert_described_error(&self, status: u16, error: &str, request: &str) {
+        self.assert_error(status, error, request);
+        let description = self.json["error_description"].as_str().unwrap_or("");
+        assert!(!description.is_empty(), "{request}: {:?}", self.json);
+    }
+
     pub fn str(&self, field: &str) -> String {
         self.json[field]
             .as_str()

@@ -81,6 +81,40 @@ pub async fn fixture() -> Fixture {
     }
 }
 
+/// The `oauth2` crate's client for a public client (its id in the request body), with the device
+/// authorization and token endpoints of the server at `base`.
+pub type CrateClient = oauth2::basic::BasicClient<
+    oauth2::EndpointNotSet,
+    oauth2::EndpointSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointSet,
+>;
+
+pub fn crate_client(client_id: &str, base: &str) -> CrateClient {
+    use oauth2::{AuthType, ClientId, DeviceAuthorizationUrl, TokenUrl};
+    oauth2::basic::BasicClient::new(ClientId::new(client_id.to_owned()))
+        .set_auth_type(AuthType::RequestBody)
+        .set_device_authorization_url(
+            DeviceAuthorizationUrl::new(format!("{base}/oauth2/device_authorization")).unwrap(),
+        )
+        .set_token_uri(TokenUrl::new(format!("{base}/oauth2/token")).unwrap())
+}
+
+/// Starts the device flow through the `oauth2` crate, asking for `scope`.
+pub async fn start_device_flow(
+    client: &CrateClient,
+    http: &reqwest::Client,
+    scope: &str,
+) -> oauth2::StandardDeviceAuthorizationResponse {
+    client
+        .exchange_device_code()
+        .add_scope(oauth2::Scope::new(scope.into()))
+        .request_async(http)
+        .await
+        .unwrap()
+}
+
 pub fn http_client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

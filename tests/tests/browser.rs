@@ -6,14 +6,10 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use devicegate_tests::oauth::fixture;
+use devicegate_tests::oauth::{crate_client, fixture, http_client, start_device_flow};
 use devicegate_tests::server;
 use fantoccini::{ClientBuilder, Locator};
-use oauth2::basic::BasicClient;
-use oauth2::{
-    AuthType, ClientId, DeviceAuthorizationUrl, StandardDeviceAuthorizationResponse, TokenResponse,
-    TokenUrl,
-};
+use oauth2::TokenResponse;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -69,22 +65,9 @@ async fn a_browser_signs_in_and_approves_while_the_client_polls() {
     let env = &f.env;
     let base = server::serve(env.deps.clone()).await;
 
-    let client = BasicClient::new(ClientId::new(f.cli_id.clone()))
-        .set_auth_type(AuthType::RequestBody)
-        .set_device_authorization_url(
-            DeviceAuthorizationUrl::new(format!("{base}/oauth2/device_authorization")).unwrap(),
-        )
-        .set_token_uri(TokenUrl::new(format!("{base}/oauth2/token")).unwrap());
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let details: StandardDeviceAuthorizationResponse = client
-        .exchange_device_code()
-        .add_scope(oauth2::Scope::new("write".into()))
-        .request_async(&http)
-        .await
-        .unwrap();
+    let client = crate_client(&f.cli_id, &base);
+    let http = http_client();
+    let details = start_device_flow(&client, &http, "write").await;
     let user_code = details.user_code().secret().clone();
     let complete = details
         .verification_uri_complete()

@@ -396,10 +396,9 @@ async fn run(step: Step, c: &Ctx) -> Outcome {
                 _ => "revoke",
             };
             Outcome::of_reply(
-                env.admin(
-                    "POST",
+                env.admin_post(
+                    &c.admin,
                     &format!("/admin/devices/{}/{action}", c.printer),
-                    Some(&c.admin),
                     None,
                 )
                 .await,

@@ -8,33 +8,21 @@ use std::time::Duration;
 
 use devicegate::model::CodeStatus;
 use devicegate::usecases::admin::{self, NewUser};
-use devicegate_tests::oauth::{Fixture, Person, csrf_of, fixture, http_client};
-use devicegate_tests::{enc, server};
-use oauth2::basic::BasicClient;
-use oauth2::{
-    AuthType, ClientId, DeviceAuthorizationUrl, RefreshToken, StandardDeviceAuthorizationResponse,
-    TokenResponse, TokenUrl,
+use devicegate_tests::oauth::{
+    Fixture, Person, crate_client, csrf_of, fixture, http_client, start_device_flow,
 };
+use devicegate_tests::{enc, server};
+use oauth2::{RefreshToken, TokenResponse};
 use serde_json::Value;
 
 #[tokio::test]
 async fn the_oauth2_crate_runs_the_flow_through_slow_down_approval_and_refresh() {
     let f = fixture().await;
     let base = server::serve(f.env.deps.clone()).await;
-    let client = BasicClient::new(ClientId::new(f.cli_id.clone()))
-        .set_auth_type(AuthType::RequestBody)
-        .set_device_authorization_url(
-            DeviceAuthorizationUrl::new(format!("{base}/oauth2/device_authorization")).unwrap(),
-        )
-        .set_token_uri(TokenUrl::new(format!("{base}/oauth2/token")).unwrap());
+    let client = crate_client(&f.cli_id, &base);
     let http = http_client();
 
-    let details: StandardDeviceAuthorizationResponse = client
-        .exchange_device_code()
-        .add_scope(oauth2::Scope::new("read".into()))
-        .request_async(&http)
-        .await
-        .unwrap();
+    let details = start_device_flow(&client, &http, "read").await;
     let user_code = details.user_code().secret().clone();
     assert_eq!(user_code.len(), 9);
     assert_eq!(&user_code[4..5], "-");
@@ -387,18 +375,7 @@ async fn client_errors_follow_rfc6749_and_store_nothing() {
         let reply = env
             .oauth2("/oauth2/device_authorization", &body, basic)
             .await;
-        assert_eq!(
-            (reply.status, reply.error()),
-            (status, error),
-            "{body}: {:?}",
-            reply.json
-        );
-        assert!(
-            !reply.json["error_description"]
-                .as_str()
-                .unwrap_or("")
-                .is_empty()
-        );
+        reply.assert_described_error(status, error, &body);
     }
     let token_cases = [
         ("grant_type=password&client_id=x", "unsupported_grant_type"),
@@ -604,10 +581,9 @@ async fn admin_api_manages_clients_and_users() {
     let env = &f.env;
     let key = env.admin_key().await;
     let made = env
-        .admin(
-            "POST",
+        .admin_post(
+            &key,
             "/admin/clients",
-            Some(&key),
             Some(serde_json::json!({
                 "client_name": "Kiosk", "client_type": "confidential",
                 "grant_types": ["urn:ietf:params:oauth:grant-type:device_code"], "scopes": ["read"]
@@ -622,58 +598,40 @@ async fn admin_api_manages_clients_and_users() {
     assert_eq!(clients.len(), 3);
     assert!(clients.iter().all(|c| c.get("client_secret").is_none()));
     let disabled = env
-        .admin(
-            "POST",
-            &format!("/admin/clients/{id}/disable"),
-            Some(&key),
-            None,
-        )
+        .admin_post(&key, &format!("/admin/clients/{id}/disable"), None)
         .await;
     assert_eq!(disabled.json["disabled"], true);
     let bad = env
-        .admin(
-            "POST",
-            "/admin/clients",
-            Some(&key),
-            Some(serde_json::json!({"client_name": "X", "client_type": "public", "grant_types": ["password"]})),
-        )
+        .admin_post(&key, "/admin/clients", Some(serde_json::json!({"client_name": "X", "client_type": "public", "grant_types": ["password"]})))
         .await;
     assert_eq!(bad.status, 400);
 
     let user = env
-        .admin(
-            "POST",
-            "/admin/users",
-            Some(&key),
-            Some(serde_json::json!({"username": "grace@example.com", "password": "hopper hopper", "email": "grace@example.com"})),
-        )
+        .admin_post(&key, "/admin/users", Some(serde_json::json!({"username": "grace@example.com", "password": "hopper hopper", "email": "grace@example.com"})))
         .await;
     assert_eq!(user.status, 201, "{:?}", user.json);
     assert!(!user.json.to_string().contains("hopper"));
     assert!(!user.json.to_string().contains("argon2"));
     let dup = env
-        .admin(
-            "POST",
+        .admin_post(
+            &key,
             "/admin/users",
-            Some(&key),
             Some(serde_json::json!({"username": "grace@example.com", "password": "another one"})),
         )
         .await;
     assert_eq!(dup.status, 409);
     let short = env
-        .admin(
-            "POST",
+        .admin_post(
+            &key,
             "/admin/users/grace%40example.com/password",
-            Some(&key),
             Some(serde_json::json!({"password": "short"})),
         )
         .await;
     assert_eq!(short.status, 400);
     let reset = env
-        .admin(
-            "POST",
+        .admin_post(
+            &key,
             "/admin/users/grace%40example.com/password",
-            Some(&key),
             Some(serde_json::json!({"password": "a much better one"})),
         )
         .await;
@@ -689,7 +647,7 @@ async fn admin_api_manages_clients_and_users() {
         Some(&stored.password_hash)
     ));
     let gone = env
-        .admin("POST", "/admin/users/nobody/disable", Some(&key), None)
+        .admin_post(&key, "/admin/users/nobody/disable", None)
         .await;
     assert_eq!(gone.status, 404);
 }

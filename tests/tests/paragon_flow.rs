@@ -10,9 +10,7 @@ use devicegate_tests::*;
 
 #[tokio::test]
 async fn register_approve_poll_refresh() {
-    let env = TestEnv::new().await;
-    let api_key = env.api_key(ApiKeySettings::default()).await;
-    let admin = env.admin_key().await;
+    let (env, api_key, admin) = TestEnv::with_keys().await;
 
     let reg = env
         .register(
@@ -143,9 +141,7 @@ async fn state_is_echoed_only_when_sent_and_auto_trust_approves_at_once() {
 
 #[tokio::test]
 async fn unknown_disabled_or_expired_api_keys_are_invalid_client_and_store_nothing() {
-    let env = TestEnv::new().await;
-    let admin = env.admin_key().await;
-    let api_key = env.api_key(ApiKeySettings::default()).await;
+    let (env, api_key, admin) = TestEnv::with_keys().await;
     let before = env.snapshot().await;
 
     let unknown = env.register(&register_body("p", "dgk_nope"), None).await;
@@ -161,12 +157,7 @@ async fn unknown_disabled_or_expired_api_keys_are_invalid_client_and_store_nothi
         "a key is shown only at creation"
     );
     let disabled = env
-        .admin(
-            "POST",
-            &format!("/admin/api-keys/{id}/disable"),
-            Some(&admin),
-            None,
-        )
+        .admin_post(&admin, &format!("/admin/api-keys/{id}/disable"), None)
         .await;
     assert_eq!(disabled.json["disabled"], true);
     let refused = env.register(&register_body("p", &api_key), None).await;
@@ -232,18 +223,7 @@ async fn bad_registrations_get_clear_errors_and_store_nothing() {
     ];
     for (body, status, error) in cases {
         let reply = env.register(&body, None).await;
-        assert_eq!(
-            (reply.status, reply.error()),
-            (status, error),
-            "{body:.80}: {:?}",
-            reply.json
-        );
-        assert!(
-            !reply.json["error_description"]
-                .as_str()
-                .unwrap_or("")
-                .is_empty()
-        );
+        reply.assert_described_error(status, error, &format!("{body:.80}"));
     }
     // Wrong content type.
     let mut req = form_request("/oauth/v1/register", &good, None);
@@ -292,12 +272,7 @@ async fn bad_token_requests_get_clear_errors_and_store_nothing() {
     ];
     for (body, status, error) in cases {
         let reply = env.token(&body, None).await;
-        assert_eq!(
-            (reply.status, reply.error()),
-            (status, error),
-            "{body}: {:?}",
-            reply.json
-        );
+        reply.assert_error(status, error, &body);
     }
     assert_eq!(env.snapshot().await, before);
 }
@@ -381,9 +356,7 @@ async fn a_second_redemption_is_invalid_grant_and_revokes_the_first() {
 
 #[tokio::test]
 async fn codes_expire_before_ttl_deletes_them() {
-    let env = TestEnv::new().await;
-    let api_key = env.api_key(ApiKeySettings::default()).await;
-    let admin = env.admin_key().await;
+    let (env, api_key, admin) = TestEnv::with_keys().await;
     let code = env.register_code(&register_body("late", &api_key)).await;
     let stored = env.device_code(&code).await.unwrap();
     let after_window = stored.expires_at + 1;
@@ -473,9 +446,7 @@ async fn rfc8628_slow_down_grows_the_interval_for_good() {
 
 #[tokio::test]
 async fn denial_and_revocation() {
-    let env = TestEnv::new().await;
-    let api_key = env.api_key(ApiKeySettings::default()).await;
-    let admin = env.admin_key().await;
+    let (env, api_key, admin) = TestEnv::with_keys().await;
 
     let denied_code = env.register_code(&register_body("no", &api_key)).await;
     assert_eq!(env.device_action(&admin, "no", "deny").await.status, 200);

@@ -68,9 +68,7 @@ async fn a_registration_under_another_api_key_is_refused_and_changes_nothing() {
 
 #[tokio::test]
 async fn a_pending_registration_is_never_replaced() {
-    let env = TestEnv::new().await;
-    let api_key = env.api_key(ApiKeySettings::default()).await;
-    let admin = env.admin_key().await;
+    let (env, api_key, admin) = TestEnv::with_keys().await;
     let code = env
         .register_code(&register_body("printer-2", &api_key))
         .await;
@@ -173,9 +171,7 @@ async fn re_registering_an_approved_device_waits_for_an_administrator_and_attach
 
 #[tokio::test]
 async fn an_approved_re_registration_attaches_its_key() {
-    let env = TestEnv::new().await;
-    let api_key = env.api_key(ApiKeySettings::default()).await;
-    let admin = env.admin_key().await;
+    let (env, api_key, admin) = TestEnv::with_keys().await;
     let first = env.register_code(&register_body("desk-1", &api_key)).await;
     env.device_action(&admin, "desk-1", "approve").await;
     let (key, public) = ed25519_key(5);
@@ -545,10 +541,9 @@ async fn absurd_timestamps_are_refused_and_no_listing_can_panic() {
         serde_json::json!("10000-01-01T00:00:00Z"),
     ] {
         let refused = env
-            .admin(
-                "POST",
+            .admin_post(
+                &admin,
                 "/admin/api-keys",
-                Some(&admin),
                 Some(serde_json::json!({"name": "far", "expires_at": expires_at})),
             )
             .await;
@@ -821,9 +816,7 @@ async fn replaying_a_captured_signed_refresh_or_poll_revokes_nothing() {
 
 #[tokio::test]
 async fn replaying_a_captured_signed_redemption_revokes_nothing() {
-    let env = TestEnv::new().await;
-    let api_key = env.api_key(ApiKeySettings::default()).await;
-    let admin = env.admin_key().await;
+    let (env, api_key, admin) = TestEnv::with_keys().await;
     let (key, public) = ed25519_key(22);
     let code = env
         .register_code(&with_key(&register_body("rp-2", &api_key), &public))
@@ -956,10 +949,9 @@ async fn page_sessions_end_when_the_password_is_reset_or_the_user_disabled() {
 
     let reset = f
         .env
-        .admin(
-            "POST",
+        .admin_post(
+            &admin,
             "/admin/users/ada/password",
-            Some(&admin),
             Some(serde_json::json!({"password": "a new long passphrase"})),
         )
         .await;
@@ -971,7 +963,7 @@ async fn page_sessions_end_when_the_password_is_reset_or_the_user_disabled() {
     assert_eq!(person.sign_in("a new long passphrase").await.0, 200);
     assert!(person.get("/device").await.1.contains("Enter the code"));
     f.env
-        .admin("POST", "/admin/users/ada/disable", Some(&admin), None)
+        .admin_post(&admin, "/admin/users/ada/disable", None)
         .await;
     assert!(!person.get("/device").await.1.contains("Enter the code"));
 }
@@ -1115,9 +1107,7 @@ fn without_an_issuer_only_loopback_hosts_name_the_server() {
 
 #[tokio::test]
 async fn a_registration_whose_code_ttl_deleted_can_still_be_denied() {
-    let env = TestEnv::new().await;
-    let api_key = env.api_key(ApiKeySettings::default()).await;
-    let admin = env.admin_key().await;
+    let (env, api_key, admin) = TestEnv::with_keys().await;
     let code = env.register_code(&register_body("stale-1", &api_key)).await;
     // Time passes: the registration expires and TTL deletes its code.
     let store = env.store();

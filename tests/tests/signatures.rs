@@ -64,9 +64,7 @@ fn rsa_certificate(k: &rsa::RsaPrivateKey) -> String {
 /// Registers a device with a key, approves it, then re-registers it with a signature and redeems
 /// the new code with signed polls.
 async fn reregistration_round_trip(key_type: &str, public_key: &str, key: &DeviceKey) {
-    let env = TestEnv::new().await;
-    let api_key = env.api_key(ApiKeySettings::default()).await;
-    let admin = env.admin_key().await;
+    let (env, api_key, admin) = TestEnv::with_keys().await;
     let id = format!("dev-{key_type}");
     let first = format!(
         "{}&key_type={key_type}&public_key={}",
@@ -181,9 +179,7 @@ async fn rsa_below_2048_bits_is_refused_at_registration() {
 /// replay yields is a device code only the key holder can redeem.
 #[tokio::test]
 async fn a_replayed_signed_register_cannot_be_redeemed_without_a_fresh_signature() {
-    let env = TestEnv::new().await;
-    let api_key = env.api_key(ApiKeySettings::default()).await;
-    let admin = env.admin_key().await;
+    let (env, api_key, admin) = TestEnv::with_keys().await;
     let device = ed25519_dalek::SigningKey::from_bytes(&[11u8; 32]);
     let key = DeviceKey::Ed25519(device.clone());
     let public = B64.encode(device.verifying_key().as_bytes());
