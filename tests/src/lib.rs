@@ -272,10 +272,21 @@ impl TestEnv {
         self.admin_post(admin, &path, None).await
     }
 
+    /// An unsigned poll for a device code.
+    pub async fn poll(&self, client_id: &str, api_key: &str, code: &str) -> Reply {
+        self.token(&poll_body(client_id, api_key, code), None).await
+    }
+
+    /// An unsigned refresh.
+    pub async fn refresh(&self, client_id: &str, api_key: &str, refresh_token: &str) -> Reply {
+        self.token(&refresh_body(client_id, api_key, refresh_token), None)
+            .await
+    }
+
     /// Polls for a device code (unsigned) once its interval has passed, without sleeping.
     pub async fn poll_due(&self, client_id: &str, api_key: &str, code: &str) -> Reply {
         self.force_poll_due(code).await;
-        self.token(&poll_body(client_id, api_key, code), None).await
+        self.poll(client_id, api_key, code).await
     }
 
     /// A user's approval of an OAuth device code on the verification page, written through
@@ -331,28 +342,41 @@ impl TestEnv {
     /// Introspects a token as a resource server would (a confidential client with the
     /// introspection permission, made on first use).
     pub async fn introspect(&self, token: &str) -> Reply {
-        use devicegate::model::{GrantType, OAuthClientType};
+        let (id, secret) = self
+            .confidential_client(
+                "resource server",
+                vec![devicegate::model::GrantType::RefreshToken],
+                true,
+            )
+            .await;
+        self.oauth2(
+            "/oauth2/introspect",
+            &format!("token={}", enc(token)),
+            Some((&id, &secret)),
+        )
+        .await
+    }
+
+    /// Makes a confidential client with `grants`, a resource server if `introspection`;
+    /// returns (client id, secret).
+    pub async fn confidential_client(
+        &self,
+        name: &str,
+        grants: Vec<devicegate::model::GrantType>,
+        introspection: bool,
+    ) -> (String, String) {
+        use devicegate::model::OAuthClientType;
         let created = admin::create_client(
             self.store(),
             admin::NewClient {
-                introspection: true,
-                ..admin::NewClient::new(
-                    "resource server",
-                    OAuthClientType::Confidential,
-                    vec![GrantType::RefreshToken],
-                )
+                introspection,
+                ..admin::NewClient::new(name, OAuthClientType::Confidential, grants)
             },
             http::now(),
         )
         .await
         .unwrap();
-        let secret = created.secret.unwrap();
-        self.oauth2(
-            "/oauth2/introspect",
-            &format!("token={}", enc(token)),
-            Some((&created.client.client_id, &secret)),
-        )
-        .await
+        (created.client.client_id, created.secret.unwrap())
     }
 
     /// Every item in every table: for checking that a refused request stored nothing.

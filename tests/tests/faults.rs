@@ -209,9 +209,7 @@ async fn setup_in(step: Step, env: TestEnv, n: usize) -> Ctx {
             env.force_poll_due(&c.device_code).await;
         }
         if matches!(step, Step::ParagonRefresh | Step::AdminRevoke) {
-            let t = env
-                .token(&poll_body(&c.printer, &c.api_key, &c.device_code), None)
-                .await;
+            let t = env.poll(&c.printer, &c.api_key, &c.device_code).await;
             assert_eq!(t.status, 200, "{}", t.json);
             c.access = t.str("access_token");
             c.refresh = t.str("refresh_token");
@@ -342,14 +340,12 @@ async fn run(step: Step, c: &Ctx) -> Outcome {
             env.register(&register_body(&c.printer, &c.api_key), None)
                 .await,
         ),
-        Step::ParagonPendingPoll | Step::ParagonRedeem => Outcome::of_reply(
-            env.token(&poll_body(&c.printer, &c.api_key, &c.device_code), None)
-                .await,
-        ),
-        Step::ParagonRefresh => Outcome::of_reply(
-            env.token(&refresh_body(&c.printer, &c.api_key, &c.refresh), None)
-                .await,
-        ),
+        Step::ParagonPendingPoll | Step::ParagonRedeem => {
+            Outcome::of_reply(env.poll(&c.printer, &c.api_key, &c.device_code).await)
+        }
+        Step::ParagonRefresh => {
+            Outcome::of_reply(env.refresh(&c.printer, &c.api_key, &c.refresh).await)
+        }
         Step::OAuthDeviceAuthorization => Outcome::of_reply(
             env.oauth2(
                 "/oauth2/device_authorization",

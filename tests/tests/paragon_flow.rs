@@ -34,9 +34,7 @@ async fn register_approve_poll_refresh() {
 
     // Pending: one conditional write, answered authorization_pending.
     env.calls.take();
-    let pending = env
-        .token(&poll_body("printer-1", &api_key, &code), None)
-        .await;
+    let pending = env.poll("printer-1", &api_key, &code).await;
     assert_eq!(
         (pending.status, pending.error()),
         (400, "authorization_pending")
@@ -44,9 +42,7 @@ async fn register_approve_poll_refresh() {
     assert_eq!(env.calls.take(), ["UpdateItem"]);
 
     // Paragon clients never see slow_down: a too-early poll is still authorization_pending.
-    let early = env
-        .token(&poll_body("printer-1", &api_key, &code), None)
-        .await;
+    let early = env.poll("printer-1", &api_key, &code).await;
     assert_eq!(early.error(), "authorization_pending");
     assert_eq!(
         env.device_code(&code).await.unwrap().interval,
@@ -68,9 +64,7 @@ async fn register_approve_poll_refresh() {
     // Approval took effect; the redemption is two round trips (poll write, redeem transaction).
     env.force_poll_due(&code).await;
     env.calls.take();
-    let tokens = env
-        .token(&poll_body("printer-1", &api_key, &code), None)
-        .await;
+    let tokens = env.poll("printer-1", &api_key, &code).await;
     assert_eq!(tokens.status, 200, "{:?}", tokens.json);
     assert_eq!(env.calls.take(), ["UpdateItem", "TransactWriteItems"]);
     assert_eq!(tokens.json["token_type"], "Bearer");
@@ -79,9 +73,7 @@ async fn register_approve_poll_refresh() {
     let refresh = tokens.str("refresh_token");
 
     // Refresh rotates: two round trips (one batched read, one transaction).
-    let rotated = env
-        .token(&refresh_body("printer-1", &api_key, &refresh), None)
-        .await;
+    let rotated = env.refresh("printer-1", &api_key, &refresh).await;
     assert_eq!(rotated.status, 200, "{:?}", rotated.json);
     assert_eq!(env.calls.take(), ["BatchGetItem", "TransactWriteItems"]);
     let newer = rotated.str("refresh_token");
@@ -89,13 +81,9 @@ async fn register_approve_poll_refresh() {
     assert_ne!(rotated.str("access_token"), tokens.str("access_token"));
 
     // Reusing the rotated-out token revokes the whole family, the newest token included.
-    let reused = env
-        .token(&refresh_body("printer-1", &api_key, &refresh), None)
-        .await;
+    let reused = env.refresh("printer-1", &api_key, &refresh).await;
     assert_eq!((reused.status, reused.error()), (400, "invalid_grant"));
-    let after = env
-        .token(&refresh_body("printer-1", &api_key, &newer), None)
-        .await;
+    let after = env.refresh("printer-1", &api_key, &newer).await;
     assert_eq!(after.error(), "invalid_grant");
     let code_item = env.device_code(&code).await.unwrap();
     let family = env
@@ -126,12 +114,7 @@ async fn state_is_echoed_only_when_sent_and_auto_trust_approves_at_once() {
         env.device("kiosk-7").await.unwrap().status,
         DeviceStatus::Approved
     );
-    let tokens = env
-        .token(
-            &poll_body("kiosk-7", &api_key, &reg.str("device_code")),
-            None,
-        )
-        .await;
+    let tokens = env.poll("kiosk-7", &api_key, &reg.str("device_code")).await;
     assert_eq!(tokens.status, 200, "{:?}", tokens.json);
     assert_eq!(
         tokens.json["expires_in"], 600,
@@ -337,15 +320,12 @@ async fn a_second_redemption_is_invalid_grant_and_revokes_the_first() {
     let env = TestEnv::new().await;
     let api_key = env.auto_trust_key().await;
     let code = env.register_code(&register_body("twice", &api_key)).await;
-    let first = env.token(&poll_body("twice", &api_key, &code), None).await;
+    let first = env.poll("twice", &api_key, &code).await;
     assert_eq!(first.status, 200);
-    let second = env.token(&poll_body("twice", &api_key, &code), None).await;
+    let second = env.poll("twice", &api_key, &code).await;
     assert_eq!((second.status, second.error()), (400, "invalid_grant"));
     let refresh = env
-        .token(
-            &refresh_body("twice", &api_key, &first.str("refresh_token")),
-            None,
-        )
+        .refresh("twice", &api_key, &first.str("refresh_token"))
         .await;
     assert_eq!(
         refresh.error(),
@@ -465,10 +445,7 @@ async fn denial_and_revocation() {
         (200, Some("revoked"))
     );
     let refresh = env
-        .token(
-            &refresh_body("yes", &api_key, &tokens.str("refresh_token")),
-            None,
-        )
+        .refresh("yes", &api_key, &tokens.str("refresh_token"))
         .await;
     assert_eq!(
         refresh.error(),

@@ -106,9 +106,7 @@ async fn re_registering_an_approved_device_waits_for_an_administrator_and_attach
     let api_key = env.auto_trust_key().await;
     let admin = env.admin_key().await;
     let first = env.register_code(&register_body("kiosk-1", &api_key)).await;
-    let tokens = env
-        .token(&poll_body("kiosk-1", &api_key, &first), None)
-        .await;
+    let tokens = env.poll("kiosk-1", &api_key, &first).await;
     assert_eq!(tokens.status, 200, "{}", tokens.json);
     let refresh = tokens.str("refresh_token");
 
@@ -127,9 +125,7 @@ async fn re_registering_an_approved_device_waits_for_an_administrator_and_attach
     let device = env.device("kiosk-1").await.unwrap();
     assert_eq!(device.status, DeviceStatus::Approved);
     assert!(device.key.is_none(), "no key attached without a decision");
-    let rotated = env
-        .token(&refresh_body("kiosk-1", &api_key, &refresh), None)
-        .await;
+    let rotated = env.refresh("kiosk-1", &api_key, &refresh).await;
     assert_eq!(rotated.status, 200, "{}", rotated.json);
 
     // The attacker's code waits for an administrator, signed or not.
@@ -161,10 +157,7 @@ async fn re_registering_an_approved_device_waits_for_an_administrator_and_attach
     let poll = env.token(&body, Some(&sign(&attacker, &body))).await;
     assert_eq!(poll.error(), "access_denied");
     let again = env
-        .token(
-            &refresh_body("kiosk-1", &api_key, &rotated.str("refresh_token")),
-            None,
-        )
+        .refresh("kiosk-1", &api_key, &rotated.str("refresh_token"))
         .await;
     assert_eq!(again.status, 200, "{}", again.json);
 }
@@ -248,15 +241,10 @@ async fn an_expired_api_key_stops_registration_redemption_refresh_and_introspect
         b.retain(|i| !i.contains("device-codes:"));
         b
     };
-    let redeem = env
-        .token(&poll_body("exp-2", &api_key, &waiting), None)
-        .await;
+    let redeem = env.poll("exp-2", &api_key, &waiting).await;
     assert_eq!((redeem.status, redeem.error()), (401, "invalid_client"));
     let refresh = env
-        .token(
-            &refresh_body("exp-1", &api_key, &tokens.str("refresh_token")),
-            None,
-        )
+        .refresh("exp-1", &api_key, &tokens.str("refresh_token"))
         .await;
     assert_eq!((refresh.status, refresh.error()), (401, "invalid_client"));
     let mut after = env.snapshot().await;
@@ -476,22 +464,15 @@ async fn revoking_a_device_leaves_an_oauth_client_of_the_same_id_alone() {
 
 #[tokio::test]
 async fn a_client_check_that_did_not_pass_is_never_taken_for_authentication() {
-    use devicegate::model::{GrantType, OAuthClientType};
-    use devicegate::usecases::admin::{NewClient, create_client};
     let f = devicegate_tests::oauth::fixture().await;
     let env = &f.env;
-    let client = create_client(
-        env.store(),
-        NewClient::new(
+    let (id, secret) = env
+        .confidential_client(
             "Confidential CLI",
-            OAuthClientType::Confidential,
-            vec![GrantType::DeviceCode],
-        ),
-        http::now(),
-    )
-    .await
-    .unwrap();
-    let (id, secret) = (client.client.client_id, client.secret.unwrap());
+            vec![devicegate::model::GrantType::DeviceCode],
+            false,
+        )
+        .await;
     let device_code = env
         .oauth2("/oauth2/device_authorization", "", Some((&id, &secret)))
         .await
@@ -576,31 +557,6 @@ async fn absurd_timestamps_are_refused_and_no_listing_can_panic() {
 
 // ----- 7. introspection -----
 
-/// A confidential client with the given grants and permission; (id, secret).
-async fn confidential(
-    env: &TestEnv,
-    grants: Vec<devicegate::model::GrantType>,
-    introspection: bool,
-) -> (String, String) {
-    let created = devicegate::usecases::admin::create_client(
-        env.store(),
-        devicegate::usecases::admin::NewClient {
-            client_name: "confidential".into(),
-            client_type: devicegate::model::OAuthClientType::Confidential,
-            grant_types: grants,
-            scopes: devicegate::model::Scope::default(),
-            redirect_uris: vec![],
-            access_token_ttl: None,
-            refresh_token_ttl: None,
-            introspection,
-        },
-        http::now(),
-    )
-    .await
-    .unwrap();
-    (created.client.client_id, created.secret.unwrap())
-}
-
 /// Runs the device flow for a client (approved by ada through storage) and returns its tokens.
 async fn device_flow_tokens(env: &TestEnv, client: (&str, Option<&str>)) -> Reply {
     let (id, secret) = client;
@@ -644,7 +600,9 @@ async fn introspection_needs_permission_and_refresh_tokens_stay_with_their_clien
     };
 
     // A confidential client is not a resource server by being confidential.
-    let (nosy, nosy_secret) = confidential(env, vec![GrantType::RefreshToken], false).await;
+    let (nosy, nosy_secret) = env
+        .confidential_client("confidential", vec![GrantType::RefreshToken], false)
+        .await;
     let refused = env
         .oauth2(
             "/oauth2/introspect",
@@ -677,12 +635,13 @@ async fn introspection_needs_permission_and_refresh_tokens_stay_with_their_clien
     }
 
     // A client may look at its own refresh token, when it says that is what it sends.
-    let (own, own_secret) = confidential(
-        env,
-        vec![GrantType::DeviceCode, GrantType::RefreshToken],
-        true,
-    )
-    .await;
+    let (own, own_secret) = env
+        .confidential_client(
+            "confidential",
+            vec![GrantType::DeviceCode, GrantType::RefreshToken],
+            true,
+        )
+        .await;
     let own_tokens = device_flow_tokens(env, (&own, Some(&own_secret))).await;
     let own_refresh = own_tokens.str("refresh_token");
     let mine = env
