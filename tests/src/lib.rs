@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Credentials, Intercept, Region, RuntimeComponents};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_runtime_api::box_error::BoxError;
 use devicegate::config::ServerSecret;
 use devicegate::model::{ApiKeySettings, Device, DeviceCode, User};
@@ -252,6 +253,13 @@ impl TestEnv {
         self.admin("POST", path, Some(key), body).await
     }
 
+    /// An administrator's password reset for `username`.
+    pub async fn reset_password(&self, admin: &str, username: &str, password: &str) -> Reply {
+        let path = format!("/admin/users/{}/password", enc(username));
+        let body = serde_json::json!({ "password": password });
+        self.admin_post(admin, &path, Some(body)).await
+    }
+
     /// An API key whose devices are approved as they register.
     pub async fn auto_trust_key(&self) -> String {
         self.api_key(ApiKeySettings {
@@ -322,32 +330,46 @@ impl TestEnv {
 
     /// Makes a code's next poll due without sleeping through its interval.
     pub async fn force_poll_due(&self, code: &str) {
-        use aws_sdk_dynamodb::types::AttributeValue;
+        let hash = devicegate::secrets::hash_secret(code);
+        let table = &self.store().tables().device_codes;
+        self.edit_item(
+            table,
+            ("code_hash", &hash),
+            "SET next_poll_at = :v",
+            number(0),
+        )
+        .await;
+        self.calls.take();
+    }
+
+    /// Changes a stored item behind the service's back, as time or another writer would:
+    /// `update` (`SET …` or `ADD …`) with `:v` bound to `value`, on the item whose string key
+    /// `key.0` is `key.1`.
+    pub async fn edit_item(
+        &self,
+        table: &str,
+        key: (&str, &str),
+        update: &str,
+        value: AttributeValue,
+    ) {
         self.store()
             .client()
             .update_item()
-            .table_name(&self.store().tables().device_codes)
-            .key(
-                "code_hash",
-                AttributeValue::S(devicegate::secrets::hash_secret(code)),
-            )
-            .update_expression("SET next_poll_at = :z")
-            .expression_attribute_values(":z", AttributeValue::N("0".into()))
+            .table_name(table)
+            .key(key.0, AttributeValue::S(key.1.to_owned()))
+            .update_expression(update)
+            .expression_attribute_values(":v", value)
             .send()
             .await
             .unwrap();
-        self.calls.take();
     }
 
     /// Introspects a token as a resource server would (a confidential client with the
     /// introspection permission, made on first use).
     pub async fn introspect(&self, token: &str) -> Reply {
+        let grants = vec![devicegate::model::GrantType::RefreshToken];
         let (id, secret) = self
-            .confidential_client(
-                "resource server",
-                vec![devicegate::model::GrantType::RefreshToken],
-                true,
-            )
+            .confidential_client("resource server", grants, true)
             .await;
         self.oauth2(
             "/oauth2/introspect",
@@ -401,6 +423,11 @@ impl TestEnv {
         self.calls.take();
         all
     }
+}
+
+/// A DynamoDB number.
+pub fn number(n: i64) -> AttributeValue {
+    AttributeValue::N(n.to_string())
 }
 
 /// JSON text with object keys sorted, whatever map type serde_json was built with.

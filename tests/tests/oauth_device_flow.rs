@@ -620,20 +620,10 @@ async fn admin_api_manages_clients_and_users() {
         )
         .await;
     assert_eq!(dup.status, 409);
-    let short = env
-        .admin_post(
-            &key,
-            "/admin/users/grace%40example.com/password",
-            Some(serde_json::json!({"password": "short"})),
-        )
-        .await;
+    let short = env.reset_password(&key, "grace@example.com", "short").await;
     assert_eq!(short.status, 400);
     let reset = env
-        .admin_post(
-            &key,
-            "/admin/users/grace%40example.com/password",
-            Some(serde_json::json!({"password": "a much better one"})),
-        )
+        .reset_password(&key, "grace@example.com", "a much better one")
         .await;
     assert_eq!(reset.status, 200, "{:?}", reset.json);
     let stored = env

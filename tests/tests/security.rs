@@ -198,19 +198,16 @@ async fn an_approved_re_registration_attaches_its_key() {
 
 /// Moves an API key's expiry into the past, as time would.
 async fn expire_api_key(env: &TestEnv, api_key: &str) {
-    env.store()
-        .client()
-        .update_item()
-        .table_name(&env.store().tables().api_keys)
-        .key(
-            "key_hash",
-            AttributeValue::S(devicegate::secrets::hash_secret(api_key)),
-        )
-        .update_expression("SET settings.expires_at = :past")
-        .expression_attribute_values(":past", AttributeValue::N((http::now() - 1).to_string()))
-        .send()
-        .await
-        .unwrap();
+    let hash = devicegate::secrets::hash_secret(api_key);
+    let past = number(http::now() - 1);
+    let table = &env.store().tables().api_keys;
+    env.edit_item(
+        table,
+        ("key_hash", &hash),
+        "SET settings.expires_at = :v",
+        past,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -466,12 +463,9 @@ async fn revoking_a_device_leaves_an_oauth_client_of_the_same_id_alone() {
 async fn a_client_check_that_did_not_pass_is_never_taken_for_authentication() {
     let f = devicegate_tests::oauth::fixture().await;
     let env = &f.env;
+    let grants = vec![devicegate::model::GrantType::DeviceCode];
     let (id, secret) = env
-        .confidential_client(
-            "Confidential CLI",
-            vec![devicegate::model::GrantType::DeviceCode],
-            false,
-        )
+        .confidential_client("Confidential CLI", grants, false)
         .await;
     let device_code = env
         .oauth2("/oauth2/device_authorization", "", Some((&id, &secret)))
@@ -908,11 +902,7 @@ async fn page_sessions_end_when_the_password_is_reset_or_the_user_disabled() {
 
     let reset = f
         .env
-        .admin_post(
-            &admin,
-            "/admin/users/ada/password",
-            Some(serde_json::json!({"password": "a new long passphrase"})),
-        )
+        .reset_password(&admin, "ada", "a new long passphrase")
         .await;
     assert_eq!(reset.status, 200);
     let page = person.get("/device").await.1;
@@ -1070,16 +1060,15 @@ async fn a_registration_whose_code_ttl_deleted_can_still_be_denied() {
     let code = env.register_code(&register_body("stale-1", &api_key)).await;
     // Time passes: the registration expires and TTL deletes its code.
     let store = env.store();
-    store
-        .client()
-        .update_item()
-        .table_name(&store.tables().devices)
-        .key("client_id", AttributeValue::S("stale-1".into()))
-        .update_expression("SET pending.expires_at = :past")
-        .expression_attribute_values(":past", AttributeValue::N((http::now() - 1).to_string()))
-        .send()
-        .await
-        .unwrap();
+    let past = number(http::now() - 1);
+    let pending_expiry = "SET pending.expires_at = :v";
+    env.edit_item(
+        &store.tables().devices,
+        ("client_id", "stale-1"),
+        pending_expiry,
+        past,
+    )
+    .await;
     store
         .client()
         .delete_item()
@@ -1133,16 +1122,10 @@ async fn a_session_missed_when_a_password_was_reset_still_ends_on_its_next_use()
     assert!(person.get("/device").await.1.contains("Enter the code"));
     // The password is reset, but the session was not found to be deleted.
     let store = f.env.store();
-    store
-        .client()
-        .update_item()
-        .table_name(&store.tables().users)
-        .key("username", AttributeValue::S("ada".into()))
-        .update_expression("ADD credentials_version :one")
-        .expression_attribute_values(":one", AttributeValue::N("1".into()))
-        .send()
-        .await
-        .unwrap();
+    let bump = "ADD credentials_version :v";
+    f.env
+        .edit_item(&store.tables().users, ("username", "ada"), bump, number(1))
+        .await;
     let page = person.get("/device").await.1;
     assert!(!page.contains("Enter the code"), "{page}");
     assert!(page.contains("Sign in"));
