@@ -324,14 +324,10 @@ async fn a_second_redemption_is_invalid_grant_and_revokes_the_first() {
     assert_eq!(first.status, 200);
     let second = env.poll("twice", &api_key, &code).await;
     assert_eq!((second.status, second.error()), (400, "invalid_grant"));
-    let refresh = env
-        .refresh("twice", &api_key, &first.str("refresh_token"))
-        .await;
-    assert_eq!(
-        refresh.error(),
-        "invalid_grant",
-        "the first redemption's tokens are revoked"
-    );
+    let first_refresh = first.str("refresh_token");
+    let revoked = env.refresh("twice", &api_key, &first_refresh).await;
+    let why = "the first redemption's tokens are revoked";
+    assert_eq!(revoked.error(), "invalid_grant", "{why}");
 }
 
 #[tokio::test]
@@ -447,11 +443,8 @@ async fn denial_and_revocation() {
     let refresh = env
         .refresh("yes", &api_key, &tokens.str("refresh_token"))
         .await;
-    assert_eq!(
-        refresh.error(),
-        "invalid_grant",
-        "revocation revoked the device's tokens"
-    );
+    let why = "revocation revoked the device's tokens";
+    assert_eq!(refresh.error(), "invalid_grant", "{why}");
     let family = env.store().family_ids_of("device#yes").await.unwrap();
     let family = env.store().get_family(&family[0]).await.unwrap().unwrap();
     assert_eq!(family.status, FamilyStatus::Revoked);

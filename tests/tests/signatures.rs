@@ -133,24 +133,24 @@ async fn ed25519_spki_key() {
 
 #[tokio::test]
 async fn rsa_spki_key_with_pkcs1v15() {
-    let private = rsa_private();
-    reregistration_round_trip(
-        "rsa",
-        &rsa_spki(&private),
-        &DeviceKey::RsaPkcs1(private.clone()),
-    )
-    .await;
+    rsa_round_trip("rsa", rsa_spki, DeviceKey::RsaPkcs1).await;
 }
 
 #[tokio::test]
 async fn x509_certificate_key_with_pss() {
+    rsa_round_trip("x509", rsa_certificate, DeviceKey::RsaPss).await;
+}
+
+/// The round trip with a fresh 2048-bit RSA key, published as `public_key` writes it and
+/// signing as `device_key` does.
+async fn rsa_round_trip(
+    key_type: &str,
+    public_key: fn(&rsa::RsaPrivateKey) -> String,
+    device_key: fn(rsa::RsaPrivateKey) -> DeviceKey,
+) {
     let private = rsa_private();
-    reregistration_round_trip(
-        "x509",
-        &rsa_certificate(&private),
-        &DeviceKey::RsaPss(private.clone()),
-    )
-    .await;
+    let published = public_key(&private);
+    reregistration_round_trip(key_type, &published, &device_key(private)).await;
 }
 
 #[tokio::test]
