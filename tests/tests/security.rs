@@ -21,11 +21,44 @@ fn sign(key: &ed25519_dalek::SigningKey, body: &str) -> String {
     B64.encode(key.sign(body.as_bytes()).to_bytes())
 }
 
-fn with_key(body: &str, public: &str) -> String {
+/// A printer's registration body proposing an Ed25519 public key.
+fn keyed_register_body(client_id: &str, api_key: &str, public: &str) -> String {
+    let body = register_body(client_id, api_key);
     format!("{body}&key_type=ed25519&public_key={}", enc(public))
 }
 
 // ----- 1. registration takeover -----
+
+/// A registration of `client_id` proposing the Ed25519 key of `seed`, which must be refused
+/// with `refusal` (status, error) and change nothing stored.
+async fn refused_keyed_registration(
+    env: &TestEnv,
+    client_id: &str,
+    api_key: &str,
+    seed: u8,
+    refusal: (u16, &str),
+) -> Reply {
+    let before = env.snapshot().await;
+    let (_, public) = ed25519_key(seed);
+    let body = keyed_register_body(client_id, api_key, &public);
+    let reply = env.register(&body, None).await;
+    assert_eq!((reply.status, reply.error()), refusal, "{}", reply.json);
+    assert_eq!(env.snapshot().await, before, "nothing changed");
+    reply
+}
+
+/// An administrator approves the device; its waiting `code` then redeems, unsigned.
+async fn approve_and_redeem(
+    env: &TestEnv,
+    admin: &str,
+    client_id: &str,
+    api_key: &str,
+    code: &str,
+) {
+    env.device_action(admin, client_id, "approve").await;
+    let tokens = env.poll_due(client_id, api_key, code).await;
+    assert_eq!(tokens.status, 200, "{}", tokens.json);
+}
 
 #[tokio::test]
 async fn a_registration_under_another_api_key_is_refused_and_changes_nothing() {
@@ -38,23 +71,13 @@ async fn a_registration_under_another_api_key_is_refused_and_changes_nothing() {
     let code = env
         .register_code(&register_body("printer-1", &owner_key))
         .await;
-    let before = env.snapshot().await;
 
     // Someone holding another API key (auto-trusted, even) registers the same client_id.
-    let (_, attacker_public) = ed25519_key(9);
-    let hijack = env
-        .register(
-            &with_key(&register_body("printer-1", &attacker_key), &attacker_public),
-            None,
-        )
-        .await;
-    assert_eq!((hijack.status, hijack.error()), (401, "invalid_client"));
-    assert_eq!(env.snapshot().await, before, "nothing changed");
+    let refusal = (401, "invalid_client");
+    refused_keyed_registration(&env, "printer-1", &attacker_key, 9, refusal).await;
 
     // The administrator approves the real printer's registration, and it gets its token.
-    env.device_action(&admin, "printer-1", "approve").await;
-    let tokens = env.poll_due("printer-1", &owner_key, &code).await;
-    assert_eq!(tokens.status, 200, "{}", tokens.json);
+    approve_and_redeem(&env, &admin, "printer-1", &owner_key, &code).await;
 
     // And once approved, it still cannot be taken over through another key.
     let again = env
@@ -72,31 +95,15 @@ async fn a_pending_registration_is_never_replaced() {
     let code = env
         .register_code(&register_body("printer-2", &api_key))
         .await;
-    let before = env.snapshot().await;
 
     // A second registration (same key: keys ship inside apps) while the first waits.
-    let (_, public) = ed25519_key(3);
-    let second = env
-        .register(
-            &with_key(&register_body("printer-2", &api_key), &public),
-            None,
-        )
-        .await;
-    assert_eq!((second.status, second.error()), (400, "invalid_request"));
-    assert!(
-        second.json["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("already waiting"),
-        "{}",
-        second.json
-    );
-    assert_eq!(env.snapshot().await, before, "nothing changed");
+    let refusal = (400, "invalid_request");
+    let second = refused_keyed_registration(&env, "printer-2", &api_key, 3, refusal).await;
+    let description = second.json["error_description"].as_str().unwrap();
+    assert!(description.contains("already waiting"), "{}", second.json);
 
     // The administrator's approval still applies to the first code, which redeems unsigned.
-    env.device_action(&admin, "printer-2", "approve").await;
-    let tokens = env.poll_due("printer-2", &api_key, &code).await;
-    assert_eq!(tokens.status, 200, "{}", tokens.json);
+    approve_and_redeem(&env, &admin, "printer-2", &api_key, &code).await;
 }
 
 #[tokio::test]
@@ -114,7 +121,7 @@ async fn re_registering_an_approved_device_waits_for_an_administrator_and_attach
     let (attacker, attacker_public) = ed25519_key(66);
     let rereg = env
         .register(
-            &with_key(&register_body("kiosk-1", &api_key), &attacker_public),
+            &keyed_register_body("kiosk-1", &api_key, &attacker_public),
             None,
         )
         .await;
@@ -169,7 +176,7 @@ async fn an_approved_re_registration_attaches_its_key() {
     env.device_action(&admin, "desk-1", "approve").await;
     let (key, public) = ed25519_key(5);
     let second = env
-        .register_code(&with_key(&register_body("desk-1", &api_key), &public))
+        .register_code(&keyed_register_body("desk-1", &api_key, &public))
         .await;
     assert_ne!(first, second);
     let approved = env.device_action(&admin, "desk-1", "approve").await;
@@ -578,6 +585,20 @@ async fn device_flow_tokens(env: &TestEnv, client: (&str, Option<&str>)) -> Repl
     tokens
 }
 
+/// An introspection request by `client` (id, secret), with a token type hint if any.
+async fn introspect_as(
+    env: &TestEnv,
+    client: (&str, &str),
+    token: &str,
+    hint: Option<&str>,
+) -> Reply {
+    let mut body = format!("token={}", enc(token));
+    if let Some(hint) = hint {
+        body.push_str(&format!("&token_type_hint={hint}"));
+    }
+    env.oauth2("/oauth2/introspect", &body, Some(client)).await
+}
+
 #[tokio::test]
 async fn introspection_needs_permission_and_refresh_tokens_stay_with_their_client() {
     use devicegate::model::GrantType;
@@ -585,25 +606,12 @@ async fn introspection_needs_permission_and_refresh_tokens_stay_with_their_clien
     let env = &f.env;
     let tokens = device_flow_tokens(env, (&f.cli_id, None)).await;
     let (access, refresh) = (tokens.str("access_token"), tokens.str("refresh_token"));
-    let ask = |token: &str, hint: Option<&str>| {
-        let mut body = format!("token={}", enc(token));
-        if let Some(hint) = hint {
-            body.push_str(&format!("&token_type_hint={hint}"));
-        }
-        body
-    };
 
     // A confidential client is not a resource server by being confidential.
     let (nosy, nosy_secret) = env
         .confidential_client("confidential", vec![GrantType::RefreshToken], false)
         .await;
-    let refused = env
-        .oauth2(
-            "/oauth2/introspect",
-            &ask(&access, None),
-            Some((&nosy, &nosy_secret)),
-        )
-        .await;
+    let refused = introspect_as(env, (&nosy, &nosy_secret), &access, None).await;
     assert_eq!(
         (refused.status, refused.error()),
         (401, "invalid_client"),
@@ -612,15 +620,11 @@ async fn introspection_needs_permission_and_refresh_tokens_stay_with_their_clien
     );
 
     // The resource server sees access tokens, never another client's refresh token.
-    let server = Some((f.server_id.as_str(), f.server_secret.as_str()));
-    let seen = env
-        .oauth2("/oauth2/introspect", &ask(&access, None), server)
-        .await;
+    let server = (f.server_id.as_str(), f.server_secret.as_str());
+    let seen = introspect_as(env, server, &access, None).await;
     assert_eq!(seen.json["active"], true, "{}", seen.json);
     for hint in [None, Some("refresh_token"), Some("access_token")] {
-        let hidden = env
-            .oauth2("/oauth2/introspect", &ask(&refresh, hint), server)
-            .await;
+        let hidden = introspect_as(env, server, &refresh, hint).await;
         assert_eq!(
             hidden.json,
             serde_json::json!({"active": false}),
@@ -638,38 +642,38 @@ async fn introspection_needs_permission_and_refresh_tokens_stay_with_their_clien
         .await;
     let own_tokens = device_flow_tokens(env, (&own, Some(&own_secret))).await;
     let own_refresh = own_tokens.str("refresh_token");
-    let mine = env
-        .oauth2(
-            "/oauth2/introspect",
-            &ask(&own_refresh, Some("refresh_token")),
-            Some((&own, &own_secret)),
-        )
-        .await;
+    let own_client = (own.as_str(), own_secret.as_str());
+    let mine = introspect_as(env, own_client, &own_refresh, Some("refresh_token")).await;
     assert_eq!(mine.json["active"], true, "{}", mine.json);
     assert_eq!(mine.json["token_type"], "refresh_token");
-    let unhinted = env
-        .oauth2(
-            "/oauth2/introspect",
-            &ask(&own_refresh, None),
-            Some((&own, &own_secret)),
-        )
-        .await;
+    let unhinted = introspect_as(env, own_client, &own_refresh, None).await;
     assert_eq!(unhinted.json["active"], false);
 }
 
 // ----- 8. replayed signed requests -----
 
-/// A keyed device, approved, with its first tokens: (device key, API key, refresh token).
-async fn keyed_device(env: &TestEnv, id: &str) -> (ed25519_dalek::SigningKey, String, Reply) {
+/// A device registered with the Ed25519 key of `seed`, approved, its code due for a poll:
+/// (device key, API key, the poll's body).
+async fn approved_keyed_device(
+    env: &TestEnv,
+    id: &str,
+    seed: u8,
+) -> (ed25519_dalek::SigningKey, String, String) {
     let api_key = env.api_key(ApiKeySettings::default()).await;
     let admin = env.admin_key().await;
-    let (key, public) = ed25519_key(21);
+    let (key, public) = ed25519_key(seed);
     let code = env
-        .register_code(&with_key(&register_body(id, &api_key), &public))
+        .register_code(&keyed_register_body(id, &api_key, &public))
         .await;
     env.device_action(&admin, id, "approve").await;
     env.force_poll_due(&code).await;
     let poll = poll_body(id, &api_key, &code);
+    (key, api_key, poll)
+}
+
+/// A keyed device, approved, with its first tokens: (device key, API key, refresh token).
+async fn keyed_device(env: &TestEnv, id: &str) -> (ed25519_dalek::SigningKey, String, Reply) {
+    let (key, api_key, poll) = approved_keyed_device(env, id, 21).await;
     let tokens = env.token(&poll, Some(&sign(&key, &poll))).await;
     assert_eq!(tokens.status, 200, "{}", tokens.json);
     (key, api_key, tokens)
@@ -769,14 +773,8 @@ async fn replaying_a_captured_signed_refresh_or_poll_revokes_nothing() {
 
 #[tokio::test]
 async fn replaying_a_captured_signed_redemption_revokes_nothing() {
-    let (env, api_key, admin) = TestEnv::with_keys().await;
-    let (key, public) = ed25519_key(22);
-    let code = env
-        .register_code(&with_key(&register_body("rp-2", &api_key), &public))
-        .await;
-    env.device_action(&admin, "rp-2", "approve").await;
-    env.force_poll_due(&code).await;
-    let poll = poll_body("rp-2", &api_key, &code);
+    let env = TestEnv::new().await;
+    let (key, _, poll) = approved_keyed_device(&env, "rp-2", 22).await;
     let signature = sign(&key, &poll);
     assert_eq!(env.token(&poll, Some(&signature)).await.status, 200);
     let replay = env.token(&poll, Some(&signature)).await;
@@ -967,7 +965,7 @@ async fn redirect_uris_are_parsed_not_prefix_matched() {
             "grant_types": ["refresh_token"], "redirect_uris": [uri],
         })
     };
-    for bad in [
+    let refused = [
         "http://localhost.evil.com/cb",
         "http://127.0.0.1.nip.io/cb",
         "http://localhost@evil.com/cb",
@@ -979,23 +977,20 @@ async fn redirect_uris_are_parsed_not_prefix_matched() {
         "myapp:/cb",
         "/relative/cb",
         "https:///cb",
-    ] {
-        let reply = env
-            .admin("POST", "/admin/clients", Some(&admin), Some(create(bad)))
-            .await;
-        assert_eq!(reply.status, 400, "{bad} was accepted: {}", reply.json);
-    }
-    for good in [
+    ];
+    let accepted = [
         "https://app.example.com/cb",
         "http://localhost:8080/cb",
         "http://127.0.0.1/oauth/callback",
         "http://[::1]:9/cb",
         "com.example.app:/oauth2redirect",
-    ] {
+    ];
+    let cases = refused.map(|uri| (uri, 400)).into_iter();
+    for (uri, status) in cases.chain(accepted.map(|uri| (uri, 201))) {
         let reply = env
-            .admin("POST", "/admin/clients", Some(&admin), Some(create(good)))
+            .admin_post(&admin, "/admin/clients", Some(create(uri)))
             .await;
-        assert_eq!(reply.status, 201, "{good}: {}", reply.json);
+        assert_eq!(reply.status, status, "{uri}: {}", reply.json);
     }
 }
 
