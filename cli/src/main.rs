@@ -125,27 +125,47 @@ enum ApiKeyCommand {
     Create {
         #[arg(long)]
         name: String,
-        /// Approve devices registering with this key at once.
-        #[arg(long)]
-        auto_trust: bool,
-        #[arg(long)]
-        allow_untrusted_endpoints: bool,
-        #[arg(long)]
-        allow_unauthenticated_requests: bool,
-        /// Access token lifetime in seconds (default 3600).
-        #[arg(long)]
-        access_token_ttl: Option<i64>,
-        /// Refresh token lifetime in seconds (default 90 days).
-        #[arg(long)]
-        refresh_token_ttl: Option<i64>,
-        /// Epoch seconds after which the key stops working.
-        #[arg(long)]
-        expires_at: Option<i64>,
+        #[command(flatten)]
+        settings: ApiKeyFlags,
     },
     /// List API keys as JSON lines.
     List,
     /// Disable an API key by id.
     Disable { id: String },
+}
+
+/// The settings of a new API key, as flags.
+#[derive(clap::Args)]
+struct ApiKeyFlags {
+    /// Approve devices registering with this key at once.
+    #[arg(long)]
+    auto_trust: bool,
+    #[arg(long)]
+    allow_untrusted_endpoints: bool,
+    #[arg(long)]
+    allow_unauthenticated_requests: bool,
+    /// Access token lifetime in seconds (default 3600).
+    #[arg(long)]
+    access_token_ttl: Option<i64>,
+    /// Refresh token lifetime in seconds (default 90 days).
+    #[arg(long)]
+    refresh_token_ttl: Option<i64>,
+    /// Epoch seconds after which the key stops working.
+    #[arg(long)]
+    expires_at: Option<i64>,
+}
+
+impl From<ApiKeyFlags> for ApiKeySettings {
+    fn from(flags: ApiKeyFlags) -> ApiKeySettings {
+        ApiKeySettings {
+            auto_trust: flags.auto_trust,
+            allow_untrusted_endpoints: flags.allow_untrusted_endpoints,
+            allow_unauthenticated_requests: flags.allow_unauthenticated_requests,
+            access_token_ttl: flags.access_token_ttl,
+            refresh_token_ttl: flags.refresh_token_ttl,
+            expires_at: flags.expires_at,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -183,6 +203,13 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
+/// Prints a listing as JSON lines (one object per item), so that it pipes into `jq`.
+fn print_json_lines<T>(items: Vec<T>, row: impl Fn(T) -> serde_json::Value) {
+    for item in items {
+        println!("{}", row(item));
+    }
+}
+
 async fn run(command: Command, store: &Store) -> Result<(), Error> {
     match command {
         Command::Bootstrap { name } => {
@@ -213,40 +240,21 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
             eprintln!("created {} table(s): {}", created.len(), created.join(", "));
         }
         Command::ApiKey { command } => match command {
-            ApiKeyCommand::Create {
-                name,
-                auto_trust,
-                allow_untrusted_endpoints,
-                allow_unauthenticated_requests,
-                access_token_ttl,
-                refresh_token_ttl,
-                expires_at,
-            } => {
-                let settings = ApiKeySettings {
-                    auto_trust,
-                    allow_untrusted_endpoints,
-                    allow_unauthenticated_requests,
-                    access_token_ttl,
-                    refresh_token_ttl,
-                    expires_at,
-                };
-                let created = admin::create_api_key(store, &name, settings, now()).await?;
+            ApiKeyCommand::Create { name, settings } => {
+                let created = admin::create_api_key(store, &name, settings.into(), now()).await?;
                 eprintln!("API key id {}", created.key.id);
                 println!("{}", created.value);
             }
             ApiKeyCommand::List => {
-                for key in store.list_api_keys().await? {
-                    println!(
-                        "{}",
-                        serde_json::json!({
-                            "id": key.id, "name": key.name, "disabled": key.disabled,
-                            "auto_trust": key.settings.auto_trust,
-                            "access_token_ttl": key.settings.lifetimes().access_token_ttl,
-                            "refresh_token_ttl": key.settings.lifetimes().refresh_token_ttl,
-                            "expires_at": key.settings.expires_at,
-                        })
-                    );
-                }
+                print_json_lines(store.list_api_keys().await?, |key| {
+                    serde_json::json!({
+                        "id": key.id, "name": key.name, "disabled": key.disabled,
+                        "auto_trust": key.settings.auto_trust,
+                        "access_token_ttl": key.settings.lifetimes().access_token_ttl,
+                        "refresh_token_ttl": key.settings.lifetimes().refresh_token_ttl,
+                        "expires_at": key.settings.expires_at,
+                    })
+                });
             }
             ApiKeyCommand::Disable { id } => {
                 store.disable_api_key(&id).await?;
@@ -257,17 +265,14 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
             let (client_id, action) = match command {
                 DeviceCommand::List { status } => {
                     let status = DeviceStatus::parse_field("--status", &status)?;
-                    for d in admin::list_devices(store, status).await? {
-                        println!(
-                            "{}",
-                            serde_json::json!({
-                                "client_id": d.client_id, "client_type": d.client_type.as_str(),
-                                "client_description": d.client_description, "status": d.status.as_str(),
-                                "key_type": d.key.map(|k| k.key_type.as_str()),
-                                "created_at": d.created_at, "updated_at": d.updated_at,
-                            })
-                        );
-                    }
+                    print_json_lines(admin::list_devices(store, status).await?, |d| {
+                        serde_json::json!({
+                            "client_id": d.client_id, "client_type": d.client_type.as_str(),
+                            "client_description": d.client_description, "status": d.status.as_str(),
+                            "key_type": d.key.map(|k| k.key_type.as_str()),
+                            "created_at": d.created_at, "updated_at": d.updated_at,
+                        })
+                    });
                     return Ok(());
                 }
                 DeviceCommand::Approve { client_id } => (client_id, DeviceAction::Approve),
@@ -324,17 +329,14 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
                 );
             }
             ClientCommand::List => {
-                for c in store.list_clients().await? {
-                    println!(
-                        "{}",
-                        serde_json::json!({
-                            "client_id": c.client_id, "client_name": c.client_name,
-                            "client_type": c.client_type.as_str(),
-                            "grant_types": c.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
-                            "scopes": c.scopes.tokens(), "disabled": c.disabled,
-                        })
-                    );
-                }
+                print_json_lines(store.list_clients().await?, |c| {
+                    serde_json::json!({
+                        "client_id": c.client_id, "client_name": c.client_name,
+                        "client_type": c.client_type.as_str(),
+                        "grant_types": c.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+                        "scopes": c.scopes.tokens(), "disabled": c.disabled,
+                    })
+                });
             }
             ClientCommand::Disable { client_id } => {
                 store.disable_client(&client_id).await?;
@@ -362,15 +364,12 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
                 eprintln!("user {} created", user.username);
             }
             UserCommand::List => {
-                for u in store.list_users().await? {
-                    println!(
-                        "{}",
-                        serde_json::json!({
-                            "username": u.username, "display_name": u.display_name,
-                            "email": u.email, "disabled": u.disabled,
-                        })
-                    );
-                }
+                print_json_lines(store.list_users().await?, |u| {
+                    serde_json::json!({
+                        "username": u.username, "display_name": u.display_name,
+                        "email": u.email, "disabled": u.disabled,
+                    })
+                });
             }
             UserCommand::Disable { username } => {
                 admin::disable_user(store, &username).await?;

@@ -50,55 +50,54 @@ fn signatures(c: &mut Criterion) {
     });
 }
 
-fn use_cases(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
+/// The runtime the use-case benches drive dynoxide and the store with.
+fn bench_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+/// Registers an unsigned printer through the register use case; returns its device code.
+fn register_printer(
+    rt: &tokio::runtime::Runtime,
+    env: &TestEnv,
+    api_key: &str,
+    client_id: &str,
+) -> String {
+    let request = RegisterRequest {
+        client_id: ClientId::parse(client_id).unwrap(),
+        api_key: api_key.to_owned(),
+        client_type: ClientType::Printer,
+        client_description: None,
+        state: None,
+        key: None,
+    };
+    rt.block_on(register(
+        env.store(),
+        &env.deps.settings,
+        request,
+        None,
+        devicegate::http::now(),
+    ))
+    .unwrap()
+    .device_code
+}
+
+fn use_cases(c: &mut Criterion) {
+    let rt = bench_runtime();
     let env = rt.block_on(TestEnv::new());
     let api_key = rt.block_on(env.api_key(ApiKeySettings::default()));
     let mut n = 0u64;
     c.bench_function("register use case (dynoxide)", |b| {
         b.iter(|| {
             n += 1;
-            let request = RegisterRequest {
-                client_id: ClientId::parse(&format!("bench-{n}")).unwrap(),
-                api_key: api_key.clone(),
-                client_type: ClientType::Printer,
-                client_description: None,
-                state: None,
-                key: None,
-            };
-            rt.block_on(register(
-                env.store(),
-                &env.deps.settings,
-                request,
-                None,
-                devicegate::http::now(),
-            ))
-            .unwrap()
+            register_printer(&rt, &env, &api_key, &format!("bench-{n}"))
         })
     });
 
-    let request = RegisterRequest {
-        client_id: ClientId::parse("bench-poll").unwrap(),
-        api_key: api_key.clone(),
-        client_type: ClientType::Printer,
-        client_description: None,
-        state: None,
-        key: None,
-    };
-    let code = rt
-        .block_on(register(
-            env.store(),
-            &env.deps.settings,
-            request,
-            None,
-            devicegate::http::now(),
-        ))
-        .unwrap()
-        .device_code;
+    let code = register_printer(&rt, &env, &api_key, "bench-poll");
     let grant = DeviceCodeGrant {
         client_id: "bench-poll".into(),
         api_key,
@@ -139,11 +138,7 @@ fn user_codes(c: &mut Criterion) {
         b.iter(|| UserCode::parse(" tnxx mpqq ").unwrap().hmac(&secret))
     });
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = bench_runtime();
     let env = rt.block_on(TestEnv::new());
     let code = UserCode::generate().unwrap();
     let now = devicegate::http::now();

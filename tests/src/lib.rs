@@ -13,9 +13,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Credentials, Intercept, Region, RuntimeComponents};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_runtime_api::box_error::BoxError;
 use devicegate::config::ServerSecret;
-use devicegate::model::{ApiKeySettings, Device, DeviceCode};
+use devicegate::model::{ApiKeySettings, Device, DeviceCode, User};
 use devicegate::storage::schema;
 use devicegate::usecases::admin;
 use devicegate::{Deps, Settings, Store, Tables, http, routes};
@@ -220,6 +221,102 @@ impl TestEnv {
         Reply::from(dispatch(&self.deps, req).await)
     }
 
+    /// Writes an enabled user straight to the store with a ready password hash (hashing a
+    /// password costs tens of milliseconds; some tests never sign in).
+    pub async fn put_user(&self, username: &str, password_hash: &str, now: i64) {
+        self.store()
+            .put_user(&User {
+                username: username.to_owned(),
+                password_hash: password_hash.to_owned(),
+                display_name: None,
+                email: None,
+                disabled: false,
+                created_at: now,
+                updated_at: now,
+                credentials_version: 0,
+            })
+            .await
+            .unwrap();
+    }
+
+    /// A fresh environment with an API key (default settings) and an admin key: where most
+    /// device tests start. Returns (env, API key, admin key).
+    pub async fn with_keys() -> (TestEnv, String, String) {
+        let env = TestEnv::new().await;
+        let api_key = env.api_key(ApiKeySettings::default()).await;
+        let admin = env.admin_key().await;
+        (env, api_key, admin)
+    }
+
+    /// An administrator's POST with `key`, and a JSON body if any.
+    pub async fn admin_post(&self, key: &str, path: &str, body: Option<Value>) -> Reply {
+        self.admin("POST", path, Some(key), body).await
+    }
+
+    /// An administrator's password reset for `username`.
+    pub async fn reset_password(&self, admin: &str, username: &str, password: &str) -> Reply {
+        let path = format!("/admin/users/{}/password", enc(username));
+        let body = serde_json::json!({ "password": password });
+        self.admin_post(admin, &path, Some(body)).await
+    }
+
+    /// An API key whose devices are approved as they register.
+    pub async fn auto_trust_key(&self) -> String {
+        self.api_key(ApiKeySettings {
+            auto_trust: true,
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// Registers with `body` (unsigned); returns the device code it was given.
+    pub async fn register_code(&self, body: &str) -> String {
+        self.register(body, None).await.str("device_code")
+    }
+
+    /// An administrator's `action` (`approve`, `deny` or `revoke`) on a device.
+    pub async fn device_action(&self, admin: &str, client_id: &str, action: &str) -> Reply {
+        let path = format!("/admin/devices/{client_id}/{action}");
+        self.admin_post(admin, &path, None).await
+    }
+
+    /// An unsigned poll for a device code.
+    pub async fn poll(&self, client_id: &str, api_key: &str, code: &str) -> Reply {
+        self.token(&poll_body(client_id, api_key, code), None).await
+    }
+
+    /// An unsigned refresh.
+    pub async fn refresh(&self, client_id: &str, api_key: &str, refresh_token: &str) -> Reply {
+        self.token(&refresh_body(client_id, api_key, refresh_token), None)
+            .await
+    }
+
+    /// Polls for a device code (unsigned) once its interval has passed, without sleeping.
+    pub async fn poll_due(&self, client_id: &str, api_key: &str, code: &str) -> Reply {
+        self.force_poll_due(code).await;
+        self.poll(client_id, api_key, code).await
+    }
+
+    /// A user's approval of an OAuth device code on the verification page, written through
+    /// storage; whether it took.
+    pub async fn approve_on_page(
+        &self,
+        device_code: &str,
+        username: &str,
+        scope: Option<&str>,
+    ) -> bool {
+        self.store()
+            .decide_on_page(
+                &devicegate::secrets::hash_secret(device_code),
+                username,
+                devicegate::storage::PageDecision::Approve,
+                (scope, devicegate::model::Lifetimes::default()),
+                http::now(),
+            )
+            .await
+            .unwrap()
+    }
+
     pub async fn device(&self, client_id: &str) -> Option<Device> {
         self.store().get_device(client_id).await.unwrap()
     }
@@ -233,48 +330,75 @@ impl TestEnv {
 
     /// Makes a code's next poll due without sleeping through its interval.
     pub async fn force_poll_due(&self, code: &str) {
-        use aws_sdk_dynamodb::types::AttributeValue;
+        let hash = devicegate::secrets::hash_secret(code);
+        let table = &self.store().tables().device_codes;
+        self.edit_item(
+            table,
+            ("code_hash", &hash),
+            "SET next_poll_at = :v",
+            number(0),
+        )
+        .await;
+        self.calls.take();
+    }
+
+    /// Changes a stored item behind the service's back, as time or another writer would:
+    /// `update` (`SET …` or `ADD …`) with `:v` bound to `value`, on the item whose string key
+    /// `key.0` is `key.1`.
+    pub async fn edit_item(
+        &self,
+        table: &str,
+        key: (&str, &str),
+        update: &str,
+        value: AttributeValue,
+    ) {
         self.store()
             .client()
             .update_item()
-            .table_name(&self.store().tables().device_codes)
-            .key(
-                "code_hash",
-                AttributeValue::S(devicegate::secrets::hash_secret(code)),
-            )
-            .update_expression("SET next_poll_at = :z")
-            .expression_attribute_values(":z", AttributeValue::N("0".into()))
+            .table_name(table)
+            .key(key.0, AttributeValue::S(key.1.to_owned()))
+            .update_expression(update)
+            .expression_attribute_values(":v", value)
             .send()
             .await
             .unwrap();
-        self.calls.take();
     }
 
     /// Introspects a token as a resource server would (a confidential client with the
     /// introspection permission, made on first use).
     pub async fn introspect(&self, token: &str) -> Reply {
-        use devicegate::model::{GrantType, OAuthClientType};
+        let grants = vec![devicegate::model::GrantType::RefreshToken];
+        let (id, secret) = self
+            .confidential_client("resource server", grants, true)
+            .await;
+        self.oauth2(
+            "/oauth2/introspect",
+            &format!("token={}", enc(token)),
+            Some((&id, &secret)),
+        )
+        .await
+    }
+
+    /// Makes a confidential client with `grants`, a resource server if `introspection`;
+    /// returns (client id, secret).
+    pub async fn confidential_client(
+        &self,
+        name: &str,
+        grants: Vec<devicegate::model::GrantType>,
+        introspection: bool,
+    ) -> (String, String) {
+        use devicegate::model::OAuthClientType;
         let created = admin::create_client(
             self.store(),
             admin::NewClient {
-                introspection: true,
-                ..admin::NewClient::new(
-                    "resource server",
-                    OAuthClientType::Confidential,
-                    vec![GrantType::RefreshToken],
-                )
+                introspection,
+                ..admin::NewClient::new(name, OAuthClientType::Confidential, grants)
             },
             http::now(),
         )
         .await
         .unwrap();
-        let secret = created.secret.unwrap();
-        self.oauth2(
-            "/oauth2/introspect",
-            &format!("token={}", enc(token)),
-            Some((&created.client.client_id, &secret)),
-        )
-        .await
+        (created.client.client_id, created.secret.unwrap())
     }
 
     /// Every item in every table: for checking that a refused request stored nothing.
@@ -299,6 +423,11 @@ impl TestEnv {
         self.calls.take();
         all
     }
+}
+
+/// A DynamoDB number.
+pub fn number(n: i64) -> AttributeValue {
+    AttributeValue::N(n.to_string())
 }
 
 /// JSON text with object keys sorted, whatever map type serde_json was built with.
@@ -340,15 +469,19 @@ pub async fn dispatch(deps: &Deps, req: Request) -> lambda_http::Response<Body> 
     };
     let (parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
-    let body = if bytes.is_empty() {
+    lambda_http::Response::from_parts(parts, body_of(&bytes))
+}
+
+/// A body as `lambda_http` carries it: empty, text when it is UTF-8, binary otherwise.
+pub(crate) fn body_of(bytes: &[u8]) -> Body {
+    if bytes.is_empty() {
         Body::Empty
     } else {
         match String::from_utf8(bytes.to_vec()) {
             Ok(text) => Body::Text(text),
             Err(e) => Body::Binary(e.into_bytes()),
         }
-    };
-    lambda_http::Response::from_parts(parts, body)
+    }
 }
 
 /// A form POST as API Gateway would deliver it.
@@ -375,6 +508,23 @@ impl Reply {
     pub fn error(&self) -> &str {
         self.json["error"].as_str().unwrap_or("")
     }
+    /// Asserts the status and error code; `request` names what was sent, for the failure message.
+    pub fn assert_error(&self, status: u16, error: &str, request: &str) {
+        assert_eq!(
+            (self.status, self.error()),
+            (status, error),
+            "{request}: {:?}",
+            self.json
+        );
+    }
+
+    /// As `assert_error`, and the error also says what was wrong (`error_description`).
+    pub fn assert_described_error(&self, status: u16, error: &str, request: &str) {
+        self.assert_error(status, error, request);
+        let description = self.json["error_description"].as_str().unwrap_or("");
+        assert!(!description.is_empty(), "{request}: {:?}", self.json);
+    }
+
     pub fn str(&self, field: &str) -> String {
         self.json[field]
             .as_str()

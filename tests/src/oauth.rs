@@ -14,19 +14,26 @@ pub struct Fixture {
     pub server_secret: String,
 }
 
+/// A public CLI client allowed the device code and refresh grants, scopes `read write`.
+pub fn public_cli_client(name: &str) -> NewClient {
+    NewClient {
+        scopes: Scope::parse("read write").unwrap(),
+        ..NewClient::new(
+            name,
+            OAuthClientType::Public,
+            vec![GrantType::DeviceCode, GrantType::RefreshToken],
+        )
+    }
+}
+
 /// The fixture's two clients: a public CLI (device code and refresh, `read write`, 10-minute
 /// access tokens) and a confidential resource server allowed to introspect.
 pub async fn acme_clients(env: &TestEnv, now: i64) -> (admin::CreatedClient, admin::CreatedClient) {
     let cli = admin::create_client(
         env.store(),
         NewClient {
-            scopes: Scope::parse("read write").unwrap(),
             access_token_ttl: Some(600),
-            ..NewClient::new(
-                "Acme CLI",
-                OAuthClientType::Public,
-                vec![GrantType::DeviceCode, GrantType::RefreshToken],
-            )
+            ..public_cli_client("Acme CLI")
         },
         now,
     )
@@ -72,6 +79,40 @@ pub async fn fixture() -> Fixture {
         server_id: resource_server.client.client_id,
         server_secret: resource_server.secret.unwrap(),
     }
+}
+
+/// The `oauth2` crate's client for a public client (its id in the request body), with the device
+/// authorization and token endpoints of the server at `base`.
+pub type CrateClient = oauth2::basic::BasicClient<
+    oauth2::EndpointNotSet,
+    oauth2::EndpointSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointSet,
+>;
+
+pub fn crate_client(client_id: &str, base: &str) -> CrateClient {
+    use oauth2::{AuthType, ClientId, DeviceAuthorizationUrl, TokenUrl};
+    oauth2::basic::BasicClient::new(ClientId::new(client_id.to_owned()))
+        .set_auth_type(AuthType::RequestBody)
+        .set_device_authorization_url(
+            DeviceAuthorizationUrl::new(format!("{base}/oauth2/device_authorization")).unwrap(),
+        )
+        .set_token_uri(TokenUrl::new(format!("{base}/oauth2/token")).unwrap())
+}
+
+/// Starts the device flow through the `oauth2` crate, asking for `scope`.
+pub async fn start_device_flow(
+    client: &CrateClient,
+    http: &reqwest::Client,
+    scope: &str,
+) -> oauth2::StandardDeviceAuthorizationResponse {
+    client
+        .exchange_device_code()
+        .add_scope(oauth2::Scope::new(scope.into()))
+        .request_async(http)
+        .await
+        .unwrap()
 }
 
 pub fn http_client() -> reqwest::Client {

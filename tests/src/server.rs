@@ -71,14 +71,7 @@ async fn handle(
     for (name, value) in &parts.headers {
         builder = builder.header(name, value);
     }
-    let body = if bytes.is_empty() {
-        Body::Empty
-    } else {
-        match String::from_utf8(bytes.to_vec()) {
-            Ok(text) => Body::Text(text),
-            Err(e) => Body::Binary(e.into_bytes()),
-        }
-    };
+    let body = crate::body_of(&bytes);
     let mut described = ApiGatewayV2httpRequestContextHttpDescription::default();
     described.method = parts.method.clone();
     described.path = Some(path.clone());

@@ -6,14 +6,11 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use devicegate_tests::oauth::fixture;
+use devicegate_tests::oauth::{crate_client, fixture, http_client, start_device_flow};
 use devicegate_tests::server;
-use fantoccini::{ClientBuilder, Locator};
-use oauth2::basic::BasicClient;
-use oauth2::{
-    AuthType, ClientId, DeviceAuthorizationUrl, StandardDeviceAuthorizationResponse, TokenResponse,
-    TokenUrl,
-};
+use fantoccini::elements::Element;
+use fantoccini::{Client as Browser, ClientBuilder, Locator};
+use oauth2::TokenResponse;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -62,6 +59,28 @@ async fn start_driver() -> Driver {
     panic!("chromedriver did not start on port {port}");
 }
 
+/// The page's helpers: every step must work, so any WebDriver error fails the test.
+async fn type_into(browser: &Browser, id: &str, text: &str) {
+    let field = browser.find(Locator::Id(id)).await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn find(browser: &Browser, css: &str) -> Element {
+    browser.find(Locator::Css(css)).await.unwrap()
+}
+
+async fn click(browser: &Browser, css: &str) {
+    find(browser, css).await.click().await.unwrap();
+}
+
+async fn text_of(browser: &Browser, css: &str) -> String {
+    find(browser, css).await.text().await.unwrap()
+}
+
+async fn wait_for(browser: &Browser, locator: Locator<'_>) -> Element {
+    browser.wait().for_element(locator).await.unwrap()
+}
+
 #[tokio::test]
 async fn a_browser_signs_in_and_approves_while_the_client_polls() {
     let mut f = fixture().await;
@@ -69,22 +88,9 @@ async fn a_browser_signs_in_and_approves_while_the_client_polls() {
     let env = &f.env;
     let base = server::serve(env.deps.clone()).await;
 
-    let client = BasicClient::new(ClientId::new(f.cli_id.clone()))
-        .set_auth_type(AuthType::RequestBody)
-        .set_device_authorization_url(
-            DeviceAuthorizationUrl::new(format!("{base}/oauth2/device_authorization")).unwrap(),
-        )
-        .set_token_uri(TokenUrl::new(format!("{base}/oauth2/token")).unwrap());
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let details: StandardDeviceAuthorizationResponse = client
-        .exchange_device_code()
-        .add_scope(oauth2::Scope::new("write".into()))
-        .request_async(&http)
-        .await
-        .unwrap();
+    let client = crate_client(&f.cli_id, &base);
+    let http = http_client();
+    let details = start_device_flow(&client, &http, "write").await;
     let user_code = details.user_code().secret().clone();
     let complete = details
         .verification_uri_complete()
@@ -128,61 +134,22 @@ async fn a_browser_signs_in_and_approves_while_the_client_polls() {
 
     // verification_uri_complete: sign in first, and the code comes along.
     browser.goto(&complete).await.unwrap();
-    browser
-        .find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("ada")
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys("correct horse battery")
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&browser, "username", "ada").await;
+    type_into(&browser, "password", "correct horse battery").await;
+    click(&browser, "button[type=submit]").await;
 
     // The code is filled in, but nothing happens without the person's click.
-    let field = browser
-        .wait()
-        .for_element(Locator::Id("user_code"))
-        .await
-        .unwrap();
+    let field = wait_for(&browser, Locator::Id("user_code")).await;
     assert_eq!(
         field.prop("value").await.unwrap().as_deref(),
         Some(user_code.as_str())
     );
-    browser
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "form button[type=submit]").await;
 
     // The confirmation names the client and the scope; the person approves.
-    browser
-        .wait()
-        .for_element(Locator::Css("button[value=approve]"))
-        .await
-        .unwrap();
-    let heading = browser.find(Locator::Css("h1")).await.unwrap();
-    assert_eq!(heading.text().await.unwrap(), "Approve this device?");
-    let text = browser
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    wait_for(&browser, Locator::Css("button[value=approve]")).await;
+    assert_eq!(text_of(&browser, "h1").await, "Approve this device?");
+    let text = text_of(&browser, "main").await;
     assert!(text.contains("Acme CLI"), "{text}");
     assert!(text.contains("write"), "{text}");
     assert!(text.contains(&user_code), "{text}");
@@ -209,20 +176,9 @@ async fn a_browser_signs_in_and_approves_while_the_client_polls() {
             png,
         );
     }
-    browser
-        .find(Locator::Css("button[value=approve]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .wait()
-        .for_element(Locator::Css("p.ok"))
-        .await
-        .unwrap();
-    let heading = browser.find(Locator::Css("h1")).await.unwrap();
-    assert_eq!(heading.text().await.unwrap(), "Device connected");
+    click(&browser, "button[value=approve]").await;
+    wait_for(&browser, Locator::Css("p.ok")).await;
+    assert_eq!(text_of(&browser, "h1").await, "Device connected");
     browser.close().await.unwrap();
     let _ = std::fs::remove_dir_all(&profile);
 

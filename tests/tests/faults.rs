@@ -17,18 +17,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextMut;
 use aws_sdk_dynamodb::config::retry::{RetryConfig, RetryPartition};
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_types::body::SdkBody;
-use devicegate::model::{Lifetimes, Session, User};
+use devicegate::model::{Lifetimes, Session};
 use devicegate::secrets::hash_secret;
 use devicegate::storage::PageDecision;
 use devicegate::usecases::admin::{self, DeviceAction};
 use devicegate::usecases::{sign_in, verification};
 use devicegate::{Deps, Error, Store, http};
-use devicegate_tests::faults::Fault;
+use devicegate_tests::faults::{Fault, NoIdempotencyToken};
 use devicegate_tests::*;
 use serde_json::Value;
 
@@ -71,46 +67,6 @@ pub fn fast_env(base: &TestEnv, without_idempotency: bool) -> TestEnv {
         },
         calls: base.calls.clone(),
         faults: base.faults.clone(),
-    }
-}
-
-/// Removes `ClientRequestToken` from every request that carries one (after signing; the local
-/// store checks no signatures).
-#[derive(Debug)]
-struct NoIdempotencyToken;
-
-impl Intercept for NoIdempotencyToken {
-    fn name(&self) -> &'static str {
-        "NoIdempotencyToken"
-    }
-
-    fn modify_before_transmit(
-        &self,
-        context: &mut BeforeTransmitInterceptorContextMut<'_>,
-        _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let request = context.request_mut();
-        let Some(mut json) = request
-            .body()
-            .bytes()
-            .and_then(|b| serde_json::from_slice::<Value>(b).ok())
-        else {
-            return Ok(());
-        };
-        if json
-            .as_object_mut()
-            .and_then(|o| o.remove("ClientRequestToken"))
-            .is_none()
-        {
-            return Ok(());
-        }
-        let body = serde_json::to_vec(&json)?;
-        request
-            .headers_mut()
-            .insert("content-length", body.len().to_string());
-        *request.body_mut() = SdkBody::from(body);
-        Ok(())
     }
 }
 
@@ -253,9 +209,7 @@ async fn setup_in(step: Step, env: TestEnv, n: usize) -> Ctx {
             env.force_poll_due(&c.device_code).await;
         }
         if matches!(step, Step::ParagonRefresh | Step::AdminRevoke) {
-            let t = env
-                .token(&poll_body(&c.printer, &c.api_key, &c.device_code), None)
-                .await;
+            let t = env.poll(&c.printer, &c.api_key, &c.device_code).await;
             assert_eq!(t.status, 200, "{}", t.json);
             c.access = t.str("access_token");
             c.refresh = t.str("refresh_token");
@@ -264,19 +218,7 @@ async fn setup_in(step: Step, env: TestEnv, n: usize) -> Ctx {
     }
 
     let (cli, rs) = devicegate_tests::oauth::acme_clients(env, now).await;
-    env.store()
-        .put_user(&User {
-            username: c.username.clone(),
-            password_hash: password_hash().to_owned(),
-            display_name: None,
-            email: None,
-            disabled: false,
-            created_at: now,
-            updated_at: now,
-            credentials_version: 0,
-        })
-        .await
-        .unwrap();
+    env.put_user(&c.username, password_hash(), now).await;
     c.cli_id = cli.client.client_id;
     c.rs_id = rs.client.client_id;
     c.rs_secret = rs.secret.unwrap();
@@ -398,14 +340,12 @@ async fn run(step: Step, c: &Ctx) -> Outcome {
             env.register(&register_body(&c.printer, &c.api_key), None)
                 .await,
         ),
-        Step::ParagonPendingPoll | Step::ParagonRedeem => Outcome::of_reply(
-            env.token(&poll_body(&c.printer, &c.api_key, &c.device_code), None)
-                .await,
-        ),
-        Step::ParagonRefresh => Outcome::of_reply(
-            env.token(&refresh_body(&c.printer, &c.api_key, &c.refresh), None)
-                .await,
-        ),
+        Step::ParagonPendingPoll | Step::ParagonRedeem => {
+            Outcome::of_reply(env.poll(&c.printer, &c.api_key, &c.device_code).await)
+        }
+        Step::ParagonRefresh => {
+            Outcome::of_reply(env.refresh(&c.printer, &c.api_key, &c.refresh).await)
+        }
         Step::OAuthDeviceAuthorization => Outcome::of_reply(
             env.oauth2(
                 "/oauth2/device_authorization",
@@ -452,10 +392,9 @@ async fn run(step: Step, c: &Ctx) -> Outcome {
                 _ => "revoke",
             };
             Outcome::of_reply(
-                env.admin(
-                    "POST",
+                env.admin_post(
+                    &c.admin,
                     &format!("/admin/devices/{}/{action}", c.printer),
-                    Some(&c.admin),
                     None,
                 )
                 .await,

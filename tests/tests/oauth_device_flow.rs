@@ -8,33 +8,21 @@ use std::time::Duration;
 
 use devicegate::model::CodeStatus;
 use devicegate::usecases::admin::{self, NewUser};
-use devicegate_tests::oauth::{Fixture, Person, csrf_of, fixture, http_client};
-use devicegate_tests::{enc, server};
-use oauth2::basic::BasicClient;
-use oauth2::{
-    AuthType, ClientId, DeviceAuthorizationUrl, RefreshToken, StandardDeviceAuthorizationResponse,
-    TokenResponse, TokenUrl,
+use devicegate_tests::oauth::{
+    Fixture, Person, crate_client, csrf_of, fixture, http_client, start_device_flow,
 };
+use devicegate_tests::{enc, server};
+use oauth2::{RefreshToken, TokenResponse};
 use serde_json::Value;
 
 #[tokio::test]
 async fn the_oauth2_crate_runs_the_flow_through_slow_down_approval_and_refresh() {
     let f = fixture().await;
     let base = server::serve(f.env.deps.clone()).await;
-    let client = BasicClient::new(ClientId::new(f.cli_id.clone()))
-        .set_auth_type(AuthType::RequestBody)
-        .set_device_authorization_url(
-            DeviceAuthorizationUrl::new(format!("{base}/oauth2/device_authorization")).unwrap(),
-        )
-        .set_token_uri(TokenUrl::new(format!("{base}/oauth2/token")).unwrap());
+    let client = crate_client(&f.cli_id, &base);
     let http = http_client();
 
-    let details: StandardDeviceAuthorizationResponse = client
-        .exchange_device_code()
-        .add_scope(oauth2::Scope::new("read".into()))
-        .request_async(&http)
-        .await
-        .unwrap();
+    let details = start_device_flow(&client, &http, "read").await;
     let user_code = details.user_code().secret().clone();
     assert_eq!(user_code.len(), 9);
     assert_eq!(&user_code[4..5], "-");
@@ -128,17 +116,37 @@ async fn the_oauth2_crate_runs_the_flow_through_slow_down_approval_and_refresh()
     assert_eq!(introspected["active"], false, "{introspected}");
 }
 
-async fn introspect(base: &str, f: &Fixture, token: &str) -> Value {
-    http_client()
-        .post(format!("{base}/oauth2/introspect"))
-        .basic_auth(&f.server_id, Some(&f.server_secret))
-        .form(&[("token", token)])
-        .send()
+/// A form POST over HTTP to the served `path`, with HTTP Basic credentials if given.
+async fn post_form(
+    base: &str,
+    path: &str,
+    form: &[(&str, &str)],
+    basic: Option<(&str, &str)>,
+) -> reqwest::Response {
+    let mut request = http_client().post(format!("{base}{path}")).form(form);
+    if let Some((id, secret)) = basic {
+        request = request.basic_auth(id, Some(secret));
+    }
+    request.send().await.unwrap()
+}
+
+/// `post_form`, its JSON answer.
+async fn post_form_json(
+    base: &str,
+    path: &str,
+    form: &[(&str, &str)],
+    basic: Option<(&str, &str)>,
+) -> Value {
+    post_form(base, path, form, basic)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap()
+}
+
+async fn introspect(base: &str, f: &Fixture, token: &str) -> Value {
+    let server = Some((f.server_id.as_str(), f.server_secret.as_str()));
+    post_form_json(base, "/oauth2/introspect", &[("token", token)], server).await
 }
 
 #[tokio::test]
@@ -156,50 +164,36 @@ async fn introspection_and_revocation() {
     assert_eq!(active["token_type"], "Bearer");
 
     // client_secret_post works as well as HTTP Basic.
-    let posted: Value = http_client()
-        .post(format!("{base}/oauth2/introspect"))
-        .form(&[
-            ("token", access),
-            ("client_id", f.server_id.as_str()),
-            ("client_secret", f.server_secret.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let with_secret = [
+        ("token", access),
+        ("client_id", f.server_id.as_str()),
+        ("client_secret", f.server_secret.as_str()),
+    ];
+    let posted = post_form_json(&base, "/oauth2/introspect", &with_secret, None).await;
     assert_eq!(posted["active"], true, "{posted}");
 
     // A public client may not introspect; a wrong secret is 401.
-    let refused = http_client()
-        .post(format!("{base}/oauth2/introspect"))
-        .form(&[("token", access), ("client_id", f.cli_id.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let public = [("token", access), ("client_id", f.cli_id.as_str())];
+    let refused = post_form(&base, "/oauth2/introspect", &public, None).await;
     assert_eq!(refused.status().as_u16(), 401);
-    let refused = http_client()
-        .post(format!("{base}/oauth2/introspect"))
-        .basic_auth(&f.server_id, Some("dgs_wrong"))
-        .form(&[("token", access)])
-        .send()
-        .await
-        .unwrap();
+    let wrong_secret = Some((f.server_id.as_str(), "dgs_wrong"));
+    let refused = post_form(
+        &base,
+        "/oauth2/introspect",
+        &[("token", access)],
+        wrong_secret,
+    )
+    .await;
     assert_eq!(refused.status().as_u16(), 401);
 
     // Revoking an unknown token is 200 and changes nothing; revoking ours ends the family.
     for token in ["dga_unknown", tokens["refresh_token"].as_str().unwrap()] {
-        let r = http_client()
-            .post(format!("{base}/oauth2/revoke"))
-            .form(&[
-                ("token", token),
-                ("token_type_hint", "refresh_token"),
-                ("client_id", f.cli_id.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let revoke = [
+            ("token", token),
+            ("token_type_hint", "refresh_token"),
+            ("client_id", f.cli_id.as_str()),
+        ];
+        let r = post_form(&base, "/oauth2/revoke", &revoke, None).await;
         assert_eq!(r.status().as_u16(), 200);
     }
     assert_eq!(introspect(&base, &f, access).await["active"], false);
@@ -213,40 +207,47 @@ async fn introspection_and_revocation() {
 
 /// Runs the flow with plain HTTP calls and returns the token response.
 async fn approved_tokens(f: &Fixture, base: &str, scope: &str) -> Value {
-    let http = http_client();
-    let started: Value = http
-        .post(format!("{base}/oauth2/device_authorization"))
-        .form(&[("client_id", f.cli_id.as_str()), ("scope", scope)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ask = [("client_id", f.cli_id.as_str()), ("scope", scope)];
+    let started = post_form_json(base, "/oauth2/device_authorization", &ask, None).await;
     let person = Person::new(base);
     person.sign_in("correct horse battery").await;
     let (status, page) = person
         .decide(started["user_code"].as_str().unwrap(), "approve")
         .await;
     assert_eq!(status, 200, "{page}");
-    http.post(format!("{base}/oauth2/token"))
-        .form(&[
-            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-            ("device_code", started["device_code"].as_str().unwrap()),
-            ("client_id", f.cli_id.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    let redeem = [
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("device_code", started["device_code"].as_str().unwrap()),
+        ("client_id", f.cli_id.as_str()),
+    ];
+    post_form_json(base, "/oauth2/token", &redeem, None).await
 }
 
 async fn start(f: &Fixture, body: &str) -> devicegate_tests::Reply {
     f.env
         .oauth2("/oauth2/device_authorization", body, None)
         .await
+}
+
+/// A refresh by the fixture's CLI, through the handler.
+async fn refresh(f: &Fixture, refresh_token: &str) -> devicegate_tests::Reply {
+    let body = format!(
+        "grant_type=refresh_token&refresh_token={}&client_id={}",
+        enc(refresh_token),
+        f.cli_id
+    );
+    f.env.oauth2("/oauth2/token", &body, None).await
+}
+
+/// The stored device code an authorization started with.
+async fn stored_code(
+    f: &Fixture,
+    started: &devicegate_tests::Reply,
+) -> devicegate::model::DeviceCode {
+    f.env
+        .device_code(&started.str("device_code"))
+        .await
+        .unwrap()
 }
 
 async fn poll(f: &Fixture, device_code: &str) -> devicegate_tests::Reply {
@@ -303,17 +304,7 @@ async fn round_trips_per_request() {
         "redemption"
     );
 
-    let refreshed = env
-        .oauth2(
-            "/oauth2/token",
-            &format!(
-                "grant_type=refresh_token&refresh_token={}&client_id={}",
-                enc(&tokens.str("refresh_token")),
-                f.cli_id
-            ),
-            None,
-        )
-        .await;
+    let refreshed = refresh(&f, &tokens.str("refresh_token")).await;
     assert_eq!(refreshed.status, 200, "{:?}", refreshed.json);
     assert_eq!(
         env.calls.take(),
@@ -387,18 +378,7 @@ async fn client_errors_follow_rfc6749_and_store_nothing() {
         let reply = env
             .oauth2("/oauth2/device_authorization", &body, basic)
             .await;
-        assert_eq!(
-            (reply.status, reply.error()),
-            (status, error),
-            "{body}: {:?}",
-            reply.json
-        );
-        assert!(
-            !reply.json["error_description"]
-                .as_str()
-                .unwrap_or("")
-                .is_empty()
-        );
+        reply.assert_described_error(status, error, &body);
     }
     let token_cases = [
         ("grant_type=password&client_id=x", "unsupported_grant_type"),
@@ -440,11 +420,7 @@ async fn denied_expired_and_twice_redeemed_codes() {
     // Approved: one redemption, then a second presentation is refused and revokes the first.
     let approved = start(&f, &format!("client_id={}", f.cli_id)).await;
     person.decide(&approved.str("user_code"), "approve").await;
-    let code = f
-        .env
-        .device_code(&approved.str("device_code"))
-        .await
-        .unwrap();
+    let code = stored_code(&f, &approved).await;
     assert_eq!(code.status, CodeStatus::Approved);
     assert_eq!(code.owner.username(), Some("ada"));
     assert_eq!(
@@ -456,19 +432,8 @@ async fn denied_expired_and_twice_redeemed_codes() {
     assert_eq!(first.status, 200, "{:?}", first.json);
     let second = poll(&f, &approved.str("device_code")).await;
     assert_eq!(second.error(), "invalid_grant");
-    let refresh = f
-        .env
-        .oauth2(
-            "/oauth2/token",
-            &format!(
-                "grant_type=refresh_token&refresh_token={}&client_id={}",
-                enc(&first.str("refresh_token")),
-                f.cli_id
-            ),
-            None,
-        )
-        .await;
-    assert_eq!(refresh.error(), "invalid_grant", "the family was revoked");
+    let reused = refresh(&f, &first.str("refresh_token")).await;
+    assert_eq!(reused.error(), "invalid_grant", "the family was revoked");
 
     // Expired (before any TTL sweep): expired_token, and the page refuses it too.
     f.env.deps.settings.device_code_ttl = 1;
@@ -525,11 +490,7 @@ async fn the_page_refuses_forged_forms_and_limits_wrong_codes() {
         ])
         .await;
     assert_eq!(status, 403);
-    let code = f
-        .env
-        .device_code(&started.str("device_code"))
-        .await
-        .unwrap();
+    let code = stored_code(&f, &started).await;
     assert_eq!(code.status, CodeStatus::Pending);
 
     // A GET with the code only fills the form in.
@@ -604,10 +565,9 @@ async fn admin_api_manages_clients_and_users() {
     let env = &f.env;
     let key = env.admin_key().await;
     let made = env
-        .admin(
-            "POST",
+        .admin_post(
+            &key,
             "/admin/clients",
-            Some(&key),
             Some(serde_json::json!({
                 "client_name": "Kiosk", "client_type": "confidential",
                 "grant_types": ["urn:ietf:params:oauth:grant-type:device_code"], "scopes": ["read"]
@@ -622,60 +582,32 @@ async fn admin_api_manages_clients_and_users() {
     assert_eq!(clients.len(), 3);
     assert!(clients.iter().all(|c| c.get("client_secret").is_none()));
     let disabled = env
-        .admin(
-            "POST",
-            &format!("/admin/clients/{id}/disable"),
-            Some(&key),
-            None,
-        )
+        .admin_post(&key, &format!("/admin/clients/{id}/disable"), None)
         .await;
     assert_eq!(disabled.json["disabled"], true);
     let bad = env
-        .admin(
-            "POST",
-            "/admin/clients",
-            Some(&key),
-            Some(serde_json::json!({"client_name": "X", "client_type": "public", "grant_types": ["password"]})),
-        )
+        .admin_post(&key, "/admin/clients", Some(serde_json::json!({"client_name": "X", "client_type": "public", "grant_types": ["password"]})))
         .await;
     assert_eq!(bad.status, 400);
 
     let user = env
-        .admin(
-            "POST",
-            "/admin/users",
-            Some(&key),
-            Some(serde_json::json!({"username": "grace@example.com", "password": "hopper hopper", "email": "grace@example.com"})),
-        )
+        .admin_post(&key, "/admin/users", Some(serde_json::json!({"username": "grace@example.com", "password": "hopper hopper", "email": "grace@example.com"})))
         .await;
     assert_eq!(user.status, 201, "{:?}", user.json);
     assert!(!user.json.to_string().contains("hopper"));
     assert!(!user.json.to_string().contains("argon2"));
     let dup = env
-        .admin(
-            "POST",
+        .admin_post(
+            &key,
             "/admin/users",
-            Some(&key),
             Some(serde_json::json!({"username": "grace@example.com", "password": "another one"})),
         )
         .await;
     assert_eq!(dup.status, 409);
-    let short = env
-        .admin(
-            "POST",
-            "/admin/users/grace%40example.com/password",
-            Some(&key),
-            Some(serde_json::json!({"password": "short"})),
-        )
-        .await;
+    let short = env.reset_password(&key, "grace@example.com", "short").await;
     assert_eq!(short.status, 400);
     let reset = env
-        .admin(
-            "POST",
-            "/admin/users/grace%40example.com/password",
-            Some(&key),
-            Some(serde_json::json!({"password": "a much better one"})),
-        )
+        .reset_password(&key, "grace@example.com", "a much better one")
         .await;
     assert_eq!(reset.status, 200, "{:?}", reset.json);
     let stored = env
@@ -689,7 +621,7 @@ async fn admin_api_manages_clients_and_users() {
         Some(&stored.password_hash)
     ));
     let gone = env
-        .admin("POST", "/admin/users/nobody/disable", Some(&key), None)
+        .admin_post(&key, "/admin/users/nobody/disable", None)
         .await;
     assert_eq!(gone.status, 404);
 }

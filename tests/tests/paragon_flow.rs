@@ -10,9 +10,7 @@ use devicegate_tests::*;
 
 #[tokio::test]
 async fn register_approve_poll_refresh() {
-    let env = TestEnv::new().await;
-    let api_key = env.api_key(ApiKeySettings::default()).await;
-    let admin = env.admin_key().await;
+    let (env, api_key, admin) = TestEnv::with_keys().await;
 
     let reg = env
         .register(
@@ -36,9 +34,7 @@ async fn register_approve_poll_refresh() {
 
     // Pending: one conditional write, answered authorization_pending.
     env.calls.take();
-    let pending = env
-        .token(&poll_body("printer-1", &api_key, &code), None)
-        .await;
+    let pending = env.poll("printer-1", &api_key, &code).await;
     assert_eq!(
         (pending.status, pending.error()),
         (400, "authorization_pending")
@@ -46,9 +42,7 @@ async fn register_approve_poll_refresh() {
     assert_eq!(env.calls.take(), ["UpdateItem"]);
 
     // Paragon clients never see slow_down: a too-early poll is still authorization_pending.
-    let early = env
-        .token(&poll_body("printer-1", &api_key, &code), None)
-        .await;
+    let early = env.poll("printer-1", &api_key, &code).await;
     assert_eq!(early.error(), "authorization_pending");
     assert_eq!(
         env.device_code(&code).await.unwrap().interval,
@@ -63,23 +57,14 @@ async fn register_approve_poll_refresh() {
     assert_eq!(listed.json["devices"][0]["client_id"], "printer-1");
     assert_eq!(listed.json["devices"][0]["client_description"], "Lobby");
 
-    let approved = env
-        .admin(
-            "POST",
-            "/admin/devices/printer-1/approve",
-            Some(&admin),
-            None,
-        )
-        .await;
+    let approved = env.device_action(&admin, "printer-1", "approve").await;
     assert_eq!(approved.status, 200, "{:?}", approved.json);
     assert_eq!(approved.json["status"], "approved");
 
     // Approval took effect; the redemption is two round trips (poll write, redeem transaction).
     env.force_poll_due(&code).await;
     env.calls.take();
-    let tokens = env
-        .token(&poll_body("printer-1", &api_key, &code), None)
-        .await;
+    let tokens = env.poll("printer-1", &api_key, &code).await;
     assert_eq!(tokens.status, 200, "{:?}", tokens.json);
     assert_eq!(env.calls.take(), ["UpdateItem", "TransactWriteItems"]);
     assert_eq!(tokens.json["token_type"], "Bearer");
@@ -88,9 +73,7 @@ async fn register_approve_poll_refresh() {
     let refresh = tokens.str("refresh_token");
 
     // Refresh rotates: two round trips (one batched read, one transaction).
-    let rotated = env
-        .token(&refresh_body("printer-1", &api_key, &refresh), None)
-        .await;
+    let rotated = env.refresh("printer-1", &api_key, &refresh).await;
     assert_eq!(rotated.status, 200, "{:?}", rotated.json);
     assert_eq!(env.calls.take(), ["BatchGetItem", "TransactWriteItems"]);
     let newer = rotated.str("refresh_token");
@@ -98,13 +81,9 @@ async fn register_approve_poll_refresh() {
     assert_ne!(rotated.str("access_token"), tokens.str("access_token"));
 
     // Reusing the rotated-out token revokes the whole family, the newest token included.
-    let reused = env
-        .token(&refresh_body("printer-1", &api_key, &refresh), None)
-        .await;
+    let reused = env.refresh("printer-1", &api_key, &refresh).await;
     assert_eq!((reused.status, reused.error()), (400, "invalid_grant"));
-    let after = env
-        .token(&refresh_body("printer-1", &api_key, &newer), None)
-        .await;
+    let after = env.refresh("printer-1", &api_key, &newer).await;
     assert_eq!(after.error(), "invalid_grant");
     let code_item = env.device_code(&code).await.unwrap();
     let family = env
@@ -135,12 +114,7 @@ async fn state_is_echoed_only_when_sent_and_auto_trust_approves_at_once() {
         env.device("kiosk-7").await.unwrap().status,
         DeviceStatus::Approved
     );
-    let tokens = env
-        .token(
-            &poll_body("kiosk-7", &api_key, &reg.str("device_code")),
-            None,
-        )
-        .await;
+    let tokens = env.poll("kiosk-7", &api_key, &reg.str("device_code")).await;
     assert_eq!(tokens.status, 200, "{:?}", tokens.json);
     assert_eq!(
         tokens.json["expires_in"], 600,
@@ -150,9 +124,7 @@ async fn state_is_echoed_only_when_sent_and_auto_trust_approves_at_once() {
 
 #[tokio::test]
 async fn unknown_disabled_or_expired_api_keys_are_invalid_client_and_store_nothing() {
-    let env = TestEnv::new().await;
-    let admin = env.admin_key().await;
-    let api_key = env.api_key(ApiKeySettings::default()).await;
+    let (env, api_key, admin) = TestEnv::with_keys().await;
     let before = env.snapshot().await;
 
     let unknown = env.register(&register_body("p", "dgk_nope"), None).await;
@@ -168,12 +140,7 @@ async fn unknown_disabled_or_expired_api_keys_are_invalid_client_and_store_nothi
         "a key is shown only at creation"
     );
     let disabled = env
-        .admin(
-            "POST",
-            &format!("/admin/api-keys/{id}/disable"),
-            Some(&admin),
-            None,
-        )
+        .admin_post(&admin, &format!("/admin/api-keys/{id}/disable"), None)
         .await;
     assert_eq!(disabled.json["disabled"], true);
     let refused = env.register(&register_body("p", &api_key), None).await;
@@ -239,18 +206,7 @@ async fn bad_registrations_get_clear_errors_and_store_nothing() {
     ];
     for (body, status, error) in cases {
         let reply = env.register(&body, None).await;
-        assert_eq!(
-            (reply.status, reply.error()),
-            (status, error),
-            "{body:.80}: {:?}",
-            reply.json
-        );
-        assert!(
-            !reply.json["error_description"]
-                .as_str()
-                .unwrap_or("")
-                .is_empty()
-        );
+        reply.assert_described_error(status, error, &format!("{body:.80}"));
     }
     // Wrong content type.
     let mut req = form_request("/oauth/v1/register", &good, None);
@@ -265,10 +221,7 @@ async fn bad_registrations_get_clear_errors_and_store_nothing() {
 async fn bad_token_requests_get_clear_errors_and_store_nothing() {
     let env = TestEnv::new().await;
     let api_key = env.api_key(ApiKeySettings::default()).await;
-    let code = env
-        .register(&register_body("dev-1", &api_key), None)
-        .await
-        .str("device_code");
+    let code = env.register_code(&register_body("dev-1", &api_key)).await;
     let before = env.snapshot().await;
     let cases: Vec<(String, u16, &str)> = vec![
         (
@@ -302,12 +255,7 @@ async fn bad_token_requests_get_clear_errors_and_store_nothing() {
     ];
     for (body, status, error) in cases {
         let reply = env.token(&body, None).await;
-        assert_eq!(
-            (reply.status, reply.error()),
-            (status, error),
-            "{body}: {:?}",
-            reply.json
-        );
+        reply.assert_error(status, error, &body);
     }
     assert_eq!(env.snapshot().await, before);
 }
@@ -315,16 +263,8 @@ async fn bad_token_requests_get_clear_errors_and_store_nothing() {
 #[tokio::test]
 async fn fifty_concurrent_polls_after_approval_yield_exactly_one_token() {
     let env = TestEnv::new().await;
-    let api_key = env
-        .api_key(ApiKeySettings {
-            auto_trust: true,
-            ..Default::default()
-        })
-        .await;
-    let code = env
-        .register(&register_body("busy-1", &api_key), None)
-        .await
-        .str("device_code");
+    let api_key = env.auto_trust_key().await;
+    let code = env.register_code(&register_body("busy-1", &api_key)).await;
     let body = poll_body("busy-1", &api_key, &code);
     let polls = (0..50).map(|_| env.token(&body, None));
     let replies = futures_join_all(polls).await;
@@ -378,42 +318,22 @@ async fn futures_join_all<F: std::future::Future>(
 #[tokio::test]
 async fn a_second_redemption_is_invalid_grant_and_revokes_the_first() {
     let env = TestEnv::new().await;
-    let api_key = env
-        .api_key(ApiKeySettings {
-            auto_trust: true,
-            ..Default::default()
-        })
-        .await;
-    let code = env
-        .register(&register_body("twice", &api_key), None)
-        .await
-        .str("device_code");
-    let first = env.token(&poll_body("twice", &api_key, &code), None).await;
+    let api_key = env.auto_trust_key().await;
+    let code = env.register_code(&register_body("twice", &api_key)).await;
+    let first = env.poll("twice", &api_key, &code).await;
     assert_eq!(first.status, 200);
-    let second = env.token(&poll_body("twice", &api_key, &code), None).await;
+    let second = env.poll("twice", &api_key, &code).await;
     assert_eq!((second.status, second.error()), (400, "invalid_grant"));
-    let refresh = env
-        .token(
-            &refresh_body("twice", &api_key, &first.str("refresh_token")),
-            None,
-        )
-        .await;
-    assert_eq!(
-        refresh.error(),
-        "invalid_grant",
-        "the first redemption's tokens are revoked"
-    );
+    let first_refresh = first.str("refresh_token");
+    let revoked = env.refresh("twice", &api_key, &first_refresh).await;
+    let why = "the first redemption's tokens are revoked";
+    assert_eq!(revoked.error(), "invalid_grant", "{why}");
 }
 
 #[tokio::test]
 async fn codes_expire_before_ttl_deletes_them() {
-    let env = TestEnv::new().await;
-    let api_key = env.api_key(ApiKeySettings::default()).await;
-    let admin = env.admin_key().await;
-    let code = env
-        .register(&register_body("late", &api_key), None)
-        .await
-        .str("device_code");
+    let (env, api_key, admin) = TestEnv::with_keys().await;
+    let code = env.register_code(&register_body("late", &api_key)).await;
     let stored = env.device_code(&code).await.unwrap();
     let after_window = stored.expires_at + 1;
     assert!(
@@ -460,10 +380,7 @@ async fn codes_expire_before_ttl_deletes_them() {
 async fn rfc8628_slow_down_grows_the_interval_for_good() {
     let env = TestEnv::new().await;
     let api_key = env.api_key(ApiKeySettings::default()).await;
-    let code = env
-        .register(&register_body("fast", &api_key), None)
-        .await
-        .str("device_code");
+    let code = env.register_code(&register_body("fast", &api_key)).await;
     let grant = DeviceCodeGrant {
         client_id: "fast".into(),
         api_key,
@@ -505,70 +422,38 @@ async fn rfc8628_slow_down_grows_the_interval_for_good() {
 
 #[tokio::test]
 async fn denial_and_revocation() {
-    let env = TestEnv::new().await;
-    let api_key = env.api_key(ApiKeySettings::default()).await;
-    let admin = env.admin_key().await;
+    let (env, api_key, admin) = TestEnv::with_keys().await;
 
-    let denied_code = env
-        .register(&register_body("no", &api_key), None)
-        .await
-        .str("device_code");
-    assert_eq!(
-        env.admin("POST", "/admin/devices/no/deny", Some(&admin), None)
-            .await
-            .status,
-        200
-    );
-    env.force_poll_due(&denied_code).await;
-    let denied = env
-        .token(&poll_body("no", &api_key, &denied_code), None)
-        .await;
+    let denied_code = env.register_code(&register_body("no", &api_key)).await;
+    assert_eq!(env.device_action(&admin, "no", "deny").await.status, 200);
+    let denied = env.poll_due("no", &api_key, &denied_code).await;
     assert_eq!((denied.status, denied.error()), (400, "access_denied"));
-    let again = env
-        .admin("POST", "/admin/devices/no/approve", Some(&admin), None)
-        .await;
+    let again = env.device_action(&admin, "no", "approve").await;
     assert_eq!(again.status, 409);
 
-    let code = env
-        .register(&register_body("yes", &api_key), None)
-        .await
-        .str("device_code");
-    env.admin("POST", "/admin/devices/yes/approve", Some(&admin), None)
-        .await;
-    env.force_poll_due(&code).await;
-    let tokens = env.token(&poll_body("yes", &api_key, &code), None).await;
+    let code = env.register_code(&register_body("yes", &api_key)).await;
+    env.device_action(&admin, "yes", "approve").await;
+    let tokens = env.poll_due("yes", &api_key, &code).await;
     assert_eq!(tokens.status, 200);
-    let revoked = env
-        .admin("POST", "/admin/devices/yes/revoke", Some(&admin), None)
-        .await;
+    let revoked = env.device_action(&admin, "yes", "revoke").await;
     assert_eq!(
         (revoked.status, revoked.json["status"].as_str()),
         (200, Some("revoked"))
     );
     let refresh = env
-        .token(
-            &refresh_body("yes", &api_key, &tokens.str("refresh_token")),
-            None,
-        )
+        .refresh("yes", &api_key, &tokens.str("refresh_token"))
         .await;
-    assert_eq!(
-        refresh.error(),
-        "invalid_grant",
-        "revocation revoked the device's tokens"
-    );
+    let why = "revocation revoked the device's tokens";
+    assert_eq!(refresh.error(), "invalid_grant", "{why}");
     let family = env.store().family_ids_of("device#yes").await.unwrap();
     let family = env.store().get_family(&family[0]).await.unwrap().unwrap();
     assert_eq!(family.status, FamilyStatus::Revoked);
     assert_eq!(
-        env.admin("POST", "/admin/devices/yes/approve", Some(&admin), None)
-            .await
-            .status,
+        env.device_action(&admin, "yes", "approve").await.status,
         409
     );
     assert_eq!(
-        env.admin("POST", "/admin/devices/yes/revoke", Some(&admin), None)
-            .await
-            .status,
+        env.device_action(&admin, "yes", "revoke").await.status,
         200,
         "revoking is idempotent (a retry finishes a revocation that failed half-way)"
     );

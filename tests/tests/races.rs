@@ -11,14 +11,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use devicegate::http;
-use devicegate::model::{ApiKeySettings, GrantType, Lifetimes, OAuthClientType, Scope, User};
+use devicegate::model::{ApiKeySettings, Lifetimes};
 use devicegate::secrets::hash_secret;
 use devicegate::storage::PageDecision;
-use devicegate::usecases::admin::{self, DeviceAction, NewClient};
+use devicegate::usecases::admin::{self, DeviceAction};
 use devicegate_tests::*;
 use tokio::sync::Semaphore;
 
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+const PARAGON_TOKEN: &str = "/oauth/v1/token";
+const OAUTH2_TOKEN: &str = "/oauth2/token";
 
 /// At most this many requests in flight at once (each holds a client and a server socket on
 /// loopback); every attempt is a task launched at the start, and the attempts on one code or
@@ -81,6 +83,23 @@ impl Race {
     }
 }
 
+/// Spawns `fut`, which starts once `limit` grants it a permit; its output comes back tagged `i`.
+fn spawn_limited<T, Fut>(
+    tasks: &mut tokio::task::JoinSet<(usize, T)>,
+    limit: &Arc<Semaphore>,
+    i: usize,
+    fut: Fut,
+) where
+    T: Send + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    let limit = limit.clone();
+    tasks.spawn(async move {
+        let _permit = limit.acquire_owned().await.unwrap();
+        (i, fut.await)
+    });
+}
+
 /// Runs `per_key` concurrent attempts on each of `keys` keys, all launched at once, and counts
 /// winners (HTTP 200) per key and losers by status and error code.
 async fn race<F, Fut>(name: &'static str, keys: usize, per_key: usize, attempt: F) -> Race
@@ -93,12 +112,7 @@ where
     let started = Instant::now();
     for key in 0..keys {
         for _ in 0..per_key {
-            let limit = limit.clone();
-            let fut = attempt(key);
-            tasks.spawn(async move {
-                let _permit = limit.acquire_owned().await.unwrap();
-                (key, fut.await)
-            });
+            spawn_limited(&mut tasks, &limit, key, attempt(key));
         }
     }
     let mut winners = vec![0; keys];
@@ -123,6 +137,42 @@ where
     }
 }
 
+/// Races `per_key` identical form POSTs of each body to `path`: one key per body.
+async fn race_posts(
+    name: &'static str,
+    env: &Arc<TestEnv>,
+    path: &'static str,
+    bodies: &[String],
+    per_key: usize,
+) -> Race {
+    race(name, bodies.len(), per_key, |k| {
+        let (env, body) = (env.clone(), bodies[k].clone());
+        async move { post_form(&env, path, &body).await }
+    })
+    .await
+}
+
+async fn post_form(env: &TestEnv, path: &str, body: &str) -> Reply {
+    Reply::from(dispatch(&env.deps, form_request(path, body, None)).await)
+}
+
+/// Redeems each body at `path` once, uncontended; returns the refresh tokens, in order.
+async fn refresh_tokens(
+    env: &Arc<TestEnv>,
+    path: &'static str,
+    bodies: Vec<String>,
+) -> Vec<String> {
+    in_parallel(bodies.len(), |i| {
+        let (env, body) = (env.clone(), bodies[i].clone());
+        async move {
+            let t = post_form(&env, path, &body).await;
+            assert_eq!(t.status, 200, "{}", t.json);
+            t.str("refresh_token")
+        }
+    })
+    .await
+}
+
 /// Runs `make(i)` for i in 0..n, `SETUP_IN_FLIGHT` at a time, in order of i.
 async fn in_parallel<T, F, Fut>(n: usize, make: F) -> Vec<T>
 where
@@ -133,12 +183,7 @@ where
     let limit = Arc::new(Semaphore::new(SETUP_IN_FLIGHT));
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..n {
-        let limit = limit.clone();
-        let fut = make(i);
-        tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await.unwrap();
-            (i, fut.await)
-        });
+        spawn_limited(&mut tasks, &limit, i, make(i));
     }
     let mut out: Vec<(usize, T)> = Vec::with_capacity(n);
     while let Some(done) = tasks.join_next().await {
@@ -214,34 +259,11 @@ async fn approved_oauth_codes(
 
 async fn oauth_client_and_user(env: &TestEnv) -> (String, String) {
     let now = http::now();
-    let cli = admin::create_client(
-        env.store(),
-        NewClient {
-            scopes: Scope::parse("read write").unwrap(),
-            ..NewClient::new(
-                "Race CLI",
-                OAuthClientType::Public,
-                vec![GrantType::DeviceCode, GrantType::RefreshToken],
-            )
-        },
-        now,
-    )
-    .await
-    .unwrap();
-    // The page decision only checks that the user is enabled: no password is needed.
-    env.store()
-        .put_user(&User {
-            username: "racer".into(),
-            password_hash: "unused".into(),
-            display_name: None,
-            email: None,
-            disabled: false,
-            created_at: now,
-            updated_at: now,
-            credentials_version: 0,
-        })
+    let cli = admin::create_client(env.store(), oauth::public_cli_client("Race CLI"), now)
         .await
         .unwrap();
+    // The page decision only checks that the user is enabled: no password is needed.
+    env.put_user("racer", "unused", now).await;
     (cli.client.client_id, "racer".into())
 }
 
@@ -291,35 +313,40 @@ async fn races(keys: usize, per_key: usize) {
     let paragon = approved_paragon_codes(&env, &api_key, "race", keys).await;
     let oauth = approved_oauth_codes(&env, &cli_id, &username, keys).await;
     // Codes redeemed once, uncontended, for their refresh tokens.
-    let paragon_refresh: Vec<(String, String)> = {
+    let paragon_rotations: Vec<String> = {
         let fresh = approved_paragon_codes(&env, &api_key, "rotate", keys).await;
-        in_parallel(keys, |i| {
-            let (env, api_key, (client_id, code)) =
-                (env.clone(), api_key.clone(), fresh[i].clone());
-            async move {
-                let t = env
-                    .token(&poll_body(&client_id, &api_key, &code), None)
-                    .await;
-                assert_eq!(t.status, 200, "{}", t.json);
-                (client_id, t.str("refresh_token"))
-            }
-        })
-        .await
+        let polls = fresh
+            .iter()
+            .map(|(client_id, code)| poll_body(client_id, &api_key, code))
+            .collect();
+        let tokens = refresh_tokens(&env, PARAGON_TOKEN, polls).await;
+        fresh
+            .iter()
+            .zip(tokens)
+            .map(|((client_id, _), token)| refresh_body(client_id, &api_key, &token))
+            .collect()
     };
-    let oauth_refresh: Vec<String> = {
+    let oauth_rotations: Vec<String> = {
         let fresh = approved_oauth_codes(&env, &cli_id, &username, keys).await;
-        in_parallel(keys, |i| {
-            let (env, cli_id, code) = (env.clone(), cli_id.clone(), fresh[i].clone());
-            async move {
-                let t = env
-                    .oauth2("/oauth2/token", &oauth_poll(&cli_id, &code), None)
-                    .await;
-                assert_eq!(t.status, 200, "{}", t.json);
-                t.str("refresh_token")
-            }
-        })
-        .await
+        let polls = fresh.iter().map(|code| oauth_poll(&cli_id, code)).collect();
+        let tokens = refresh_tokens(&env, OAUTH2_TOKEN, polls).await;
+        tokens
+            .iter()
+            .map(|token| {
+                format!(
+                    "grant_type=refresh_token&refresh_token={}&client_id={}",
+                    enc(token),
+                    enc(&cli_id)
+                )
+            })
+            .collect()
     };
+    let paragon_redemptions: Vec<String> = paragon
+        .iter()
+        .map(|(client_id, code)| poll_body(client_id, &api_key, code))
+        .collect();
+    let oauth_redemptions: Vec<String> =
+        oauth.iter().map(|code| oauth_poll(&cli_id, code)).collect();
     println!(
         "setup: {} approved Paragon and {} approved OAuth codes ({keys} + {keys} of them redeemed \
          once for refresh tokens) in {:.2} s",
@@ -328,50 +355,16 @@ async fn races(keys: usize, per_key: usize) {
         setup.elapsed().as_secs_f64()
     );
 
-    let results = [
-        race("paragon redemptions", keys, per_key, |k| {
-            let (env, api_key, (client_id, code)) =
-                (env.clone(), api_key.clone(), paragon[k].clone());
-            async move {
-                env.token(&poll_body(&client_id, &api_key, &code), None)
-                    .await
-            }
-        })
-        .await,
-        race("oauth2 redemptions", keys, per_key, |k| {
-            let (env, cli_id, code) = (env.clone(), cli_id.clone(), oauth[k].clone());
-            async move {
-                env.oauth2("/oauth2/token", &oauth_poll(&cli_id, &code), None)
-                    .await
-            }
-        })
-        .await,
-        race("paragon rotations", keys, per_key, |k| {
-            let (env, api_key, (client_id, token)) =
-                (env.clone(), api_key.clone(), paragon_refresh[k].clone());
-            async move {
-                env.token(&refresh_body(&client_id, &api_key, &token), None)
-                    .await
-            }
-        })
-        .await,
-        race("oauth2 rotations", keys, per_key, |k| {
-            let (env, cli_id, token) = (env.clone(), cli_id.clone(), oauth_refresh[k].clone());
-            async move {
-                env.oauth2(
-                    "/oauth2/token",
-                    &format!(
-                        "grant_type=refresh_token&refresh_token={}&client_id={}",
-                        enc(&token),
-                        enc(&cli_id)
-                    ),
-                    None,
-                )
-                .await
-            }
-        })
-        .await,
+    let races = [
+        ("paragon redemptions", PARAGON_TOKEN, &paragon_redemptions),
+        ("oauth2 redemptions", OAUTH2_TOKEN, &oauth_redemptions),
+        ("paragon rotations", PARAGON_TOKEN, &paragon_rotations),
+        ("oauth2 rotations", OAUTH2_TOKEN, &oauth_rotations),
     ];
+    let mut results = Vec::new();
+    for (name, path, bodies) in races {
+        results.push(race_posts(name, &env, path, bodies, per_key).await);
+    }
     for r in &results {
         r.report();
     }

@@ -21,55 +21,63 @@ fn sign(key: &ed25519_dalek::SigningKey, body: &str) -> String {
     B64.encode(key.sign(body.as_bytes()).to_bytes())
 }
 
-fn with_key(body: &str, public: &str) -> String {
+/// A printer's registration body proposing an Ed25519 public key.
+fn keyed_register_body(client_id: &str, api_key: &str, public: &str) -> String {
+    let body = register_body(client_id, api_key);
     format!("{body}&key_type=ed25519&public_key={}", enc(public))
 }
 
 // ----- 1. registration takeover -----
 
+/// A registration of `client_id` proposing the Ed25519 key of `seed`, which must be refused
+/// with `refusal` (status, error) and change nothing stored.
+async fn refused_keyed_registration(
+    env: &TestEnv,
+    client_id: &str,
+    api_key: &str,
+    seed: u8,
+    refusal: (u16, &str),
+) -> Reply {
+    let before = env.snapshot().await;
+    let (_, public) = ed25519_key(seed);
+    let body = keyed_register_body(client_id, api_key, &public);
+    let reply = env.register(&body, None).await;
+    assert_eq!((reply.status, reply.error()), refusal, "{}", reply.json);
+    assert_eq!(env.snapshot().await, before, "nothing changed");
+    reply
+}
+
+/// An administrator approves the device; its waiting `code` then redeems, unsigned.
+async fn approve_and_redeem(
+    env: &TestEnv,
+    admin: &str,
+    client_id: &str,
+    api_key: &str,
+    code: &str,
+) {
+    env.device_action(admin, client_id, "approve").await;
+    let tokens = env.poll_due(client_id, api_key, code).await;
+    assert_eq!(tokens.status, 200, "{}", tokens.json);
+}
+
 #[tokio::test]
 async fn a_registration_under_another_api_key_is_refused_and_changes_nothing() {
     let env = TestEnv::new().await;
     let owner_key = env.api_key(ApiKeySettings::default()).await;
-    let attacker_key = env
-        .api_key(ApiKeySettings {
-            auto_trust: true,
-            ..Default::default()
-        })
-        .await;
+    let attacker_key = env.auto_trust_key().await;
     let admin = env.admin_key().await;
 
     // The real printer registers and waits for approval.
     let code = env
-        .register(&register_body("printer-1", &owner_key), None)
-        .await
-        .str("device_code");
-    let before = env.snapshot().await;
+        .register_code(&register_body("printer-1", &owner_key))
+        .await;
 
     // Someone holding another API key (auto-trusted, even) registers the same client_id.
-    let (_, attacker_public) = ed25519_key(9);
-    let hijack = env
-        .register(
-            &with_key(&register_body("printer-1", &attacker_key), &attacker_public),
-            None,
-        )
-        .await;
-    assert_eq!((hijack.status, hijack.error()), (401, "invalid_client"));
-    assert_eq!(env.snapshot().await, before, "nothing changed");
+    let refusal = (401, "invalid_client");
+    refused_keyed_registration(&env, "printer-1", &attacker_key, 9, refusal).await;
 
     // The administrator approves the real printer's registration, and it gets its token.
-    env.admin(
-        "POST",
-        "/admin/devices/printer-1/approve",
-        Some(&admin),
-        None,
-    )
-    .await;
-    env.force_poll_due(&code).await;
-    let tokens = env
-        .token(&poll_body("printer-1", &owner_key, &code), None)
-        .await;
-    assert_eq!(tokens.status, 200, "{}", tokens.json);
+    approve_and_redeem(&env, &admin, "printer-1", &owner_key, &code).await;
 
     // And once approved, it still cannot be taken over through another key.
     let again = env
@@ -83,67 +91,29 @@ async fn a_registration_under_another_api_key_is_refused_and_changes_nothing() {
 
 #[tokio::test]
 async fn a_pending_registration_is_never_replaced() {
-    let env = TestEnv::new().await;
-    let api_key = env.api_key(ApiKeySettings::default()).await;
-    let admin = env.admin_key().await;
+    let (env, api_key, admin) = TestEnv::with_keys().await;
     let code = env
-        .register(&register_body("printer-2", &api_key), None)
-        .await
-        .str("device_code");
-    let before = env.snapshot().await;
+        .register_code(&register_body("printer-2", &api_key))
+        .await;
 
     // A second registration (same key: keys ship inside apps) while the first waits.
-    let (_, public) = ed25519_key(3);
-    let second = env
-        .register(
-            &with_key(&register_body("printer-2", &api_key), &public),
-            None,
-        )
-        .await;
-    assert_eq!((second.status, second.error()), (400, "invalid_request"));
-    assert!(
-        second.json["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("already waiting"),
-        "{}",
-        second.json
-    );
-    assert_eq!(env.snapshot().await, before, "nothing changed");
+    let refusal = (400, "invalid_request");
+    let second = refused_keyed_registration(&env, "printer-2", &api_key, 3, refusal).await;
+    let description = second.json["error_description"].as_str().unwrap();
+    assert!(description.contains("already waiting"), "{}", second.json);
 
     // The administrator's approval still applies to the first code, which redeems unsigned.
-    env.admin(
-        "POST",
-        "/admin/devices/printer-2/approve",
-        Some(&admin),
-        None,
-    )
-    .await;
-    env.force_poll_due(&code).await;
-    let tokens = env
-        .token(&poll_body("printer-2", &api_key, &code), None)
-        .await;
-    assert_eq!(tokens.status, 200, "{}", tokens.json);
+    approve_and_redeem(&env, &admin, "printer-2", &api_key, &code).await;
 }
 
 #[tokio::test]
 async fn re_registering_an_approved_device_waits_for_an_administrator_and_attaches_no_key() {
     let env = TestEnv::new().await;
     // Auto-trust: a first registration is approved at once, but a re-registration is not.
-    let api_key = env
-        .api_key(ApiKeySettings {
-            auto_trust: true,
-            ..Default::default()
-        })
-        .await;
+    let api_key = env.auto_trust_key().await;
     let admin = env.admin_key().await;
-    let first = env
-        .register(&register_body("kiosk-1", &api_key), None)
-        .await
-        .str("device_code");
-    let tokens = env
-        .token(&poll_body("kiosk-1", &api_key, &first), None)
-        .await;
+    let first = env.register_code(&register_body("kiosk-1", &api_key)).await;
+    let tokens = env.poll("kiosk-1", &api_key, &first).await;
     assert_eq!(tokens.status, 200, "{}", tokens.json);
     let refresh = tokens.str("refresh_token");
 
@@ -151,7 +121,7 @@ async fn re_registering_an_approved_device_waits_for_an_administrator_and_attach
     let (attacker, attacker_public) = ed25519_key(66);
     let rereg = env
         .register(
-            &with_key(&register_body("kiosk-1", &api_key), &attacker_public),
+            &keyed_register_body("kiosk-1", &api_key, &attacker_public),
             None,
         )
         .await;
@@ -162,9 +132,7 @@ async fn re_registering_an_approved_device_waits_for_an_administrator_and_attach
     let device = env.device("kiosk-1").await.unwrap();
     assert_eq!(device.status, DeviceStatus::Approved);
     assert!(device.key.is_none(), "no key attached without a decision");
-    let rotated = env
-        .token(&refresh_body("kiosk-1", &api_key, &refresh), None)
-        .await;
+    let rotated = env.refresh("kiosk-1", &api_key, &refresh).await;
     assert_eq!(rotated.status, 200, "{}", rotated.json);
 
     // The attacker's code waits for an administrator, signed or not.
@@ -189,43 +157,29 @@ async fn re_registering_an_approved_device_waits_for_an_administrator_and_attach
     assert_eq!(listed["pending_registration"]["key_type"], "ed25519");
 
     // Denying it leaves the real device approved and refreshing.
-    let denied = env
-        .admin("POST", "/admin/devices/kiosk-1/deny", Some(&admin), None)
-        .await;
+    let denied = env.device_action(&admin, "kiosk-1", "deny").await;
     assert_eq!(denied.status, 200, "{}", denied.json);
     assert_eq!(denied.json["status"], "approved");
     env.force_poll_due(&attacker_code).await;
     let poll = env.token(&body, Some(&sign(&attacker, &body))).await;
     assert_eq!(poll.error(), "access_denied");
     let again = env
-        .token(
-            &refresh_body("kiosk-1", &api_key, &rotated.str("refresh_token")),
-            None,
-        )
+        .refresh("kiosk-1", &api_key, &rotated.str("refresh_token"))
         .await;
     assert_eq!(again.status, 200, "{}", again.json);
 }
 
 #[tokio::test]
 async fn an_approved_re_registration_attaches_its_key() {
-    let env = TestEnv::new().await;
-    let api_key = env.api_key(ApiKeySettings::default()).await;
-    let admin = env.admin_key().await;
-    let first = env
-        .register(&register_body("desk-1", &api_key), None)
-        .await
-        .str("device_code");
-    env.admin("POST", "/admin/devices/desk-1/approve", Some(&admin), None)
-        .await;
+    let (env, api_key, admin) = TestEnv::with_keys().await;
+    let first = env.register_code(&register_body("desk-1", &api_key)).await;
+    env.device_action(&admin, "desk-1", "approve").await;
     let (key, public) = ed25519_key(5);
     let second = env
-        .register(&with_key(&register_body("desk-1", &api_key), &public), None)
-        .await
-        .str("device_code");
-    assert_ne!(first, second);
-    let approved = env
-        .admin("POST", "/admin/devices/desk-1/approve", Some(&admin), None)
+        .register_code(&keyed_register_body("desk-1", &api_key, &public))
         .await;
+    assert_ne!(first, second);
+    let approved = env.device_action(&admin, "desk-1", "approve").await;
     assert_eq!(approved.status, 200, "{}", approved.json);
     assert_eq!(approved.json["key_type"], "ed25519");
     assert!(
@@ -251,19 +205,16 @@ async fn an_approved_re_registration_attaches_its_key() {
 
 /// Moves an API key's expiry into the past, as time would.
 async fn expire_api_key(env: &TestEnv, api_key: &str) {
-    env.store()
-        .client()
-        .update_item()
-        .table_name(&env.store().tables().api_keys)
-        .key(
-            "key_hash",
-            AttributeValue::S(devicegate::secrets::hash_secret(api_key)),
-        )
-        .update_expression("SET settings.expires_at = :past")
-        .expression_attribute_values(":past", AttributeValue::N((http::now() - 1).to_string()))
-        .send()
-        .await
-        .unwrap();
+    let hash = devicegate::secrets::hash_secret(api_key);
+    let past = number(http::now() - 1);
+    let table = &env.store().tables().api_keys;
+    env.edit_item(
+        table,
+        ("key_hash", &hash),
+        "SET settings.expires_at = :v",
+        past,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -276,23 +227,12 @@ async fn an_expired_api_key_stops_registration_redemption_refresh_and_introspect
         })
         .await;
     let admin = env.admin_key().await;
-    let redeemed = env
-        .register(&register_body("exp-1", &api_key), None)
-        .await
-        .str("device_code");
-    env.admin("POST", "/admin/devices/exp-1/approve", Some(&admin), None)
-        .await;
-    env.force_poll_due(&redeemed).await;
-    let tokens = env
-        .token(&poll_body("exp-1", &api_key, &redeemed), None)
-        .await;
+    let redeemed = env.register_code(&register_body("exp-1", &api_key)).await;
+    env.device_action(&admin, "exp-1", "approve").await;
+    let tokens = env.poll_due("exp-1", &api_key, &redeemed).await;
     assert_eq!(tokens.status, 200);
-    let waiting = env
-        .register(&register_body("exp-2", &api_key), None)
-        .await
-        .str("device_code");
-    env.admin("POST", "/admin/devices/exp-2/approve", Some(&admin), None)
-        .await;
+    let waiting = env.register_code(&register_body("exp-2", &api_key)).await;
+    env.device_action(&admin, "exp-2", "approve").await;
 
     expire_api_key(&env, &api_key).await;
     let before = env.snapshot().await;
@@ -305,15 +245,10 @@ async fn an_expired_api_key_stops_registration_redemption_refresh_and_introspect
         b.retain(|i| !i.contains("device-codes:"));
         b
     };
-    let redeem = env
-        .token(&poll_body("exp-2", &api_key, &waiting), None)
-        .await;
+    let redeem = env.poll("exp-2", &api_key, &waiting).await;
     assert_eq!((redeem.status, redeem.error()), (401, "invalid_client"));
     let refresh = env
-        .token(
-            &refresh_body("exp-1", &api_key, &tokens.str("refresh_token")),
-            None,
-        )
+        .refresh("exp-1", &api_key, &tokens.str("refresh_token"))
         .await;
     assert_eq!((refresh.status, refresh.error()), (401, "invalid_client"));
     let mut after = env.snapshot().await;
@@ -472,19 +407,7 @@ async fn revoking_a_device_leaves_an_oauth_client_of_the_same_id_alone() {
         )
         .await;
     let device_code = started.str("device_code");
-    assert!(
-        f.env
-            .store()
-            .decide_on_page(
-                &devicegate::secrets::hash_secret(&device_code),
-                "ada",
-                devicegate::storage::PageDecision::Approve,
-                (None, devicegate::model::Lifetimes::default()),
-                http::now(),
-            )
-            .await
-            .unwrap()
-    );
+    assert!(f.env.approve_on_page(&device_code, "ada", None).await);
     let tokens = f
         .env
         .oauth2(
@@ -522,15 +445,7 @@ async fn revoking_a_device_leaves_an_oauth_client_of_the_same_id_alone() {
         .send()
         .await
         .unwrap();
-    let revoked = f
-        .env
-        .admin(
-            "POST",
-            &format!("/admin/devices/{}/revoke", f.cli_id),
-            Some(&admin),
-            None,
-        )
-        .await;
+    let revoked = f.env.device_action(&admin, &f.cli_id, "revoke").await;
     assert_eq!(revoked.status, 200, "{}", revoked.json);
 
     // The OAuth client's tokens were not the device's to revoke.
@@ -553,38 +468,17 @@ async fn revoking_a_device_leaves_an_oauth_client_of_the_same_id_alone() {
 
 #[tokio::test]
 async fn a_client_check_that_did_not_pass_is_never_taken_for_authentication() {
-    use devicegate::model::{GrantType, OAuthClientType};
-    use devicegate::usecases::admin::{NewClient, create_client};
     let f = devicegate_tests::oauth::fixture().await;
     let env = &f.env;
-    let client = create_client(
-        env.store(),
-        NewClient::new(
-            "Confidential CLI",
-            OAuthClientType::Confidential,
-            vec![GrantType::DeviceCode],
-        ),
-        http::now(),
-    )
-    .await
-    .unwrap();
-    let (id, secret) = (client.client.client_id, client.secret.unwrap());
+    let grants = vec![devicegate::model::GrantType::DeviceCode];
+    let (id, secret) = env
+        .confidential_client("Confidential CLI", grants, false)
+        .await;
     let device_code = env
         .oauth2("/oauth2/device_authorization", "", Some((&id, &secret)))
         .await
         .str("device_code");
-    assert!(
-        env.store()
-            .decide_on_page(
-                &devicegate::secrets::hash_secret(&device_code),
-                "ada",
-                devicegate::storage::PageDecision::Approve,
-                (None, devicegate::model::Lifetimes::default()),
-                http::now(),
-            )
-            .await
-            .unwrap()
-    );
+    assert!(env.approve_on_page(&device_code, "ada", None).await);
     let poll = format!(
         "grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code={device_code}"
     );
@@ -629,10 +523,9 @@ async fn absurd_timestamps_are_refused_and_no_listing_can_panic() {
         serde_json::json!("10000-01-01T00:00:00Z"),
     ] {
         let refused = env
-            .admin(
-                "POST",
+            .admin_post(
+                &admin,
                 "/admin/api-keys",
-                Some(&admin),
                 Some(serde_json::json!({"name": "far", "expires_at": expires_at})),
             )
             .await;
@@ -665,31 +558,6 @@ async fn absurd_timestamps_are_refused_and_no_listing_can_panic() {
 
 // ----- 7. introspection -----
 
-/// A confidential client with the given grants and permission; (id, secret).
-async fn confidential(
-    env: &TestEnv,
-    grants: Vec<devicegate::model::GrantType>,
-    introspection: bool,
-) -> (String, String) {
-    let created = devicegate::usecases::admin::create_client(
-        env.store(),
-        devicegate::usecases::admin::NewClient {
-            client_name: "confidential".into(),
-            client_type: devicegate::model::OAuthClientType::Confidential,
-            grant_types: grants,
-            scopes: devicegate::model::Scope::default(),
-            redirect_uris: vec![],
-            access_token_ttl: None,
-            refresh_token_ttl: None,
-            introspection,
-        },
-        http::now(),
-    )
-    .await
-    .unwrap();
-    (created.client.client_id, created.secret.unwrap())
-}
-
 /// Runs the device flow for a client (approved by ada through storage) and returns its tokens.
 async fn device_flow_tokens(env: &TestEnv, client: (&str, Option<&str>)) -> Reply {
     let (id, secret) = client;
@@ -703,18 +571,7 @@ async fn device_flow_tokens(env: &TestEnv, client: (&str, Option<&str>)) -> Repl
         .oauth2("/oauth2/device_authorization", &body, basic)
         .await
         .str("device_code");
-    assert!(
-        env.store()
-            .decide_on_page(
-                &devicegate::secrets::hash_secret(&device_code),
-                "ada",
-                devicegate::storage::PageDecision::Approve,
-                (None, devicegate::model::Lifetimes::default()),
-                http::now(),
-            )
-            .await
-            .unwrap()
-    );
+    assert!(env.approve_on_page(&device_code, "ada", None).await);
     let poll = format!(
         "grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code={device_code}{}",
         if basic.is_some() {
@@ -728,6 +585,20 @@ async fn device_flow_tokens(env: &TestEnv, client: (&str, Option<&str>)) -> Repl
     tokens
 }
 
+/// An introspection request by `client` (id, secret), with a token type hint if any.
+async fn introspect_as(
+    env: &TestEnv,
+    client: (&str, &str),
+    token: &str,
+    hint: Option<&str>,
+) -> Reply {
+    let mut body = format!("token={}", enc(token));
+    if let Some(hint) = hint {
+        body.push_str(&format!("&token_type_hint={hint}"));
+    }
+    env.oauth2("/oauth2/introspect", &body, Some(client)).await
+}
+
 #[tokio::test]
 async fn introspection_needs_permission_and_refresh_tokens_stay_with_their_client() {
     use devicegate::model::GrantType;
@@ -735,23 +606,12 @@ async fn introspection_needs_permission_and_refresh_tokens_stay_with_their_clien
     let env = &f.env;
     let tokens = device_flow_tokens(env, (&f.cli_id, None)).await;
     let (access, refresh) = (tokens.str("access_token"), tokens.str("refresh_token"));
-    let ask = |token: &str, hint: Option<&str>| {
-        let mut body = format!("token={}", enc(token));
-        if let Some(hint) = hint {
-            body.push_str(&format!("&token_type_hint={hint}"));
-        }
-        body
-    };
 
     // A confidential client is not a resource server by being confidential.
-    let (nosy, nosy_secret) = confidential(env, vec![GrantType::RefreshToken], false).await;
-    let refused = env
-        .oauth2(
-            "/oauth2/introspect",
-            &ask(&access, None),
-            Some((&nosy, &nosy_secret)),
-        )
+    let (nosy, nosy_secret) = env
+        .confidential_client("confidential", vec![GrantType::RefreshToken], false)
         .await;
+    let refused = introspect_as(env, (&nosy, &nosy_secret), &access, None).await;
     assert_eq!(
         (refused.status, refused.error()),
         (401, "invalid_client"),
@@ -760,15 +620,11 @@ async fn introspection_needs_permission_and_refresh_tokens_stay_with_their_clien
     );
 
     // The resource server sees access tokens, never another client's refresh token.
-    let server = Some((f.server_id.as_str(), f.server_secret.as_str()));
-    let seen = env
-        .oauth2("/oauth2/introspect", &ask(&access, None), server)
-        .await;
+    let server = (f.server_id.as_str(), f.server_secret.as_str());
+    let seen = introspect_as(env, server, &access, None).await;
     assert_eq!(seen.json["active"], true, "{}", seen.json);
     for hint in [None, Some("refresh_token"), Some("access_token")] {
-        let hidden = env
-            .oauth2("/oauth2/introspect", &ask(&refresh, hint), server)
-            .await;
+        let hidden = introspect_as(env, server, &refresh, hint).await;
         assert_eq!(
             hidden.json,
             serde_json::json!({"active": false}),
@@ -777,53 +633,47 @@ async fn introspection_needs_permission_and_refresh_tokens_stay_with_their_clien
     }
 
     // A client may look at its own refresh token, when it says that is what it sends.
-    let (own, own_secret) = confidential(
-        env,
-        vec![GrantType::DeviceCode, GrantType::RefreshToken],
-        true,
-    )
-    .await;
+    let (own, own_secret) = env
+        .confidential_client(
+            "confidential",
+            vec![GrantType::DeviceCode, GrantType::RefreshToken],
+            true,
+        )
+        .await;
     let own_tokens = device_flow_tokens(env, (&own, Some(&own_secret))).await;
     let own_refresh = own_tokens.str("refresh_token");
-    let mine = env
-        .oauth2(
-            "/oauth2/introspect",
-            &ask(&own_refresh, Some("refresh_token")),
-            Some((&own, &own_secret)),
-        )
-        .await;
+    let own_client = (own.as_str(), own_secret.as_str());
+    let mine = introspect_as(env, own_client, &own_refresh, Some("refresh_token")).await;
     assert_eq!(mine.json["active"], true, "{}", mine.json);
     assert_eq!(mine.json["token_type"], "refresh_token");
-    let unhinted = env
-        .oauth2(
-            "/oauth2/introspect",
-            &ask(&own_refresh, None),
-            Some((&own, &own_secret)),
-        )
-        .await;
+    let unhinted = introspect_as(env, own_client, &own_refresh, None).await;
     assert_eq!(unhinted.json["active"], false);
 }
 
 // ----- 8. replayed signed requests -----
 
-/// A keyed device, approved, with its first tokens: (device key, API key, refresh token).
-async fn keyed_device(env: &TestEnv, id: &str) -> (ed25519_dalek::SigningKey, String, Reply) {
+/// A device registered with the Ed25519 key of `seed`, approved, its code due for a poll:
+/// (device key, API key, the poll's body).
+async fn approved_keyed_device(
+    env: &TestEnv,
+    id: &str,
+    seed: u8,
+) -> (ed25519_dalek::SigningKey, String, String) {
     let api_key = env.api_key(ApiKeySettings::default()).await;
     let admin = env.admin_key().await;
-    let (key, public) = ed25519_key(21);
+    let (key, public) = ed25519_key(seed);
     let code = env
-        .register(&with_key(&register_body(id, &api_key), &public), None)
-        .await
-        .str("device_code");
-    env.admin(
-        "POST",
-        &format!("/admin/devices/{id}/approve"),
-        Some(&admin),
-        None,
-    )
-    .await;
+        .register_code(&keyed_register_body(id, &api_key, &public))
+        .await;
+    env.device_action(&admin, id, "approve").await;
     env.force_poll_due(&code).await;
     let poll = poll_body(id, &api_key, &code);
+    (key, api_key, poll)
+}
+
+/// A keyed device, approved, with its first tokens: (device key, API key, refresh token).
+async fn keyed_device(env: &TestEnv, id: &str) -> (ed25519_dalek::SigningKey, String, Reply) {
+    let (key, api_key, poll) = approved_keyed_device(env, id, 21).await;
     let tokens = env.token(&poll, Some(&sign(&key, &poll))).await;
     assert_eq!(tokens.status, 200, "{}", tokens.json);
     (key, api_key, tokens)
@@ -924,17 +774,7 @@ async fn replaying_a_captured_signed_refresh_or_poll_revokes_nothing() {
 #[tokio::test]
 async fn replaying_a_captured_signed_redemption_revokes_nothing() {
     let env = TestEnv::new().await;
-    let api_key = env.api_key(ApiKeySettings::default()).await;
-    let admin = env.admin_key().await;
-    let (key, public) = ed25519_key(22);
-    let code = env
-        .register(&with_key(&register_body("rp-2", &api_key), &public), None)
-        .await
-        .str("device_code");
-    env.admin("POST", "/admin/devices/rp-2/approve", Some(&admin), None)
-        .await;
-    env.force_poll_due(&code).await;
-    let poll = poll_body("rp-2", &api_key, &code);
+    let (key, _, poll) = approved_keyed_device(&env, "rp-2", 22).await;
     let signature = sign(&key, &poll);
     assert_eq!(env.token(&poll, Some(&signature)).await.status, 200);
     let replay = env.token(&poll, Some(&signature)).await;
@@ -1060,12 +900,7 @@ async fn page_sessions_end_when_the_password_is_reset_or_the_user_disabled() {
 
     let reset = f
         .env
-        .admin(
-            "POST",
-            "/admin/users/ada/password",
-            Some(&admin),
-            Some(serde_json::json!({"password": "a new long passphrase"})),
-        )
+        .reset_password(&admin, "ada", "a new long passphrase")
         .await;
     assert_eq!(reset.status, 200);
     let page = person.get("/device").await.1;
@@ -1075,7 +910,7 @@ async fn page_sessions_end_when_the_password_is_reset_or_the_user_disabled() {
     assert_eq!(person.sign_in("a new long passphrase").await.0, 200);
     assert!(person.get("/device").await.1.contains("Enter the code"));
     f.env
-        .admin("POST", "/admin/users/ada/disable", Some(&admin), None)
+        .admin_post(&admin, "/admin/users/ada/disable", None)
         .await;
     assert!(!person.get("/device").await.1.contains("Enter the code"));
 }
@@ -1130,7 +965,7 @@ async fn redirect_uris_are_parsed_not_prefix_matched() {
             "grant_types": ["refresh_token"], "redirect_uris": [uri],
         })
     };
-    for bad in [
+    let refused = [
         "http://localhost.evil.com/cb",
         "http://127.0.0.1.nip.io/cb",
         "http://localhost@evil.com/cb",
@@ -1142,23 +977,20 @@ async fn redirect_uris_are_parsed_not_prefix_matched() {
         "myapp:/cb",
         "/relative/cb",
         "https:///cb",
-    ] {
-        let reply = env
-            .admin("POST", "/admin/clients", Some(&admin), Some(create(bad)))
-            .await;
-        assert_eq!(reply.status, 400, "{bad} was accepted: {}", reply.json);
-    }
-    for good in [
+    ];
+    let accepted = [
         "https://app.example.com/cb",
         "http://localhost:8080/cb",
         "http://127.0.0.1/oauth/callback",
         "http://[::1]:9/cb",
         "com.example.app:/oauth2redirect",
-    ] {
+    ];
+    let cases = refused.map(|uri| (uri, 400)).into_iter();
+    for (uri, status) in cases.chain(accepted.map(|uri| (uri, 201))) {
         let reply = env
-            .admin("POST", "/admin/clients", Some(&admin), Some(create(good)))
+            .admin_post(&admin, "/admin/clients", Some(create(uri)))
             .await;
-        assert_eq!(reply.status, 201, "{good}: {}", reply.json);
+        assert_eq!(reply.status, status, "{uri}: {}", reply.json);
     }
 }
 
@@ -1219,25 +1051,19 @@ fn without_an_issuer_only_loopback_hosts_name_the_server() {
 
 #[tokio::test]
 async fn a_registration_whose_code_ttl_deleted_can_still_be_denied() {
-    let env = TestEnv::new().await;
-    let api_key = env.api_key(ApiKeySettings::default()).await;
-    let admin = env.admin_key().await;
-    let code = env
-        .register(&register_body("stale-1", &api_key), None)
-        .await
-        .str("device_code");
+    let (env, api_key, admin) = TestEnv::with_keys().await;
+    let code = env.register_code(&register_body("stale-1", &api_key)).await;
     // Time passes: the registration expires and TTL deletes its code.
     let store = env.store();
-    store
-        .client()
-        .update_item()
-        .table_name(&store.tables().devices)
-        .key("client_id", AttributeValue::S("stale-1".into()))
-        .update_expression("SET pending.expires_at = :past")
-        .expression_attribute_values(":past", AttributeValue::N((http::now() - 1).to_string()))
-        .send()
-        .await
-        .unwrap();
+    let past = number(http::now() - 1);
+    let pending_expiry = "SET pending.expires_at = :v";
+    env.edit_item(
+        &store.tables().devices,
+        ("client_id", "stale-1"),
+        pending_expiry,
+        past,
+    )
+    .await;
     store
         .client()
         .delete_item()
@@ -1249,9 +1075,7 @@ async fn a_registration_whose_code_ttl_deleted_can_still_be_denied() {
         .send()
         .await
         .unwrap();
-    let denied = env
-        .admin("POST", "/admin/devices/stale-1/deny", Some(&admin), None)
-        .await;
+    let denied = env.device_action(&admin, "stale-1", "deny").await;
     assert_eq!(denied.status, 200, "{}", denied.json);
     let waiting = env
         .admin("GET", "/admin/devices?status=pending", Some(&admin), None)
@@ -1293,16 +1117,10 @@ async fn a_session_missed_when_a_password_was_reset_still_ends_on_its_next_use()
     assert!(person.get("/device").await.1.contains("Enter the code"));
     // The password is reset, but the session was not found to be deleted.
     let store = f.env.store();
-    store
-        .client()
-        .update_item()
-        .table_name(&store.tables().users)
-        .key("username", AttributeValue::S("ada".into()))
-        .update_expression("ADD credentials_version :one")
-        .expression_attribute_values(":one", AttributeValue::N("1".into()))
-        .send()
-        .await
-        .unwrap();
+    let bump = "ADD credentials_version :v";
+    f.env
+        .edit_item(&store.tables().users, ("username", "ada"), bump, number(1))
+        .await;
     let page = person.get("/device").await.1;
     assert!(!page.contains("Enter the code"), "{page}");
     assert!(page.contains("Sign in"));

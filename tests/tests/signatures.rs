@@ -64,9 +64,7 @@ fn rsa_certificate(k: &rsa::RsaPrivateKey) -> String {
 /// Registers a device with a key, approves it, then re-registers it with a signature and redeems
 /// the new code with signed polls.
 async fn reregistration_round_trip(key_type: &str, public_key: &str, key: &DeviceKey) {
-    let env = TestEnv::new().await;
-    let api_key = env.api_key(ApiKeySettings::default()).await;
-    let admin = env.admin_key().await;
+    let (env, api_key, admin) = TestEnv::with_keys().await;
     let id = format!("dev-{key_type}");
     let first = format!(
         "{}&key_type={key_type}&public_key={}",
@@ -75,17 +73,7 @@ async fn reregistration_round_trip(key_type: &str, public_key: &str, key: &Devic
     );
     let reg = env.register(&first, None).await;
     assert_eq!(reg.status, 200, "{:?}", reg.json);
-    assert_eq!(
-        env.admin(
-            "POST",
-            &format!("/admin/devices/{id}/approve"),
-            Some(&admin),
-            None
-        )
-        .await
-        .status,
-        200
-    );
+    assert_eq!(env.device_action(&admin, &id, "approve").await.status, 200);
 
     // A keyed device may not re-register unsigned, and a wrong signature changes nothing.
     let again = register_body(&id, &api_key);
@@ -145,24 +133,24 @@ async fn ed25519_spki_key() {
 
 #[tokio::test]
 async fn rsa_spki_key_with_pkcs1v15() {
-    let private = rsa_private();
-    reregistration_round_trip(
-        "rsa",
-        &rsa_spki(&private),
-        &DeviceKey::RsaPkcs1(private.clone()),
-    )
-    .await;
+    rsa_round_trip("rsa", rsa_spki, DeviceKey::RsaPkcs1).await;
 }
 
 #[tokio::test]
 async fn x509_certificate_key_with_pss() {
+    rsa_round_trip("x509", rsa_certificate, DeviceKey::RsaPss).await;
+}
+
+/// The round trip with a fresh 2048-bit RSA key, published as `public_key` writes it and
+/// signing as `device_key` does.
+async fn rsa_round_trip(
+    key_type: &str,
+    public_key: fn(&rsa::RsaPrivateKey) -> String,
+    device_key: fn(rsa::RsaPrivateKey) -> DeviceKey,
+) {
     let private = rsa_private();
-    reregistration_round_trip(
-        "x509",
-        &rsa_certificate(&private),
-        &DeviceKey::RsaPss(private.clone()),
-    )
-    .await;
+    let published = public_key(&private);
+    reregistration_round_trip(key_type, &published, &device_key(private)).await;
 }
 
 #[tokio::test]
@@ -191,9 +179,7 @@ async fn rsa_below_2048_bits_is_refused_at_registration() {
 /// replay yields is a device code only the key holder can redeem.
 #[tokio::test]
 async fn a_replayed_signed_register_cannot_be_redeemed_without_a_fresh_signature() {
-    let env = TestEnv::new().await;
-    let api_key = env.api_key(ApiKeySettings::default()).await;
-    let admin = env.admin_key().await;
+    let (env, api_key, admin) = TestEnv::with_keys().await;
     let device = ed25519_dalek::SigningKey::from_bytes(&[11u8; 32]);
     let key = DeviceKey::Ed25519(device.clone());
     let public = B64.encode(device.verifying_key().as_bytes());
@@ -206,8 +192,7 @@ async fn a_replayed_signed_register_cannot_be_redeemed_without_a_fresh_signature
         None,
     )
     .await;
-    env.admin("POST", "/admin/devices/victim/approve", Some(&admin), None)
-        .await;
+    env.device_action(&admin, "victim", "approve").await;
 
     // The device re-registers and polls; an attacker records both requests.
     let register = register_body("victim", &api_key);
