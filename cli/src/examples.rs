@@ -141,23 +141,16 @@ pub async fn seed_examples(
 async fn seed_oauth_examples(store: &Store, now: i64) -> Result<(), Error> {
     let client =
         |client_id: &str, name: &str, kind: OAuthClientType, secret: Option<&str>| OAuthClient {
-            client_id: client_id.into(),
-            client_name: name.into(),
-            client_type: kind,
-            secret_hash: secret.map(hash_secret),
-            grant_types: vec![GrantType::DeviceCode, GrantType::RefreshToken],
             scopes: Scope::from_tokens(["read", "write"]).unwrap_or_default(),
-            redirect_uris: vec![],
-            access_token_ttl: None,
-            refresh_token_ttl: None,
-            origin: ClientOrigin::Admin,
-            secret_expires_at: None,
-            registration: None,
-            last_used_at: None,
-            expires_at: None,
             introspection: secret.is_some(),
-            disabled: false,
-            created_at: now,
+            ..OAuthClient::new(
+                client_id,
+                name,
+                kind,
+                secret.map(hash_secret),
+                vec![GrantType::DeviceCode, GrantType::RefreshToken],
+                now,
+            )
         };
     store
         .put_client(&client(

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use devicegate::model::{ApiKeySettings, DeviceStatus, GrantType, OAuthClientType, Scope};
 use devicegate::storage::schema;
 use devicegate::usecases::admin::{self, DeviceAction, NewClient, NewUser};
+use devicegate::usecases::client_registration::{self, NewInitialAccessToken};
 use devicegate::{Error, Store, Tables, http::now};
 
 #[derive(Parser)]
@@ -54,6 +55,31 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Issue, list and disable initial access tokens (RFC 7591 §3), which registration needs
+    /// when the deployment's RegistrationPolicy is initial-access-token.
+    InitialAccessToken {
+        #[command(subcommand)]
+        command: InitialAccessTokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum InitialAccessTokenCommand {
+    /// Issue a token and print it alone on stdout (shown this once).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// How many registrations it allows; unlimited until it expires when left out.
+        #[arg(long)]
+        max_uses: Option<i64>,
+        /// Seconds until it expires (at most 30 days).
+        #[arg(long, default_value_t = 86_400)]
+        expires_in: i64,
+    },
+    /// List tokens as JSON lines (never their values).
+    List,
+    /// Disable a token by id.
+    Disable { id: String },
 }
 
 #[derive(Subcommand)]
@@ -84,6 +110,8 @@ enum ClientCommand {
     List,
     /// Disable a client: its tokens stop refreshing and introspect as inactive.
     Disable { client_id: String },
+    /// Delete a self-registered client: its tokens are revoked and the client removed.
+    Delete { client_id: String },
 }
 
 #[derive(Subcommand)]
@@ -335,12 +363,49 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
                         "client_type": c.client_type.as_str(),
                         "grant_types": c.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
                         "scopes": c.scopes.tokens(), "disabled": c.disabled,
+                        "origin": c.origin.as_str(), "last_used_at": c.last_used_at,
+                        "expires_at": c.expires_at,
                     })
                 });
             }
             ClientCommand::Disable { client_id } => {
                 store.disable_client(&client_id).await?;
                 eprintln!("client {client_id} disabled");
+            }
+            ClientCommand::Delete { client_id } => {
+                admin::delete_client(store, &client_id, now()).await?;
+                eprintln!("client {client_id} deleted; its tokens are revoked");
+            }
+        },
+        Command::InitialAccessToken { command } => match command {
+            InitialAccessTokenCommand::Create {
+                name,
+                max_uses,
+                expires_in,
+            } => {
+                let (_, value) = client_registration::issue_initial_access_token(
+                    store,
+                    NewInitialAccessToken {
+                        name,
+                        max_uses,
+                        expires_in,
+                    },
+                    now(),
+                )
+                .await?;
+                println!("{value}");
+            }
+            InitialAccessTokenCommand::List => {
+                print_json_lines(store.list_initial_access_tokens().await?, |t| {
+                    serde_json::json!({
+                        "id": t.id, "name": t.name, "max_uses": t.max_uses, "uses": t.uses,
+                        "expires_at": t.expires_at, "disabled": t.disabled,
+                    })
+                });
+            }
+            InitialAccessTokenCommand::Disable { id } => {
+                store.disable_initial_access_token(&id).await?;
+                eprintln!("initial access token {id} disabled");
             }
         },
         Command::User { command } => match command {

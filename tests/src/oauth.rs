@@ -189,17 +189,20 @@ impl Person {
         .await
     }
 
+    /// Enters a code on a fresh page: the confirmation page, or what refused the code.
+    pub async fn find(&self, user_code: &str) -> (u16, String) {
+        let (_, page) = self.get("/device").await;
+        self.post(&[
+            ("action", "find"),
+            ("csrf", &csrf_of(&page)),
+            ("user_code", user_code),
+        ])
+        .await
+    }
+
     /// Enters a code and presses a button on the confirmation page.
     pub async fn decide(&self, user_code: &str, action: &str) -> (u16, String) {
-        let (_, page) = self.get("/device").await;
-        let csrf = csrf_of(&page);
-        let (status, confirm) = self
-            .post(&[
-                ("action", "find"),
-                ("csrf", &csrf),
-                ("user_code", user_code),
-            ])
-            .await;
+        let (status, confirm) = self.find(user_code).await;
         if status != 200 {
             return (status, confirm);
         }

@@ -7,7 +7,7 @@
 
 use aws_sdk_ssooidc::config::{BehaviorVersion, Region};
 use aws_sdk_ssooidc::error::SdkError;
-use devicegate_tests::oauth::{Person, csrf_of, fixture};
+use devicegate_tests::oauth::{Person, fixture};
 use devicegate_tests::server;
 
 fn sso_oidc(base: &str) -> aws_sdk_ssooidc::Client {
@@ -84,14 +84,7 @@ async fn the_aws_sdk_registers_polls_with_typed_errors_and_gets_and_refreshes_to
 
     let person = Person::new(&base);
     assert_eq!(person.sign_in("correct horse battery").await.0, 200);
-    let (_, page) = person.get("/device").await;
-    let (_, confirm) = person
-        .post(&[
-            ("action", "find"),
-            ("csrf", &csrf_of(&page)),
-            ("user_code", &user_code),
-        ])
-        .await;
+    let (_, confirm) = person.find(&user_code).await;
     assert!(
         confirm.contains("calling itself <b>\u{201c}aws-sdk test\u{201d}</b> (unverified)"),
         "a self-registered client's name is quoted and marked unverified: {confirm}"
@@ -107,28 +100,20 @@ async fn the_aws_sdk_registers_polls_with_typed_errors_and_gets_and_refreshes_to
     assert!(tokens.expires_in() > 0);
     assert_eq!(f.env.introspect(&access_token).await.json["active"], true);
 
-    let refreshed = sso
-        .create_token()
-        .client_id(&client_id)
-        .client_secret(&client_secret)
-        .grant_type("refresh_token")
-        .refresh_token(&refresh_token)
-        .send()
-        .await
-        .unwrap();
+    let refresh = || {
+        sso.create_token()
+            .client_id(&client_id)
+            .client_secret(&client_secret)
+            .grant_type("refresh_token")
+            .refresh_token(&refresh_token)
+            .send()
+    };
+    let refreshed = refresh().await.unwrap();
     assert_ne!(refreshed.access_token().unwrap(), access_token);
     assert_ne!(refreshed.refresh_token().unwrap(), refresh_token);
 
     // Reusing the rotated-out refresh token is an InvalidGrantException (and revokes the family).
-    let reused = sso
-        .create_token()
-        .client_id(&client_id)
-        .client_secret(&client_secret)
-        .grant_type("refresh_token")
-        .refresh_token(&refresh_token)
-        .send()
-        .await
-        .unwrap_err();
+    let reused = refresh().await.unwrap_err();
     assert!(service_error(reused).is_invalid_grant_exception());
 
     let wrong_secret = sso
@@ -152,35 +137,26 @@ async fn the_aws_sdk_sees_registration_refusals_as_typed_errors() {
     let sso = sso_oidc(&base);
     let before = f.env.snapshot().await;
 
-    let confidential = sso
-        .register_client()
-        .client_name("x")
-        .client_type("confidential")
-        .send()
-        .await
-        .unwrap_err();
+    let confidential = sso.register_client().client_type("confidential");
     assert!(
-        service_error(confidential).is_invalid_client_metadata_exception(),
+        refused(confidential)
+            .await
+            .is_invalid_client_metadata_exception(),
         "only public clients register"
     );
-    let bad_redirect = sso
-        .register_client()
-        .client_name("x")
-        .client_type("public")
-        .redirect_uris("http://evil.example/callback")
-        .send()
-        .await
-        .unwrap_err();
-    assert!(service_error(bad_redirect).is_invalid_redirect_uri_exception());
-    let bad_grant = sso
-        .register_client()
-        .client_name("x")
-        .client_type("public")
-        .grant_types("password")
-        .send()
-        .await
-        .unwrap_err();
-    assert!(service_error(bad_grant).is_invalid_client_metadata_exception());
+    let public = || sso.register_client().client_type("public");
+    let bad_redirect = public().redirect_uris("http://evil.example/callback");
+    assert!(
+        refused(bad_redirect)
+            .await
+            .is_invalid_redirect_uri_exception()
+    );
+    let bad_grant = public().grant_types("password");
+    assert!(
+        refused(bad_grant)
+            .await
+            .is_invalid_client_metadata_exception()
+    );
     assert_eq!(f.env.snapshot().await, before, "nothing is stored");
 
     // `aws sso login` (v2.22+) registers for the authorization code flow with a portless
@@ -198,6 +174,13 @@ async fn the_aws_sdk_sees_registration_refusals_as_typed_errors() {
         .await
         .unwrap();
     assert!(cli.client_id().is_some());
+}
+
+/// Sends a registration (named `x`) that must be refused, and gives the typed error.
+async fn refused(
+    request: aws_sdk_ssooidc::operation::register_client::builders::RegisterClientFluentBuilder,
+) -> aws_sdk_ssooidc::operation::register_client::RegisterClientError {
+    service_error(request.client_name("x").send().await.unwrap_err())
 }
 
 fn service_error<E, R>(error: SdkError<E, R>) -> E

@@ -16,6 +16,36 @@ async fn send(env: &TestEnv, method: &str, path: &str, bearer: Option<&str>, bod
     env.admin(method, path, bearer, body).await
 }
 
+/// A JSON POST without credentials.
+async fn post(env: &TestEnv, path: &str, body: Value) -> Reply {
+    send(env, "POST", path, None, body).await
+}
+
+/// The RFC 8414 metadata document.
+async fn metadata(env: &TestEnv) -> Reply {
+    let path = "/.well-known/oauth-authorization-server";
+    send(env, "GET", path, None, Value::Null).await
+}
+
+/// A client registered through the aws dialect: its id and secret.
+async fn aws_client(env: &TestEnv) -> (String, String) {
+    let aws = post(
+        env,
+        "/client/register",
+        json!({"clientName": "aws", "clientType": "public"}),
+    )
+    .await;
+    assert_eq!(aws.status, 200, "{}", aws.json);
+    (aws.str("clientId"), aws.str("clientSecret"))
+}
+
+/// A huawei registration body for these grants.
+fn huawei_registration(grant_types: &[&str]) -> Value {
+    json!({"client_name": "hw", "client_type": "public",
+           "token_endpoint_auth_method": "client_secret_post",
+           "grant_types": grant_types, "response_types": []})
+}
+
 /// A request with exactly this content type and body.
 async fn raw(env: &TestEnv, path: &str, content_type: &str, body: &str) -> Reply {
     let req = lambda_http::http::Request::builder()
@@ -58,7 +88,7 @@ async fn rfc7591_registers_and_rfc7592_reads_updates_and_deletes() {
         "logo_uri": "https://kiosk.example/logo.png",
     });
     env.calls.take();
-    let created = send(env, "POST", "/oauth2/register", None, metadata).await;
+    let created = post(env, "/oauth2/register", metadata).await;
     assert_eq!(created.status, 201, "{}", created.json);
     assert_eq!(
         env.calls.take(),
@@ -174,17 +204,7 @@ async fn rfc7591_registers_and_rfc7592_reads_updates_and_deletes() {
     let started = start_with_basic(env, &client_id, &new_secret).await;
     assert_eq!(started.status, 200, "{}", started.json);
     let device_code = started.str("device_code");
-    let code = env.device_code(&device_code).await.unwrap();
-    env.store()
-        .decide_on_page(
-            &code.code_hash,
-            "ada",
-            devicegate::storage::PageDecision::Approve,
-            (Some("read"), Default::default()),
-            devicegate::http::now(),
-        )
-        .await
-        .unwrap();
+    assert!(env.approve_on_page(&device_code, "ada", Some("read")).await);
     env.force_poll_due(&device_code).await;
     let tokens = env
         .oauth2(
@@ -222,11 +242,9 @@ async fn rfc7591_registers_and_rfc7592_reads_updates_and_deletes() {
 async fn public_rfc7591_clients_get_no_secret_and_software_statements_are_refused() {
     let f = fixture().await;
     let env = &f.env;
-    let public = send(
+    let public = post(
         env,
-        "POST",
         "/oauth2/register",
-        None,
         json!({
             "client_name": "Native app",
             "redirect_uris": ["http://127.0.0.1:8400/cb"],
@@ -244,11 +262,9 @@ async fn public_rfc7591_clients_get_no_secret_and_software_statements_are_refuse
     );
 
     let before = env.snapshot().await;
-    let statement = send(
+    let statement = post(
         env,
-        "POST",
         "/oauth2/register",
-        None,
         json!({"client_name": "x", "software_statement": "eyJhbGciOi..."}),
     )
     .await;
@@ -479,35 +495,17 @@ async fn registrations_are_limited_per_source_in_every_dialect() {
     let aws = json!({"clientName": "cli", "clientType": "public"});
     for _ in 0..3 {
         assert_eq!(
-            send(&env, "POST", "/client/register", None, aws.clone())
-                .await
-                .status,
+            post(&env, "/client/register", aws.clone()).await.status,
             200
         );
     }
     let before = env.snapshot().await;
-    let oauth = send(
-        &env,
-        "POST",
-        "/oauth2/register",
-        None,
-        json!({"client_name": "x"}),
-    )
-    .await;
+    let oauth = post(&env, "/oauth2/register", json!({"client_name": "x"})).await;
     assert_eq!((oauth.status, oauth.error()), (429, "too_many_attempts"));
-    let huawei = send(
-        &env,
-        "POST",
-        "/v1/clients",
-        None,
-        json!({"client_name": "x", "client_type": "public",
-               "token_endpoint_auth_method": "client_secret_post",
-               "grant_types": ["refresh_token"], "response_types": []}),
-    )
-    .await;
+    let huawei = post(&env, "/v1/clients", huawei_registration(&["refresh_token"])).await;
     assert_eq!(huawei.status, 429);
     assert_eq!(huawei.json["error_code"], "too_many_attempts");
-    let aws = send(&env, "POST", "/client/register", None, aws).await;
+    let aws = post(&env, "/client/register", aws).await;
     assert_eq!(aws.status, 400);
     assert_eq!(header(&aws, "x-amzn-errortype"), "SlowDownException");
     assert_eq!(
@@ -520,48 +518,25 @@ async fn registrations_are_limited_per_source_in_every_dialect() {
 #[tokio::test]
 async fn a_deployment_can_switch_registration_off_and_metadata_follows() {
     let mut env = TestEnv::new().await;
-    let metadata = send(
-        &env,
-        "GET",
-        "/.well-known/oauth-authorization-server",
-        None,
-        Value::Null,
-    )
-    .await;
+    let document = metadata(&env).await;
     assert_eq!(
-        metadata.str("registration_endpoint"),
+        document.str("registration_endpoint"),
         "https://gate.test/oauth2/register"
     );
     env.deps.settings.registration.policy = RegistrationPolicy::Disabled;
     let before = env.snapshot().await;
-    let refused = send(
-        &env,
-        "POST",
-        "/oauth2/register",
-        None,
-        json!({"client_name": "x"}),
-    )
-    .await;
+    let refused = post(&env, "/oauth2/register", json!({"client_name": "x"})).await;
     assert_eq!((refused.status, refused.error()), (403, "access_denied"));
-    let aws = send(
+    let aws = post(
         &env,
-        "POST",
         "/client/register",
-        None,
         json!({"clientName": "x", "clientType": "public"}),
     )
     .await;
     assert_eq!(header(&aws, "x-amzn-errortype"), "AccessDeniedException");
     assert_eq!(env.snapshot().await, before);
-    let metadata = send(
-        &env,
-        "GET",
-        "/.well-known/oauth-authorization-server",
-        None,
-        Value::Null,
-    )
-    .await;
-    assert!(metadata.json.get("registration_endpoint").is_none());
+    let document = metadata(&env).await;
+    assert!(document.json.get("registration_endpoint").is_none());
 }
 
 /// The huawei and aws device flows cost what the oauth2 one costs: one transaction to start,
@@ -572,11 +547,9 @@ async fn huawei_and_aws_device_flows_cost_one_round_trip_per_start_and_pending_p
     // Polls are timed in whole seconds: with 1 s, the too-early poll could land on the next one.
     f.env.deps.settings.poll_interval = 5;
     let env = &f.env;
-    let huawei = send(
+    let huawei = post(
         env,
-        "POST",
         "/v1/clients",
-        None,
         json!({"client_name": "hw", "client_type": "public",
                "token_endpoint_auth_method": "client_secret_post",
                "grant_types": ["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"],
@@ -593,23 +566,10 @@ async fn huawei_and_aws_device_flows_cost_one_round_trip_per_start_and_pending_p
     assert_eq!(info["token_endpoint"], "https://gate.test/v1/tokens");
     assert_eq!(info["scopes"], json!(["openid"]));
 
-    let aws = send(
-        env,
-        "POST",
-        "/client/register",
-        None,
-        json!({"clientName": "aws", "clientType": "public"}),
-    )
-    .await;
-    let (aws_id, aws_secret) = (aws.str("clientId"), aws.str("clientSecret"));
+    let (aws_id, aws_secret) = aws_client(env).await;
 
     env.calls.take();
-    let started = send(
-        env,
-        "POST",
-        "/v1/device/authorize",
-        None,
-        json!({"client_id": hw_id, "client_secret": hw_secret, "start_url": "https://start.example"}),
+    let started = post(env, "/v1/device/authorize", json!({"client_id": hw_id, "client_secret": hw_secret, "start_url": "https://start.example"}),
     )
     .await;
     assert_eq!(started.status, 200, "{}", started.json);
@@ -618,7 +578,7 @@ async fn huawei_and_aws_device_flows_cost_one_round_trip_per_start_and_pending_p
     let poll = json!({"client_id": hw_id, "client_secret": hw_secret,
                       "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
                       "device_code": hw_code});
-    let pending = send(env, "POST", "/v1/tokens", None, poll.clone()).await;
+    let pending = post(env, "/v1/tokens", poll.clone()).await;
     assert_eq!(
         env.calls.take(),
         ["TransactWriteItems"],
@@ -626,16 +586,11 @@ async fn huawei_and_aws_device_flows_cost_one_round_trip_per_start_and_pending_p
     );
     assert_eq!(pending.status, 400);
     assert_eq!(pending.json["error_code"], "authorization_pending");
-    let too_fast = send(env, "POST", "/v1/tokens", None, poll).await;
+    let too_fast = post(env, "/v1/tokens", poll).await;
     assert_eq!(too_fast.json["error_code"], "slow_down");
 
     env.calls.take();
-    let started = send(
-        env,
-        "POST",
-        "/device_authorization",
-        None,
-        json!({"clientId": aws_id, "clientSecret": aws_secret, "startUrl": "https://start.example"}),
+    let started = post(env, "/device_authorization", json!({"clientId": aws_id, "clientSecret": aws_secret, "startUrl": "https://start.example"}),
     )
     .await;
     assert_eq!(started.status, 200, "{}", started.json);
@@ -644,7 +599,7 @@ async fn huawei_and_aws_device_flows_cost_one_round_trip_per_start_and_pending_p
                       "grant_type_is_not_this": 1,
                       "grantType": "urn:ietf:params:oauth:grant-type:device_code",
                       "deviceCode": started.str("deviceCode")});
-    let pending = send(env, "POST", "/token", None, poll).await;
+    let pending = post(env, "/token", poll).await;
     assert_eq!(env.calls.take(), ["TransactWriteItems"], "aws pending poll");
     assert_eq!(
         header(&pending, "x-amzn-errortype"),
@@ -670,19 +625,11 @@ async fn expired_secrets_and_idle_clients_do_not_authenticate() {
     use aws_sdk_dynamodb::types::AttributeValue;
     let env = TestEnv::new().await;
     for attribute in ["secret_expires_at", "expires_at"] {
-        let aws = send(
-            &env,
-            "POST",
-            "/client/register",
-            None,
-            json!({"clientName": "aws", "clientType": "public"}),
-        )
-        .await;
-        let (id, secret) = (aws.str("clientId"), aws.str("clientSecret"));
+        let (id, secret) = aws_client(&env).await;
         let start =
             json!({"clientId": id, "clientSecret": secret, "startUrl": "https://s.example"});
         assert_eq!(
-            send(&env, "POST", "/device_authorization", None, start.clone())
+            post(&env, "/device_authorization", start.clone())
                 .await
                 .status,
             200
@@ -698,7 +645,7 @@ async fn expired_secrets_and_idle_clients_do_not_authenticate() {
             .send()
             .await
             .unwrap();
-        let refused = send(&env, "POST", "/device_authorization", None, start).await;
+        let refused = post(&env, "/device_authorization", start).await;
         assert_eq!(refused.status, 401, "{attribute}");
         assert_eq!(
             header(&refused, "x-amzn-errortype"),
@@ -837,15 +784,7 @@ async fn administrators_delete_self_registered_clients_and_disable_their_own() {
     let f = fixture().await;
     let env = &f.env;
     let admin_key = env.admin_key().await;
-    let aws = send(
-        env,
-        "POST",
-        "/client/register",
-        None,
-        json!({"clientName": "aws", "clientType": "public"}),
-    )
-    .await;
-    let id = aws.str("clientId");
+    let (id, secret) = aws_client(env).await;
     let deleted = env
         .admin(
             "POST",
@@ -857,14 +796,8 @@ async fn administrators_delete_self_registered_clients_and_disable_their_own() {
     assert_eq!(deleted.status, 200, "{}", deleted.json);
     assert_eq!(deleted.json["origin"], "aws");
     assert!(env.store().get_client(&id).await.unwrap().is_none());
-    let start = json!({"clientId": id, "clientSecret": aws.str("clientSecret"),
-                       "startUrl": "https://s.example"});
-    assert_eq!(
-        send(env, "POST", "/device_authorization", None, start)
-            .await
-            .status,
-        401
-    );
+    let start = json!({"clientId": id, "clientSecret": secret, "startUrl": "https://s.example"});
+    assert_eq!(post(env, "/device_authorization", start).await.status, 401);
 
     let own = env
         .admin(

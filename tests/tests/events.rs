@@ -10,124 +10,23 @@ use devicegate_tests::*;
 
 const EVENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../events");
 
-/// (file, expected status, expected error code or "")
-const REPLAY: &[(&str, u16, &str)] = &[
-    ("register.json", 200, ""),
-    ("register-base64-body.json", 200, ""),
-    ("register-signed.json", 200, ""),
-    ("register-invalid-client-type.json", 400, "invalid_request"),
-    ("register-unknown-api-key.json", 401, "invalid_client"),
-    (
-        "token-device-code-pending.json",
-        400,
-        "authorization_pending",
-    ),
-    ("token-unknown-device-code.json", 400, "invalid_grant"),
-    (
-        "token-unsupported-grant-type.json",
-        400,
-        "unsupported_grant_type",
-    ),
-    ("token-refresh-unknown.json", 400, "invalid_grant"),
-    ("admin-unauthorized.json", 401, "unauthorized"),
-    ("admin-list-devices.json", 200, ""),
-    ("admin-approve-device.json", 200, ""),
-    ("admin-approve-unknown-device.json", 404, "not_found"),
-    ("admin-deny-device.json", 200, ""),
-    ("admin-revoke-device.json", 200, ""),
-    ("admin-create-api-key.json", 201, ""),
-    ("admin-create-api-key-invalid.json", 400, "invalid_request"),
-    ("admin-list-api-keys.json", 200, ""),
-    ("admin-disable-api-key.json", 404, "not_found"),
-    ("oauth2-device-authorization.json", 200, ""),
-    (
-        "oauth2-device-authorization-invalid-scope.json",
-        400,
-        "invalid_scope",
-    ),
-    (
-        "oauth2-device-authorization-bad-secret.json",
-        401,
-        "invalid_client",
-    ),
-    (
-        "oauth2-token-unknown-device-code.json",
-        400,
-        "invalid_grant",
-    ),
-    ("oauth2-token-refresh-unknown.json", 400, "invalid_grant"),
-    (
-        "oauth2-token-unsupported-grant-type.json",
-        400,
-        "unsupported_grant_type",
-    ),
-    ("oauth2-revoke.json", 200, ""),
-    ("oauth2-introspect.json", 200, ""),
-    (
-        "oauth2-introspect-public-client.json",
-        401,
-        "invalid_client",
-    ),
-    ("metadata.json", 200, ""),
-    ("device-page.json", 200, ""),
-    ("device-page-forged-post.json", 403, ""),
-    ("admin-list-clients.json", 200, ""),
-    ("admin-create-client.json", 201, ""),
-    ("admin-list-users.json", 200, ""),
-    ("admin-create-user.json", 201, ""),
-    (
-        "admin-create-user-short-password.json",
-        400,
-        "invalid_request",
-    ),
-    ("admin-reset-password.json", 200, ""),
-    ("admin-disable-user.json", 200, ""),
-    ("oauth2-register.json", 201, ""),
-    (
-        "oauth2-register-bad-redirect-uri.json",
-        400,
-        "invalid_redirect_uri",
-    ),
-    (
-        "oauth2-register-software-statement.json",
-        400,
-        "unapproved_software_statement",
-    ),
-    ("oauth2-register-read.json", 200, ""),
-    ("oauth2-register-read-bad-token.json", 401, "invalid_token"),
-    ("oauth2-register-update.json", 200, ""),
-    ("oauth2-register-delete.json", 204, ""),
-    ("admin-delete-client.json", 200, ""),
-    ("huawei-register-client.json", 200, ""),
-    (
-        "huawei-register-client-confidential.json",
-        400,
-        "invalid_client_metadata",
-    ),
-    ("huawei-device-authorize.json", 200, ""),
-    (
-        "huawei-token-unknown-device-code.json",
-        400,
-        "invalid_grant",
-    ),
-    ("huawei-token-bad-secret.json", 401, "invalid_client"),
-    ("aws-register-client.json", 200, ""),
-    (
-        "aws-register-client-bad-redirect-uri.json",
-        400,
-        "invalid_redirect_uri",
-    ),
-    ("aws-device-authorization.json", 200, ""),
-    ("aws-token-unknown-device-code.json", 400, "invalid_grant"),
-    ("admin-create-initial-access-token.json", 201, ""),
-    ("admin-list-initial-access-tokens.json", 200, ""),
-    (
-        "admin-disable-initial-access-token-unknown.json",
-        404,
-        "not_found",
-    ),
-    ("admin-disable-client.json", 200, ""),
-];
+/// The replay order and expectations: `tests/events.replay` (file, status, error code or nothing).
+const REPLAY: &str = include_str!("../events.replay");
+
+fn replay_table() -> Vec<(String, u16, String)> {
+    REPLAY
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|line| {
+            let mut fields = line.split_whitespace();
+            let file = fields.next().unwrap().to_owned();
+            let status = fields.next().unwrap().parse().unwrap();
+            let error = fields.next().unwrap_or("").to_owned();
+            (file, status, error)
+        })
+        .collect()
+}
 
 async fn replay(env: &TestEnv, file: &str) -> Reply {
     let text = std::fs::read_to_string(format!("{EVENTS}/{file}")).unwrap();
@@ -149,11 +48,12 @@ async fn every_event_replays_with_its_expected_status() {
             .unwrap(),
         "idempotent"
     );
-    for (file, status, error) in REPLAY {
+    let table = replay_table();
+    for (file, status, error) in &table {
         let reply = replay(&env, file).await;
         assert_eq!(
             (reply.status, reply.error()),
-            (*status, *error),
+            (*status, error.as_str()),
             "{file}: {}",
             reply.json
         );
@@ -162,7 +62,7 @@ async fn every_event_replays_with_its_expected_status() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    let replayed: BTreeSet<String> = REPLAY.iter().map(|(f, _, _)| f.to_string()).collect();
+    let replayed: BTreeSet<String> = table.iter().map(|(f, _, _)| f.clone()).collect();
     assert_eq!(files, replayed, "every event file is replayed");
 }
 

@@ -17,7 +17,6 @@ use crate::usecases::device_grant::{
 };
 use crate::usecases::grants::{Caller, TokenRequest};
 
-use super::oauth2::{VERIFICATION_PATH, bounded};
 use super::{GrantFields, json_grant};
 
 pub const TOKEN_PATH: &str = "/token";
@@ -124,45 +123,14 @@ impl super::DeviceAuthorizationCodec for Aws {
         })
     }
 
+    /// RFC 8628's fields in camelCase.
     fn render(started: &DeviceAuthorization, base_url: &str) -> Response<Body> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Out<'a> {
-            device_code: &'a str,
-            user_code: String,
-            verification_uri: String,
-            verification_uri_complete: String,
-            expires_in: i64,
-            interval: i64,
-        }
-        let user_code = started.user_code.display();
-        json_response(
-            200,
-            &Out {
-                device_code: &started.device_code,
-                verification_uri: format!("{base_url}{VERIFICATION_PATH}"),
-                verification_uri_complete: format!(
-                    "{base_url}{VERIFICATION_PATH}?user_code={user_code}"
-                ),
-                user_code,
-                expires_in: started.expires_in,
-                interval: started.interval,
-            },
-        )
+        camel_case_json(&super::DeviceAuthorizationOut::new(started, base_url))
     }
 }
 
-/// `client_secret_post` in camelCase: both are required by the service model.
 fn credentials(client_id: &str, client_secret: &str) -> Result<ClientCredentials, Error> {
-    if client_id.is_empty() || client_secret.is_empty() {
-        return Err(Error::InvalidClient(
-            "clientId and clientSecret are required".into(),
-        ));
-    }
-    Ok(ClientCredentials {
-        client_id: bounded("clientId", client_id)?.to_owned(),
-        secret: Some(bounded("clientSecret", client_secret)?.to_owned()),
-    })
+    super::posted_credentials(("clientId", client_id), ("clientSecret", client_secret))
 }
 
 #[derive(Deserialize)]
@@ -199,23 +167,36 @@ impl super::TokenCodec for Aws {
         })
     }
 
+    /// RFC 6749's fields in camelCase (`accessToken`, `tokenType`, `expiresIn`, ...).
     fn render(tokens: &TokenSet) -> Response<Body> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Out<'a> {
-            access_token: &'a str,
-            token_type: &'static str,
-            expires_in: i64,
-            refresh_token: &'a str,
+        camel_case_json(&super::TokenOut::new(tokens))
+    }
+}
+
+/// A JSON response whose top-level keys are the snake_case names turned camelCase: the sso-oidc
+/// model names the RFC fields that way.
+fn camel_case_json(body: &impl Serialize) -> Response<Body> {
+    let camel = |key: &str| {
+        let mut out = String::with_capacity(key.len());
+        let mut upper = false;
+        for c in key.chars() {
+            match (c, upper) {
+                ('_', _) => upper = true,
+                (c, true) => {
+                    out.push(c.to_ascii_uppercase());
+                    upper = false;
+                }
+                (c, false) => out.push(c),
+            }
         }
-        json_response(
-            200,
-            &Out {
-                access_token: &tokens.access_token,
-                token_type: "Bearer",
-                expires_in: tokens.expires_in,
-                refresh_token: &tokens.refresh_token,
-            },
-        )
+        out
+    };
+    match serde_json::to_value(body) {
+        Ok(serde_json::Value::Object(fields)) => {
+            let renamed: serde_json::Map<String, serde_json::Value> =
+                fields.into_iter().map(|(k, v)| (camel(&k), v)).collect();
+            json_response(200, &renamed)
+        }
+        _ => json_response(200, body),
     }
 }

@@ -17,7 +17,7 @@ use crate::usecases::device_grant::{
 };
 use crate::usecases::grants::{Caller, TokenRequest};
 
-use super::oauth2::{self, bounded};
+use super::oauth2;
 use super::{GrantFields, json_grant};
 
 pub const TOKEN_PATH: &str = "/v1/tokens";
@@ -95,17 +95,8 @@ impl super::ClientRegistrationCodec for Huawei {
     }
 }
 
-/// `client_secret_post`: the Huawei API requires both.
 fn credentials(client_id: &str, client_secret: &str) -> Result<ClientCredentials, Error> {
-    if client_id.is_empty() || client_secret.is_empty() {
-        return Err(Error::InvalidClient(
-            "client_id and client_secret are required".into(),
-        ));
-    }
-    Ok(ClientCredentials {
-        client_id: bounded("client_id", client_id)?.to_owned(),
-        secret: Some(bounded("client_secret", client_secret)?.to_owned()),
-    })
+    super::posted_credentials(("client_id", client_id), ("client_secret", client_secret))
 }
 
 #[derive(Deserialize)]
@@ -167,27 +158,16 @@ impl super::TokenCodec for Huawei {
         })
     }
 
+    /// RFC 6749's fields, wrapped in `token_info`.
     fn render(tokens: &TokenSet) -> Response<Body> {
         #[derive(Serialize)]
-        struct TokenInfo<'a> {
-            access_token: &'a str,
-            token_type: &'static str,
-            expires_in: i64,
-            refresh_token: &'a str,
-        }
-        #[derive(Serialize)]
         struct Out<'a> {
-            token_info: TokenInfo<'a>,
+            token_info: super::TokenOut<'a>,
         }
         json_response(
             200,
             &Out {
-                token_info: TokenInfo {
-                    access_token: &tokens.access_token,
-                    token_type: "Bearer",
-                    expires_in: tokens.expires_in,
-                    refresh_token: &tokens.refresh_token,
-                },
+                token_info: super::TokenOut::new(tokens),
             },
         )
     }

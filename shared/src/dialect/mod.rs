@@ -13,6 +13,7 @@ use lambda_http::{Body, Request, Response};
 
 use crate::error::Error;
 use crate::model::{ClientOrigin, Scope, TokenSet};
+use crate::usecases::client_auth::ClientCredentials;
 use crate::usecases::client_registration::{Defaults, MetadataRequest, Registered};
 use crate::usecases::device_grant::TooFastPolls;
 use crate::usecases::device_grant::{DeviceAuthorization, DeviceAuthorizationRequest};
@@ -51,6 +52,71 @@ pub trait ClientRegistrationCodec {
 
     /// Writes the client information (`base_url` is the issuer).
     fn render(registered: &Registered, base_url: &str) -> Response<Body>;
+}
+
+/// RFC 8628 §3.2's answer, as every dialect names it in snake_case (aws renames the keys).
+#[derive(serde::Serialize)]
+pub(crate) struct DeviceAuthorizationOut<'a> {
+    device_code: &'a str,
+    user_code: String,
+    verification_uri: String,
+    verification_uri_complete: String,
+    expires_in: i64,
+    interval: i64,
+}
+
+impl<'a> DeviceAuthorizationOut<'a> {
+    pub(crate) fn new(started: &'a DeviceAuthorization, base_url: &str) -> Self {
+        let user_code = started.user_code.display();
+        let verification_uri = format!("{base_url}{}", oauth2::VERIFICATION_PATH);
+        DeviceAuthorizationOut {
+            device_code: &started.device_code,
+            verification_uri_complete: format!("{verification_uri}?user_code={user_code}"),
+            verification_uri,
+            user_code,
+            expires_in: started.expires_in,
+            interval: started.interval,
+        }
+    }
+}
+
+/// RFC 6749 §5.1's token response, as every dialect names it in snake_case.
+#[derive(serde::Serialize)]
+pub(crate) struct TokenOut<'a> {
+    access_token: &'a str,
+    token_type: &'static str,
+    expires_in: i64,
+    refresh_token: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'a str>,
+}
+
+impl<'a> TokenOut<'a> {
+    pub(crate) fn new(tokens: &'a TokenSet) -> Self {
+        TokenOut {
+            access_token: &tokens.access_token,
+            token_type: "Bearer",
+            expires_in: tokens.expires_in,
+            refresh_token: &tokens.refresh_token,
+            scope: tokens.scope.as_deref(),
+        }
+    }
+}
+
+/// `client_secret_post` in a JSON body, where the dialect requires both fields (aws, huawei).
+pub(crate) fn posted_credentials(
+    (id_field, client_id): (&str, &str),
+    (secret_field, client_secret): (&str, &str),
+) -> Result<ClientCredentials, Error> {
+    if client_id.is_empty() || client_secret.is_empty() {
+        return Err(Error::InvalidClient(format!(
+            "{id_field} and {secret_field} are required"
+        )));
+    }
+    Ok(ClientCredentials {
+        client_id: oauth2::bounded(id_field, client_id)?.to_owned(),
+        secret: Some(oauth2::bounded(secret_field, client_secret)?.to_owned()),
+    })
 }
 
 /// The field names of a JSON dialect's token request, for its error messages.

@@ -6,7 +6,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use lambda_http::http::header;
 use lambda_http::{Body, Request, Response};
-use serde::Serialize;
 
 use crate::config::Settings;
 use crate::error::Error;
@@ -124,29 +123,7 @@ pub fn parse_device_authorization(
 
 /// RFC 8628 §3.2.
 pub fn device_authorization_response(auth: &DeviceAuthorization, base_url: &str) -> Response<Body> {
-    #[derive(Serialize)]
-    struct Out<'a> {
-        device_code: &'a str,
-        user_code: String,
-        verification_uri: String,
-        verification_uri_complete: String,
-        expires_in: i64,
-        interval: i64,
-    }
-    let user_code = auth.user_code.display();
-    json_response(
-        200,
-        &Out {
-            device_code: &auth.device_code,
-            verification_uri: format!("{base_url}{VERIFICATION_PATH}"),
-            verification_uri_complete: format!(
-                "{base_url}{VERIFICATION_PATH}?user_code={user_code}"
-            ),
-            user_code,
-            expires_in: auth.expires_in,
-            interval: auth.interval,
-        },
-    )
+    json_response(200, &super::DeviceAuthorizationOut::new(auth, base_url))
 }
 
 /// The grants `POST /oauth2/token` serves.
@@ -230,25 +207,7 @@ impl super::TokenCodec for Rfc6749 {
 
 /// RFC 6749 §5.1.
 pub fn token_response(tokens: &TokenSet) -> Response<Body> {
-    #[derive(Serialize)]
-    struct Out<'a> {
-        access_token: &'a str,
-        token_type: &'static str,
-        expires_in: i64,
-        refresh_token: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        scope: Option<&'a str>,
-    }
-    json_response(
-        200,
-        &Out {
-            access_token: &tokens.access_token,
-            token_type: "Bearer",
-            expires_in: tokens.expires_in,
-            refresh_token: &tokens.refresh_token,
-            scope: tokens.scope.as_deref(),
-        },
-    )
+    json_response(200, &super::TokenOut::new(tokens))
 }
 
 /// `POST /oauth2/revoke` and `/oauth2/introspect`: the client, the token and its

@@ -260,6 +260,38 @@ impl OAuthClient {
     /// (and move their idle expiry on) without reading the client first.
     pub const SELF_REGISTERED_PREFIX: &'static str = "dyn-";
 
+    /// An enabled client made by an administrator, allowed these grants and nothing more: no
+    /// scope or redirect URI, default lifetimes, no introspection. Set the rest with struct
+    /// update syntax.
+    pub fn new(
+        client_id: impl Into<String>,
+        client_name: impl Into<String>,
+        client_type: OAuthClientType,
+        secret_hash: Option<String>,
+        grant_types: Vec<GrantType>,
+        created_at: i64,
+    ) -> OAuthClient {
+        OAuthClient {
+            client_id: client_id.into(),
+            client_name: client_name.into(),
+            client_type,
+            secret_hash,
+            grant_types,
+            scopes: Scope::default(),
+            redirect_uris: Vec::new(),
+            access_token_ttl: None,
+            refresh_token_ttl: None,
+            origin: ClientOrigin::Admin,
+            secret_expires_at: None,
+            registration: None,
+            last_used_at: None,
+            expires_at: None,
+            introspection: false,
+            disabled: false,
+            created_at,
+        }
+    }
+
     pub fn self_registered(&self) -> bool {
         self.origin.is_self_registered()
     }

@@ -251,6 +251,32 @@ mod paths {
     }
 
     #[test]
+    fn initial_access_token_conditions_read_stored_paths() {
+        let token = InitialAccessToken {
+            token_hash: "h".into(),
+            id: "i".into(),
+            name: "n".into(),
+            max_uses: Some(1),
+            uses: 0,
+            expires_at: 1,
+            disabled: false,
+            created_at: 0,
+            ttl: 1,
+        };
+        assert_paths(
+            &token,
+            &[
+                "token_hash",
+                "id",
+                "disabled",
+                "expires_at",
+                "uses",
+                "max_uses",
+            ],
+        );
+    }
+
+    #[test]
     fn api_key_conditions_read_stored_paths() {
         let key = ApiKey {
             key_hash: "h".into(),
@@ -358,23 +384,21 @@ mod paths {
     #[test]
     fn client_user_token_and_family_conditions_read_stored_paths() {
         let client = OAuthClient {
-            client_id: "c".into(),
-            client_name: "n".into(),
-            client_type: OAuthClientType::Confidential,
-            secret_hash: Some("s".into()),
-            grant_types: vec![GrantType::DeviceCode],
             scopes: Scope::parse("read").unwrap_or_default(),
-            redirect_uris: vec![],
-            access_token_ttl: None,
-            refresh_token_ttl: None,
-            origin: ClientOrigin::Admin,
-            secret_expires_at: None,
-            registration: None,
-            last_used_at: None,
-            expires_at: None,
-            introspection: false,
-            disabled: false,
-            created_at: 0,
+            secret_expires_at: Some(1),
+            expires_at: Some(1),
+            registration: Some(Registration {
+                access_token_hash: Some("h".into()),
+                ..Registration::default()
+            }),
+            ..OAuthClient::new(
+                "c",
+                "n",
+                OAuthClientType::Confidential,
+                Some("s".into()),
+                vec![GrantType::DeviceCode],
+                0,
+            )
         };
         assert_paths(
             &client,
@@ -384,6 +408,9 @@ mod paths {
                 "grant_types",
                 "secret_hash",
                 "scopes",
+                "secret_expires_at",
+                "expires_at",
+                "registration.access_token_hash",
             ],
         );
         let user = User {

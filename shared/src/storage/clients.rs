@@ -119,14 +119,8 @@ impl Store {
     }
 
     pub async fn delete_client(&self, client_id: &str) -> Result<(), Error> {
-        self.client
-            .delete_item()
-            .table_name(&self.tables.clients)
-            .key("client_id", s(client_id))
-            .send()
+        self.delete(&self.tables.clients, "client_id", client_id)
             .await
-            .map_err(|e| db_error("DeleteItem client", e))?;
-        Ok(())
     }
 
     /// Revokes every token family of an OAuth client (idempotent).

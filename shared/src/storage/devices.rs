@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::model::{ApiKey, CodeStatus, Device, DeviceCode, DeviceStatus};
 
 use super::Store;
-use super::dynamo::{build_error, db_error, failed, from_item, n, put, s, tx_put};
+use super::dynamo::{build_error, failed, from_item, n, put, s, tx_put};
 
 /// An administrator's decision on a pending registration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,39 +69,28 @@ impl Store {
 
     /// Devices with one status, oldest update first (index `by_status`, every page).
     pub async fn list_devices(&self, status: DeviceStatus) -> Result<Vec<Device>, Error> {
-        self.query_devices("by_status", "#s", "status", status.as_str())
+        self.query_devices("by_status", "status", status.as_str())
             .await
     }
 
     /// Devices with a registration waiting for a decision, whatever their status, oldest first
     /// (the sparse index `by_queue`).
     pub async fn list_waiting_devices(&self) -> Result<Vec<Device>, Error> {
-        self.query_devices("by_queue", "#q", "queue", crate::model::PENDING_QUEUE)
+        self.query_devices("by_queue", "queue", crate::model::PENDING_QUEUE)
             .await
     }
 
     pub(super) async fn query_devices(
         &self,
         index: &str,
-        placeholder: &str,
         attribute: &str,
         value: &str,
     ) -> Result<Vec<Device>, Error> {
-        let pages = self
-            .client
-            .query()
-            .table_name(&self.tables.devices)
-            .index_name(index)
-            .key_condition_expression(format!("{placeholder} = :v"))
-            .expression_attribute_names(placeholder, attribute)
-            .expression_attribute_values(":v", s(value))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|e| db_error("Query devices", e))?;
-        pages.into_iter().map(from_item).collect()
+        self.query_index(&self.tables.devices, index, attribute, value)
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
     }
 
     /// Applies an administrator's decision to a device's pending registration: the device and

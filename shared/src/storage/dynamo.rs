@@ -120,6 +120,14 @@ pub(crate) fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, Error> {
     serde_dynamo::from_item(item).map_err(|e| Error::internal(format!("decode item: {e}")))
 }
 
+/// One string attribute of each item that has it (keys read back from an index).
+pub(super) fn strings(items: &[Item], attribute: &str) -> Vec<String> {
+    items
+        .iter()
+        .filter_map(|i| i.get(attribute).and_then(|v| v.as_s().ok()).cloned())
+        .collect()
+}
+
 pub(super) fn s(value: &str) -> AttributeValue {
     AttributeValue::S(value.to_owned())
 }
@@ -288,6 +296,40 @@ impl Store {
             .send()
             .await;
         updated_or_missing(result, "UpdateItem disable")
+    }
+
+    /// Every item of an index (all pages) whose key `attribute` is `value`.
+    pub(super) async fn query_index(
+        &self,
+        table: &str,
+        index: &str,
+        attribute: &str,
+        value: &str,
+    ) -> Result<Vec<Item>, Error> {
+        self.client
+            .query()
+            .table_name(table)
+            .index_name(index)
+            .key_condition_expression("#k = :v")
+            .expression_attribute_names("#k", attribute)
+            .expression_attribute_values(":v", s(value))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| db_error(&format!("Query {index}"), e))
+    }
+
+    pub(super) async fn delete(&self, table: &str, key: &str, value: &str) -> Result<(), Error> {
+        self.client
+            .delete_item()
+            .table_name(table)
+            .key(key, s(value))
+            .send()
+            .await
+            .map_err(|e| db_error("DeleteItem", e))?;
+        Ok(())
     }
 
     pub(super) async fn scan_all<T: serde::de::DeserializeOwned>(

@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::model::{AdminKey, ApiKey, InitialAccessToken};
 
 use super::Store;
-use super::dynamo::{build_error, db_error, n, s};
+use super::dynamo::{build_error, n, s, strings};
 
 impl Store {
     pub async fn get_api_key(&self, key_hash: &str) -> Result<Option<ApiKey>, Error> {
@@ -93,24 +93,10 @@ impl Store {
         key: &str,
         id: &str,
     ) -> Result<Option<T>, Error> {
-        let found = self
-            .client
-            .query()
-            .table_name(table)
-            .index_name("by_id")
-            .key_condition_expression("id = :id")
-            .expression_attribute_values(":id", s(id))
-            .send()
-            .await
-            .map_err(|e| db_error("Query by id", e))?;
-        let Some(value) = found
-            .items()
-            .first()
-            .and_then(|i| i.get(key))
-            .and_then(|v| v.as_s().ok())
-        else {
+        let found = self.query_index(table, "by_id", "id", id).await?;
+        let Some(value) = strings(&found, key).into_iter().next() else {
             return Ok(None);
         };
-        self.set_disabled(table, key, value).await
+        self.set_disabled(table, key, &value).await
     }
 }

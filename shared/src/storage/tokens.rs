@@ -12,7 +12,7 @@ use crate::model::{
 
 use super::Store;
 use super::dynamo::{
-    build_error, db_error, describe, failed, first_failed, n, put, s, take, tx_put,
+    build_error, db_error, describe, failed, first_failed, n, put, s, strings, take, tx_put,
 };
 
 #[derive(Debug)]
@@ -177,23 +177,9 @@ impl Store {
     /// The token families of one owner ([`crate::model::Holder::owner_key`]).
     pub async fn family_ids_of(&self, owner: &str) -> Result<Vec<String>, Error> {
         let items = self
-            .client
-            .query()
-            .table_name(&self.tables.families)
-            .index_name("by_owner")
-            .key_condition_expression("#o = :o")
-            .expression_attribute_names("#o", "owner")
-            .expression_attribute_values(":o", s(owner))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|e| db_error("Query families by client", e))?;
-        Ok(items
-            .into_iter()
-            .filter_map(|i| i.get("family_id").and_then(|v| v.as_s().ok()).cloned())
-            .collect())
+            .query_index(&self.tables.families, "by_owner", "owner", owner)
+            .await?;
+        Ok(strings(&items, "family_id"))
     }
 
     /// What a token's standing depends on, in one round trip (introspection): its family and

@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::model::Session;
 
 use super::Store;
-use super::dynamo::{build_error, db_error, describe, failed, n, put, s, tx_put};
+use super::dynamo::{build_error, describe, failed, n, put, s, strings, tx_put};
 
 /// A fixed-window counter of failed attempts: its key (kind, subject, window start), its limit,
 /// and when its window ends.
@@ -54,22 +54,9 @@ impl Store {
     /// one query on the index `by_username`, then one delete per session.
     pub async fn end_sessions_of(&self, username: &str) -> Result<usize, Error> {
         let items = self
-            .client
-            .query()
-            .table_name(&self.tables.sessions)
-            .index_name("by_username")
-            .key_condition_expression("username = :u")
-            .expression_attribute_values(":u", s(username))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|e| db_error("Query sessions by username", e))?;
-        let hashes: Vec<String> = items
-            .iter()
-            .filter_map(|i| i.get("session_hash").and_then(|v| v.as_s().ok()).cloned())
-            .collect();
+            .query_index(&self.tables.sessions, "by_username", "username", username)
+            .await?;
+        let hashes = strings(&items, "session_hash");
         for hash in &hashes {
             self.delete_session(hash).await?;
         }
@@ -77,14 +64,8 @@ impl Store {
     }
 
     pub async fn delete_session(&self, session_hash: &str) -> Result<(), Error> {
-        self.client
-            .delete_item()
-            .table_name(&self.tables.sessions)
-            .key("session_hash", s(session_hash))
-            .send()
+        self.delete(&self.tables.sessions, "session_hash", session_hash)
             .await
-            .map_err(|e| db_error("DeleteItem session", e))?;
-        Ok(())
     }
 
     /// Takes one attempt from each fixed-window counter, atomically and before the attempt is

@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 use crate::model::{
-    AdminKey, ApiKey, ApiKeySettings, ClientOrigin, Device, DeviceStatus, GrantType, OAuthClient,
+    AdminKey, ApiKey, ApiKeySettings, Device, DeviceStatus, GrantType, OAuthClient,
     OAuthClientType, RedirectUri, Scope, User, Username, bounded_text,
 };
 use crate::password;
@@ -207,23 +207,19 @@ pub async fn create_client(
     let mut grant_types = new.grant_types;
     grant_types.dedup();
     let client = OAuthClient {
-        client_id: ulid::Ulid::new().to_string().to_lowercase(),
-        client_name: name,
-        client_type: new.client_type,
-        secret_hash: secret.as_ref().map(|s| s.hash().to_owned()),
-        grant_types,
         scopes: new.scopes,
         redirect_uris: new.redirect_uris,
         access_token_ttl: new.access_token_ttl,
         refresh_token_ttl: new.refresh_token_ttl,
-        origin: ClientOrigin::Admin,
-        secret_expires_at: None,
-        registration: None,
-        last_used_at: None,
-        expires_at: None,
         introspection: new.introspection,
-        disabled: false,
-        created_at: now,
+        ..OAuthClient::new(
+            ulid::Ulid::new().to_string().to_lowercase(),
+            name,
+            new.client_type,
+            secret.as_ref().map(|s| s.hash().to_owned()),
+            grant_types,
+            now,
+        )
     };
     if client.introspection && client.client_type != OAuthClientType::Confidential {
         return Err(Error::invalid_request(

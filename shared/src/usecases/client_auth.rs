@@ -96,25 +96,14 @@ mod tests {
     use super::*;
 
     fn client(kind: OAuthClientType, secret: Option<&str>) -> OAuthClient {
-        OAuthClient {
-            client_id: "c1".into(),
-            client_name: "CLI".into(),
-            client_type: kind,
-            secret_hash: secret.map(hash_secret),
-            grant_types: vec![GrantType::DeviceCode],
-            scopes: Scope::default(),
-            redirect_uris: vec![],
-            access_token_ttl: None,
-            refresh_token_ttl: None,
-            origin: ClientOrigin::Admin,
-            secret_expires_at: None,
-            registration: None,
-            last_used_at: None,
-            expires_at: None,
-            introspection: false,
-            disabled: false,
-            created_at: 0,
-        }
+        OAuthClient::new(
+            "c1",
+            "CLI",
+            kind,
+            secret.map(hash_secret),
+            vec![GrantType::DeviceCode],
+            0,
+        )
     }
 
     fn creds(secret: Option<&str>) -> ClientCredentials {

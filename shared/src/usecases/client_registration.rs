@@ -235,19 +235,12 @@ fn build(
         _ => OAuthClientType::Public,
     };
     let client = OAuthClient {
-        client_id,
-        client_name: metadata.client_name,
-        client_type,
-        secret_hash: secret.as_ref().map(|s| s.hash().to_owned()),
-        grant_types: metadata.grant_types,
         scopes: metadata.scope,
         redirect_uris: metadata
             .redirect_uris
             .iter()
             .map(|u| u.as_str().to_owned())
             .collect(),
-        access_token_ttl: None,
-        refresh_token_ttl: None,
         origin,
         secret_expires_at: secret
             .as_ref()
@@ -257,11 +250,15 @@ fn build(
             response_types: metadata.response_types,
             access_token_hash: access_token.as_ref().map(|t| t.hash().to_owned()),
         }),
-        last_used_at: None,
         expires_at: Some(now + settings.registration.idle_ttl),
-        introspection: false,
-        disabled: false,
-        created_at: now,
+        ..OAuthClient::new(
+            client_id,
+            metadata.client_name,
+            client_type,
+            secret.as_ref().map(|s| s.hash().to_owned()),
+            metadata.grant_types,
+            now,
+        )
     };
     Ok((
         client,
