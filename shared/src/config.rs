@@ -1,6 +1,7 @@
 //! Settings read once per cold start.
 
 use crate::error::Error;
+use crate::model::Scope;
 use crate::storage::Tables;
 
 #[derive(Clone, Debug)]
@@ -48,7 +49,7 @@ impl RegistrationPolicy {
 }
 
 /// The bounds on self-registered clients.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RegistrationSettings {
     pub policy: RegistrationPolicy,
     /// How long a self-registered client's secret authenticates (AWS: 90 days).
@@ -57,6 +58,10 @@ pub struct RegistrationSettings {
     pub idle_ttl: i64,
     /// Registrations per source address per minute.
     pub per_source_per_minute: i64,
+    /// The scope tokens a self-registered client may ask for (`REGISTRATION_SCOPES`, space
+    /// separated). Empty: none. A client's registered scope is the most it can ever be
+    /// granted, so what strangers may claim is the deployment's decision.
+    pub allowed_scopes: Scope,
 }
 
 impl Default for RegistrationSettings {
@@ -66,6 +71,7 @@ impl Default for RegistrationSettings {
             secret_ttl: 90 * 24 * 3600,
             idle_ttl: 90 * 24 * 3600,
             per_source_per_minute: 20,
+            allowed_scopes: Scope::default(),
         }
     }
 }
@@ -167,6 +173,8 @@ impl Settings {
                 "REGISTRATIONS_PER_SOURCE_PER_MINUTE",
                 defaults.per_source_per_minute,
             ),
+            allowed_scopes: Scope::parse(&lookup("REGISTRATION_SCOPES").unwrap_or_default())
+                .map_err(|e| format!("REGISTRATION_SCOPES: {}", e.description()))?,
         };
         Ok(Settings {
             tables: Tables::from_lookup(lookup),

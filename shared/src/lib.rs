@@ -57,7 +57,8 @@ impl Deps {
         let store = Store::new(
             aws_sdk_dynamodb::Client::new(&config),
             settings.tables.clone(),
-        );
+        )
+        .with_client_idle_ttl(settings.registration.idle_ttl);
         store.warm_up().await;
         Ok(Deps { store, settings })
     }

@@ -125,11 +125,14 @@ impl TestEnv {
         schema::create_tables(&client, &tables)
             .await
             .expect("create tables");
-        let settings = Settings {
+        let mut settings = Settings {
             tables: tables.clone(),
             issuer: Some("https://gate.test".into()),
             ..Settings::with_secret(ServerSecret::from_bytes(TEST_SERVER_SECRET.to_vec()))
         };
+        // What the tests' self-registered clients ask for (the SDKs' usual scopes included).
+        settings.registration.allowed_scopes =
+            devicegate::model::Scope::parse("read write openid sso:account:access").expect("scope");
         let env = TestEnv {
             deps: Deps {
                 store: Store::new(client, tables),

@@ -86,7 +86,8 @@ async fn the_aws_sdk_registers_polls_with_typed_errors_and_gets_and_refreshes_to
     assert_eq!(person.sign_in("correct horse battery").await.0, 200);
     let (_, confirm) = person.find(&user_code).await;
     assert!(
-        confirm.contains("calling itself <b>\u{201c}aws-sdk test\u{201d}</b> (unverified)"),
+        confirm
+            .contains("calling itself <b>\u{201c}<bdi>aws-sdk test</bdi>\u{201d}</b> (unverified)"),
         "a self-registered client's name is quoted and marked unverified: {confirm}"
     );
     let (status, page) = person.decide(&user_code, "approve").await;

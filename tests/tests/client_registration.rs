@@ -167,33 +167,64 @@ async fn rfc7591_registers_and_rfc7592_reads_updates_and_deletes() {
     .await;
     assert_eq!(elsewhere.status, 401, "a token manages only its own client");
 
-    let wrong_id = send(
-        env,
-        "PUT",
-        &uri,
-        Some(&access_token),
-        json!({"client_id": "someone-else", "client_name": "x"}),
-    )
-    .await;
-    assert_eq!(wrong_id.error(), "invalid_client_metadata");
-    let updated = send(
-        env,
-        "PUT",
-        &uri,
-        Some(&access_token),
-        json!({
-            "client_id": client_id,
-            "client_name": "Kiosk fleet (renamed)",
-            "grant_types": ["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"],
-            "scope": "read",
-        }),
-    )
+    // A PUT may not change what a person may be looking at on the page: the name stays, the
+    // scope only narrows, and a secret cannot be dropped.
+    let put = |body: Value| send(env, "PUT", &uri, Some(&access_token), body);
+    let before_refusals = env.snapshot().await;
+    for (body, why) in [
+        (
+            json!({"client_id": "someone-else", "client_name": "Kiosk fleet"}),
+            "another id",
+        ),
+        (
+            json!({"client_id": client_id, "client_name": "Corp IT"}),
+            "a new name",
+        ),
+        (
+            json!({"client_id": client_id, "client_name": "Kiosk fleet", "scope": "read write openid",
+                   "token_endpoint_auth_method": "client_secret_basic"}),
+            "a wider scope",
+        ),
+        (
+            json!({"client_id": client_id, "client_name": "Kiosk fleet", "scope": "read",
+                   "token_endpoint_auth_method": "none"}),
+            "dropping the secret",
+        ),
+    ] {
+        let refused = put(body).await;
+        assert_eq!(
+            (refused.status, refused.error()),
+            (400, "invalid_client_metadata"),
+            "{why}: {}",
+            refused.json
+        );
+    }
+    assert_eq!(env.snapshot().await, before_refusals);
+    let updated = put(json!({
+        "client_id": client_id,
+        "client_name": "Kiosk fleet",
+        "grant_types": ["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"],
+        "scope": "read",
+    }))
     .await;
     assert_eq!(updated.status, 200, "{}", updated.json);
-    assert_eq!(updated.str("client_name"), "Kiosk fleet (renamed)");
+    assert_eq!(updated.str("scope"), "read");
     assert_eq!(updated.json["redirect_uris"], json!([]), "PUT replaces");
     let new_secret = updated.str("client_secret");
     assert_ne!(new_secret, secret, "an update issues a new secret");
+    let new_access_token = updated.str("registration_access_token");
+    assert_ne!(
+        new_access_token, access_token,
+        "and a new registration access token"
+    );
+    assert_eq!(
+        send(env, "GET", &uri, Some(&access_token), Value::Null)
+            .await
+            .status,
+        401,
+        "the old registration access token is spent"
+    );
+    let access_token = new_access_token;
     assert_eq!(
         start_with_basic(env, &client_id, &secret).await.status,
         401,
@@ -364,6 +395,28 @@ async fn bad_registrations_are_refused_in_each_dialects_shape_and_store_nothing(
             json!({"client_name": "x", "client_id": "mine"}).to_string(),
             400,
             "invalid_client_metadata",
+        ),
+        (
+            "/oauth2/register",
+            json_type,
+            json!({"client_name": "x", "scope": "read admin"}).to_string(),
+            400,
+            "invalid_client_metadata",
+        ),
+        (
+            "/oauth2/register",
+            json_type,
+            json!({"client_name": "Corp IT\u{201d} (verified)"}).to_string(),
+            400,
+            "invalid_client_metadata",
+        ),
+        (
+            "/client/register",
+            json_type,
+            json!({"clientName": "x", "clientType": "public", "scopes": ["payments:write"]})
+                .to_string(),
+            400,
+            "InvalidClientMetadataException",
         ),
         (
             "/v1/clients",
@@ -624,8 +677,18 @@ async fn huawei_and_aws_device_flows_cost_one_round_trip_per_start_and_pending_p
 async fn expired_secrets_and_idle_clients_do_not_authenticate() {
     use aws_sdk_dynamodb::types::AttributeValue;
     let env = TestEnv::new().await;
+    let stored = |id: String| {
+        let env = &env;
+        async move { env.store().get_client(&id).await.unwrap().unwrap() }
+    };
     for attribute in ["secret_expires_at", "expires_at"] {
         let (id, secret) = aws_client(&env).await;
+        let now = devicegate::http::now();
+        let unused_until = stored(id.clone()).await.expires_at.unwrap();
+        assert!(
+            (now - 5..=now + 5).contains(&(unused_until - 86_400)),
+            "an unused registration lives a day"
+        );
         let start =
             json!({"clientId": id, "clientSecret": secret, "startUrl": "https://s.example"});
         assert_eq!(
@@ -633,6 +696,12 @@ async fn expired_secrets_and_idle_clients_do_not_authenticate() {
                 .await
                 .status,
             200
+        );
+        let used = stored(id.clone()).await;
+        assert!(used.last_used_at.is_some());
+        assert!(
+            used.expires_at.unwrap() >= now + 90 * 86_400 - 5,
+            "a use moves the idle expiry on"
         );
         env.store()
             .client()

@@ -10,14 +10,15 @@ use devicegate_tests::*;
 
 const EVENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../events");
 
-/// The replay order and expectations: `tests/events.replay` (file, status, error code or nothing).
+/// The replay order and expectations: `tests/events.replay` (file, status, error code or
+/// nothing; `#` starts a comment).
 const REPLAY: &str = include_str!("../events.replay");
 
 fn replay_table() -> Vec<(String, u16, String)> {
     REPLAY
         .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
         .map(|line| {
             let mut fields = line.split_whitespace();
             let file = fields.next().unwrap().to_owned();

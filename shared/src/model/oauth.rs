@@ -228,10 +228,13 @@ pub struct OAuthClient {
     /// What a self-registered client asked for beyond the common fields (RFC 7591/7592).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration: Option<Registration>,
-    /// When a grant last used the client (device authorization, redemption, refresh).
+    /// When a grant last used the client (device authorization, redemption, refresh); kept for
+    /// self-registered clients only (an administrator's client may be shared by a whole fleet,
+    /// and one hot item written by every request would make transactions conflict).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_used_at: Option<i64>,
-    /// TTL: a self-registered client unused until then is deleted (each use moves it on).
+    /// TTL: a self-registered client unused until then is deleted. Registration sets it a day
+    /// ahead; each device authorization, redemption and refresh moves it on by the idle time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
     /// May call the introspection endpoint (RFC 7662): a resource server. Granted only by an
@@ -294,6 +297,11 @@ impl OAuthClient {
 
     pub fn self_registered(&self) -> bool {
         self.origin.is_self_registered()
+    }
+
+    /// Enabled, and not left idle past its expiry (TTL deletion is late).
+    pub fn is_active(&self, now: i64) -> bool {
+        !self.disabled && self.expires_at.is_none_or(|at| at > now)
     }
 
     pub fn allows(&self, grant: GrantType) -> bool {

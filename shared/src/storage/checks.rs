@@ -54,7 +54,8 @@ impl Store {
                 client_id,
                 username,
             } => {
-                let mut checks = vec![(self.client_enabled_check(client_id)?, Inactive::Client)];
+                let mut checks =
+                    vec![(self.client_enabled_check(client_id, now)?, Inactive::Client)];
                 if let Some(username) = username {
                     checks.push((self.user_enabled_check(username)?, Inactive::User));
                 }
@@ -131,30 +132,25 @@ impl Store {
         Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
-    /// The client's authentication as a write that records the use: `last_used_at`, and for a
-    /// self-registered client (told by its id) an idle expiry moved to `idle_until`.
-    pub(super) fn client_proof_use(
+    /// The client's authentication where a grant starts: for a self-registered client (told
+    /// by its id) a write that records the use and moves its idle expiry on; for an
+    /// administrator's client, which thousands of devices may share, only a check (a write to
+    /// one hot item would make concurrent transactions conflict).
+    pub(super) fn client_proof_at_start(
         &self,
         proof: &ClientProof<'_>,
-        idle_until: i64,
     ) -> Result<TransactWriteItem, Error> {
+        if !is_self_registered(proof.client_id) {
+            return self.client_proof_check(proof);
+        }
         let (condition, values) = proof_condition(proof);
-        let self_registered = proof
-            .client_id
-            .starts_with(OAuthClient::SELF_REGISTERED_PREFIX);
         let mut update = Update::builder()
             .table_name(&self.tables.clients)
             .key("client_id", s(proof.client_id))
             .condition_expression(condition)
-            .update_expression(if self_registered {
-                "SET last_used_at = :now, expires_at = :idle"
-            } else {
-                "SET last_used_at = :now"
-            })
+            .update_expression("SET last_used_at = :now, expires_at = :idle")
+            .expression_attribute_values(":idle", n(proof.now + self.client_idle_ttl))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        if self_registered {
-            update = update.expression_attribute_values(":idle", n(idle_until));
-        }
         for (name, value) in values {
             update = update.expression_attribute_values(name, value);
         }
@@ -162,12 +158,33 @@ impl Store {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    pub(super) fn client_enabled_check(&self, client_id: &str) -> Result<TransactWriteItem, Error> {
+    /// That a token's client is still enabled and, if self-registered, not idle-expired; for a
+    /// self-registered client the redemption or refresh also counts as a use.
+    pub(super) fn client_enabled_check(
+        &self,
+        client_id: &str,
+        now: i64,
+    ) -> Result<TransactWriteItem, Error> {
+        let condition = "disabled = :f AND (attribute_not_exists(expires_at) OR expires_at > :now)";
+        if is_self_registered(client_id) {
+            let update = Update::builder()
+                .table_name(&self.tables.clients)
+                .key("client_id", s(client_id))
+                .condition_expression(condition)
+                .update_expression("SET last_used_at = :now, expires_at = :idle")
+                .expression_attribute_values(":f", AttributeValue::Bool(false))
+                .expression_attribute_values(":now", n(now))
+                .expression_attribute_values(":idle", n(now + self.client_idle_ttl))
+                .build()
+                .map_err(build_error)?;
+            return Ok(TransactWriteItem::builder().update(update).build());
+        }
         let check = ConditionCheck::builder()
             .table_name(&self.tables.clients)
             .key("client_id", s(client_id))
-            .condition_expression("disabled = :f")
+            .condition_expression(condition)
             .expression_attribute_values(":f", AttributeValue::Bool(false))
+            .expression_attribute_values(":now", n(now))
             .build()
             .map_err(build_error)?;
         Ok(TransactWriteItem::builder().condition_check(check).build())
@@ -183,6 +200,12 @@ impl Store {
             .map_err(build_error)?;
         Ok(TransactWriteItem::builder().condition_check(check).build())
     }
+}
+
+/// Self-registered clients have ids the server chose with this prefix; an administrator's
+/// client ids never have it.
+fn is_self_registered(client_id: &str) -> bool {
+    client_id.starts_with(OAuthClient::SELF_REGISTERED_PREFIX)
 }
 
 /// What a client's authentication asks of the stored client: enabled, allowed the grant, the

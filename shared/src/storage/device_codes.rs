@@ -272,11 +272,10 @@ impl Store {
         proof: &ClientProof<'_>,
         code: &DeviceCode,
         user_code: &UserCodeRecord,
-        idle_until: i64,
     ) -> Result<StartOutcome, Error> {
         let now = proof.now;
         let items = vec![
-            self.client_proof_use(proof, idle_until)?,
+            self.client_proof_at_start(proof)?,
             tx_put(
                 put(&self.tables.device_codes, code)?
                     .condition_expression("attribute_not_exists(code_hash)"),

@@ -38,11 +38,23 @@ use dynamo::s;
 pub struct Store {
     client: Client,
     tables: Tables,
+    /// How far each use moves a self-registered client's idle expiry.
+    client_idle_ttl: i64,
 }
 
 impl Store {
     pub fn new(client: Client, tables: Tables) -> Store {
-        Store { client, tables }
+        Store {
+            client,
+            tables,
+            client_idle_ttl: crate::config::RegistrationSettings::default().idle_ttl,
+        }
+    }
+
+    /// Sets how long a self-registered client may go unused (`CLIENT_IDLE_TTL_SECONDS`).
+    pub fn with_client_idle_ttl(mut self, seconds: i64) -> Store {
+        self.client_idle_ttl = seconds;
+        self
     }
 
     pub fn client(&self) -> &Client {

@@ -31,16 +31,19 @@ pub fn authenticate(
 ) -> Result<OAuthClient, Error> {
     let refused = || Error::InvalidClient("client authentication failed".into());
     let client = client.ok_or_else(refused)?;
-    if client.disabled || client.expires_at.is_some_and(|at| at <= now) {
+    if !client.is_active(now) {
         return Err(refused());
     }
-    if credentials.secret.is_some() && client.secret_expires_at.is_some_and(|at| at <= now) {
-        return Err(Error::InvalidClient(
-            "the client secret has expired; register the client again".into(),
-        ));
-    }
     match (&client.secret_hash, credentials.secret_hash()) {
-        (Some(stored), Some(presented)) if hashes_match(stored, &presented) => Ok(client),
+        (Some(stored), Some(presented)) if hashes_match(stored, &presented) => {
+            // Said only to whoever knows the secret.
+            if client.secret_expires_at.is_some_and(|at| at <= now) {
+                return Err(Error::InvalidClient(
+                    "the client secret has expired; register the client again".into(),
+                ));
+            }
+            Ok(client)
+        }
         (None, None) if client.client_type == OAuthClientType::Public => Ok(client),
         _ => Err(refused()),
     }

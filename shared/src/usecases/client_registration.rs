@@ -52,6 +52,20 @@ impl ClientMetadata {
         let client_name = bounded_text("client_name", Some(&client_name), OAuthClient::MAX_NAME)
             .map_err(|e| invalid(e.description()))?
             .unwrap_or_default();
+        // The name is shown to people in quotes as the client's own claim: it may not break
+        // out of them, run over several lines, or reorder what follows it.
+        if client_name.chars().any(|c| {
+            matches!(c, '"' | '\u{201c}' | '\u{201d}' | '\n' | '\r' | '\t')
+                || matches!(
+                    c,
+                    '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}'
+                )
+        }) {
+            return Err(invalid(
+                "client_name may not contain quotes, line breaks or invisible formatting characters"
+                    .into(),
+            ));
+        }
         if request.redirect_uris.len() > MAX_REDIRECT_URIS {
             return Err(invalid(format!(
                 "at most {MAX_REDIRECT_URIS} redirect_uris"
@@ -142,13 +156,25 @@ pub struct Defaults {
 }
 
 /// A client just registered (or changed), with the secrets shown this once.
-#[derive(Debug)]
 pub struct Registered {
     pub client: OAuthClient,
     pub client_secret: Option<String>,
     /// RFC 7592's registration access token (`rfc7591` clients only).
     pub registration_access_token: Option<String>,
 }
+
+impl std::fmt::Debug for Registered {
+    /// Never the secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registered")
+            .field("client_id", &self.client.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long a new self-registered client lives before its first use: an unused registration
+/// should not hold storage for the whole idle time.
+pub const UNUSED_CLIENT_TTL: i64 = 24 * 3600;
 
 /// Registers a client: one round trip (the source's registration counter, the client and,
 /// where the policy asks for one, a use of the initial access token are written in one
@@ -179,6 +205,7 @@ pub async fn register(
             })?))
         }
     };
+    check_scope_offered(&metadata, settings)?;
     let client_id = format!(
         "{}{}",
         OAuthClient::SELF_REGISTERED_PREFIX,
@@ -211,6 +238,24 @@ pub async fn register(
         client_secret,
         registration_access_token,
     })
+}
+
+/// A self-registered client may ask only for scope the deployment offers to strangers.
+fn check_scope_offered(metadata: &ClientMetadata, settings: &Settings) -> Result<(), Error> {
+    if metadata
+        .scope
+        .is_subset_of(&settings.registration.allowed_scopes)
+    {
+        return Ok(());
+    }
+    Err(Error::InvalidClientMetadata(format!(
+        "self-registered clients may ask only for: {}",
+        settings
+            .registration
+            .allowed_scopes
+            .to_wire()
+            .unwrap_or_else(|| "no scope".into())
+    )))
 }
 
 /// A self-registered client as stored, with its new secrets.
@@ -250,7 +295,7 @@ fn build(
             response_types: metadata.response_types,
             access_token_hash: access_token.as_ref().map(|t| t.hash().to_owned()),
         }),
-        expires_at: Some(now + settings.registration.idle_ttl),
+        expires_at: Some(now + settings.registration.idle_ttl.min(UNUSED_CLIENT_TTL)),
         ..OAuthClient::new(
             client_id,
             metadata.client_name,
@@ -293,8 +338,11 @@ pub async fn read(
     Ok(client)
 }
 
-/// Replaces a client's metadata (RFC 7592 §2.2) and, when it has one, issues a new secret (the
-/// old one is stored only as a hash and cannot be shown again). Two round trips.
+/// Replaces a client's metadata (RFC 7592 §2.2), issues a new secret when it has one (the old
+/// one is stored only as a hash and cannot be shown again) and a new registration access token.
+/// Two round trips. What a person may already be looking at cannot change under them: the
+/// name stays, the scope may only narrow, and a client that authenticates with a secret cannot
+/// drop it (its refresh tokens were issued to a secret holder).
 pub async fn update(
     store: &Store,
     settings: &Settings,
@@ -304,11 +352,28 @@ pub async fn update(
     now: i64,
 ) -> Result<Registered, Error> {
     let current = read(store, client_id, access_token, now).await?;
-    let token_hash = current
+    if metadata.client_name != current.client_name {
+        return Err(Error::InvalidClientMetadata(
+            "client_name cannot change; register a new client instead".into(),
+        ));
+    }
+    if !metadata.scope.is_subset_of(&current.scopes) {
+        return Err(Error::InvalidClientMetadata(
+            "scope may only narrow; register a new client for more".into(),
+        ));
+    }
+    let had_secret = current.secret_hash.is_some();
+    if had_secret != (metadata.auth_method != TokenEndpointAuthMethod::None) {
+        return Err(Error::InvalidClientMetadata(
+            "token_endpoint_auth_method cannot switch between a secret and none".into(),
+        ));
+    }
+    let old_token_hash = current
         .registration
         .as_ref()
-        .and_then(|r| r.access_token_hash.clone());
-    let (mut client, client_secret, _) = build(
+        .and_then(|r| r.access_token_hash.clone())
+        .unwrap_or_default();
+    let (mut client, client_secret, registration_access_token) = build(
         current.client_id.clone(),
         current.origin,
         metadata,
@@ -317,16 +382,14 @@ pub async fn update(
     )?;
     client.created_at = current.created_at;
     client.last_used_at = current.last_used_at;
-    if let Some(registration) = client.registration.as_mut() {
-        registration.access_token_hash = token_hash.clone();
-    }
+    client.expires_at = current.expires_at;
     store
-        .replace_registered_client(&client, token_hash.as_deref().unwrap_or_default())
+        .replace_registered_client(&client, &old_token_hash)
         .await?;
     Ok(Registered {
         client,
         client_secret,
-        registration_access_token: None,
+        registration_access_token,
     })
 }
 
@@ -468,5 +531,22 @@ mod tests {
             refused(|r| r.scopes = vec!["a\"b".into()]),
             Some(Error::InvalidClientMetadata(_))
         ));
+        for name in [
+            "Corp IT\u{201d} (verified)",
+            "a \"b\"",
+            "two\nlines",
+            "mirror\u{202e}desrever",
+            "zero\u{200b}width",
+        ] {
+            let mut r = request();
+            r.client_name = Some(name.into());
+            assert!(
+                matches!(
+                    ClientMetadata::new(r, &DEFAULTS),
+                    Err(Error::InvalidClientMetadata(_))
+                ),
+                "{name:?}"
+            );
+        }
     }
 }

@@ -96,12 +96,7 @@ pub async fn start_device_authorization(
             ttl: expires_at,
         };
         match store
-            .start_device_authorization(
-                &proof,
-                &code,
-                &record,
-                now + settings.registration.idle_ttl,
-            )
+            .start_device_authorization(&proof, &code, &record)
             .await?
         {
             StartOutcome::Started => {

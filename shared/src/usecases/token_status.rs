@@ -116,7 +116,7 @@ async fn holder_in_good_standing(
         .is_some_and(|f| f.status == FamilyStatus::Active);
     let holder_ok = match record.holder() {
         Holder::OAuthClient { username, .. } => {
-            standing.client.is_some_and(|c| !c.disabled)
+            standing.client.is_some_and(|c| c.is_active(now))
                 && (username.is_none() || standing.user.is_some_and(|u| !u.disabled))
         }
         Holder::Device { .. } => {

@@ -65,7 +65,7 @@ pub async fn find_request(
     if code.status != CodeStatus::Pending {
         return Err(Error::Conflict("this code has already been used".into()));
     }
-    if client.disabled {
+    if !client.is_active(now) {
         return Err(Error::AccessDenied("this client has been disabled".into()));
     }
     let scope = match code.scope.as_deref() {

@@ -143,7 +143,8 @@ pub fn confirm(csrf: &str, who: &str, request: &PendingRequest) -> String {
             @if client.self_registered() {
                 // Its name is only what it said it is: quoted, and marked as such.
                 p {
-                    "An application calling itself " b { "\u{201c}" (client.client_name) "\u{201d}" }
+                    "An application calling itself "
+                    b { "\u{201c}" bdi { (client.client_name) } "\u{201d}" }
                     " (unverified) wants to act on your behalf."
                 }
             } @else {
