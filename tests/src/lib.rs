@@ -52,13 +52,70 @@ pub fn dynamodb_server() -> SocketAddr {
     })
 }
 
-/// Records the DynamoDB operation of every request the client sends.
+/// Records the DynamoDB operation of every request the client sends, and what each touches.
 #[derive(Clone, Debug, Default)]
-pub struct CallLog(Arc<Mutex<Vec<String>>>);
+pub struct CallLog {
+    operations: Arc<Mutex<Vec<String>>>,
+    accesses: Arc<Mutex<Vec<Access>>>,
+}
+
+/// One IAM action on one table (or one of its indexes), as a policy must allow it: a
+/// `TransactWriteItems` is a `PutItem`, `UpdateItem`, `DeleteItem` or `ConditionCheckItem` on
+/// each item's table.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Access {
+    pub action: String,
+    /// The physical table name.
+    pub table: String,
+    pub index: Option<String>,
+}
 
 impl CallLog {
     pub fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.lock().unwrap())
+        std::mem::take(&mut *self.operations.lock().unwrap())
+    }
+
+    pub fn take_accesses(&self) -> Vec<Access> {
+        std::mem::take(&mut *self.accesses.lock().unwrap())
+    }
+}
+
+/// The accesses of one request, read from its JSON body.
+fn accesses(operation: &str, body: &Value) -> Vec<Access> {
+    let access = |action: &str, table: &Value, index: &Value| Access {
+        action: format!("dynamodb:{action}"),
+        table: table.as_str().unwrap_or("?").to_owned(),
+        index: index.as_str().map(str::to_owned),
+    };
+    match operation {
+        "BatchGetItem" => body["RequestItems"]
+            .as_object()
+            .map(|tables| {
+                tables
+                    .keys()
+                    .map(|t| access(operation, &Value::from(t.as_str()), &Value::Null))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        "TransactWriteItems" => body["TransactItems"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|item| item.as_object()?.iter().next())
+                    .map(|(kind, item)| {
+                        let action = match kind.as_str() {
+                            "Put" => "PutItem",
+                            "Update" => "UpdateItem",
+                            "Delete" => "DeleteItem",
+                            _ => "ConditionCheckItem",
+                        };
+                        access(action, &item["TableName"], &Value::Null)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => vec![access(operation, &body["TableName"], &body["IndexName"])],
     }
 }
 
@@ -80,7 +137,17 @@ impl Intercept for CallLog {
             .unwrap_or("?")
             .trim_start_matches("DynamoDB_20120810.")
             .to_owned();
-        self.0.lock().unwrap().push(target);
+        let body: Value = context
+            .request()
+            .body()
+            .bytes()
+            .and_then(|b| serde_json::from_slice(b).ok())
+            .unwrap_or(Value::Null);
+        self.accesses
+            .lock()
+            .unwrap()
+            .extend(accesses(&target, &body));
+        self.operations.lock().unwrap().push(target);
         Ok(())
     }
 }
@@ -595,6 +662,30 @@ pub fn refresh_body(client_id: &str, api_key: &str, refresh_token: &str) -> Stri
 
 /// `template.yaml` as JSON, CloudFormation's short tags written out as in its JSON form
 /// (`!Ref X` is `{"Ref": "X"}`, `!GetAtt T.Arn` is `{"Fn::GetAtt": "T.Arn"}`).
+/// The sample events in replay order with what each must answer: `tests/events.replay` (file,
+/// status, error code or nothing; `#` starts a comment).
+pub fn event_replay() -> Vec<(String, u16, String)> {
+    include_str!("../events.replay")
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let mut fields = line.split_whitespace();
+            let file = fields.next().unwrap().to_owned();
+            let status = fields.next().unwrap().parse().unwrap();
+            let error = fields.next().unwrap_or("").to_owned();
+            (file, status, error)
+        })
+        .collect()
+}
+
+/// A sample event of `events/`, as API Gateway would deliver it.
+pub fn sample_event(file: &str) -> Request {
+    let path = format!("{}/../events/{file}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
 pub fn template_json() -> Value {
     fn convert(v: &serde_norway::Value) -> Value {
         match v {

@@ -10,29 +10,8 @@ use devicegate_tests::*;
 
 const EVENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../events");
 
-/// The replay order and expectations: `tests/events.replay` (file, status, error code or
-/// nothing; `#` starts a comment).
-const REPLAY: &str = include_str!("../events.replay");
-
-fn replay_table() -> Vec<(String, u16, String)> {
-    REPLAY
-        .lines()
-        .map(|l| l.split('#').next().unwrap_or("").trim())
-        .filter(|l| !l.is_empty())
-        .map(|line| {
-            let mut fields = line.split_whitespace();
-            let file = fields.next().unwrap().to_owned();
-            let status = fields.next().unwrap().parse().unwrap();
-            let error = fields.next().unwrap_or("").to_owned();
-            (file, status, error)
-        })
-        .collect()
-}
-
 async fn replay(env: &TestEnv, file: &str) -> Reply {
-    let text = std::fs::read_to_string(format!("{EVENTS}/{file}")).unwrap();
-    let req = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
-    Reply::from(dispatch(&env.deps, req).await)
+    Reply::from(dispatch(&env.deps, sample_event(file)).await)
 }
 
 #[tokio::test]
@@ -49,7 +28,7 @@ async fn every_event_replays_with_its_expected_status() {
             .unwrap(),
         "idempotent"
     );
-    let table = replay_table();
+    let table = event_replay();
     for (file, status, error) in &table {
         let reply = replay(&env, file).await;
         assert_eq!(
