@@ -878,3 +878,52 @@ async fn administrators_delete_self_registered_clients_and_disable_their_own() {
         .await;
     assert_eq!((own.status, own.error()), (409, "conflict"));
 }
+
+/// Bad input on the huawei and aws device-flow routes: each dialect's error shape and status,
+/// and nothing stored.
+#[tokio::test]
+async fn bad_device_flow_requests_are_refused_in_each_dialects_shape_and_store_nothing() {
+    let f = fixture().await;
+    let env = &f.env;
+    let (id, secret) = aws_client(env).await;
+    let before = env.snapshot().await;
+    let json_type = "application/json";
+    let huge = format!(r#"{{"client_id": "{}"}}"#, "x".repeat(17 * 1024));
+    let long_id = "i".repeat(513);
+    let cases: Vec<(&str, &str, String, u16, &str)> = vec![
+        ("/v1/device/authorize", "application/x-www-form-urlencoded", "client_id=x".into(), 400, "invalid_request"),
+        ("/v1/device/authorize", json_type, "{\"client_id\": ".into(), 400, "invalid_request"),
+        ("/v1/device/authorize", json_type, json!({"client_id": id, "client_secret": secret}).to_string(), 400, "invalid_request"),
+        ("/v1/device/authorize", json_type, huge.clone(), 400, "invalid_request"),
+        ("/v1/device/authorize", json_type, json!({"client_id": long_id, "client_secret": secret, "start_url": "https://s"}).to_string(), 400, "invalid_request"),
+        ("/v1/device/authorize", json_type, json!({"client_id": id, "client_secret": "dgs_wrong", "start_url": "https://s"}).to_string(), 401, "invalid_client"),
+        ("/v1/tokens", json_type, json!({"client_id": id, "client_secret": secret, "grant_type": "password"}).to_string(), 400, "unsupported_grant_type"),
+        ("/v1/tokens", json_type, json!({"client_id": id, "client_secret": secret, "grant_type": "refresh_token"}).to_string(), 400, "invalid_request"),
+        ("/v1/tokens", json_type, json!({"client_id": id, "client_secret": secret, "grant_type": "refresh_token", "refresh_token": "dgr_unknown"}).to_string(), 400, "invalid_grant"),
+        ("/device_authorization", "text/plain", "{}".into(), 400, "InvalidRequestException"),
+        ("/device_authorization", json_type, "[]".into(), 400, "InvalidRequestException"),
+        ("/device_authorization", json_type, json!({"clientId": id, "clientSecret": secret}).to_string(), 400, "InvalidRequestException"),
+        ("/device_authorization", json_type, huge, 400, "InvalidRequestException"),
+        ("/device_authorization", json_type, json!({"clientId": id, "clientSecret": "dgs_wrong", "startUrl": "https://s"}).to_string(), 401, "InvalidClientException"),
+        ("/token", json_type, json!({"clientId": id, "clientSecret": secret, "grantType": "password"}).to_string(), 400, "UnsupportedGrantTypeException"),
+        ("/token", json_type, json!({"clientId": id, "clientSecret": secret, "grantType": "urn:ietf:params:oauth:grant-type:device_code"}).to_string(), 400, "InvalidRequestException"),
+        ("/token", json_type, json!({"clientId": id, "clientSecret": secret, "grantType": "urn:ietf:params:oauth:grant-type:device_code", "deviceCode": "dgc_unknown"}).to_string(), 400, "InvalidGrantException"),
+        ("/token", json_type, json!({"clientId": id, "clientSecret": secret, "grantType": "refresh_token", "refreshToken": "dgr_x", "scope": ["a\"b"]}).to_string(), 400, "InvalidScopeException"),
+    ];
+    for (path, content_type, body, status, expected) in &cases {
+        let reply = raw(env, path, content_type, body).await;
+        let label = format!("{path} {}", &body[..body.len().min(80)]);
+        assert_eq!(reply.status, *status, "{label}: {}", reply.json);
+        if path.starts_with("/v1/") {
+            assert_eq!(reply.json["error_code"], *expected, "{label}");
+            assert!(!header(&reply, "x-request-id").is_empty(), "{label}");
+        } else {
+            assert_eq!(header(&reply, "x-amzn-errortype"), *expected, "{label}");
+        }
+    }
+    assert_eq!(
+        env.snapshot().await,
+        before,
+        "a refused request stores nothing"
+    );
+}
