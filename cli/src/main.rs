@@ -22,6 +22,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve every route of every function on one local address, over an embedded
+    /// DynamoDB-compatible store (or --dynamodb-endpoint); Ctrl-C stops it.
+    #[cfg(feature = "serve")]
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:9000")]
+        listen: std::net::SocketAddr,
+        /// Where the embedded store's data and the server secret are kept.
+        #[arg(long, default_value = ".local")]
+        data: std::path::PathBuf,
+        /// Use this DynamoDB endpoint instead of the embedded store (also read from
+        /// AWS_ENDPOINT_URL_DYNAMODB).
+        #[arg(long, env = "AWS_ENDPOINT_URL_DYNAMODB")]
+        dynamodb_endpoint: Option<String>,
+        /// Log lines as JSON (`json`) or readable text (`pretty`).
+        #[arg(long, default_value = "pretty", value_parser = ["pretty", "json"])]
+        log_format: String,
+    },
     /// Make a new admin key and print it alone on stdout (shown this once).
     Bootstrap {
         #[arg(long, default_value = "bootstrap")]
@@ -214,6 +231,28 @@ enum DeviceCommand {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    #[cfg(feature = "serve")]
+    if let Command::Serve {
+        listen,
+        data,
+        dynamodb_endpoint,
+        log_format,
+    } = cli.command
+    {
+        let options = devicegate_cli::serve::Options {
+            listen,
+            data,
+            dynamodb_endpoint,
+            json_logs: log_format == "json",
+        };
+        return match devicegate_cli::serve::run(options).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("devicegate serve: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     let store = Store::new(devicegate::dynamodb_client().await, Tables::from_env());
     match run(cli.command, &store).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -240,6 +279,9 @@ fn print_json_lines<T>(items: Vec<T>, row: impl Fn(T) -> serde_json::Value) {
 
 async fn run(command: Command, store: &Store) -> Result<(), Error> {
     match command {
+        // Handled in `main`, before any store is made.
+        #[cfg(feature = "serve")]
+        Command::Serve { .. } => {}
         Command::Bootstrap { name } => {
             println!("{}", admin::create_admin_key(store, &name, now()).await?);
         }

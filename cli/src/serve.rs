@@ -1,0 +1,314 @@
+//! `devicegate serve`: every route of every function in one local process, on the same routers
+//! the Lambda functions run ([`devicegate::routes::router_all`]), each request given what API
+//! Gateway would give it (the request context with the peer's address, the query parameters).
+//! Storage is an embedded dynoxide database in the data folder, or any DynamoDB endpoint.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use devicegate::config::ServerSecret;
+use devicegate::storage::schema;
+use devicegate::usecases::admin;
+use devicegate::{Deps, Settings, Store, http::now, routes};
+use lambda_http::RequestExt;
+use lambda_http::aws_lambda_events::apigw::{
+    ApiGatewayV2httpRequestContext, ApiGatewayV2httpRequestContextHttpDescription,
+};
+use lambda_http::request::RequestContext;
+
+use crate::examples::{credentials, seed_examples};
+
+/// What `devicegate serve` is told on its command line.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub listen: SocketAddr,
+    /// Where the embedded store and the server secret live.
+    pub data: PathBuf,
+    /// An external DynamoDB-compatible endpoint instead of the embedded store.
+    pub dynamodb_endpoint: Option<String>,
+    pub json_logs: bool,
+}
+
+/// The scope tokens self-registered clients may ask for locally, unless `REGISTRATION_SCOPES`
+/// says otherwise (the examples and the SDKs' usual scopes).
+const LOCAL_REGISTRATION_SCOPES: &str = "read write openid sso:account:access";
+
+/// The local stand-in for API Gateway in front of [`routes::router_all`].
+pub fn router(deps: Arc<Deps>) -> axum::Router {
+    routes::router_all(deps).layer(axum::middleware::from_fn(api_gateway_context))
+}
+
+/// Gives each request the query parameters and request context (method, path, source address)
+/// that API Gateway puts on the requests it hands a Lambda function.
+async fn api_gateway_context(req: Request, next: Next) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    let query: std::collections::HashMap<String, String> = req
+        .uri()
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut described = ApiGatewayV2httpRequestContextHttpDescription::default();
+    described.method = req.method().clone();
+    described.path = Some(req.uri().path().to_owned());
+    described.source_ip = peer;
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.http = described;
+    let req = req
+        .with_query_string_parameters(query)
+        .with_request_context(RequestContext::ApiGatewayV2(context));
+    next.run(req).await
+}
+
+/// Serves `deps` on `listener` until `shutdown` resolves.
+pub async fn serve_http(
+    listener: tokio::net::TcpListener,
+    deps: Arc<Deps>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(deps).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Runs `devicegate serve` until Ctrl-C or SIGTERM.
+pub async fn run(options: Options) -> Result<(), String> {
+    init_logs(options.json_logs);
+    std::fs::create_dir_all(&options.data)
+        .map_err(|e| format!("cannot create {}: {e}", options.data.display()))?;
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot listen on {}: {e} (is another devicegate running? try --listen 127.0.0.1:0)",
+                options.listen
+            )
+        })?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| format!("listener address: {e}"))?;
+    let base = format!("http://{address}");
+
+    let (endpoint, store) = match &options.dynamodb_endpoint {
+        Some(url) => (url.clone(), None),
+        None => {
+            let store = EmbeddedStore::start(&options.data.join("devicegate.db")).await?;
+            (store.endpoint.clone(), Some(store))
+        }
+    };
+    let client = dynamodb_client(&endpoint).await;
+    let mut settings = Settings::from_env()?;
+    if settings.server_secret.is_none() {
+        settings.server_secret = Some(server_secret(&options.data)?);
+    }
+    settings.issuer.get_or_insert_with(|| base.clone());
+    // Plain HTTP on loopback: cookies cannot be `Secure` or `__Host-`.
+    settings.secure_cookies = false;
+    if std::env::var_os("REGISTRATION_SCOPES").is_none() {
+        settings.registration.allowed_scopes =
+            devicegate::model::Scope::parse(LOCAL_REGISTRATION_SCOPES)
+                .map_err(|e| e.to_string())?;
+    }
+    let created = schema::create_tables(&client, &settings.tables)
+        .await
+        .map_err(|e| format!("creating the tables: {e}"))?;
+    let store_handle = Store::new(client, settings.tables.clone())
+        .with_client_idle_ttl(settings.registration.idle_ttl);
+    seed_examples(&store_handle, &settings, now())
+        .await
+        .map_err(|e| format!("writing the examples: {e}"))?;
+    if created.is_empty() {
+        println!(
+            "devicegate: reusing the data in {} (delete the folder to start afresh)",
+            options.data.display()
+        );
+    } else {
+        let admin_key = admin::create_admin_key(&store_handle, "devicegate serve", now())
+            .await
+            .map_err(|e| format!("making the admin key: {e}"))?;
+        print_first_run(&base, &admin_key, &options.data);
+    }
+    let deps = Arc::new(Deps {
+        store: store_handle,
+        settings,
+    });
+    println!("devicegate: listening on {base}");
+    let served = serve_http(listener, deps, shutdown_signal()).await;
+    if let Some(store) = store {
+        store.stop().await;
+    }
+    served.map_err(|e| format!("server failed: {e}"))?;
+    println!("devicegate: stopped");
+    Ok(())
+}
+
+fn print_first_run(base: &str, admin_key: &str, data: &Path) {
+    println!(
+        "\
+devicegate: first run; the tables, a server secret and the example records are in {data}.
+
+  admin key (shown this once): {admin_key}
+  admin API:      curl -s -H 'authorization: Bearer {admin_key}' {base}/admin/devices
+  device flow:    curl -s {base}/oauth2/device_authorization -d client_id={cli}
+  sign in at:     {base}/device  (user {user}, password \"{password}\")
+  sample events:  use the example keys of cli/src/examples.rs (API key {api_key})
+",
+        data = data.display(),
+        cli = credentials::CLI_CLIENT_ID,
+        user = credentials::USERNAME,
+        password = credentials::PASSWORD,
+        api_key = credentials::API_KEY,
+    );
+}
+
+/// The server secret of this data folder: made once from the OS generator, kept in
+/// `server-secret` (readable by its owner only).
+fn server_secret(data: &Path) -> Result<ServerSecret, String> {
+    let path = data.join("server-secret");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return ServerSecret::from_text(&text);
+    }
+    let bytes = devicegate::secrets::random_bytes::<32>()
+        .map_err(|e| format!("making the server secret: {e}"))?;
+    let text = devicegate::secrets::to_hex(&bytes);
+    write_private(&path, &text)?;
+    ServerSecret::from_text(&text)
+}
+
+fn write_private(path: &Path, text: &str) -> Result<(), String> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| format!("writing {}: {e}", path.display()))
+}
+
+async fn dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(
+            std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into()),
+        ))
+        .load()
+        .await;
+    let mut builder = aws_sdk_dynamodb::config::Builder::from(&config).endpoint_url(endpoint);
+    if config.credentials_provider().is_none() || endpoint.starts_with("http://127.") {
+        builder = builder.credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "devicegate-serve",
+        ));
+    }
+    aws_sdk_dynamodb::Client::from_conf(builder.build())
+}
+
+/// dynoxide in this process, on an ephemeral loopback port, its data in one SQLite file.
+struct EmbeddedStore {
+    endpoint: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), String>>,
+}
+
+impl EmbeddedStore {
+    async fn start(file: &Path) -> Result<EmbeddedStore, String> {
+        let path = file
+            .to_str()
+            .ok_or_else(|| format!("{} is not a UTF-8 path", file.display()))?;
+        let db = dynoxide::Database::new(path).map_err(|e| {
+            format!(
+                "opening {}: {e} (delete it to start afresh)",
+                file.display()
+            )
+        })?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| format!("embedded store: {e}"))?;
+        let endpoint = format!(
+            "http://{}",
+            listener
+                .local_addr()
+                .map_err(|e| format!("embedded store: {e}"))?
+        );
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(dynoxide::server::serve_with_shutdown(
+            listener,
+            db,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        Ok(EmbeddedStore {
+            endpoint,
+            stop,
+            task,
+        })
+    }
+
+    /// Stops after every request in flight has finished, so no write is lost.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        match self.task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "embedded store"),
+            Err(e) => tracing::error!(error = %e, "embedded store task"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    println!("devicegate: stopping");
+}
+
+/// One log line per request (method, route, status, latency, request id): JSON or readable.
+fn init_logs(json: bool) {
+    use lambda_http::tracing::subscriber::{EnvFilter, fmt};
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = fmt().with_target(false).with_env_filter(filter);
+    let result = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+    if let Err(e) = result {
+        eprintln!("logging is already set up: {e}");
+    }
+}
