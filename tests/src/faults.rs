@@ -239,41 +239,6 @@ impl Intercept for Faults {
 /// Removes `ClientRequestToken` from every request that carries one (after signing; the local
 /// store checks no signatures).
 /// Like a client whose transactions were retried after a lost answer without their
-/// idempotency cache: the store carries the retry out again.
-#[derive(Debug)]
-pub struct NoIdempotencyToken;
-
-impl Intercept for NoIdempotencyToken {
-    fn name(&self) -> &'static str {
-        "NoIdempotencyToken"
-    }
-
-    fn modify_before_transmit(
-        &self,
-        context: &mut BeforeTransmitInterceptorContextMut<'_>,
-        _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let request = context.request_mut();
-        let Some(mut json) = request
-            .body()
-            .bytes()
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
-        else {
-            return Ok(());
-        };
-        if json
-            .as_object_mut()
-            .and_then(|o| o.remove("ClientRequestToken"))
-            .is_none()
-        {
-            return Ok(());
-        }
-        let body = serde_json::to_vec(&json)?;
-        request
-            .headers_mut()
-            .insert("content-length", body.len().to_string());
-        *request.body_mut() = SdkBody::from(body);
-        Ok(())
-    }
-}
+/// idempotency cache: the store carries the retry out again. (`devicegate serve` strips the
+/// token for its embedded store too, for speed.)
+pub use devicegate_cli::serve::NoIdempotencyToken;
