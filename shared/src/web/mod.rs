@@ -64,6 +64,45 @@ pub fn new_cookie_value() -> Result<String, Error> {
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>()?))
 }
 
+/// The pre-session cookie a sign-in form's CSRF token is bound to: the browser's own, or a new
+/// one with the `Set-Cookie` value that gives it to the browser.
+pub fn pre_session(
+    sent: Option<&str>,
+    max_age: i64,
+    secure: bool,
+) -> Result<(String, Option<String>), Error> {
+    match sent {
+        Some(pre) => Ok((pre.to_owned(), None)),
+        None => {
+            let pre = new_cookie_value()?;
+            let set = cookie(cookie_name(PRE_COOKIE, secure), &pre, max_age, secure);
+            Ok((pre, Some(set)))
+        }
+    }
+}
+
+/// A page's outcome, its errors made into an error page (logged when internal) that links to
+/// `start`: a page never answers in JSON.
+pub fn or_failure_page(outcome: Result<Response<Body>, Error>, start: &str) -> Response<Body> {
+    match outcome {
+        Ok(response) => response,
+        Err(Error::Internal(cause)) => {
+            tracing::error!(%cause, page = start, "internal error on a page");
+            html(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                pages::failure(
+                    "The service had a problem. Please try again in a moment.",
+                    start,
+                ),
+            )
+        }
+        Err(other) => html(
+            status_of(&other),
+            pages::failure(&other.description(), start),
+        ),
+    }
+}
+
 /// The `Cookie` header(s), read leniently (by the `cookie` crate): malformed pairs are skipped.
 pub struct Cookies(Vec<(String, String)>);
 
