@@ -1,8 +1,10 @@
 //! What every page shares: HTML responses with their security headers, cookies (`__Host-`
 //! names over HTTPS, `Path=/`), CSRF tokens bound to a cookie, a return path that cannot leave
 //! the site, and the pages themselves ([`pages`], rendered with maud). The verification page
-//! uses it today; every page to come (sign-in and consent, the console) builds on it.
+//! and the admin console ([`console`]) use it; every page to come (sign-in and consent) builds
+//! on it.
 
+pub mod console;
 pub mod pages;
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
@@ -19,6 +21,8 @@ use crate::usercode::keyed_hash;
 /// set or shadow them. Plain HTTP on loopback (local runs) cannot carry the prefix.
 pub const SESSION_COOKIE: [&str; 2] = ["__Host-dg_session", "dg_session"];
 pub const PRE_COOKIE: [&str; 2] = ["__Host-dg_pre", "dg_pre"];
+/// The admin console's sign-in: the admin key itself, sent back only to this site.
+pub const ADMIN_COOKIE: [&str; 2] = ["__Host-dg_admin", "dg_admin"];
 
 pub fn cookie_name(names: [&'static str; 2], secure: bool) -> &'static str {
     if secure { names[0] } else { names[1] }
