@@ -111,6 +111,16 @@ async fn assert_fits_a_phone(browser: &Browser) {
     );
 }
 
+/// Leaves a screenshot of the page in the temporary directory, for a person to look at.
+async fn save_screenshot(browser: &Browser, name: &str) {
+    if let Ok(png) = browser.screenshot().await {
+        let _ = std::fs::write(
+            std::env::temp_dir().join(format!("devicegate-{name}.png")),
+            png,
+        );
+    }
+}
+
 /// The page's helpers: every step must work, so any WebDriver error fails the test.
 async fn type_into(browser: &Browser, id: &str, text: &str) {
     let field = browser.find(Locator::Id(id)).await.unwrap();
@@ -184,12 +194,7 @@ async fn a_browser_signs_in_and_approves_while_the_client_polls() {
     assert!(text.contains(&user_code), "{text}");
     // Phone-sized: the layout fits a 390 px viewport without sideways scrolling.
     assert_fits_a_phone(&browser).await;
-    if let Ok(png) = browser.screenshot().await {
-        let _ = std::fs::write(
-            std::env::temp_dir().join("devicegate-confirm-page.png"),
-            png,
-        );
-    }
+    save_screenshot(&browser, "confirm-page").await;
     click(&browser, "button[value=approve]").await;
     wait_for(&browser, Locator::Css("p.ok")).await;
     assert_eq!(text_of(&browser, "h1").await, "Device connected");
@@ -254,6 +259,7 @@ async fn an_administrator_approves_denies_and_makes_a_key_in_the_console() {
         "the cookie is HttpOnly"
     );
     assert_fits_a_phone(&browser).await;
+    save_screenshot(&browser, "console-devices").await;
 
     // Approve one: its next poll gets its tokens.
     click(&browser, "#pending-printer-yes form.approve button").await;
@@ -311,8 +317,14 @@ async fn an_administrator_approves_denies_and_makes_a_key_in_the_console() {
         .goto(&format!("{base}/admin/console/api-keys"))
         .await
         .unwrap();
+    // The list shows the key by name, and nothing shows its value.
+    wait_for(
+        &browser,
+        Locator::XPath("//div[@class='item'][contains(., 'fleet 2027')]"),
+    )
+    .await;
     let source = browser.source().await.unwrap();
-    assert!(source.contains("fleet 2027"));
+    assert!(!source.contains("new-api-key"), "{source}");
     assert!(!source.contains(&new_key), "the key is not shown again");
 
     // Signing out ends it: the console sends the browser back to sign in.

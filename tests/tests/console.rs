@@ -102,12 +102,19 @@ fn csrf_of(env: &TestEnv, cookie: &str) -> String {
     csrf_for(env.deps.settings.server_secret().unwrap(), cookie)
 }
 
-/// A signed-in POST of `action` to a section, with the right CSRF token.
-async fn act(env: &TestEnv, section: &str, action: &str, fields: &str) -> Page {
+/// A signed-in GET.
+async fn signed_in_get(env: &TestEnv, path: &str) -> Page {
+    send(env, "GET", path, None, &[(ADMIN, credentials::ADMIN_KEY)]).await
+}
+
+/// A signed-in POST of `action` to a section, with the right CSRF token, answered `status`.
+async fn expect(env: &TestEnv, status: u16, section: &str, action: &str, fields: &str) -> Page {
     let key = credentials::ADMIN_KEY;
     let body = format!("csrf={}&action={action}&{fields}", enc(&csrf_of(env, key)));
     let path = format!("/admin/console/{section}");
-    send(env, "POST", &path, Some(&body), &[(ADMIN, key)]).await
+    let page = send(env, "POST", &path, Some(&body), &[(ADMIN, key)]).await;
+    assert_eq!(page.status, status, "{action} {fields}: {}", page.html);
+    page
 }
 
 #[tokio::test]
@@ -165,14 +172,7 @@ async fn a_wrong_admin_key_cannot_sign_in_and_the_right_one_gets_a_host_cookie()
         assert!(set.contains(part), "{set}");
     }
     assert!(!set.contains("Domain"), "{set}");
-    let page = send(
-        &env,
-        "GET",
-        "/admin/console",
-        None,
-        &[(ADMIN, credentials::ADMIN_KEY)],
-    )
-    .await;
+    let page = signed_in_get(&env, "/admin/console").await;
     assert_eq!(page.status, 200);
     assert!(
         page.html.contains("Waiting for a decision"),
@@ -205,14 +205,7 @@ async fn without_the_admin_cookie_every_page_sends_to_sign_in_and_nothing_change
         assert!(page.html.contains("name=\"admin_key\""), "{}", page.html);
     }
     assert_eq!(env.snapshot().await, before);
-    let page = send(
-        &env,
-        "GET",
-        "/admin/console/nowhere",
-        None,
-        &[(ADMIN, credentials::ADMIN_KEY)],
-    )
-    .await;
+    let page = signed_in_get(&env, "/admin/console/nowhere").await;
     assert_eq!(page.status, 404);
 }
 
@@ -232,7 +225,7 @@ async fn every_form_carries_the_csrf_token_of_its_cookie() {
     );
     for section in SECTIONS {
         let path = format!("/admin/console/{section}");
-        let page = send(&env, "GET", &path, None, &[(ADMIN, credentials::ADMIN_KEY)]).await;
+        let page = signed_in_get(&env, &path).await;
         assert_eq!(page.status, 200, "{section}");
         for header in [
             "content-security-policy",
@@ -256,110 +249,82 @@ async fn every_form_carries_the_csrf_token_of_its_cookie() {
 #[tokio::test]
 async fn each_action_reaches_the_admin_use_cases() {
     let env = seeded().await;
-    let page = act(
+    let grace = "username=grace";
+    let page = expect(
         &env,
+        200,
         "users",
         "create",
-        "username=grace&password=correct+horse+battery&email=grace%40example.com",
+        "username=grace&password=correct+horse+battery",
     )
     .await;
-    assert_eq!(page.status, 200, "{}", page.html);
     assert!(page.html.contains("Created user grace"), "{}", page.html);
     assert!(
         !page.html.contains("correct horse"),
         "the password is never echoed"
     );
-    let before = env.store().get_user("grace").await.unwrap().unwrap();
-    let page = act(
+    let user = |env: &TestEnv| {
+        let store = env.store().clone();
+        async move { store.get_user("grace").await.unwrap().unwrap() }
+    };
+    let before = user(&env).await;
+    let reset = format!("{grace}&password=another+long+password");
+    expect(&env, 200, "users", "password", &reset).await;
+    assert_ne!(before.password_hash, user(&env).await.password_hash);
+    // A use case's refusal is shown on the page.
+    expect(
         &env,
+        400,
         "users",
         "password",
-        "username=grace&password=another+long+password",
+        &format!("{grace}&password=short"),
     )
     .await;
-    assert_eq!(page.status, 200, "{}", page.html);
-    let after = env.store().get_user("grace").await.unwrap().unwrap();
-    assert_ne!(before.password_hash, after.password_hash);
-    let page = act(&env, "users", "password", "username=grace&password=short").await;
-    assert_eq!(
-        page.status, 400,
-        "a use case's refusal is shown on the page"
-    );
-    act(&env, "users", "disable", "username=grace").await;
-    assert!(
-        env.store()
-            .get_user("grace")
-            .await
-            .unwrap()
-            .unwrap()
-            .disabled
-    );
+    expect(&env, 200, "users", "disable", grace).await;
+    assert!(user(&env).await.disabled);
 
-    let page = act(
-        &env,
-        "clients",
-        "delete",
-        &format!("client_id={}", credentials::CLI_CLIENT_ID),
-    )
-    .await;
-    assert_eq!(
-        page.status, 409,
-        "an administrator's client is disabled, not deleted"
+    let (cli, dynamic) = (
+        credentials::CLI_CLIENT_ID,
+        credentials::REGISTERED_CLIENT_ID,
     );
-    act(
-        &env,
-        "clients",
-        "disable",
-        &format!("client_id={}", credentials::CLI_CLIENT_ID),
-    )
-    .await;
-    let cli = env
-        .store()
-        .get_client(credentials::CLI_CLIENT_ID)
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(cli.disabled);
-    let page = act(
-        &env,
-        "clients",
-        "delete",
-        &format!("client_id={}", credentials::REGISTERED_CLIENT_ID),
-    )
-    .await;
-    assert_eq!(page.status, 200, "{}", page.html);
-    assert!(
-        env.store()
-            .get_client(credentials::REGISTERED_CLIENT_ID)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    let (cli_form, dynamic_form) = (format!("client_id={cli}"), format!("client_id={dynamic}"));
+    // An administrator's client is disabled, not deleted.
+    expect(&env, 409, "clients", "delete", &cli_form).await;
+    expect(&env, 200, "clients", "disable", &cli_form).await;
+    expect(&env, 200, "clients", "delete", &dynamic_form).await;
+    let clients = env.store().list_clients().await.unwrap();
+    assert!(clients.iter().any(|c| c.client_id == cli && c.disabled));
+    assert!(clients.iter().all(|c| c.client_id != dynamic));
 
-    let page = act(&env, "devices", "deny", "client_id=printer-example").await;
-    assert_eq!(page.status, 200, "{}", page.html);
-    assert_eq!(
-        env.device("printer-example").await.unwrap().status,
-        DeviceStatus::Denied
-    );
-    let page = act(&env, "devices", "approve", "client_id=printer-example").await;
-    assert_eq!(page.status, 409, "no registration waits any more");
+    let printer = "client_id=printer-example";
+    expect(&env, 200, "devices", "deny", printer).await;
+    let status = env.device("printer-example").await.unwrap().status;
+    assert_eq!(status, DeviceStatus::Denied);
+    // No registration waits any more.
+    expect(&env, 409, "devices", "approve", printer).await;
 
-    let page = act(
-        &env,
-        "api-keys",
-        "create",
-        "name=fleet&auto_trust=on&access_token_ttl=600",
-    )
-    .await;
-    assert_eq!(page.status, 200, "{}", page.html);
+    let fleet = "name=fleet&auto_trust=on&access_token_ttl=600";
+    expect(&env, 200, "api-keys", "create", fleet).await;
     let keys = env.store().list_api_keys().await.unwrap();
     let fleet = keys.iter().find(|k| k.name == "fleet").unwrap();
     assert!(fleet.settings.auto_trust && !fleet.settings.allow_untrusted_endpoints);
     assert_eq!(fleet.settings.access_token_ttl, Some(600));
-    let page = act(&env, "api-keys", "create", "name=bad&access_token_ttl=soon").await;
-    assert_eq!(page.status, 400);
-    act(&env, "api-keys", "disable", &format!("id={}", fleet.id)).await;
+    expect(
+        &env,
+        400,
+        "api-keys",
+        "create",
+        "name=bad&access_token_ttl=soon",
+    )
+    .await;
+    expect(
+        &env,
+        200,
+        "api-keys",
+        "disable",
+        &format!("id={}", fleet.id),
+    )
+    .await;
     let keys = env.store().list_api_keys().await.unwrap();
     assert!(keys.iter().any(|k| k.name == "fleet" && k.disabled));
 }

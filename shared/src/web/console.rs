@@ -118,6 +118,17 @@ fn button(csrf: &str, section: Section, action: &str, target: (&str, &str), labe
     )
 }
 
+/// A section's form for a new item, under its heading.
+fn create_form(csrf: &str, section: Section, heading: &str, fields: Markup) -> Markup {
+    html! {
+        h2 { (heading) }
+        (form(csrf, &section.path(), "create", html! {
+            (fields)
+            button type="submit" { "Create" }
+        }))
+    }
+}
+
 fn text_field(id: &str, label: &str, kind: &str, required: bool) -> Markup {
     html! {
         label for=(id) { (label) }
@@ -129,6 +140,15 @@ fn text_field(id: &str, label: &str, kind: &str, required: bool) -> Markup {
 fn checkbox(id: &str, label: &str) -> Markup {
     html! {
         label.check for=(id) { input type="checkbox" id=(id) name=(id) value="on"; (label) }
+    }
+}
+
+fn status_title(status: DeviceStatus) -> &'static str {
+    match status {
+        DeviceStatus::Pending => "Pending",
+        DeviceStatus::Approved => "Approved",
+        DeviceStatus::Denied => "Denied",
+        DeviceStatus::Revoked => "Revoked",
     }
 }
 
@@ -219,7 +239,7 @@ fn devices(csrf: &str, pending: &[Device], by_status: &[(DeviceStatus, Vec<Devic
             }
         }
         @for (status, list) in by_status {
-            h2 { (status.as_str()) " (" (list.len()) ")" }
+            h2 { (status_title(*status)) " (" (list.len()) ")" }
             @for d in list {
                 div.item id={ (status.as_str()) "-" (d.client_id) } {
                     b { code { (d.client_id) } } " · " (d.client_type.as_str())
@@ -242,15 +262,13 @@ fn devices(csrf: &str, pending: &[Device], by_status: &[(DeviceStatus, Vec<Devic
 fn api_keys(csrf: &str, keys: &[ApiKey]) -> Markup {
     let s = Section::ApiKeys;
     html! {
-        h2 { "New API key" }
-        (form(csrf, &s.path(), "create", html! {
+        (create_form(csrf, s, "New API key", html! {
             (text_field("name", "Name", "text", true))
             (checkbox("auto_trust", "Approve its devices as they register (auto trust)"))
             (checkbox("allow_untrusted_endpoints", "Allow untrusted endpoints"))
             (checkbox("allow_unauthenticated_requests", "Allow unsigned requests"))
             (text_field("access_token_ttl", "Access token lifetime (seconds, optional)", "number", false))
             (text_field("refresh_token_ttl", "Refresh token lifetime (seconds, optional)", "number", false))
-            button type="submit" { "Create API key" }
         }))
         h2 { "API keys (" (keys.len()) ")" }
         @for k in keys {
@@ -299,13 +317,11 @@ fn clients_list(csrf: &str, clients: &[OAuthClient]) -> Markup {
 fn users_list(csrf: &str, users: &[User]) -> Markup {
     let s = Section::Users;
     html! {
-        h2 { "New user" }
-        (form(csrf, &s.path(), "create", html! {
+        (create_form(csrf, s, "New user", html! {
             (text_field("username", "Username", "text", true))
             (text_field("password", "Password", "password", true))
             (text_field("display_name", "Display name (optional)", "text", false))
             (text_field("email", "Email (optional)", "email", false))
-            button type="submit" { "Create user" }
         }))
         h2 { "Users (" (users.len()) ")" }
         @for u in users {
