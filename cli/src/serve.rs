@@ -163,6 +163,7 @@ devicegate: first run; the tables, a server secret and the example records are i
   admin key (shown this once): {admin_key}
   admin API:      curl -s -H 'authorization: Bearer {admin_key}' {base}/admin/devices
   device flow:    curl -s {base}/oauth2/device_authorization -d client_id={cli}
+  admin console:  {base}/admin/console  (sign in with the admin key)
   sign in at:     {base}/device  (user {user}, password \"{password}\")
   sample events:  use the example keys of cli/src/examples.rs (API key {api_key})
 ",

@@ -57,7 +57,10 @@ impl Function {
 
     /// Whether the function keys HMACs with the server secret and must not start without it.
     pub fn needs_server_secret(self) -> bool {
-        matches!(self, Function::Register | Function::DeviceRedirect)
+        matches!(
+            self,
+            Function::Register | Function::DeviceRedirect | Function::Admin
+        )
     }
 
     /// Whether the function reads or writes DynamoDB (the metadata document does not).
@@ -150,6 +153,10 @@ pub const ADMIN: &[Route<Deps>] = routes![Deps:
     "GET" "/admin/users" Admin => |d, r| api::admin::list_users(&d, r);
     "POST" "/admin/users" Admin => |d, r| api::admin::create_user(&d, r);
     "POST" "/admin/users/{username}/{action}" Admin => |d, r| api::admin::user_action(&d, r);
+    "GET" "/admin/console" Admin => |d, r| api::console::handle(&d, r);
+    "POST" "/admin/console" Admin => |d, r| api::console::handle(&d, r);
+    "GET" "/admin/console/{section}" Admin => |d, r| api::console::handle(&d, r);
+    "POST" "/admin/console/{section}" Admin => |d, r| api::console::handle(&d, r);
 ];
 
 /// Every (function, method, path) served: the table a test holds equal to `template.yaml`.

@@ -1,13 +1,15 @@
 //! A real browser on the verification page: Debian's Chromium, headless, driven through
 //! chromedriver (WebDriver) with `fantoccini`, signs in, enters the code and approves while the
-//! `oauth2` crate polls. `scripts/test` installs `chromium` and `chromium-driver`.
+//! `oauth2` crate polls; and an administrator works through the admin console while devices
+//! poll. `scripts/test` installs `chromium` and `chromium-driver`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use devicegate::model::{ApiKeySettings, DeviceStatus};
 use devicegate_tests::oauth::{crate_client, fixture, http_client, start_device_flow};
-use devicegate_tests::server;
+use devicegate_tests::{TestEnv, register_body, server};
 use fantoccini::elements::Element;
 use fantoccini::{Client as Browser, ClientBuilder, Locator};
 use oauth2::TokenResponse;
@@ -59,6 +61,66 @@ async fn start_driver() -> Driver {
     panic!("chromedriver did not start on port {port}");
 }
 
+/// Headless Chromium with a phone's viewport and its own profile directory (removed by the
+/// caller when done).
+async fn start_browser(driver: &Driver) -> (Browser, std::path::PathBuf) {
+    let profile = std::env::temp_dir().join(format!("devicegate-chromium-{}", ulid::Ulid::new()));
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            // A phone's viewport (headless windows are at least 500 px wide).
+            "mobileEmulation": {
+                "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 1.0, "touch": true }
+            },
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--window-size=500,900",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    let browser = ClientBuilder::rustls()
+        .unwrap()
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .unwrap();
+    (browser, profile)
+}
+
+/// Asserts that the page fits a phone-sized window without sideways scrolling.
+async fn assert_fits_a_phone(browser: &Browser) {
+    let widths = browser
+        .execute(
+            "return [window.innerWidth, document.documentElement.scrollWidth]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (viewport, content) = (widths[0].as_f64().unwrap(), widths[1].as_f64().unwrap());
+    assert!(
+        viewport <= 400.0,
+        "the window is not phone-sized: {viewport}px"
+    );
+    assert!(
+        content <= viewport,
+        "the page overflows a phone-sized window: {content}px in {viewport}px"
+    );
+}
+
+/// Leaves a screenshot of the page in the temporary directory, for a person to look at.
+async fn save_screenshot(browser: &Browser, name: &str) {
+    if let Ok(png) = browser.screenshot().await {
+        let _ = std::fs::write(
+            std::env::temp_dir().join(format!("devicegate-{name}.png")),
+            png,
+        );
+    }
+}
+
 /// The page's helpers: every step must work, so any WebDriver error fails the test.
 async fn type_into(browser: &Browser, id: &str, text: &str) {
     let field = browser.find(Locator::Id(id)).await.unwrap();
@@ -107,30 +169,7 @@ async fn a_browser_signs_in_and_approves_while_the_client_polls() {
     });
 
     let driver = start_driver().await;
-    let profile = std::env::temp_dir().join(format!("devicegate-chromium-{}", ulid::Ulid::new()));
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": CHROMIUM,
-            // A phone's viewport (headless windows are at least 500 px wide).
-            "mobileEmulation": {
-                "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 1.0, "touch": true }
-            },
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--window-size=500,900",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
-    );
-    let browser = ClientBuilder::rustls()
-        .unwrap()
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .unwrap();
+    let (browser, profile) = start_browser(&driver).await;
 
     // verification_uri_complete: sign in first, and the code comes along.
     browser.goto(&complete).await.unwrap();
@@ -154,28 +193,8 @@ async fn a_browser_signs_in_and_approves_while_the_client_polls() {
     assert!(text.contains("write"), "{text}");
     assert!(text.contains(&user_code), "{text}");
     // Phone-sized: the layout fits a 390 px viewport without sideways scrolling.
-    let widths = browser
-        .execute(
-            "return [window.innerWidth, document.documentElement.scrollWidth]",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let (viewport, content) = (widths[0].as_f64().unwrap(), widths[1].as_f64().unwrap());
-    assert!(
-        viewport <= 400.0,
-        "the window is not phone-sized: {viewport}px"
-    );
-    assert!(
-        content <= viewport,
-        "the page overflows a phone-sized window: {content}px in {viewport}px"
-    );
-    if let Ok(png) = browser.screenshot().await {
-        let _ = std::fs::write(
-            std::env::temp_dir().join("devicegate-confirm-page.png"),
-            png,
-        );
-    }
+    assert_fits_a_phone(&browser).await;
+    save_screenshot(&browser, "confirm-page").await;
     click(&browser, "button[value=approve]").await;
     wait_for(&browser, Locator::Css("p.ok")).await;
     assert_eq!(text_of(&browser, "h1").await, "Device connected");
@@ -190,5 +209,133 @@ async fn a_browser_signs_in_and_approves_while_the_client_polls() {
             .map(|s| s.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
         Some(vec!["write".to_owned()])
     );
+    drop(driver);
+}
+
+#[tokio::test]
+async fn an_administrator_approves_denies_and_makes_a_key_in_the_console() {
+    let mut env = TestEnv::new().await;
+    env.deps.settings.secure_cookies = false; // plain HTTP on loopback
+    let admin_key = env.admin_key().await;
+    let api_key = env.api_key(ApiKeySettings::default()).await;
+    let mut codes = Vec::new();
+    for id in ["printer-yes", "printer-no", "printer-forged"] {
+        codes.push(env.register_code(&register_body(id, &api_key)).await);
+    }
+    let pending = env.poll_due("printer-yes", &api_key, &codes[0]).await;
+    assert_eq!(pending.error(), "authorization_pending");
+    let base = server::serve(env.deps.clone()).await;
+
+    let driver = start_driver().await;
+    let (browser, profile) = start_browser(&driver).await;
+    browser
+        .goto(&format!("{base}/admin/console"))
+        .await
+        .unwrap();
+    type_into(&browser, "admin_key", &admin_key).await;
+    click(&browser, "button[type=submit]").await;
+
+    // Pending devices come first, each with its type, key type and registration time.
+    let item = wait_for(&browser, Locator::Id("pending-printer-yes")).await;
+    let text = item.text().await.unwrap();
+    assert!(
+        text.contains("printer") && text.contains("registered"),
+        "{text}"
+    );
+    assert!(
+        !browser
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains(&admin_key)
+    );
+    let script_sees = browser
+        .execute("return document.cookie", vec![])
+        .await
+        .unwrap();
+    assert!(
+        !script_sees.to_string().contains(&admin_key),
+        "the cookie is HttpOnly"
+    );
+    assert_fits_a_phone(&browser).await;
+    save_screenshot(&browser, "console-devices").await;
+
+    // Approve one: its next poll gets its tokens.
+    click(&browser, "#pending-printer-yes form.approve button").await;
+    wait_for(&browser, Locator::Id("approved-printer-yes")).await;
+    let tokens = env.poll_due("printer-yes", &api_key, &codes[0]).await;
+    assert_eq!(tokens.status, 200, "{}", tokens.json);
+    assert!(tokens.str("access_token").starts_with("dga_"));
+
+    // Deny another: its next poll is refused.
+    click(&browser, "#pending-printer-no form.deny button").await;
+    wait_for(&browser, Locator::Id("denied-printer-no")).await;
+    let denied = env.poll_due("printer-no", &api_key, &codes[1]).await;
+    assert_eq!((denied.status, denied.error()), (400, "access_denied"));
+
+    // A form without its CSRF token, sent with the admin cookie, changes nothing.
+    let before = env.snapshot().await;
+    browser
+        .execute(
+            "document.querySelectorAll('#pending-printer-forged input[name=csrf]')\
+             .forEach(e => e.remove())",
+            vec![],
+        )
+        .await
+        .unwrap();
+    click(&browser, "#pending-printer-forged form.approve button").await;
+    wait_for(
+        &browser,
+        Locator::XPath("//p[@role='alert'][contains(., 'expired')]"),
+    )
+    .await;
+    assert_eq!(env.snapshot().await, before);
+    assert_eq!(
+        env.device("printer-forged").await.unwrap().status,
+        DeviceStatus::Pending
+    );
+
+    // A new API key is shown once.
+    click(&browser, "nav a[href='/admin/console/api-keys']").await;
+    type_into(&browser, "name", "fleet 2027").await;
+    click(&browser, "#auto_trust").await;
+    click(&browser, "form.create button").await;
+    let shown = wait_for(&browser, Locator::Id("new-api-key")).await;
+    let new_key = shown.text().await.unwrap();
+    assert!(new_key.starts_with("dgk_"), "{new_key}");
+    let auto = env
+        .register(&register_body("printer-auto", &new_key), None)
+        .await;
+    assert_eq!(auto.status, 200, "the new key works: {}", auto.json);
+    assert_eq!(
+        env.device("printer-auto").await.unwrap().status,
+        DeviceStatus::Approved,
+        "and trusts its devices as asked"
+    );
+    browser
+        .goto(&format!("{base}/admin/console/api-keys"))
+        .await
+        .unwrap();
+    // The list shows the key by name, and nothing shows its value.
+    wait_for(
+        &browser,
+        Locator::XPath("//div[@class='item'][contains(., 'fleet 2027')]"),
+    )
+    .await;
+    let source = browser.source().await.unwrap();
+    assert!(!source.contains("new-api-key"), "{source}");
+    assert!(!source.contains(&new_key), "the key is not shown again");
+
+    // Signing out ends it: the console sends the browser back to sign in.
+    click(&browser, "form.sign_out button").await;
+    wait_for(&browser, Locator::Id("admin_key")).await;
+    browser
+        .goto(&format!("{base}/admin/console/devices"))
+        .await
+        .unwrap();
+    wait_for(&browser, Locator::Id("admin_key")).await;
+    browser.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
     drop(driver);
 }

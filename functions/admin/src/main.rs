@@ -1,9 +1,9 @@
-//! The `admin` Lambda function: the administration API. Its routes are `devicegate::routes::ADMIN`; state is
+//! The `admin` Lambda function: the administration API and the admin console. Its routes are `devicegate::routes::ADMIN`; state is
 //! built once per cold start.
 
 use devicegate::{Deps, lambda, routes};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda::run(routes::ADMIN, Deps::from_env()).await
+    lambda::run(routes::ADMIN, Deps::from_env_with_secret()).await
 }

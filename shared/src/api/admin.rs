@@ -28,7 +28,7 @@ async fn authorized(deps: &Deps, req: &Request) -> Result<(), Error> {
 
 use crate::http::path_param as param;
 
-fn unknown_action(action: &str) -> Error {
+pub(crate) fn unknown_action(action: &str) -> Error {
     Error::NotFound(format!(
         "no action {}",
         action.chars().take(32).collect::<String>()

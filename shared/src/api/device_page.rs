@@ -21,26 +21,13 @@ use crate::storage::PageDecision;
 use crate::usecases::sign_in::{self, SESSION_TTL};
 use crate::usecases::verification;
 use crate::web::{
-    self, Cookies, PRE_COOKIE, SESSION_COOKIE, cookie_name, html, new_cookie_value, pages,
-    redirect, set_cookie, status_of,
+    self, Cookies, PRE_COOKIE, SESSION_COOKIE, cookie_name, html, pages, redirect, set_cookie,
+    status_of,
 };
 
 pub const PATH: &str = "/device";
 pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
-    match respond(deps, &req).await {
-        Ok(response) => Ok(response),
-        Err(Error::Internal(cause)) => {
-            tracing::error!(%cause, "internal error on the verification page");
-            Ok(html(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                pages::failure("The service had a problem. Please try again in a moment."),
-            ))
-        }
-        Err(other) => Ok(html(
-            status_of(&other),
-            pages::failure(&other.description()),
-        )),
-    }
+    Ok(web::or_failure_page(respond(deps, &req).await, PATH))
 }
 
 /// What the browser sent that the page cares about.
@@ -65,22 +52,17 @@ impl Visit<'_> {
         user_code: Option<&str>,
         error: Option<&str>,
     ) -> Result<Response<Body>, Error> {
-        let (pre, new_cookie) = match &self.pre_cookie {
-            Some(pre) => (pre.clone(), None),
-            None => {
-                let pre = new_cookie_value()?;
-                (pre.clone(), Some(pre))
-            }
-        };
+        let (pre, new_cookie) = web::pre_session(
+            self.pre_cookie.as_deref(),
+            SESSION_TTL,
+            self.deps.settings.secure_cookies,
+        )?;
         let mut response = html(
             status,
             pages::sign_in(&self.csrf_for(&pre), user_code, error),
         );
-        if let Some(pre) = new_cookie {
-            set_cookie(
-                &mut response,
-                &self.cookie(self.name(PRE_COOKIE), &pre, SESSION_TTL),
-            );
+        if let Some(set) = new_cookie {
+            set_cookie(&mut response, &set);
         }
         Ok(response)
     }

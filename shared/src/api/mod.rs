@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod client_registration;
+pub mod console;
 pub mod device_page;
 pub mod introspect;
 pub mod metadata;

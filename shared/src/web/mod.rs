@@ -1,8 +1,10 @@
 //! What every page shares: HTML responses with their security headers, cookies (`__Host-`
 //! names over HTTPS, `Path=/`), CSRF tokens bound to a cookie, a return path that cannot leave
 //! the site, and the pages themselves ([`pages`], rendered with maud). The verification page
-//! uses it today; every page to come (sign-in and consent, the console) builds on it.
+//! and the admin console ([`console`]) use it; every page to come (sign-in and consent) builds
+//! on it.
 
+pub mod console;
 pub mod pages;
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
@@ -19,6 +21,8 @@ use crate::usercode::keyed_hash;
 /// set or shadow them. Plain HTTP on loopback (local runs) cannot carry the prefix.
 pub const SESSION_COOKIE: [&str; 2] = ["__Host-dg_session", "dg_session"];
 pub const PRE_COOKIE: [&str; 2] = ["__Host-dg_pre", "dg_pre"];
+/// The admin console's sign-in: the admin key itself, sent back only to this site.
+pub const ADMIN_COOKIE: [&str; 2] = ["__Host-dg_admin", "dg_admin"];
 
 pub fn cookie_name(names: [&'static str; 2], secure: bool) -> &'static str {
     if secure { names[0] } else { names[1] }
@@ -62,6 +66,45 @@ pub fn status_of(error: &Error) -> StatusCode {
 pub fn new_cookie_value() -> Result<String, Error> {
     use base64::Engine;
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>()?))
+}
+
+/// The pre-session cookie a sign-in form's CSRF token is bound to: the browser's own, or a new
+/// one with the `Set-Cookie` value that gives it to the browser.
+pub fn pre_session(
+    sent: Option<&str>,
+    max_age: i64,
+    secure: bool,
+) -> Result<(String, Option<String>), Error> {
+    match sent {
+        Some(pre) => Ok((pre.to_owned(), None)),
+        None => {
+            let pre = new_cookie_value()?;
+            let set = cookie(cookie_name(PRE_COOKIE, secure), &pre, max_age, secure);
+            Ok((pre, Some(set)))
+        }
+    }
+}
+
+/// A page's outcome, its errors made into an error page (logged when internal) that links to
+/// `start`: a page never answers in JSON.
+pub fn or_failure_page(outcome: Result<Response<Body>, Error>, start: &str) -> Response<Body> {
+    match outcome {
+        Ok(response) => response,
+        Err(Error::Internal(cause)) => {
+            tracing::error!(%cause, page = start, "internal error on a page");
+            html(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                pages::failure(
+                    "The service had a problem. Please try again in a moment.",
+                    start,
+                ),
+            )
+        }
+        Err(other) => html(
+            status_of(&other),
+            pages::failure(&other.description(), start),
+        ),
+    }
 }
 
 /// The `Cookie` header(s), read leniently (by the `cookie` crate): malformed pairs are skipped.

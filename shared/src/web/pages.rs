@@ -28,7 +28,17 @@ button.link{background:none;color:#1f5fd6;width:auto;padding:0;margin:0;font-wei
 .code-shown{font:600 1.3rem ui-monospace,monospace;letter-spacing:.1em}\
 ul{padding-left:1.2rem}\
 footer{display:flex;justify-content:space-between;align-items:center;margin-top:1rem;color:#5b6475;font-size:.9rem}\
-footer form{margin:0}";
+footer form{margin:0}\
+main.wide{max-width:60rem}\
+nav{display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:center;margin:0 0 1rem}\
+nav form{margin:0 0 0 auto}\
+h2{font-size:1.1rem;margin:1.5rem 0 .5rem}\
+.item{border-top:1px solid #e3e6ec;padding:.75rem 0}\
+.item form{display:inline-block;margin:0 .5rem 0 0}\
+.item button,button.inline{width:auto;margin:.5rem 0 0;padding:.4rem .9rem}\
+.meta{color:#5b6475;font-size:.9rem;overflow-wrap:anywhere}\
+code{overflow-wrap:anywhere}\
+.check{display:flex;gap:.5rem;align-items:center;font-weight:400}";
 
 /// The Content-Security-Policy: nothing but this page's own style sheet and forms.
 pub fn content_security_policy() -> &'static str {
@@ -43,6 +53,11 @@ pub fn content_security_policy() -> &'static str {
 }
 
 fn layout(title: &str, body: Markup) -> String {
+    page(title, false, body)
+}
+
+/// The page around `body`: `wide` for the console's lists.
+pub(super) fn page(title: &str, wide: bool, body: Markup) -> String {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -53,13 +68,13 @@ fn layout(title: &str, body: Markup) -> String {
                 title { (title) " · devicegate" }
                 style { (PreEscaped(STYLE)) }
             }
-            body { main { div.card { (body) } } }
+            body { main.wide[wide] { div.card { (body) } } }
         }
     }
     .into_string()
 }
 
-fn message(text: Option<&str>, class: &str) -> Markup {
+pub(super) fn message(text: Option<&str>, class: &str) -> Markup {
     html! {
         @if let Some(text) = text {
             p class={ "msg " (class) } role="alert" { (text) }
@@ -67,7 +82,7 @@ fn message(text: Option<&str>, class: &str) -> Markup {
     }
 }
 
-fn hidden(name: &str, value: &str) -> Markup {
+pub(super) fn hidden(name: &str, value: &str) -> Markup {
     html! { input type="hidden" name=(name) value=(value); }
 }
 
@@ -188,13 +203,14 @@ pub fn done(approved: bool, client_name: &str) -> String {
     layout(if approved { "Approved" } else { "Denied" }, body)
 }
 
-pub fn failure(text: &str) -> String {
+/// An error page, with a link to where the person can start again.
+pub fn failure(text: &str, start: &str) -> String {
     layout(
         "Something went wrong",
         html! {
             h1 { "Something went wrong" }
             (message(Some(text), ""))
-            p { a href="/device" { "Start again" } }
+            p { a href=(start) { "Start again" } }
         },
     )
 }
