@@ -36,11 +36,32 @@ pub mod credentials {
     pub const PASSWORD: &str = "example password";
 }
 
-/// Writes the example credentials and devices the sample events expect. Idempotent.
+/// Writes the example credentials and devices the sample events expect, the publicly known
+/// admin key included. Idempotent.
 pub async fn seed_examples(
     store: &Store,
     settings: &devicegate::Settings,
     now: i64,
+) -> Result<bool, Error> {
+    seed(store, settings, now, true).await
+}
+
+/// As [`seed_examples`], without the example admin key: what `devicegate serve` writes, since
+/// a publicly known admin key would let anything that can reach it (another local user, a web
+/// page through DNS rebinding) administer devicegate. Serve makes its own admin key.
+pub async fn seed_examples_without_admin_key(
+    store: &Store,
+    settings: &devicegate::Settings,
+    now: i64,
+) -> Result<bool, Error> {
+    seed(store, settings, now, false).await
+}
+
+async fn seed(
+    store: &Store,
+    settings: &devicegate::Settings,
+    now: i64,
+    with_admin_key: bool,
 ) -> Result<bool, Error> {
     use devicegate::model::{ClientType, CodeStatus, KeyType, PendingRegistration, StoredKey};
     use devicegate::usecases::device_trust::new_device_code;
@@ -66,15 +87,17 @@ pub async fn seed_examples(
         created_at: now,
     };
     store.put_api_key(&api_key).await?;
-    store
-        .put_admin_key(&AdminKey {
-            key_hash: hash_secret(credentials::ADMIN_KEY),
-            id: ulid::Ulid::new().to_string(),
-            name: "example (local runs only)".into(),
-            disabled: false,
-            created_at: now,
-        })
-        .await?;
+    if with_admin_key {
+        store
+            .put_admin_key(&AdminKey {
+                key_hash: hash_secret(credentials::ADMIN_KEY),
+                id: ulid::Ulid::new().to_string(),
+                name: "example (local runs only)".into(),
+                disabled: false,
+                created_at: now,
+            })
+            .await?;
+    }
     let device = |client_id: &str, status: DeviceStatus, key: Option<StoredKey>| Device {
         client_id: client_id.into(),
         client_type: ClientType::Printer,

@@ -20,7 +20,7 @@ use lambda_http::aws_lambda_events::apigw::{
 };
 use lambda_http::request::RequestContext;
 
-use crate::examples::{credentials, seed_examples};
+use crate::examples::{credentials, seed_examples_without_admin_key};
 
 /// What `devicegate serve` is told on its command line.
 #[derive(Clone, Debug)]
@@ -45,6 +45,15 @@ pub fn router(deps: Arc<Deps>) -> axum::Router {
 /// Gives each request the query parameters and request context (method, path, source address)
 /// that API Gateway puts on the requests it hands a Lambda function.
 async fn api_gateway_context(req: Request, next: Next) -> Response {
+    // A web page that rebinds its own name to 127.0.0.1 would otherwise be same-origin with
+    // devicegate: only loopback names are answered.
+    if !loopback_host(req.headers().get(axum::http::header::HOST)) {
+        let mut refused = Response::new(axum::body::Body::from(
+            "devicegate serve answers only requests addressed to a loopback host\n",
+        ));
+        *refused.status_mut() = axum::http::StatusCode::MISDIRECTED_REQUEST;
+        return refused;
+    }
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -70,6 +79,22 @@ async fn api_gateway_context(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// Whether a `Host` header names this machine: `localhost`, `127.x.y.z` or `[::1]`, any port.
+fn loopback_host(host: Option<&axum::http::HeaderValue>) -> bool {
+    let Some(host) = host.and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Serves `deps` on `listener` until `shutdown` resolves.
 pub async fn serve_http(
     listener: tokio::net::TcpListener,
@@ -87,6 +112,14 @@ pub async fn serve_http(
 /// Runs `devicegate serve` until Ctrl-C or SIGTERM.
 pub async fn run(options: Options) -> Result<(), String> {
     init_logs(options.json_logs);
+    // Plain HTTP, cookies without `Secure`, example credentials: for this machine only.
+    if !options.listen.ip().is_loopback() {
+        return Err(format!(
+            "{} is not a loopback address; devicegate serve is for local runs (deploy with sam \
+             deploy, or put it behind your own TLS proxy on a loopback address)",
+            options.listen
+        ));
+    }
     std::fs::create_dir_all(&options.data)
         .map_err(|e| format!("cannot create {}: {e}", options.data.display()))?;
     let listener = tokio::net::TcpListener::bind(options.listen)
@@ -127,7 +160,7 @@ pub async fn run(options: Options) -> Result<(), String> {
         .map_err(|e| format!("creating the tables: {e}"))?;
     let store_handle = Store::new(client, settings.tables.clone())
         .with_client_idle_ttl(settings.registration.idle_ttl);
-    seed_examples(&store_handle, &settings, now())
+    seed_examples_without_admin_key(&store_handle, &settings, now())
         .await
         .map_err(|e| format!("writing the examples: {e}"))?;
     if created.is_empty() {
@@ -360,5 +393,39 @@ fn init_logs(json: bool) {
     };
     if let Err(e) = result {
         eprintln!("logging is already set up: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_hosts_are_answered() {
+        let host = |h: &str| {
+            loopback_host(Some(
+                &axum::http::HeaderValue::from_str(h)
+                    .unwrap_or_else(|_| axum::http::HeaderValue::from_static("x")),
+            ))
+        };
+        for ok in [
+            "127.0.0.1:9000",
+            "localhost",
+            "LOCALHOST:1",
+            "[::1]:9000",
+            "127.1.2.3",
+        ] {
+            assert!(host(ok), "{ok}");
+        }
+        for refused in [
+            "evil.example",
+            "evil.example:9000",
+            "10.0.0.1:9000",
+            "127.0.0.1.evil.example",
+            "localhost.evil.example",
+        ] {
+            assert!(!host(refused), "{refused}");
+        }
+        assert!(!loopback_host(None));
     }
 }

@@ -90,12 +90,24 @@ async fn send(
     }
 }
 
-async fn seeded() -> TestEnv {
+/// A seeded environment, and a console session signed in with the example admin key (the
+/// cookie holds a signed session, never the key).
+async fn seeded() -> (TestEnv, String) {
     let env = TestEnv::new().await;
     seed_examples(env.store(), &env.deps.settings, http::now())
         .await
         .unwrap();
-    env
+    let page = send(&env, "GET", "/admin/console", None, &[]).await;
+    let pre = page.set_cookie(PRE).unwrap();
+    let body = format!(
+        "csrf={}&action=sign_in&admin_key={}",
+        enc(&page.csrf()),
+        enc(credentials::ADMIN_KEY)
+    );
+    let signed_in = send(&env, "POST", "/admin/console", Some(&body), &[(PRE, &pre)]).await;
+    let session = signed_in.set_cookie(ADMIN).unwrap();
+    assert!(!session.contains(credentials::ADMIN_KEY));
+    (env, session)
 }
 
 fn csrf_of(env: &TestEnv, cookie: &str) -> String {
@@ -103,23 +115,31 @@ fn csrf_of(env: &TestEnv, cookie: &str) -> String {
 }
 
 /// A signed-in GET.
-async fn signed_in_get(env: &TestEnv, path: &str) -> Page {
-    send(env, "GET", path, None, &[(ADMIN, credentials::ADMIN_KEY)]).await
+async fn signed_in_get(env: &TestEnv, session: &str, path: &str) -> Page {
+    send(env, "GET", path, None, &[(ADMIN, session)]).await
 }
 
 /// A signed-in POST of `action` to a section, with the right CSRF token, answered `status`.
-async fn expect(env: &TestEnv, status: u16, section: &str, action: &str, fields: &str) -> Page {
-    let key = credentials::ADMIN_KEY;
-    let body = format!("csrf={}&action={action}&{fields}", enc(&csrf_of(env, key)));
+async fn expect(
+    (env, session): (&TestEnv, &str),
+    status: u16,
+    section: &str,
+    action: &str,
+    fields: &str,
+) -> Page {
+    let body = format!(
+        "csrf={}&action={action}&{fields}",
+        enc(&csrf_of(env, session))
+    );
     let path = format!("/admin/console/{section}");
-    let page = send(env, "POST", &path, Some(&body), &[(ADMIN, key)]).await;
+    let page = send(env, "POST", &path, Some(&body), &[(ADMIN, session)]).await;
     assert_eq!(page.status, status, "{action} {fields}: {}", page.html);
     page
 }
 
 #[tokio::test]
 async fn a_wrong_admin_key_cannot_sign_in_and_the_right_one_gets_a_host_cookie() {
-    let env = seeded().await;
+    let (env, session) = seeded().await;
     let page = send(&env, "GET", "/admin/console", None, &[]).await;
     assert_eq!(page.status, 200);
     assert!(page.html.contains("name=\"admin_key\""), "{}", page.html);
@@ -172,7 +192,7 @@ async fn a_wrong_admin_key_cannot_sign_in_and_the_right_one_gets_a_host_cookie()
         assert!(set.contains(part), "{set}");
     }
     assert!(!set.contains("Domain"), "{set}");
-    let page = signed_in_get(&env, "/admin/console").await;
+    let page = signed_in_get(&env, &session, "/admin/console").await;
     assert_eq!(page.status, 200);
     assert!(
         page.html.contains("Waiting for a decision"),
@@ -183,7 +203,7 @@ async fn a_wrong_admin_key_cannot_sign_in_and_the_right_one_gets_a_host_cookie()
 
 #[tokio::test]
 async fn without_the_admin_cookie_every_page_sends_to_sign_in_and_nothing_changes() {
-    let env = seeded().await;
+    let (env, session) = seeded().await;
     for section in SECTIONS {
         let page = send(&env, "GET", &format!("/admin/console/{section}"), None, &[]).await;
         assert_eq!(page.status, 303, "{section}");
@@ -191,7 +211,7 @@ async fn without_the_admin_cookie_every_page_sends_to_sign_in_and_nothing_change
     }
     let before = env.snapshot().await;
     // A POST with a token made for another cookie, but without the admin cookie.
-    let token = csrf_of(&env, credentials::ADMIN_KEY);
+    let token = csrf_of(&env, &session);
     for (section, fields) in [
         ("devices", "action=approve&client_id=printer-example"),
         ("api-keys", "action=create&name=stolen"),
@@ -205,13 +225,13 @@ async fn without_the_admin_cookie_every_page_sends_to_sign_in_and_nothing_change
         assert!(page.html.contains("name=\"admin_key\""), "{}", page.html);
     }
     assert_eq!(env.snapshot().await, before);
-    let page = signed_in_get(&env, "/admin/console/nowhere").await;
+    let page = signed_in_get(&env, &session, "/admin/console/nowhere").await;
     assert_eq!(page.status, 404);
 }
 
 #[tokio::test]
 async fn every_form_carries_the_csrf_token_of_its_cookie() {
-    let env = seeded().await;
+    let (env, session) = seeded().await;
     let sign_in = send(&env, "GET", "/admin/console", None, &[]).await;
     let pre = sign_in.set_cookie(PRE).unwrap();
     let mut forms = 0;
@@ -219,13 +239,10 @@ async fn every_form_carries_the_csrf_token_of_its_cookie() {
         assert!(form.contains(&format!("name=\"csrf\" value=\"{}\"", csrf_of(&env, &pre))));
         forms += 1;
     }
-    let expected = format!(
-        "name=\"csrf\" value=\"{}\"",
-        csrf_of(&env, credentials::ADMIN_KEY)
-    );
+    let expected = format!("name=\"csrf\" value=\"{}\"", csrf_of(&env, &session));
     for section in SECTIONS {
         let path = format!("/admin/console/{section}");
-        let page = signed_in_get(&env, &path).await;
+        let page = signed_in_get(&env, &session, &path).await;
         assert_eq!(page.status, 200, "{section}");
         for header in [
             "content-security-policy",
@@ -248,10 +265,10 @@ async fn every_form_carries_the_csrf_token_of_its_cookie() {
 
 #[tokio::test]
 async fn each_action_reaches_the_admin_use_cases() {
-    let env = seeded().await;
+    let (env, session) = seeded().await;
     let grace = "username=grace";
     let page = expect(
-        &env,
+        (&env, &session),
         200,
         "users",
         "create",
@@ -269,18 +286,18 @@ async fn each_action_reaches_the_admin_use_cases() {
     };
     let before = user(&env).await;
     let reset = format!("{grace}&password=another+long+password");
-    expect(&env, 200, "users", "password", &reset).await;
+    expect((&env, &session), 200, "users", "password", &reset).await;
     assert_ne!(before.password_hash, user(&env).await.password_hash);
     // A use case's refusal is shown on the page.
     expect(
-        &env,
+        (&env, &session),
         400,
         "users",
         "password",
         &format!("{grace}&password=short"),
     )
     .await;
-    expect(&env, 200, "users", "disable", grace).await;
+    expect((&env, &session), 200, "users", "disable", grace).await;
     assert!(user(&env).await.disabled);
 
     let (cli, dynamic) = (
@@ -289,28 +306,28 @@ async fn each_action_reaches_the_admin_use_cases() {
     );
     let (cli_form, dynamic_form) = (format!("client_id={cli}"), format!("client_id={dynamic}"));
     // An administrator's client is disabled, not deleted.
-    expect(&env, 409, "clients", "delete", &cli_form).await;
-    expect(&env, 200, "clients", "disable", &cli_form).await;
-    expect(&env, 200, "clients", "delete", &dynamic_form).await;
+    expect((&env, &session), 409, "clients", "delete", &cli_form).await;
+    expect((&env, &session), 200, "clients", "disable", &cli_form).await;
+    expect((&env, &session), 200, "clients", "delete", &dynamic_form).await;
     let clients = env.store().list_clients().await.unwrap();
     assert!(clients.iter().any(|c| c.client_id == cli && c.disabled));
     assert!(clients.iter().all(|c| c.client_id != dynamic));
 
     let printer = "client_id=printer-example";
-    expect(&env, 200, "devices", "deny", printer).await;
+    expect((&env, &session), 200, "devices", "deny", printer).await;
     let status = env.device("printer-example").await.unwrap().status;
     assert_eq!(status, DeviceStatus::Denied);
     // No registration waits any more.
-    expect(&env, 409, "devices", "approve", printer).await;
+    expect((&env, &session), 409, "devices", "approve", printer).await;
 
     let fleet = "name=fleet&auto_trust=on&access_token_ttl=600";
-    expect(&env, 200, "api-keys", "create", fleet).await;
+    expect((&env, &session), 200, "api-keys", "create", fleet).await;
     let keys = env.store().list_api_keys().await.unwrap();
     let fleet = keys.iter().find(|k| k.name == "fleet").unwrap();
     assert!(fleet.settings.auto_trust && !fleet.settings.allow_untrusted_endpoints);
     assert_eq!(fleet.settings.access_token_ttl, Some(600));
     expect(
-        &env,
+        (&env, &session),
         400,
         "api-keys",
         "create",
@@ -318,7 +335,7 @@ async fn each_action_reaches_the_admin_use_cases() {
     )
     .await;
     expect(
-        &env,
+        (&env, &session),
         200,
         "api-keys",
         "disable",

@@ -20,6 +20,7 @@ use crate::http::{Form, now};
 use crate::model::{ApiKeySettings, DeviceStatus};
 use crate::secrets::hashes_match;
 use crate::usecases::admin::{self, DeviceAction, NewUser};
+use crate::usercode::keyed_hash;
 use crate::web::console::{self as pages, Content, Notice, PATH, Section};
 use crate::web::{
     self, ADMIN_COOKIE, Cookies, PRE_COOKIE, cookie_name, html, redirect, set_cookie, status_of,
@@ -98,12 +99,35 @@ impl Visit<'_> {
     }
 }
 
+/// A console session: `{admin key hash}.{issued at}.{HMAC of both under the server secret}`.
+/// The cookie never holds the admin key itself; it stops working after [`CONSOLE_TTL`] whatever
+/// the browser does, and as soon as its admin key is disabled.
+fn session_value(secret: &ServerSecret, key_hash: &str, issued_at: i64) -> String {
+    let signed = format!("{key_hash}.{issued_at}");
+    // 128 bits of the MAC keep the cookie within the 128 characters cookies are read up to.
+    let mac = keyed_hash(secret, "console-session", signed.as_bytes());
+    format!("{signed}.{}", &mac[..mac.len().min(32)])
+}
+
+/// The admin key hash of a session that is authentic and not too old.
+fn session_key_hash<'v>(secret: &ServerSecret, value: &'v str, now: i64) -> Option<&'v str> {
+    let (signed, _mac) = value.rsplit_once('.')?;
+    let (key_hash, issued_at) = signed.split_once('.')?;
+    let issued: i64 = issued_at.parse().ok()?;
+    let fresh = issued <= now && now - issued < CONSOLE_TTL;
+    (fresh && hashes_match(value, &session_value(secret, key_hash, issued))).then_some(key_hash)
+}
+
 async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
     let secure = deps.settings.secure_cookies;
+    let secret = deps.settings.server_secret()?;
     let cookies = Cookies::read(req, cookie_name(ADMIN_COOKIE, secure))?;
     let sent = cookies.get(cookie_name(ADMIN_COOKIE, secure));
-    let admin = match &sent {
-        Some(key) => match admin::authenticate(&deps.store, Some(key)).await {
+    let admin = match sent
+        .as_deref()
+        .and_then(|v| session_key_hash(secret, v, now()))
+    {
+        Some(key_hash) => match admin::authenticate_hash(&deps.store, key_hash).await {
             Ok(_) => sent.clone(),
             Err(Error::Unauthorized) => None,
             Err(other) => return Err(other),
@@ -112,7 +136,7 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
     };
     let visit = Visit {
         deps,
-        secret: deps.settings.server_secret()?,
+        secret,
         stale: sent.is_some() && admin.is_none(),
         admin,
         pre: cookies.get(cookie_name(PRE_COOKIE, secure)),
@@ -197,11 +221,13 @@ async fn post(
 }
 
 async fn sign_in(visit: &Visit<'_>, key: Option<&str>) -> Result<Response<Body>, Error> {
-    match admin::authenticate(&visit.deps.store, key).await {
+    // A key pasted with a stray newline or space is still the key, as in `Authorization`.
+    match admin::authenticate(&visit.deps.store, key.map(str::trim)).await {
         Ok(admin_key) => {
             tracing::info!(admin_key = %admin_key.id, "signed in to the admin console");
+            let session = session_value(visit.secret, &admin_key.key_hash, now());
             let mut response = redirect(PATH);
-            set_cookie(&mut response, &visit.admin_cookie(key.unwrap_or("")));
+            set_cookie(&mut response, &visit.admin_cookie(&session));
             Ok(response)
         }
         Err(Error::Unauthorized) => visit.sign_in_page(
@@ -310,4 +336,39 @@ fn seconds(form: &Form, field: &str) -> Result<Option<i64>, Error> {
                 .map_err(|_| Error::invalid_request(format!("{field} must be whole seconds")))
         })
         .transpose()
+}
+
+#[cfg(test)]
+mod session_tests {
+    use super::*;
+
+    #[test]
+    fn a_session_is_signed_and_expires() {
+        let secret = ServerSecret::from_bytes(vec![7; 32]);
+        let other = ServerSecret::from_bytes(vec![8; 32]);
+        let value = session_value(&secret, "abc", 1_000);
+        assert_eq!(session_key_hash(&secret, &value, 1_000 + 60), Some("abc"));
+        assert_eq!(
+            session_key_hash(&other, &value, 1_060),
+            None,
+            "another secret"
+        );
+        assert_eq!(
+            session_key_hash(&secret, &value, 1_000 + CONSOLE_TTL),
+            None,
+            "too old"
+        );
+        assert_eq!(
+            session_key_hash(&secret, &value, 999),
+            None,
+            "from the future"
+        );
+        let forged = value.replacen("abc", "abd", 1);
+        assert_eq!(
+            session_key_hash(&secret, &forged, 1_060),
+            None,
+            "another key"
+        );
+        assert_eq!(session_key_hash(&secret, "dgadmin_raw_key", 1_060), None);
+    }
 }

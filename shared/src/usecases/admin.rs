@@ -20,6 +20,15 @@ pub async fn authenticate(store: &Store, bearer: Option<&str>) -> Result<AdminKe
         .ok_or(Error::Unauthorized)
 }
 
+/// Checks an admin key already known by its hash (a console session): one round trip.
+pub async fn authenticate_hash(store: &Store, key_hash: &str) -> Result<AdminKey, Error> {
+    store
+        .get_admin_key(key_hash)
+        .await?
+        .filter(|k| !k.disabled && hashes_match(&k.key_hash, key_hash))
+        .ok_or(Error::Unauthorized)
+}
+
 /// Makes an admin key; the value is returned this once and stored only as a hash.
 pub async fn create_admin_key(store: &Store, name: &str, now: i64) -> Result<String, Error> {
     let secret = secrets::issue(SecretKind::AdminKey)?;
