@@ -22,6 +22,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve only the embedded DynamoDB-compatible store (dynoxide) on a loopback address, its
+    /// data in --data: for `cargo lambda watch`, and for load runs that measure the store's CPU
+    /// apart from devicegate's.
+    #[cfg(feature = "serve")]
+    Store {
+        #[arg(long, default_value = "127.0.0.1:8000")]
+        listen: std::net::SocketAddr,
+        #[arg(long, default_value = ".local")]
+        data: std::path::PathBuf,
+    },
     /// Serve every route of every function on one local address, over an embedded
     /// DynamoDB-compatible store (or --dynamodb-endpoint); Ctrl-C stops it.
     #[cfg(feature = "serve")]
@@ -232,6 +242,16 @@ enum DeviceCommand {
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     #[cfg(feature = "serve")]
+    if let Command::Store { listen, data } = cli.command {
+        return match devicegate_cli::serve::run_store(listen, &data).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("devicegate store: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
+    #[cfg(feature = "serve")]
     if let Command::Serve {
         listen,
         data,
@@ -281,7 +301,7 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
     match command {
         // Handled in `main`, before any store is made.
         #[cfg(feature = "serve")]
-        Command::Serve { .. } => {}
+        Command::Serve { .. } | Command::Store { .. } => {}
         Command::Bootstrap { name } => {
             println!("{}", admin::create_admin_key(store, &name, now()).await?);
         }

@@ -142,7 +142,17 @@ pub async fn run(options: Options) -> Result<(), String> {
             (store.endpoint.clone(), Some(store))
         }
     };
-    let client = dynamodb_client(&endpoint, store.is_some()).await;
+    // The token only slows a loopback dynoxide down; a remote store keeps it.
+    let loopback_store = store.is_some()
+        || url::Url::parse(&endpoint)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .is_some_and(|h| {
+                h == "localhost"
+                    || h.parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback())
+            });
+    let client = dynamodb_client(&endpoint, loopback_store).await;
     let mut settings = Settings::from_env()?;
     if settings.server_secret.is_none() {
         settings.server_secret = Some(server_secret(&options.data)?);
@@ -237,7 +247,7 @@ fn write_private(path: &Path, text: &str) -> Result<(), String> {
         .map_err(|e| format!("writing {}: {e}", path.display()))
 }
 
-async fn dynamodb_client(endpoint: &str, embedded: bool) -> aws_sdk_dynamodb::Client {
+async fn dynamodb_client(endpoint: &str, loopback_store: bool) -> aws_sdk_dynamodb::Client {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new(
             std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into()),
@@ -254,7 +264,7 @@ async fn dynamodb_client(endpoint: &str, embedded: bool) -> aws_sdk_dynamodb::Cl
             "devicegate-serve",
         ));
     }
-    if embedded {
+    if loopback_store {
         builder = builder.interceptor(NoIdempotencyToken);
     }
     aws_sdk_dynamodb::Client::from_conf(builder.build())
@@ -304,6 +314,28 @@ impl aws_sdk_dynamodb::config::Intercept for NoIdempotencyToken {
         *request.body_mut() = aws_smithy_types::body::SdkBody::from(body);
         Ok(())
     }
+}
+
+/// Runs only the embedded store on `listen` (loopback only), its data in `data/devicegate.db`,
+/// until Ctrl-C or SIGTERM.
+pub async fn run_store(listen: SocketAddr, data: &Path) -> Result<(), String> {
+    if !listen.ip().is_loopback() {
+        return Err(format!("{listen} is not a loopback address"));
+    }
+    std::fs::create_dir_all(data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
+    let file = data.join("devicegate.db");
+    let path = file
+        .to_str()
+        .ok_or_else(|| format!("{} is not a UTF-8 path", file.display()))?;
+    let db = dynoxide::Database::new(path).map_err(|e| format!("opening {path}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| format!("listener address: {e}"))?;
+    println!("devicegate store: listening on http://{address}");
+    dynoxide::server::serve_with_shutdown(listener, db, shutdown_signal()).await
 }
 
 /// dynoxide in this process, on an ephemeral loopback port, its data in one SQLite file.

@@ -71,7 +71,7 @@ fuzz_target!(|data: &[u8]| {
         let settings = Settings::with_secret(ServerSecret::from_bytes(vec![7; 32]));
         if let Ok(base) = oauth2::base_url(&req, &settings) {
             assert!(base.starts_with("http://"));
-            let _ = oauth2::metadata_response(&base);
+            let _ = oauth2::metadata_response(&base, flags & 32 != 0);
         }
     }
 
