@@ -38,8 +38,10 @@ pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> 
 struct Visit<'a> {
     deps: &'a Deps,
     secret: &'a ServerSecret,
-    /// The admin cookie, when it holds an enabled admin key.
+    /// The admin cookie, when it holds a live session of an enabled admin key.
     admin: Option<String>,
+    /// That admin key's id, for the audit line of each action.
+    admin_id: Option<String>,
     /// An admin cookie that no longer signs in (a disabled key): cleared on the next page.
     stale: bool,
     pre: Option<String>,
@@ -123,22 +125,23 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
     let secret = deps.settings.server_secret()?;
     let cookies = Cookies::read(req, cookie_name(ADMIN_COOKIE, secure))?;
     let sent = cookies.get(cookie_name(ADMIN_COOKIE, secure));
-    let admin = match sent
+    let (admin, admin_id) = match sent
         .as_deref()
         .and_then(|v| session_key_hash(secret, v, now()))
     {
         Some(key_hash) => match admin::authenticate_hash(&deps.store, key_hash).await {
-            Ok(_) => sent.clone(),
-            Err(Error::Unauthorized) => None,
+            Ok(key) => (sent.clone(), Some(key.id)),
+            Err(Error::Unauthorized) => (None, None),
             Err(other) => return Err(other),
         },
-        None => None,
+        None => (None, None),
     };
     let visit = Visit {
         deps,
         secret,
         stale: sent.is_some() && admin.is_none(),
         admin,
+        admin_id,
         pre: cookies.get(cookie_name(PRE_COOKIE, secure)),
     };
     let section = match req.path_parameters_ref().and_then(|p| p.first("section")) {
@@ -212,7 +215,22 @@ async fn post(
             other => Err(unknown_action(other)),
         };
     };
-    let (status, notice) = match act(visit.deps, section, action, &form).await {
+    let outcome = act(visit.deps, section, action, &form).await;
+    // Who did what to which item, and how it went: the console's audit trail.
+    tracing::info!(
+        admin_key = visit.admin_id.as_deref().unwrap_or("?"),
+        section = ?section,
+        action,
+        target = form
+            .optional("client_id")
+            .or_else(|| form.optional("username"))
+            .or_else(|| form.optional("id"))
+            .or_else(|| form.optional("name"))
+            .unwrap_or(""),
+        ok = outcome.is_ok(),
+        "admin console action"
+    );
+    let (status, notice) = match outcome {
         Ok(notice) => (StatusCode::OK, notice),
         Err(Error::Internal(cause)) => return Err(Error::Internal(cause)),
         Err(e) => (status_of(&e), Notice::Failed(e.description())),
