@@ -255,17 +255,18 @@ async fn dynamodb_client(endpoint: &str, loopback_store: bool) -> aws_sdk_dynamo
         .load()
         .await;
     let mut builder = aws_sdk_dynamodb::config::Builder::from(&config).endpoint_url(endpoint);
-    if config.credentials_provider().is_none() || endpoint.starts_with("http://127.") {
-        builder = builder.credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "local",
-            "local",
-            None,
-            None,
-            "devicegate-serve",
-        ));
-    }
+    // A loopback store takes any credentials and is only slowed by idempotency tokens; a remote
+    // one gets the operator's credentials and keeps the tokens.
     if loopback_store {
-        builder = builder.interceptor(NoIdempotencyToken);
+        builder = builder
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "local",
+                "local",
+                None,
+                None,
+                "devicegate-serve",
+            ))
+            .interceptor(NoIdempotencyToken);
     }
     aws_sdk_dynamodb::Client::from_conf(builder.build())
 }

@@ -51,18 +51,11 @@ pub async fn update(deps: &Deps, req: Request) -> Result<Response<Body>, Error> 
     let base_url = oauth2::base_url(&req, &deps.settings)?;
     let bearer = rfc7591::bearer(&req)?;
     // The token is checked before the body is judged: a stranger learns nothing from errors.
-    client_registration::read(&deps.store, &client_id, bearer, now()).await?;
+    let current = client_registration::read(&deps.store, &client_id, bearer, now()).await?;
     let metadata =
         ClientMetadata::new(rfc7591::parse_update(&req, &client_id)?, &Rfc7591::DEFAULTS)?;
-    let updated = client_registration::update(
-        &deps.store,
-        &deps.settings,
-        &client_id,
-        bearer,
-        metadata,
-        now(),
-    )
-    .await?;
+    let updated =
+        client_registration::update(&deps.store, &deps.settings, current, metadata, now()).await?;
     Ok(rfc7591::client_information(200, &updated, &base_url))
 }
 

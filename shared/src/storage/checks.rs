@@ -1,6 +1,7 @@
 //! Condition checks that ride inside other writes' transactions: a client authenticating, a
 //! token's holder still in good standing, an id not taken. They cost no extra round trip.
 
+use aws_sdk_dynamodb::types::builders::UpdateBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
@@ -144,18 +145,34 @@ impl Store {
             return self.client_proof_check(proof);
         }
         let (condition, values) = proof_condition(proof);
+        let update = self
+            .client_use(proof.client_id, &condition, values, proof.now)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// A write to a self-registered client, under `condition` (whose values are `values`), that
+    /// records a use and moves its idle expiry on.
+    fn client_use(
+        &self,
+        client_id: &str,
+        condition: &str,
+        values: Vec<(String, AttributeValue)>,
+        now: i64,
+    ) -> UpdateBuilder {
         let mut update = Update::builder()
             .table_name(&self.tables.clients)
-            .key("client_id", s(proof.client_id))
+            .key("client_id", s(client_id))
             .condition_expression(condition)
             .update_expression("SET last_used_at = :now, expires_at = :idle")
-            .expression_attribute_values(":idle", n(proof.now + self.client_idle_ttl))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":idle", n(now + self.client_idle_ttl));
         for (name, value) in values {
             update = update.expression_attribute_values(name, value);
         }
-        let update = update.build().map_err(build_error)?;
-        Ok(TransactWriteItem::builder().update(update).build())
+        update
     }
 
     /// That a token's client is still enabled and, if self-registered, not idle-expired; for a
@@ -167,14 +184,9 @@ impl Store {
     ) -> Result<TransactWriteItem, Error> {
         let condition = "disabled = :f AND (attribute_not_exists(expires_at) OR expires_at > :now)";
         if is_self_registered(client_id) {
-            let update = Update::builder()
-                .table_name(&self.tables.clients)
-                .key("client_id", s(client_id))
-                .condition_expression(condition)
-                .update_expression("SET last_used_at = :now, expires_at = :idle")
-                .expression_attribute_values(":f", AttributeValue::Bool(false))
-                .expression_attribute_values(":now", n(now))
-                .expression_attribute_values(":idle", n(now + self.client_idle_ttl))
+            let enabled = vec![(":f".to_owned(), AttributeValue::Bool(false))];
+            let update = self
+                .client_use(client_id, condition, enabled, now)
                 .build()
                 .map_err(build_error)?;
             return Ok(TransactWriteItem::builder().update(update).build());

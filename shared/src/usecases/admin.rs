@@ -255,9 +255,7 @@ pub async fn delete_client(store: &Store, client_id: &str, now: i64) -> Result<O
             "only self-registered clients are deleted; disable this one".into(),
         ));
     }
-    // Disabled first: from here on nothing the client holds works, even if a step fails.
-    let client = store.disable_client(client_id).await?;
-    store.revoke_families_of_client(client_id, now).await?;
+    let client = store.retire_client(client_id, now).await?;
     store.delete_client(client_id).await?;
     tracing::info!(
         client_id,

@@ -340,18 +340,17 @@ pub async fn read(
 
 /// Replaces a client's metadata (RFC 7592 §2.2), issues a new secret when it has one (the old
 /// one is stored only as a hash and cannot be shown again) and a new registration access token.
-/// Two round trips. What a person may already be looking at cannot change under them: the
+/// `current` is what [`read`] gave for the request's registration access token, so the update is
+/// one more round trip (two in all). What a person may already be looking at cannot change under them: the
 /// name stays, the scope may only narrow, and a client that authenticates with a secret cannot
 /// drop it (its refresh tokens were issued to a secret holder).
 pub async fn update(
     store: &Store,
     settings: &Settings,
-    client_id: &str,
-    access_token: Option<&str>,
+    current: OAuthClient,
     metadata: ClientMetadata,
     now: i64,
 ) -> Result<Registered, Error> {
-    let current = read(store, client_id, access_token, now).await?;
     if metadata.client_name != current.client_name {
         return Err(Error::InvalidClientMetadata(
             "client_name cannot change; register a new client instead".into(),
@@ -373,13 +372,8 @@ pub async fn update(
         .as_ref()
         .and_then(|r| r.access_token_hash.clone())
         .unwrap_or_default();
-    let (mut client, client_secret, registration_access_token) = build(
-        current.client_id.clone(),
-        current.origin,
-        metadata,
-        settings,
-        now,
-    )?;
+    let (mut client, client_secret, registration_access_token) =
+        build(current.client_id, current.origin, metadata, settings, now)?;
     client.created_at = current.created_at;
     client.last_used_at = current.last_used_at;
     client.expires_at = current.expires_at;
@@ -448,10 +442,7 @@ pub async fn delete(
     now: i64,
 ) -> Result<(), Error> {
     let client = read(store, client_id, access_token, now).await?;
-    store.disable_client(&client.client_id).await?;
-    store
-        .revoke_families_of_client(&client.client_id, now)
-        .await?;
+    store.retire_client(&client.client_id, now).await?;
     tracing::info!(client_id = %client.client_id, "client deleted through RFC 7592");
     Ok(())
 }
