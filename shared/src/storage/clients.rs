@@ -127,16 +127,8 @@ impl Store {
     /// later step fails, then every token family revoked. Idempotent (a retry finishes it).
     pub async fn retire_client(&self, client_id: &str, now: i64) -> Result<OAuthClient, Error> {
         let client = self.disable_client(client_id).await?;
-        self.revoke_families_of_client(client_id, now).await?;
+        self.revoke_families_of(&crate::model::client_owner_key(client_id), now)
+            .await?;
         Ok(client)
-    }
-
-    /// Revokes every token family of an OAuth client (idempotent).
-    pub async fn revoke_families_of_client(&self, client_id: &str, now: i64) -> Result<(), Error> {
-        let owner = crate::model::client_owner_key(client_id);
-        for family_id in self.family_ids_of(&owner).await? {
-            self.revoke_family(&family_id, now).await?;
-        }
-        Ok(())
     }
 }

@@ -187,12 +187,9 @@ impl Store {
         Ok(updated)
     }
 
-    /// Revokes every token family of a device (idempotent: a query, then one write per family).
+    /// Revokes every token family of a device (idempotent).
     pub async fn revoke_families_of_device(&self, client_id: &str, now: i64) -> Result<(), Error> {
-        let owner = crate::model::device_owner_key(client_id);
-        for family_id in self.family_ids_of(&owner).await? {
-            self.revoke_family(&family_id, now).await?;
-        }
-        Ok(())
+        self.revoke_families_of(&crate::model::device_owner_key(client_id), now)
+            .await
     }
 }

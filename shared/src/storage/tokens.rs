@@ -174,6 +174,14 @@ impl Store {
         }
     }
 
+    /// Revokes every token family of one owner (idempotent: a query, then one write per family).
+    pub(super) async fn revoke_families_of(&self, owner: &str, now: i64) -> Result<(), Error> {
+        for family_id in self.family_ids_of(owner).await? {
+            self.revoke_family(&family_id, now).await?;
+        }
+        Ok(())
+    }
+
     /// The token families of one owner ([`crate::model::Holder::owner_key`]).
     pub async fn family_ids_of(&self, owner: &str) -> Result<Vec<String>, Error> {
         let items = self
