@@ -159,6 +159,15 @@ enum UserCommand {
     Disable { username: String },
     /// Set a new password, read from the first line of stdin.
     Password { username: String },
+    /// Set a password-less sign-in identifier (card id or short id), read from the first line
+    /// of stdin (stored only as a keyed hash: needs SERVER_SECRET), or clear it.
+    LoginId {
+        username: String,
+        #[arg(long, value_parser = ["card-id", "short-id"])]
+        kind: String,
+        #[arg(long)]
+        clear: bool,
+    },
 }
 
 fn password_from_stdin() -> Result<String, Error> {
@@ -185,8 +194,34 @@ enum ApiKeyCommand {
     },
     /// List API keys as JSON lines.
     List,
-    /// Disable an API key by id.
+    /// Disable an API key by id: its devices' and users' tokens stop working.
     Disable { id: String },
+    /// Change an API key's policies; only the flags given change.
+    Update {
+        id: String,
+        #[arg(long)]
+        auto_trust: Option<bool>,
+        /// Let users sign in (POST /api/v1/login) without a device token.
+        #[arg(long)]
+        allow_untrusted_endpoints: Option<bool>,
+        /// Let protected routes be called without a user token, and users sign in without a
+        /// password from a trusted device.
+        #[arg(long)]
+        allow_unauthenticated_requests: Option<bool>,
+        #[arg(long)]
+        access_token_ttl: Option<i64>,
+        #[arg(long)]
+        refresh_token_ttl: Option<i64>,
+        /// Epoch seconds after which the key stops working.
+        #[arg(long)]
+        expires_at: Option<i64>,
+        /// Allow only these networks (CIDR, repeatable); replaces the list.
+        #[arg(long = "allowed-source")]
+        allowed_sources: Vec<String>,
+        /// Allow every source address again.
+        #[arg(long, conflicts_with = "allowed_sources")]
+        any_source: bool,
+    },
 }
 
 /// The settings of a new API key, as flags.
@@ -208,6 +243,9 @@ struct ApiKeyFlags {
     /// Epoch seconds after which the key stops working.
     #[arg(long)]
     expires_at: Option<i64>,
+    /// Allow only these source networks (CIDR, repeatable); any when left out.
+    #[arg(long = "allowed-source")]
+    allowed_sources: Vec<String>,
 }
 
 impl From<ApiKeyFlags> for ApiKeySettings {
@@ -219,6 +257,7 @@ impl From<ApiKeyFlags> for ApiKeySettings {
             access_token_ttl: flags.access_token_ttl,
             refresh_token_ttl: flags.refresh_token_ttl,
             expires_at: flags.expires_at,
+            allowed_sources: flags.allowed_sources,
         }
     }
 }
@@ -340,6 +379,9 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
                     serde_json::json!({
                         "id": key.id, "name": key.name, "disabled": key.disabled,
                         "auto_trust": key.settings.auto_trust,
+                        "allow_untrusted_endpoints": key.settings.allow_untrusted_endpoints,
+                        "allow_unauthenticated_requests": key.settings.allow_unauthenticated_requests,
+                        "allowed_sources": key.settings.allowed_sources,
                         "access_token_ttl": key.settings.lifetimes().access_token_ttl,
                         "refresh_token_ttl": key.settings.lifetimes().refresh_token_ttl,
                         "expires_at": key.settings.expires_at,
@@ -347,8 +389,44 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
                 });
             }
             ApiKeyCommand::Disable { id } => {
-                store.disable_api_key(&id).await?;
+                admin::disable_api_key(store, &id).await?;
                 eprintln!("API key {id} disabled");
+            }
+            ApiKeyCommand::Update {
+                id,
+                auto_trust,
+                allow_untrusted_endpoints,
+                allow_unauthenticated_requests,
+                access_token_ttl,
+                refresh_token_ttl,
+                expires_at,
+                allowed_sources,
+                any_source,
+            } => {
+                let change = admin::ApiKeySettingsChange {
+                    auto_trust,
+                    allow_untrusted_endpoints,
+                    allow_unauthenticated_requests,
+                    access_token_ttl,
+                    refresh_token_ttl,
+                    expires_at,
+                    allowed_sources: if any_source {
+                        Some(Vec::new())
+                    } else {
+                        (!allowed_sources.is_empty()).then_some(allowed_sources)
+                    },
+                };
+                let key = admin::change_api_key_settings(store, &id, change, now()).await?;
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "id": key.id, "auto_trust": key.settings.auto_trust,
+                        "allow_untrusted_endpoints": key.settings.allow_untrusted_endpoints,
+                        "allow_unauthenticated_requests": key.settings.allow_unauthenticated_requests,
+                        "allowed_sources": key.settings.allowed_sources,
+                        "expires_at": key.settings.expires_at,
+                    })
+                );
             }
         },
         Command::Device { command } => {
@@ -499,13 +577,44 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
                 });
             }
             UserCommand::Disable { username } => {
-                admin::disable_user(store, &username).await?;
+                admin::disable_user(store, &username, now()).await?;
                 eprintln!("user {username} disabled");
             }
             UserCommand::Password { username } => {
                 let password = password_from_stdin()?;
                 admin::reset_password(store, &username, &password, now()).await?;
                 eprintln!("password of {username} changed");
+            }
+            UserCommand::LoginId {
+                username,
+                kind,
+                clear,
+            } => {
+                let settings = devicegate::Settings::from_env().map_err(Error::invalid_request)?;
+                let value = if clear {
+                    None
+                } else {
+                    Some(password_from_stdin()?)
+                };
+                let change = Some(value.as_deref());
+                let (card_id, short_id) = if kind == "card-id" {
+                    (change, None)
+                } else {
+                    (None, change)
+                };
+                admin::set_login_ids(
+                    store,
+                    settings.server_secret()?,
+                    &username,
+                    card_id,
+                    short_id,
+                    now(),
+                )
+                .await?;
+                eprintln!(
+                    "{kind} of {username} {}",
+                    if clear { "cleared" } else { "set" }
+                );
             }
         },
     }

@@ -16,7 +16,8 @@ use devicegate::usecases::admin;
 use devicegate::{Deps, Settings, Store, http::now, routes};
 use lambda_http::RequestExt;
 use lambda_http::aws_lambda_events::apigw::{
-    ApiGatewayV2httpRequestContext, ApiGatewayV2httpRequestContextHttpDescription,
+    ApiGatewayRequestAuthorizer, ApiGatewayV2httpRequestContext,
+    ApiGatewayV2httpRequestContextHttpDescription,
 };
 use lambda_http::request::RequestContext;
 
@@ -39,12 +40,22 @@ const LOCAL_REGISTRATION_SCOPES: &str = "read write openid sso:account:access";
 
 /// The local stand-in for API Gateway in front of [`routes::router_all`].
 pub fn router(deps: Arc<Deps>) -> axum::Router {
-    routes::router_all(deps).layer(axum::middleware::from_fn(api_gateway_context))
+    routes::router_all(deps.clone()).layer(axum::middleware::from_fn_with_state(
+        deps,
+        api_gateway_context,
+    ))
 }
 
 /// Gives each request the query parameters and request context (method, path, source address)
-/// that API Gateway puts on the requests it hands a Lambda function.
-async fn api_gateway_context(req: Request, next: Next) -> Response {
+/// that API Gateway puts on the requests it hands a Lambda function, and, on the routes of
+/// [`routes::PROTECTED`], runs the authorizer first as API Gateway does: 403
+/// `{"message":"Forbidden"}` when it refuses, its context in `requestContext.authorizer.lambda`
+/// when it allows.
+async fn api_gateway_context(
+    axum::extract::State(deps): axum::extract::State<Arc<Deps>>,
+    req: Request,
+    next: Next,
+) -> Response {
     // A web page that rebinds its own name to 127.0.0.1 would otherwise be same-origin with
     // devicegate: only loopback names are answered.
     if !loopback_host(req.headers().get(axum::http::header::HOST)) {
@@ -72,11 +83,41 @@ async fn api_gateway_context(req: Request, next: Next) -> Response {
     described.path = Some(req.uri().path().to_owned());
     described.source_ip = peer;
     let mut context = ApiGatewayV2httpRequestContext::default();
+    let protected = routes::PROTECTED
+        .iter()
+        .any(|(method, path)| req.method().as_str() == *method && req.uri().path() == *path);
+    if protected {
+        let source = described.source_ip.clone().unwrap_or_default();
+        match devicegate::api::authorizer::judge(&deps, req.headers(), &source).await {
+            Ok(decision) if decision.is_authorized => {
+                let mut authorizer = ApiGatewayRequestAuthorizer::default();
+                authorizer.fields = decision.context.into_iter().collect();
+                context.authorizer = Some(authorizer);
+            }
+            Ok(_) => return gateway_answer(403, r#"{"message":"Forbidden"}"#),
+            Err(e) => {
+                tracing::error!(error = %e, "authorizer failed");
+                return gateway_answer(500, r#"{"message":"Internal Server Error"}"#);
+            }
+        }
+    }
     context.http = described;
     let req = req
         .with_query_string_parameters(query)
         .with_request_context(RequestContext::ApiGatewayV2(context));
     next.run(req).await
+}
+
+/// A response API Gateway gives on its own (as it does when an authorizer refuses).
+fn gateway_answer(status: u16, body: &'static str) -> Response {
+    let mut response = Response::new(axum::body::Body::from(body));
+    *response.status_mut() =
+        axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::FORBIDDEN);
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// Whether a `Host` header names this machine: `localhost`, `127.x.y.z` or `[::1]`, any port.

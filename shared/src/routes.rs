@@ -27,10 +27,11 @@ pub enum Function {
     Metadata,
     Revoke,
     Introspect,
+    Login,
 }
 
 impl Function {
-    pub const ALL: [Function; 8] = [
+    pub const ALL: [Function; 9] = [
         Function::Register,
         Function::ClientRegistration,
         Function::Token,
@@ -39,6 +40,7 @@ impl Function {
         Function::Metadata,
         Function::Revoke,
         Function::Introspect,
+        Function::Login,
     ];
 
     /// The binary's name, as in `functions/<name>` and the template's `BuildProperties.Binary`.
@@ -52,6 +54,7 @@ impl Function {
             Function::Metadata => "metadata",
             Function::Revoke => "revoke",
             Function::Introspect => "introspect",
+            Function::Login => "login",
         }
     }
 
@@ -59,7 +62,7 @@ impl Function {
     pub fn needs_server_secret(self) -> bool {
         matches!(
             self,
-            Function::Register | Function::DeviceRedirect | Function::Admin
+            Function::Register | Function::DeviceRedirect | Function::Admin | Function::Login
         )
     }
 
@@ -129,6 +132,15 @@ pub const INTROSPECT: &[Route<Deps>] = routes![Deps:
     "POST" "/oauth2/introspect" OAuth => |d, r| api::introspect::handle(&d, r);
 ];
 
+pub const LOGIN: &[Route<Deps>] = routes![Deps:
+    "POST" "/api/v1/login" OAuth => |d, r| api::login::login(&d, r);
+    "GET" "/api/v1/me" OAuth => |d, r| api::login::me(&d, r);
+];
+
+/// The routes API Gateway puts behind the `authorizer` function (template.yaml attaches it to
+/// exactly these; `devicegate serve` applies it in front of them the same way).
+pub const PROTECTED: &[(&str, &str)] = &[("GET", "/api/v1/me")];
+
 pub const METADATA: &[Route<Settings>] = routes![Settings:
     "GET" "/.well-known/oauth-authorization-server" OAuth => |s, r| api::metadata::handle(&s, r);
 ];
@@ -179,6 +191,7 @@ pub fn table() -> Vec<(Function, &'static str, &'static str)> {
         rows(Function::Metadata, METADATA),
         rows(Function::Revoke, REVOKE),
         rows(Function::Introspect, INTROSPECT),
+        rows(Function::Login, LOGIN),
     ]
     .concat()
 }
@@ -212,7 +225,8 @@ pub fn router_all(deps: Arc<Deps>) -> axum::Router {
         .merge(router(ADMIN, deps.clone()))
         .merge(router(DEVICE_REDIRECT, deps.clone()))
         .merge(router(REVOKE, deps.clone()))
-        .merge(router(INTROSPECT, deps))
+        .merge(router(INTROSPECT, deps.clone()))
+        .merge(router(LOGIN, deps))
         .merge(router(METADATA, settings))
 }
 

@@ -85,6 +85,73 @@ pub fn issue(kind: SecretKind) -> Result<IssuedSecret, Error> {
 }
 
 /// Random bytes from the OS generator, for identifiers that must not be guessable.
+/// Issues a user access token: `dgu_<locator>.<256 random bits>`. The whole value is what is
+/// hashed and stored, so the locator cannot be altered without the token becoming unknown.
+pub fn issue_located(locator: &TokenLocator) -> Result<IssuedSecret, Error> {
+    let bytes = random_bytes::<SECRET_BYTES>()?;
+    let value = format!(
+        "{}{}.{}",
+        TokenLocator::PREFIX,
+        locator.encode(),
+        URL_SAFE_NO_PAD.encode(bytes)
+    );
+    let hash = hash_secret(&value);
+    Ok(IssuedSecret { value, hash })
+}
+
+/// Where a user access token's standing is kept, written into the token itself so that the
+/// authorizer reads everything it needs in one batch: the token's family, the family of the
+/// device token it was issued on, and its API key's id (for the key's guard). None of these is
+/// secret; the random part is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenLocator {
+    pub family_id: String,
+    pub device_family_id: Option<String>,
+    pub api_key_id: String,
+}
+
+impl TokenLocator {
+    pub const PREFIX: &'static str = "dgu_";
+    const NO_DEVICE: &'static str = "-";
+
+    fn encode(&self) -> String {
+        format!(
+            "{}.{}.{}",
+            self.family_id,
+            self.device_family_id.as_deref().unwrap_or(Self::NO_DEVICE),
+            self.api_key_id
+        )
+    }
+
+    /// Reads the locator of a presented token; `None` for anything not shaped like a user
+    /// access token (ids are ULIDs: 26 characters of Crockford base32).
+    pub fn parse(token: &str) -> Option<TokenLocator> {
+        let rest = token.strip_prefix(Self::PREFIX)?;
+        let mut parts = rest.split('.');
+        let (family, device, key, secret) =
+            (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let is_id = |p: &str| p.len() == 26 && p.bytes().all(|b| b.is_ascii_alphanumeric());
+        let is_secret = |p: &str| {
+            p.len() == 43
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        if parts.next().is_some()
+            || !is_id(family)
+            || !is_id(key)
+            || !(device == Self::NO_DEVICE || is_id(device))
+            || !is_secret(secret)
+        {
+            return None;
+        }
+        Some(TokenLocator {
+            family_id: family.to_owned(),
+            device_family_id: (device != Self::NO_DEVICE).then(|| device.to_owned()),
+            api_key_id: key.to_owned(),
+        })
+    }
+}
+
 pub fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
     let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes)
@@ -123,6 +190,34 @@ mod tests {
         );
         assert_eq!(a.hash(), hash_secret(a.value()));
         assert!(!format!("{a:?}").contains(a.value()));
+        Ok(())
+    }
+
+    #[test]
+    fn user_access_tokens_carry_their_locator() -> Result<(), Error> {
+        let locator = TokenLocator {
+            family_id: ulid::Ulid::new().to_string(),
+            device_family_id: Some(ulid::Ulid::new().to_string()),
+            api_key_id: ulid::Ulid::new().to_string(),
+        };
+        let token = issue_located(&locator)?;
+        assert_eq!(TokenLocator::parse(token.value()), Some(locator.clone()));
+        let without_device = TokenLocator {
+            device_family_id: None,
+            ..locator
+        };
+        let token = issue_located(&without_device)?;
+        assert_eq!(TokenLocator::parse(token.value()), Some(without_device));
+        for bad in [
+            "",
+            "dgu_",
+            "dga_x",
+            "dgu_a.b.c.d",
+            &format!("{}.extra", token.value()),
+            &token.value().replace('.', ".."),
+        ] {
+            assert_eq!(TokenLocator::parse(bad), None, "{bad}");
+        }
         Ok(())
     }
 

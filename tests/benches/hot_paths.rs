@@ -79,6 +79,7 @@ fn register_printer(
         &env.deps.settings,
         request,
         None,
+        "127.0.0.1",
         devicegate::http::now(),
     ))
     .unwrap()
@@ -113,6 +114,7 @@ fn use_cases(c: &mut Criterion) {
                 &grant,
                 None,
                 TooFastPolls::SlowDown,
+                "127.0.0.1",
                 at,
             ));
             assert!(matches!(

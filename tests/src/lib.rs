@@ -304,6 +304,9 @@ impl TestEnv {
                 created_at: now,
                 updated_at: now,
                 credentials_version: 0,
+                card_id_hmac: None,
+                short_id_hmac: None,
+                email_key: None,
             })
             .await
             .unwrap();

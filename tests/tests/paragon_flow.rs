@@ -352,6 +352,7 @@ async fn codes_expire_before_ttl_deletes_them() {
         &grant,
         None,
         TooFastPolls::SlowDown,
+        "127.0.0.1",
         after_window,
     )
     .await;
@@ -388,17 +389,41 @@ async fn rfc8628_slow_down_grows_the_interval_for_good() {
     };
     let now = http::now();
     assert!(matches!(
-        poll_device_code(env.store(), &grant, None, TooFastPolls::SlowDown, now).await,
+        poll_device_code(
+            env.store(),
+            &grant,
+            None,
+            TooFastPolls::SlowDown,
+            "127.0.0.1",
+            now
+        )
+        .await,
         Err(Error::AuthorizationPending)
     ));
     assert!(matches!(
-        poll_device_code(env.store(), &grant, None, TooFastPolls::SlowDown, now + 1).await,
+        poll_device_code(
+            env.store(),
+            &grant,
+            None,
+            TooFastPolls::SlowDown,
+            "127.0.0.1",
+            now + 1
+        )
+        .await,
         Err(Error::SlowDown)
     ));
     assert_eq!(env.device_code(&code).await.unwrap().interval, 10);
     // Waiting the old 5 s is no longer enough; waiting the grown 10 s is.
     assert!(matches!(
-        poll_device_code(env.store(), &grant, None, TooFastPolls::SlowDown, now + 7).await,
+        poll_device_code(
+            env.store(),
+            &grant,
+            None,
+            TooFastPolls::SlowDown,
+            "127.0.0.1",
+            now + 7
+        )
+        .await,
         Err(Error::SlowDown)
     ));
     assert_eq!(env.device_code(&code).await.unwrap().interval, 15);
@@ -408,6 +433,7 @@ async fn rfc8628_slow_down_grows_the_interval_for_good() {
             &grant,
             None,
             TooFastPolls::SlowDown,
+            "127.0.0.1",
             now + 7 + 15
         )
         .await,

@@ -77,6 +77,7 @@ pub async fn create_api_key(deps: &Deps, req: Request) -> Reply {
         access_token_ttl: input.access_token_ttl,
         refresh_token_ttl: input.refresh_token_ttl,
         expires_at: input.expires_at.map(|t| t.epoch()).transpose()?,
+        allowed_sources: input.allowed_sources,
     };
     let created = admin::create_api_key(&deps.store, &input.name, settings, now()).await?;
     Ok(json_response(
@@ -90,7 +91,23 @@ pub async fn api_key_action(deps: &Deps, req: Request) -> Reply {
     authorized(deps, &req).await?;
     match param(&req, "action")?.as_str() {
         "disable" => {
-            let key = deps.store.disable_api_key(&param(&req, "id")?).await?;
+            let key = admin::disable_api_key(&deps.store, &param(&req, "id")?).await?;
+            Ok(json_response(200, &ApiKeyView::new(&key, None)))
+        }
+        "settings" => {
+            let input: ApiKeySettingsBody = json_body(&req)?;
+            let change = admin::ApiKeySettingsChange {
+                auto_trust: input.auto_trust,
+                allow_untrusted_endpoints: input.allow_untrusted_endpoints,
+                allow_unauthenticated_requests: input.allow_unauthenticated_requests,
+                access_token_ttl: input.access_token_ttl,
+                refresh_token_ttl: input.refresh_token_ttl,
+                expires_at: input.expires_at.map(|t| t.epoch()).transpose()?,
+                allowed_sources: input.allowed_sources,
+            };
+            let key =
+                admin::change_api_key_settings(&deps.store, &param(&req, "id")?, change, now())
+                    .await?;
             Ok(json_response(200, &ApiKeyView::new(&key, None)))
         }
         other => Err(unknown_action(other)),
@@ -211,7 +228,19 @@ pub async fn user_action(deps: &Deps, req: Request) -> Reply {
     authorized(deps, &req).await?;
     let username = param(&req, "username")?;
     let user = match param(&req, "action")?.as_str() {
-        "disable" => admin::disable_user(&deps.store, &username).await?,
+        "disable" => admin::disable_user(&deps.store, &username, now()).await?,
+        "login-ids" => {
+            let input: LoginIdsBody = json_body(&req)?;
+            admin::set_login_ids(
+                &deps.store,
+                deps.settings.server_secret()?,
+                &username,
+                input.card_id.as_ref().map(|c| c.as_deref()),
+                input.short_id.as_ref().map(|c| c.as_deref()),
+                now(),
+            )
+            .await?
+        }
         "password" => {
             let input: PasswordBody = json_body(&req)?;
             admin::reset_password(&deps.store, &username, &input.password, now()).await?
@@ -369,6 +398,9 @@ pub struct UserView<'a> {
     username: &'a str,
     display_name: Option<&'a str>,
     email: Option<&'a str>,
+    /// Whether a card id / short id is set (their values are never stored).
+    card_id_set: bool,
+    short_id_set: bool,
     disabled: bool,
     created_at: String,
     updated_at: String,
@@ -380,6 +412,8 @@ impl<'a> From<&'a User> for UserView<'a> {
             username: &u.username,
             display_name: u.display_name.as_deref(),
             email: u.email.as_deref(),
+            card_id_set: u.card_id_hmac.is_some(),
+            short_id_set: u.short_id_hmac.is_some(),
             disabled: u.disabled,
             created_at: rfc3339(u.created_at),
             updated_at: rfc3339(u.updated_at),
@@ -406,6 +440,37 @@ struct NewApiKey {
     access_token_ttl: Option<i64>,
     refresh_token_ttl: Option<i64>,
     expires_at: Option<Timestamp>,
+    #[serde(default)]
+    allowed_sources: Vec<String>,
+}
+
+/// `POST /admin/api-keys/{id}/settings`: only the fields sent change.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiKeySettingsBody {
+    auto_trust: Option<bool>,
+    allow_untrusted_endpoints: Option<bool>,
+    allow_unauthenticated_requests: Option<bool>,
+    access_token_ttl: Option<i64>,
+    refresh_token_ttl: Option<i64>,
+    expires_at: Option<Timestamp>,
+    allowed_sources: Option<Vec<String>>,
+}
+
+/// `POST /admin/users/{username}/login-ids`: a string sets an identifier, `null` clears it, an
+/// absent field leaves it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginIdsBody {
+    #[serde(default, deserialize_with = "present")]
+    card_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    short_id: Option<Option<String>>,
+}
+
+/// Tells `"field": null` (`Some(None)`) from an absent field (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// A time given as RFC 3339 text or as epoch seconds.
@@ -513,6 +578,7 @@ pub struct ApiKeyView<'a> {
     access_token_ttl: i64,
     refresh_token_ttl: i64,
     expires_at: Option<String>,
+    allowed_sources: &'a [String],
     disabled: bool,
     created_at: String,
 }
@@ -530,6 +596,7 @@ impl<'a> ApiKeyView<'a> {
             access_token_ttl: lifetimes.access_token_ttl,
             refresh_token_ttl: lifetimes.refresh_token_ttl,
             expires_at: k.settings.expires_at.map(rfc3339),
+            allowed_sources: &k.settings.allowed_sources,
             disabled: k.disabled,
             created_at: rfc3339(k.created_at),
         }

@@ -282,6 +282,7 @@ async fn act(deps: &Deps, section: Section, action: &str, form: &Form) -> Result
                 access_token_ttl: seconds(form, "access_token_ttl")?,
                 refresh_token_ttl: seconds(form, "refresh_token_ttl")?,
                 expires_at: None,
+                allowed_sources: Vec::new(),
             };
             let name = form.required("name")?;
             let created = admin::create_api_key(store, name, settings, now()).await?;
@@ -310,7 +311,7 @@ async fn act(deps: &Deps, section: Section, action: &str, form: &Form) -> Result
             done("Created user", &user.username)
         }
         (Section::Users, "disable") => {
-            let user = admin::disable_user(store, form.required("username")?).await?;
+            let user = admin::disable_user(store, form.required("username")?, now()).await?;
             done("Disabled user", &user.username)
         }
         (Section::Users, "password") => {

@@ -4,10 +4,12 @@
 //! renders its errors in the route's shape.
 
 pub mod admin;
+pub mod authorizer;
 pub mod client_registration;
 pub mod console;
 pub mod device_page;
 pub mod introspect;
+pub mod login;
 pub mod metadata;
 pub mod register;
 pub mod revoke;

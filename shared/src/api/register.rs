@@ -6,7 +6,7 @@ use lambda_http::{Body, Request, Response};
 use crate::Deps;
 use crate::dialect::{DeviceAuthorizationCodec, oauth2, paragon};
 use crate::error::Error;
-use crate::http::now;
+use crate::http::{self, now};
 use crate::usecases::device_grant::start_device_authorization;
 use crate::usecases::device_trust::register;
 
@@ -14,7 +14,9 @@ use crate::usecases::device_trust::register;
 pub async fn paragon(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     let (form, signed) = paragon::read_request(&req)?;
     let request = paragon::parse_register(&form)?;
-    let registration = register(&deps.store, &deps.settings, request, signed, now()).await?;
+    let source = http::source_address(&req);
+    let registration =
+        register(&deps.store, &deps.settings, request, signed, &source, now()).await?;
     Ok(paragon::registration_response(&registration))
 }
 

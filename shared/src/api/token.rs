@@ -12,6 +12,7 @@ use crate::usecases::grants;
 /// Parses the grant in the route's dialect, exchanges it, renders the tokens.
 pub async fn handle<C: TokenCodec>(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     let request = C::parse(&req)?;
-    let tokens = grants::exchange(&deps.store, request, C::TOO_FAST, now()).await?;
+    let source = crate::http::source_address(&req);
+    let tokens = grants::exchange(&deps.store, request, C::TOO_FAST, &source, now()).await?;
     Ok(C::render(&tokens))
 }

@@ -7,12 +7,15 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::http::{Form, json_response, raw_body, single_header};
 use crate::keys::DevicePublicKey;
-use crate::model::{ClientId, ClientType, KeyType, StoredKey, TokenSet, bounded_text};
+use crate::model::{
+    ClientId, ClientType, KeyType, LoginId, LoginIdKind, StoredKey, TokenSet, bounded_text,
+};
 use crate::usecases::SignedRequest;
 use crate::usecases::device_grant::{DeviceCodeGrant, TooFastPolls};
 use crate::usecases::device_trust::{RegisterRequest, Registration};
 use crate::usecases::grants::{self, Caller, Grant};
 use crate::usecases::refresh::RefreshGrant;
+use crate::usecases::user_tokens::{Credentials, LoginRequest};
 
 pub const REGISTER_PATH: &str = "/oauth/v1/register";
 pub const TOKEN_PATH: &str = "/oauth/v1/token";
@@ -158,6 +161,102 @@ pub fn registration_response(registration: &Registration) -> Response<Body> {
     )
 }
 
+/// The header a Paragon client sends its API key in (`POST /api/v1/login`, protected routes).
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+/// `POST /api/v1/login`: `X-Api-Key`, the device token as `Authorization: Bearer` (optional),
+/// and one kind of credentials, form-urlencoded or JSON: `username` + `password`, or one of
+/// `username`, `card_id`, `short_id`, `email` alone (password-less).
+pub fn parse_login(req: &Request) -> Result<LoginRequest, Error> {
+    #[derive(serde::Deserialize, Default)]
+    struct Fields {
+        username: Option<String>,
+        password: Option<String>,
+        card_id: Option<String>,
+        short_id: Option<String>,
+        email: Option<String>,
+    }
+    let api_key = single_header(req, API_KEY_HEADER)?
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| Error::InvalidClient("send the API key in the X-Api-Key header".into()))?;
+    let api_key = bounded_secret("X-Api-Key", api_key)?;
+    let device_token = match single_header(req, "authorization")? {
+        None => None,
+        Some(value) => {
+            let token = value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| {
+                    Error::InvalidToken(
+                        "Authorization must be Bearer <the device's access token>".into(),
+                    )
+                })?;
+            Some(bounded_secret("device token", token)?.to_owned())
+        }
+    };
+    let content_type = single_header(req, "content-type")?.unwrap_or("");
+    let fields = if content_type
+        .split(';')
+        .next()
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+    {
+        crate::http::json_body::<Fields>(req)?
+    } else {
+        let form = Form::from_request(req)?;
+        let take = |name: &str| form.optional(name).map(str::to_owned);
+        Fields {
+            username: take("username"),
+            password: take("password"),
+            card_id: take("card_id"),
+            short_id: take("short_id"),
+            email: take("email"),
+        }
+    };
+    let some = |v: Option<String>| v.filter(|v| !v.is_empty());
+    let (username, password) = (some(fields.username), some(fields.password));
+    let ids = [
+        (LoginIdKind::CardId, some(fields.card_id)),
+        (LoginIdKind::ShortId, some(fields.short_id)),
+        (LoginIdKind::Email, some(fields.email)),
+    ];
+    let mut ids = ids
+        .into_iter()
+        .filter_map(|(kind, value)| value.map(|v| (kind, v)));
+    let credentials = match (username, password, ids.next(), ids.next()) {
+        (Some(username), Some(password), None, _) => {
+            if password.chars().count() > crate::password::MAX_LEN {
+                return Err(Error::invalid_request("password is too long"));
+            }
+            Credentials::Password { username, password }
+        }
+        (None, Some(_), _, _) => {
+            return Err(Error::invalid_request("a password needs a username"));
+        }
+        (Some(username), None, None, _) => Credentials::Username(username),
+        (None, None, Some((kind, value)), None) => {
+            Credentials::LoginId(LoginId::parse(kind, &value)?)
+        }
+        (None, None, None, _) => {
+            return Err(Error::invalid_request(
+                "send username and password, or one of username, card_id, short_id, email",
+            ));
+        }
+        _ => {
+            return Err(Error::invalid_request(
+                "send one kind of credentials: username and password, or one identifier alone",
+            ));
+        }
+    };
+    Ok(LoginRequest {
+        api_key: api_key.to_owned(),
+        device_token,
+        credentials,
+        source: crate::http::source_address(req),
+    })
+}
+
 /// Paragon's token response is RFC 6749 §5.1's.
 pub use super::oauth2::token_response;
 
@@ -183,14 +282,18 @@ impl super::TokenCodec for Paragon {
                 },
             ),
         };
-        Ok(grants::TokenRequest {
-            caller: Caller::Device {
+        // `client_id=api` is how Paragon clients refresh a user token (never a device's id:
+        // registration refuses it).
+        let caller = if client_id.as_str() == crate::model::USER_TOKEN_CLIENT_ID {
+            Caller::User { api_key }
+        } else {
+            Caller::Device {
                 client_id,
                 api_key,
                 signed,
-            },
-            grant,
-        })
+            }
+        };
+        Ok(grants::TokenRequest { caller, grant })
     }
 
     fn render(tokens: &TokenSet) -> Response<Body> {

@@ -38,8 +38,9 @@ macro_rules! wire_enum {
 
 mod oauth;
 pub use oauth::{
-    ClientOrigin, GrantType, OAuthClient, OAuthClientType, RedirectUri, Registration, Scope,
-    Session, TokenEndpointAuthMethod, User, UserCodeRecord, Username,
+    ClientOrigin, GrantType, LoginId, LoginIdKind, OAuthClient, OAuthClientType, RedirectUri,
+    Registration, Scope, Session, TokenEndpointAuthMethod, User, UserCodeRecord, Username,
+    email_key,
 };
 
 wire_enum!(
@@ -235,6 +236,10 @@ pub struct DeviceCode {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<StoredKey>,
     pub lifetimes: Lifetimes,
+    /// A Paragon device's API key's `allowed_sources` when the code was issued: the redemption
+    /// is refused from anywhere else.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_sources: Vec<String>,
     /// Set when redeemed: the token family the redemption started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family_id: Option<String>,
@@ -274,6 +279,30 @@ pub enum Owner {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         username: Option<String>,
     },
+    /// A user who signed in through `POST /api/v1/login` under an API key, on a trusted device
+    /// (or on none, where the key allows untrusted endpoints). The token's `client_id` is
+    /// [`USER_TOKEN_CLIENT_ID`].
+    User {
+        username: String,
+        api_key_id: String,
+        api_key_hash: String,
+        /// The key's expiry when the token was issued: no user token outlives its key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        api_key_expires_at: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        device: Option<DeviceBinding>,
+    },
+}
+
+/// The `client_id` of user tokens, as Paragon clients send it to refresh them.
+pub const USER_TOKEN_CLIENT_ID: &str = "api";
+
+/// The trusted device a user signed in on: the device and the token family of the device
+/// token it presented. Revoking the device (or that family) ends the user's tokens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceBinding {
+    pub client_id: String,
+    pub family_id: String,
 }
 
 impl Owner {
@@ -290,12 +319,24 @@ impl Owner {
                 client_id,
                 username: username.as_deref(),
             },
+            Owner::User {
+                username,
+                api_key_hash,
+                device,
+                ..
+            } => Holder::User {
+                username,
+                api_key_hash,
+                device: device.as_ref(),
+            },
         }
     }
 
     pub fn api_key_hash(&self) -> Option<&str> {
         match self {
-            Owner::Device { api_key_hash, .. } => Some(api_key_hash),
+            Owner::Device { api_key_hash, .. } | Owner::User { api_key_hash, .. } => {
+                Some(api_key_hash)
+            }
             Owner::Client { .. } => None,
         }
     }
@@ -304,6 +345,7 @@ impl Owner {
         match self {
             Owner::Device { .. } => None,
             Owner::Client { username } => username.as_deref(),
+            Owner::User { username, .. } => Some(username),
         }
     }
 }
@@ -321,15 +363,52 @@ pub enum Holder<'a> {
         client_id: &'a str,
         username: Option<&'a str>,
     },
+    /// A user token: the user enabled, the API key usable, and the device it was issued on (if
+    /// any) still approved with its token family active.
+    User {
+        username: &'a str,
+        api_key_hash: &'a str,
+        device: Option<&'a DeviceBinding>,
+    },
 }
 
 impl Holder<'_> {
-    /// The namespaced owner of a token family: `device#<client_id>` or `client#<client_id>`.
+    /// The namespaced owner of a token family: `device#<client_id>`, `client#<client_id>` or
+    /// `user#<username>`.
     pub fn owner_key(&self) -> String {
         match self {
             Holder::Device { client_id, .. } => device_owner_key(client_id),
             Holder::OAuthClient { client_id, .. } => client_owner_key(client_id),
+            Holder::User { username, .. } => user_owner_key(username),
         }
+    }
+}
+
+/// The owner key of a user's token families (disabling the user revokes them).
+pub fn user_owner_key(username: &str) -> String {
+    format!("user#{username}")
+}
+
+/// Where an API key's revocation is recorded for the authorizer: an item in the families table
+/// whose id is `apikey#<id>`, written when the key is disabled or its expiry changes. A user
+/// token names it, so one read tells whether the key still stands (see [`ApiKeyGuard`]).
+pub fn api_key_guard_id(api_key_id: &str) -> String {
+    format!("apikey#{api_key_id}")
+}
+
+/// An API key's standing as the authorizer reads it beside a user token's family. Absent means
+/// the key was never disabled nor given a new expiry since the token was issued.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyGuard {
+    pub family_id: String,
+    pub status: FamilyStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+impl ApiKeyGuard {
+    pub fn stands(&self, now: i64) -> bool {
+        self.status == FamilyStatus::Active && self.expires_at.is_none_or(|at| at > now)
     }
 }
 
@@ -359,7 +438,14 @@ pub struct ApiKeySettings {
     /// Epoch seconds after which the key no longer works.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
+    /// Source addresses (CIDRs) allowed to register, take tokens and sign in with the key;
+    /// empty: any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_sources: Vec<String>,
 }
+
+/// The most CIDRs one API key may list.
+pub const MAX_ALLOWED_SOURCES: usize = 50;
 
 /// The longest lifetimes an administrator may configure.
 pub const MAX_ACCESS_TTL: i64 = 24 * 3600;
@@ -379,7 +465,37 @@ impl ApiKeySettings {
                 "expires_at must be in the future and at most ten years ahead",
             ));
         }
+        if self.allowed_sources.len() > MAX_ALLOWED_SOURCES {
+            return Err(Error::invalid_request(format!(
+                "allowed_sources lists at most {MAX_ALLOWED_SOURCES} networks"
+            )));
+        }
+        for cidr in &self.allowed_sources {
+            if parse_network(cidr).is_none() {
+                return Err(Error::invalid_request(format!(
+                    "allowed_sources: {:?} is not an address or a CIDR such as 203.0.113.0/24",
+                    cidr.chars().take(64).collect::<String>()
+                )));
+            }
+        }
         Ok(())
+    }
+
+    /// Whether a request from `source` may use the key: any source when no list is set; else
+    /// only an address inside one of the listed networks (an unknown source never is).
+    pub fn allows_source(&self, source: &str) -> bool {
+        source_allowed(&self.allowed_sources, source)
+    }
+
+    /// Refuses a source outside the key's allowed networks.
+    pub fn check_source(&self, source: &str) -> Result<(), Error> {
+        if self.allows_source(source) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(
+                "this API key may not be used from this address".into(),
+            ))
+        }
     }
 
     pub fn lifetimes(&self) -> Lifetimes {
@@ -389,6 +505,35 @@ impl ApiKeySettings {
             refresh_token_ttl: self.refresh_token_ttl.unwrap_or(default.refresh_token_ttl),
         }
     }
+}
+
+/// Whether `source` is inside one of the `allowed` networks; any source when none is listed,
+/// and never an unparseable one when some are.
+pub fn source_allowed(allowed: &[String], source: &str) -> bool {
+    if allowed.is_empty() {
+        return true;
+    }
+
+    let Ok(address) = source.parse::<std::net::IpAddr>() else {
+        return false;
+    };
+    let address = match address {
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, std::net::IpAddr::V4),
+        v4 => v4,
+    };
+    allowed
+        .iter()
+        .filter_map(|cidr| parse_network(cidr))
+        .any(|net| net.contains(&address))
+}
+
+/// A network as an administrator writes it: a CIDR, or a single address.
+fn parse_network(text: &str) -> Option<ipnet::IpNet> {
+    text.parse::<ipnet::IpNet>().ok().or_else(|| {
+        text.parse::<std::net::IpAddr>()
+            .ok()
+            .map(ipnet::IpNet::from)
+    })
 }
 
 fn check_ttl(name: &str, value: Option<i64>, max: i64) -> Result<(), Error> {

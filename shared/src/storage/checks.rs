@@ -62,6 +62,30 @@ impl Store {
                 }
                 checks
             }
+            Holder::User {
+                username,
+                api_key_hash,
+                device,
+            } => {
+                let mut checks = vec![
+                    (self.user_enabled_check(username)?, Inactive::User),
+                    (
+                        self.api_key_usable_check(api_key_hash, now)?,
+                        Inactive::ApiKey,
+                    ),
+                ];
+                if let Some(device) = device {
+                    checks.push((
+                        self.device_active_check(&device.client_id)?,
+                        Inactive::Device,
+                    ));
+                    checks.push((
+                        self.family_active_check(&device.family_id)?,
+                        Inactive::Device,
+                    ));
+                }
+                checks
+            }
         })
     }
 
@@ -379,6 +403,7 @@ mod paths {
                 public_key: "k".into(),
             }),
             lifetimes: Lifetimes::default(),
+            allowed_sources: Vec::new(),
             family_id: None,
             redeemed_by: None,
             ttl: 1,
@@ -457,8 +482,26 @@ mod paths {
             created_at: 0,
             updated_at: 0,
             credentials_version: 0,
+            card_id_hmac: Some("c".into()),
+            short_id_hmac: Some("s".into()),
+            email_key: Some("e".into()),
         };
         assert_paths(&user, &["username", "disabled", "credentials_version"]);
+        // The password-less identifiers are the keys of the users table's indexes.
+        for kind in [
+            LoginIdKind::CardId,
+            LoginIdKind::ShortId,
+            LoginIdKind::Email,
+        ] {
+            assert_paths(&user, &[kind.attribute()]);
+        }
+        // The authorizer reads an API key's guard beside the families.
+        let guard = ApiKeyGuard {
+            family_id: api_key_guard_id("k"),
+            status: FamilyStatus::Revoked,
+            expires_at: Some(1),
+        };
+        assert_paths(&guard, &["family_id", "status", "expires_at"]);
         let family = TokenFamily {
             family_id: "f".into(),
             client_id: "c".into(),

@@ -40,6 +40,40 @@ impl Store {
             .ok_or_else(|| Error::NotFound(format!("no API key with id {id}")))
     }
 
+    /// An API key by its id (the `by_id` index, then a consistent read).
+    pub async fn get_api_key_by_id(&self, id: &str) -> Result<Option<ApiKey>, Error> {
+        let found = self
+            .query_index(&self.tables.api_keys, "by_id", "id", id)
+            .await?;
+        match strings(&found, "key_hash").first() {
+            Some(hash) => self.get_api_key(hash).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Replaces an API key's settings (the key must exist).
+    pub async fn set_api_key_settings(
+        &self,
+        key_hash: &str,
+        settings: &crate::model::ApiKeySettings,
+    ) -> Result<ApiKey, Error> {
+        let value = serde_dynamo::to_attribute_value(settings)
+            .map_err(|e| Error::internal(format!("encode settings: {e}")))?;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.api_keys)
+            .key("key_hash", s(key_hash))
+            .update_expression("SET settings = :s")
+            .condition_expression("attribute_exists(key_hash)")
+            .expression_attribute_values(":s", value)
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .send()
+            .await;
+        super::dynamo::updated_or_missing(result, "UpdateItem api key settings")?
+            .ok_or_else(|| Error::NotFound("no such API key".into()))
+    }
+
     pub async fn put_initial_access_token(&self, token: &InitialAccessToken) -> Result<(), Error> {
         self.put_new(&self.tables.initial_access_tokens, token, "token_hash")
             .await

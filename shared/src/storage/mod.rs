@@ -6,8 +6,8 @@
 //! - [`tables`]: the physical table names, declared once.
 //! - [`dynamo`]: reads, transactions and item encoding every area shares.
 //! - [`checks`]: condition checks that ride inside other writes.
-//! - [`devices`], [`device_codes`], [`tokens`], [`keys`], [`clients`], [`users`], [`web`]: the
-//!   areas.
+//! - [`devices`], [`device_codes`], [`tokens`], [`user_tokens`], [`keys`], [`clients`],
+//!   [`users`], [`web`]: the areas.
 
 pub mod checks;
 pub mod clients;
@@ -18,6 +18,7 @@ pub mod keys;
 pub mod schema;
 pub mod tables;
 pub mod tokens;
+pub mod user_tokens;
 pub mod users;
 pub mod web;
 
@@ -27,6 +28,7 @@ pub use device_codes::{PageDecision, PollPresenter, PollWrite, RedeemOutcome, St
 pub use devices::Decision;
 pub use tables::Tables;
 pub use tokens::{Inactive, RotateOutcome, Standing};
+pub use user_tokens::{AuthorizerKeys, AuthorizerRead, LoginRead};
 pub use web::AttemptCounter;
 
 use aws_sdk_dynamodb::Client;

@@ -57,15 +57,36 @@ impl Store {
             .await
     }
 
-    /// A token and a device in one round trip (refresh needs both).
-    pub async fn get_token_and_device(
+    /// A device's refresh: the token, the device and the API key presented, in one round trip.
+    pub async fn get_token_device_and_api_key(
         &self,
         token_hash: &str,
         client_id: &str,
-    ) -> Result<(Option<TokenRecord>, Option<Device>), Error> {
+        api_key_hash: &str,
+    ) -> Result<(Option<TokenRecord>, Option<Device>, Option<ApiKey>), Error> {
+        let mut found = self
+            .batch_get(&[
+                (&self.tables.tokens, "token_hash", token_hash),
+                (&self.tables.devices, "client_id", client_id),
+                (&self.tables.api_keys, "key_hash", api_key_hash),
+            ])
+            .await?;
+        Ok((
+            take(&mut found, &self.tables.tokens)?,
+            take(&mut found, &self.tables.devices)?,
+            take(&mut found, &self.tables.api_keys)?,
+        ))
+    }
+
+    /// A user token's refresh: the token and the API key presented, in one round trip.
+    pub async fn get_token_and_api_key(
+        &self,
+        token_hash: &str,
+        api_key_hash: &str,
+    ) -> Result<(Option<TokenRecord>, Option<ApiKey>), Error> {
         self.get_two(
             (&self.tables.tokens, "token_hash", token_hash),
-            (&self.tables.devices, "client_id", client_id),
+            (&self.tables.api_keys, "key_hash", api_key_hash),
         )
         .await
     }
@@ -175,7 +196,7 @@ impl Store {
     }
 
     /// Revokes every token family of one owner (idempotent: a query, then one write per family).
-    pub(super) async fn revoke_families_of(&self, owner: &str, now: i64) -> Result<(), Error> {
+    pub async fn revoke_families_of(&self, owner: &str, now: i64) -> Result<(), Error> {
         for family_id in self.family_ids_of(owner).await? {
             self.revoke_family(&family_id, now).await?;
         }
@@ -214,6 +235,17 @@ impl Store {
             } => {
                 keys.push((&self.tables.devices, "client_id", client_id));
                 keys.push((&self.tables.api_keys, "key_hash", api_key_hash));
+            }
+            Holder::User {
+                username,
+                api_key_hash,
+                device,
+            } => {
+                keys.push((&self.tables.users, "username", username));
+                keys.push((&self.tables.api_keys, "key_hash", api_key_hash));
+                if let Some(device) = device {
+                    keys.push((&self.tables.devices, "client_id", &device.client_id));
+                }
             }
         }
         let mut found = self.batch_get(&keys).await?;

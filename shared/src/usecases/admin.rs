@@ -264,6 +264,64 @@ pub async fn delete_client(store: &Store, client_id: &str, now: i64) -> Result<O
     Ok(client)
 }
 
+/// Disables an API key: registrations, tokens and logins under it stop at once (they read the
+/// key), and its guard is revoked so that the authorizer refuses its user tokens too.
+pub async fn disable_api_key(store: &Store, id: &str) -> Result<ApiKey, Error> {
+    let key = store.disable_api_key(id).await?;
+    store
+        .record_api_key_guard(&key.id, true, key.settings.expires_at)
+        .await?;
+    Ok(key)
+}
+
+/// An administrator's change to an API key's settings: each `Some` replaces the setting.
+#[derive(Clone, Debug, Default)]
+pub struct ApiKeySettingsChange {
+    pub auto_trust: Option<bool>,
+    pub allow_untrusted_endpoints: Option<bool>,
+    pub allow_unauthenticated_requests: Option<bool>,
+    pub access_token_ttl: Option<i64>,
+    pub refresh_token_ttl: Option<i64>,
+    pub expires_at: Option<i64>,
+    pub allowed_sources: Option<Vec<String>>,
+}
+
+/// Changes an API key's settings (validated as a whole); a new expiry reaches the authorizer
+/// through the key's guard.
+pub async fn change_api_key_settings(
+    store: &Store,
+    id: &str,
+    change: ApiKeySettingsChange,
+    now: i64,
+) -> Result<ApiKey, Error> {
+    let key = store
+        .get_api_key_by_id(id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no API key with id {id}")))?;
+    let current = key.settings.clone();
+    let settings = ApiKeySettings {
+        auto_trust: change.auto_trust.unwrap_or(current.auto_trust),
+        allow_untrusted_endpoints: change
+            .allow_untrusted_endpoints
+            .unwrap_or(current.allow_untrusted_endpoints),
+        allow_unauthenticated_requests: change
+            .allow_unauthenticated_requests
+            .unwrap_or(current.allow_unauthenticated_requests),
+        access_token_ttl: change.access_token_ttl.or(current.access_token_ttl),
+        refresh_token_ttl: change.refresh_token_ttl.or(current.refresh_token_ttl),
+        expires_at: change.expires_at.or(current.expires_at),
+        allowed_sources: change.allowed_sources.unwrap_or(current.allowed_sources),
+    };
+    settings.validate(now)?;
+    let updated = store.set_api_key_settings(&key.key_hash, &settings).await?;
+    if settings.expires_at != current.expires_at {
+        store
+            .record_api_key_guard(&key.id, updated.disabled, settings.expires_at)
+            .await?;
+    }
+    Ok(updated)
+}
+
 /// What an administrator gives for a new user.
 #[derive(Clone, Debug)]
 pub struct NewUser {
@@ -292,11 +350,14 @@ pub async fn create_user(store: &Store, new: NewUser, now: i64) -> Result<User, 
         username: username.as_str().to_owned(),
         password_hash: password::hash(&new.password)?,
         display_name,
+        email_key: email.as_deref().map(crate::model::email_key),
         email,
         disabled: false,
         created_at: now,
         updated_at: now,
         credentials_version: 0,
+        card_id_hmac: None,
+        short_id_hmac: None,
     };
     store.put_user(&user).await?;
     Ok(user)
@@ -318,9 +379,53 @@ pub async fn reset_password(
 }
 
 /// Disables a user and ends their page sessions; tokens they approved stop working too (every
-/// refresh and introspection checks the user).
-pub async fn disable_user(store: &Store, username: &str) -> Result<User, Error> {
+/// refresh and introspection checks the user), and their user tokens' families are revoked so
+/// that the authorizer, which reads no user record, refuses them.
+pub async fn disable_user(store: &Store, username: &str, now: i64) -> Result<User, Error> {
     let user = store.disable_user(username).await?;
     store.end_sessions_of(username).await?;
+    store
+        .revoke_families_of(&crate::model::user_owner_key(username), now)
+        .await?;
     Ok(user)
+}
+
+/// Sets or clears a user's card id and short id (`None` leaves one as it is, `Some(None)`
+/// clears it). Each is stored only as a keyed hash; one already held by another user is 409.
+pub async fn set_login_ids(
+    store: &Store,
+    secret: &crate::config::ServerSecret,
+    username: &str,
+    card_id: Option<Option<&str>>,
+    short_id: Option<Option<&str>>,
+    now: i64,
+) -> Result<User, Error> {
+    use crate::model::{LoginId, LoginIdKind};
+    let mut changes = Vec::new();
+    for (kind, change) in [
+        (LoginIdKind::CardId, card_id),
+        (LoginIdKind::ShortId, short_id),
+    ] {
+        match change {
+            None => {}
+            Some(None) => changes.push((kind, None)),
+            Some(Some(text)) => {
+                let key = LoginId::parse(kind, text)?.lookup_key(secret);
+                let holders = store.users_by_login_id(kind, &key).await?;
+                if holders.iter().any(|u| u != username) {
+                    return Err(Error::Conflict(format!(
+                        "another user already has this {}",
+                        kind.field()
+                    )));
+                }
+                changes.push((kind, Some(key)));
+            }
+        }
+    }
+    if changes.is_empty() {
+        return Err(Error::invalid_request(
+            "send card_id and/or short_id (a string to set, null to clear)",
+        ));
+    }
+    store.set_login_ids(username, &changes, now).await
 }

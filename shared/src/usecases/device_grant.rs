@@ -84,6 +84,7 @@ pub async fn start_device_authorization(
             key: None,
             // Lifetimes are the client's; they are read when the user approves.
             lifetimes: crate::model::Lifetimes::default(),
+            allowed_sources: Vec::new(),
             family_id: None,
             redeemed_by: None,
             ttl: expires_at,
@@ -132,6 +133,7 @@ pub async fn poll_as_device(
     grant: &DeviceCodeGrant,
     signed: Option<SignedRequest<'_>>,
     too_fast: TooFastPolls,
+    source: &str,
     now: i64,
 ) -> Result<TokenSet, Error> {
     let code_hash = hash_secret(&grant.device_code);
@@ -177,6 +179,11 @@ pub async fn poll_as_device(
 
     // The conditional write was refused, or the code is not pending: say why, in RFC order.
     check_presenter(&code, grant, &api_key_hash)?;
+    if !source_allowed(&code.allowed_sources, source) {
+        return Err(Error::Forbidden(
+            "this API key may not be used from this address".into(),
+        ));
+    }
     if code.key.is_some() && signed.is_none() {
         return Err(Error::InvalidClient(
             "this device registered a public key: sign the request with HCP-Request-Signature"
@@ -265,7 +272,9 @@ pub(crate) async fn settle(
     match code.status {
         CodeStatus::Denied => Err(Error::AccessDenied(match code.holder() {
             Holder::Device { .. } => "the administrator denied this device".into(),
-            Holder::OAuthClient { .. } => "the user denied this request".into(),
+            Holder::OAuthClient { .. } | Holder::User { .. } => {
+                "the user denied this request".into()
+            }
         })),
         CodeStatus::Pending => match too_fast {
             TooFastPolls::AnswerPending => Err(Error::AuthorizationPending),

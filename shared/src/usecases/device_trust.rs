@@ -43,6 +43,7 @@ pub async fn register(
     settings: &Settings,
     request: RegisterRequest,
     signed: Option<SignedRequest<'_>>,
+    source: &str,
     now: i64,
 ) -> Result<Registration, Error> {
     let api_key_hash = hash_secret(&request.api_key);
@@ -52,6 +53,12 @@ pub async fn register(
     let api_key = api_key
         .filter(|k| hashes_match(&k.key_hash, &api_key_hash) && k.is_usable(now))
         .ok_or_else(|| Error::InvalidClient("unknown, disabled or expired API key".into()))?;
+    api_key.settings.check_source(source)?;
+    if request.client_id.as_str() == USER_TOKEN_CLIENT_ID {
+        return Err(Error::invalid_request(format!(
+            "client_id {USER_TOKEN_CLIENT_ID} is reserved for user tokens"
+        )));
+    }
     if let Some(device) = &existing {
         check_may_reregister(device, &api_key, signed.is_some(), now)?;
     }
@@ -209,6 +216,7 @@ pub fn new_device_code(
         next_poll_at: now,
         key,
         lifetimes: api_key.settings.lifetimes(),
+        allowed_sources: api_key.settings.allowed_sources.clone(),
         family_id: None,
         redeemed_by: None,
         ttl: expires_at,

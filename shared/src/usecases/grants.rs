@@ -9,6 +9,7 @@ use crate::usecases::SignedRequest;
 use crate::usecases::client_auth::ClientCredentials;
 use crate::usecases::device_grant::{self, DeviceCodeGrant, TooFastPolls};
 use crate::usecases::refresh::{self, RefreshGrant};
+use crate::usecases::user_tokens;
 
 /// Who presents a grant.
 #[derive(Debug)]
@@ -21,6 +22,8 @@ pub enum Caller<'r> {
     },
     /// An OAuth client (RFC 6749 §2.3: a secret, or none for a public client).
     Client(ClientCredentials),
+    /// Paragon's `client_id=api`: a user token's holder, with the API key it was issued under.
+    User { api_key: String },
 }
 
 /// What is presented.
@@ -47,6 +50,7 @@ pub async fn exchange(
     store: &Store,
     request: TokenRequest<'_>,
     too_fast: TooFastPolls,
+    source: &str,
     now: i64,
 ) -> Result<TokenSet, Error> {
     match (request.caller, request.grant) {
@@ -63,7 +67,7 @@ pub async fn exchange(
                 api_key,
                 device_code,
             };
-            device_grant::poll_as_device(store, &grant, signed, too_fast, now).await
+            device_grant::poll_as_device(store, &grant, signed, too_fast, source, now).await
         }
         (
             Caller::Device {
@@ -86,8 +90,14 @@ pub async fn exchange(
                 api_key,
                 refresh_token,
             };
-            refresh::refresh_as_device(store, &grant, signed, now).await
+            refresh::refresh_as_device(store, &grant, signed, source, now).await
         }
+        (Caller::User { api_key }, Grant::Refresh { refresh_token, .. }) => {
+            user_tokens::refresh_as_user(store, &api_key, &refresh_token, source, now).await
+        }
+        (Caller::User { .. }, Grant::DeviceCode(_)) => Err(Error::UnauthorizedClient(
+            "client_id api holds user tokens: it may only refresh them".into(),
+        )),
         (Caller::Client(client), Grant::DeviceCode(device_code)) => {
             device_grant::poll_as_client(store, &client, &device_code, too_fast, now).await
         }

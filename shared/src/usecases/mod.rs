@@ -1,7 +1,8 @@
 //! The rules of every flow, independent of any dialect, one module per capability (not per
 //! dialect or caller): [`client_auth`], [`device_trust`] (Paragon registration and signatures),
 //! [`device_grant`] (start, poll, settle, redeem), [`refresh`], [`token_status`] (introspection,
-//! revocation), [`sign_in`], [`verification`] (the user-code page), [`grants`] (the token
+//! revocation), [`sign_in`], [`verification`] (the user-code page), [`user_tokens`] (Paragon
+//! login, user-token refresh, the authorizer's judgement), [`grants`] (the token
 //! endpoint: which grant, by whom), [`admin`]. A dialect parses into these requests and renders
 //! their results; nothing about a flow's rules lives anywhere else.
 
@@ -14,6 +15,7 @@ pub mod grants;
 pub mod refresh;
 pub mod sign_in;
 pub mod token_status;
+pub mod user_tokens;
 pub mod verification;
 
 use crate::error::Error;

@@ -3,7 +3,7 @@
 
 use crate::error::Error;
 use crate::model::*;
-use crate::secrets::{self, SecretKind, hash_secret, hashes_match};
+use crate::secrets::{self, SecretKind, TokenLocator, hash_secret, hashes_match};
 use crate::storage::*;
 use crate::usecases::SignedRequest;
 use crate::usecases::client_auth::{ClientCredentials, authenticate};
@@ -22,15 +22,24 @@ pub async fn refresh_as_device(
     store: &Store,
     grant: &RefreshGrant,
     signed: Option<SignedRequest<'_>>,
+    source: &str,
     now: i64,
 ) -> Result<TokenSet, Error> {
     let token_hash = hash_secret(&grant.refresh_token);
     let api_key_hash = hash_secret(&grant.api_key);
-    let (token, device) = store
-        .get_token_and_device(&token_hash, &grant.client_id)
+    let (token, device, api_key) = store
+        .get_token_device_and_api_key(&token_hash, &grant.client_id, &api_key_hash)
         .await?;
+    // The key's standing is re-checked in the rotation; here only where it may be used from.
+    if let Some(key) = api_key.filter(|k| hashes_match(&k.key_hash, &api_key_hash)) {
+        key.settings.check_source(source)?;
+    }
     let token = token
-        .filter(|t| t.kind == TokenKind::Refresh && t.client_id == grant.client_id)
+        .filter(|t| {
+            t.kind == TokenKind::Refresh
+                && t.client_id == grant.client_id
+                && matches!(t.owner, Owner::Device { .. })
+        })
         .ok_or_else(|| Error::InvalidGrant("unknown refresh token".into()))?;
     if !token
         .owner
@@ -191,8 +200,29 @@ impl IssuedPair {
         lifetimes: Lifetimes,
         now: i64,
     ) -> Result<IssuedPair, Error> {
-        let access = secrets::issue(SecretKind::AccessToken)?;
+        let access = match owner.owner {
+            // A user's access token names where its standing is kept, for the authorizer.
+            Owner::User {
+                api_key_id, device, ..
+            } => secrets::issue_located(&TokenLocator {
+                family_id: family_id.to_owned(),
+                device_family_id: device.as_ref().map(|d| d.family_id.clone()),
+                api_key_id: api_key_id.clone(),
+            })?,
+            _ => secrets::issue(SecretKind::AccessToken)?,
+        };
         let refresh = secrets::issue(SecretKind::RefreshToken)?;
+        // No user token outlives the API key it was issued under.
+        let lifetimes = match owner.owner {
+            Owner::User {
+                api_key_expires_at: Some(at),
+                ..
+            } => Lifetimes {
+                access_token_ttl: lifetimes.access_token_ttl.min(at - now).max(0),
+                refresh_token_ttl: lifetimes.refresh_token_ttl.min(at - now).max(0),
+            },
+            _ => lifetimes,
+        };
         let record = |kind: TokenKind, hash: &str, ttl: i64| TokenRecord {
             token_hash: hash.to_owned(),
             kind,

@@ -125,6 +125,23 @@ async fn holder_in_good_standing(
                     .device
                     .is_some_and(|d| d.status == DeviceStatus::Approved)
         }
+        Holder::User { device, .. } => {
+            let device_ok = match device {
+                None => true,
+                Some(binding) => {
+                    standing
+                        .device
+                        .is_some_and(|d| d.status == DeviceStatus::Approved)
+                        && store
+                            .get_family(&binding.family_id)
+                            .await?
+                            .is_some_and(|f| f.status == FamilyStatus::Active)
+                }
+            };
+            standing.api_key.is_some_and(|k| k.is_usable(now))
+                && standing.user.is_some_and(|u| !u.disabled)
+                && device_ok
+        }
     };
     Ok(family_ok && holder_ok)
 }
