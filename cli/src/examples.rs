@@ -34,6 +34,20 @@ pub mod credentials {
     /// A user who can sign in on the verification page.
     pub const USERNAME: &str = "example";
     pub const PASSWORD: &str = "example password";
+    pub const EMAIL: &str = "example@example.com";
+    /// The example user's password-less identifiers (stored only as keyed hashes).
+    pub const CARD_ID: &str = "EXAMPLE-CARD-0001";
+    pub const SHORT_ID: &str = "4711";
+    /// An API key that allows untrusted endpoints and unauthenticated requests, its id, an
+    /// approved device `kiosk-example` under it and that device's access token (a device token).
+    pub const OPEN_API_KEY: &str = "dgk_EXAMPLE_open_api_key_for_local_runs_only";
+    pub const OPEN_API_KEY_ID: &str = "01KEXAMPLEAPIKEY0000000000";
+    pub const KIOSK_CLIENT_ID: &str = "kiosk-example";
+    pub const DEVICE_TOKEN: &str = "dga_EXAMPLE_device_token_for_local_runs_only";
+    pub const DEVICE_FAMILY_ID: &str = "01KEXAMPLEDEVICEFAMILY0000";
+    /// The example user's user token, signed in on `kiosk-example` under the open key.
+    pub const USER_FAMILY_ID: &str = "01KEXAMPLEUSERFAMILY000000";
+    pub const USER_TOKEN: &str = "dgu_01KEXAMPLEUSERFAMILY000000.01KEXAMPLEDEVICEFAMILY0000.01KEXAMPLEAPIKEY0000000000.EXAMPLE_user_token_for_local_runs_only_0000";
 }
 
 /// Writes the example credentials and devices the sample events expect, the publicly known
@@ -157,7 +171,133 @@ async fn seed(
             ),
         )
         .await?;
+    seed_user_token_examples(store, settings, &device, now).await?;
     Ok(true)
+}
+
+/// The open API key, the kiosk and its device token, the example user's identifiers and user
+/// token (what the login and authorizer sample events use).
+async fn seed_user_token_examples(
+    store: &Store,
+    settings: &devicegate::Settings,
+    device: &dyn Fn(&str, DeviceStatus, Option<devicegate::model::StoredKey>) -> Device,
+    now: i64,
+) -> Result<(), Error> {
+    use devicegate::model::{
+        DeviceBinding, FamilyStatus, Lifetimes, Owner, TokenFamily, TokenKind, TokenRecord,
+        USER_TOKEN_CLIENT_ID, device_owner_key, user_owner_key,
+    };
+    let open = ApiKey {
+        key_hash: hash_secret(credentials::OPEN_API_KEY),
+        id: credentials::OPEN_API_KEY_ID.into(),
+        name: "example open key (local runs only)".into(),
+        settings: ApiKeySettings {
+            allow_untrusted_endpoints: true,
+            allow_unauthenticated_requests: true,
+            ..ApiKeySettings::default()
+        },
+        disabled: false,
+        created_at: now,
+    };
+    store.put_api_key(&open).await?;
+    let mut kiosk = device(credentials::KIOSK_CLIENT_ID, DeviceStatus::Approved, None);
+    kiosk.api_key_id = open.id.clone();
+    kiosk.api_key_name = open.name.clone();
+    let code = devicegate::secrets::issue(SecretKind::DeviceCode)?;
+    store
+        .save_registration(
+            &kiosk,
+            None,
+            &devicegate::usecases::device_trust::new_device_code(
+                code.hash(),
+                credentials::KIOSK_CLIENT_ID,
+                &open,
+                devicegate::model::CodeStatus::Approved,
+                None,
+                settings,
+                now,
+            ),
+        )
+        .await?;
+    let year = 365 * 24 * 3600;
+    let family = |id: &str, client_id: &str, owner: String| TokenFamily {
+        family_id: id.into(),
+        client_id: client_id.into(),
+        owner,
+        status: FamilyStatus::Active,
+        created_at: now,
+        ttl: now + year,
+    };
+    let token = |value: &str, family_id: &str, client_id: &str, owner: Owner| TokenRecord {
+        token_hash: hash_secret(value),
+        kind: TokenKind::Access,
+        family_id: family_id.into(),
+        client_id: client_id.into(),
+        owner,
+        scope: None,
+        issued_at: now,
+        expires_at: now + year,
+        lifetimes: Lifetimes::default(),
+        rotated_at: None,
+        rotated_by: None,
+        ttl: now + year,
+    };
+    store
+        .put_family(&family(
+            credentials::DEVICE_FAMILY_ID,
+            credentials::KIOSK_CLIENT_ID,
+            device_owner_key(credentials::KIOSK_CLIENT_ID),
+        ))
+        .await?;
+    store
+        .put_token(&token(
+            credentials::DEVICE_TOKEN,
+            credentials::DEVICE_FAMILY_ID,
+            credentials::KIOSK_CLIENT_ID,
+            Owner::Device {
+                api_key_id: open.id.clone(),
+                api_key_hash: open.key_hash.clone(),
+            },
+        ))
+        .await?;
+    store
+        .put_family(&family(
+            credentials::USER_FAMILY_ID,
+            USER_TOKEN_CLIENT_ID,
+            user_owner_key(credentials::USERNAME),
+        ))
+        .await?;
+    store
+        .put_token(&token(
+            credentials::USER_TOKEN,
+            credentials::USER_FAMILY_ID,
+            USER_TOKEN_CLIENT_ID,
+            Owner::User {
+                username: credentials::USERNAME.into(),
+                api_key_id: open.id.clone(),
+                api_key_hash: open.key_hash.clone(),
+                api_key_expires_at: None,
+                device: Some(DeviceBinding {
+                    client_id: credentials::KIOSK_CLIENT_ID.into(),
+                    family_id: credentials::DEVICE_FAMILY_ID.into(),
+                }),
+            },
+        ))
+        .await?;
+    // Card and short ids are keyed with the server secret; without one (seed-examples with no
+    // SERVER_SECRET) the user simply has none.
+    if let Ok(secret) = settings.server_secret() {
+        devicegate::usecases::admin::set_login_ids(
+            store,
+            secret,
+            credentials::USERNAME,
+            Some(Some(credentials::CARD_ID)),
+            Some(Some(credentials::SHORT_ID)),
+            now,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The example OAuth clients and user of the sample events.
@@ -215,7 +355,7 @@ async fn seed_oauth_examples(store: &Store, now: i64) -> Result<(), Error> {
             username: credentials::USERNAME.into(),
             password: credentials::PASSWORD.into(),
             display_name: Some("Example User".into()),
-            email: None,
+            email: Some(credentials::EMAIL.into()),
         },
         now,
     )

@@ -682,6 +682,33 @@ pub fn event_replay() -> Vec<(String, u16, String)> {
         .collect()
 }
 
+/// Whether a sample event is an HTTP API authorizer event (`authorizer-*.json`) rather than a
+/// request to a route.
+pub fn is_authorizer_event(file: &str) -> bool {
+    file.starts_with("authorizer-")
+}
+
+/// Replays one sample event: a route's request through the routers, or an authorizer event
+/// through the authorizer, answered as API Gateway would (200 with the authorizer's context when
+/// it allows, 403 when it refuses).
+pub async fn replay_event(deps: &Deps, file: &str) -> Reply {
+    if !is_authorizer_event(file) {
+        return Reply::from(dispatch(deps, sample_event(file)).await);
+    }
+    let path = format!("{}/../events/{file}", env!("CARGO_MANIFEST_DIR"));
+    let event: lambda_http::aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+    let decision = devicegate::api::authorizer::handle(deps, &event)
+        .await
+        .unwrap();
+    Reply {
+        status: if decision.is_authorized { 200 } else { 403 },
+        headers: Default::default(),
+        json: serde_json::to_value(&decision).unwrap(),
+    }
+}
+
 /// A sample event of `events/`, as API Gateway would deliver it.
 pub fn sample_event(file: &str) -> Request {
     let path = format!("{}/../events/{file}", env!("CARGO_MANIFEST_DIR"));

@@ -11,7 +11,7 @@ use devicegate_tests::*;
 const EVENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../events");
 
 async fn replay(env: &TestEnv, file: &str) -> Reply {
-    Reply::from(dispatch(&env.deps, sample_event(file)).await)
+    replay_event(&env.deps, file).await
 }
 
 #[tokio::test]

@@ -52,6 +52,17 @@ impl Store {
             .await
     }
 
+    /// Writes a new family (examples and tools; flows write families inside their transactions).
+    pub async fn put_family(&self, family: &TokenFamily) -> Result<(), Error> {
+        self.put_new(&self.tables.families, family, "family_id")
+            .await
+    }
+
+    /// Writes a new token (examples and tools; flows write tokens inside their transactions).
+    pub async fn put_token(&self, token: &TokenRecord) -> Result<(), Error> {
+        self.put_new(&self.tables.tokens, token, "token_hash").await
+    }
+
     pub async fn get_token(&self, token_hash: &str) -> Result<Option<TokenRecord>, Error> {
         self.get(&self.tables.tokens, "token_hash", token_hash)
             .await
