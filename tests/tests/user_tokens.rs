@@ -259,11 +259,14 @@ enum DeviceToken {
 /// What each policy combination answers, with and without a password. `(untrusted endpoints
 /// allowed, unauthenticated requests allowed, device token) -> (password login, password-less
 /// login)`, each `(status, error)`.
-const MATRIX: &[(bool, bool, DeviceToken, (u16, &str), (u16, &str))] = {
+/// An expected answer: status and `error`.
+type Answer = (u16, &'static str);
+
+const MATRIX: &[(bool, bool, DeviceToken, Answer, Answer)] = {
     use DeviceToken::*;
-    const OK: (u16, &str) = (200, "");
-    const NO_DEVICE: (u16, &str) = (401, "invalid_token");
-    const NOT_ALLOWED: (u16, &str) = (403, "access_denied");
+    const OK: Answer = (200, "");
+    const NO_DEVICE: Answer = (401, "invalid_token");
+    const NOT_ALLOWED: Answer = (403, "access_denied");
     &[
         (false, false, None, NO_DEVICE, NO_DEVICE),
         (false, false, Trusted, OK, NOT_ALLOWED),

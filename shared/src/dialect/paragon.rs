@@ -305,6 +305,62 @@ impl super::TokenCodec for Paragon {
 mod tests {
     use super::*;
 
+    fn login_request(headers: &[(&str, &str)], content_type: &str, body: &str) -> Request {
+        let mut builder = lambda_http::http::Request::builder()
+            .method("POST")
+            .uri("https://gate.test/api/v1/login")
+            .header("content-type", content_type);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        builder
+            .body(Body::Text(body.to_owned()))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn login_reads_every_kind_of_credentials_in_a_form_or_json() {
+        let key = [("x-api-key", "dgk_k"), ("authorization", "Bearer dga_t")];
+        let form = "application/x-www-form-urlencoded";
+        let parsed = |ct: &str, body: &str| parse_login(&login_request(&key, ct, body));
+        let Ok(login) = parsed(form, "username=ada&password=pw+pw+pw") else {
+            panic!("a password login");
+        };
+        assert_eq!(login.api_key, "dgk_k");
+        assert_eq!(login.device_token.as_deref(), Some("dga_t"));
+        assert!(
+            matches!(login.credentials, Credentials::Password { ref password, .. } if password == "pw pw pw")
+        );
+        let json = parsed("application/json", r#"{"card_id": " C-1 "}"#);
+        assert!(
+            matches!(json, Ok(ref l) if matches!(l.credentials, Credentials::LoginId(ref id) if id.kind() == LoginIdKind::CardId)),
+            "{json:?}"
+        );
+        assert!(matches!(
+            parsed(form, "username=ada").map(|l| l.credentials),
+            Ok(Credentials::Username(u)) if u == "ada"
+        ));
+        for (body, why) in [
+            ("password=pw", "a password needs a username"),
+            ("card_id=1&email=a%40b.c", "one kind of credentials"),
+            ("username=ada&short_id=1", "one kind of credentials"),
+            ("", "send username and password"),
+        ] {
+            assert!(
+                matches!(parsed(form, body), Err(Error::InvalidRequest(ref m)) if m.contains(why)),
+                "{body}"
+            );
+        }
+        let no_key = parse_login(&login_request(&[], form, "username=ada"));
+        assert!(matches!(no_key, Err(Error::InvalidClient(_))), "{no_key:?}");
+        let basic = parse_login(&login_request(
+            &[("x-api-key", "k"), ("authorization", "Basic abc")],
+            form,
+            "username=ada",
+        ));
+        assert!(matches!(basic, Err(Error::InvalidToken(_))), "{basic:?}");
+    }
+
     const KEY: &str = "HUUtnCdtG1x9oiSI4ODtvIEmI/qp7lFknsu1lpVk8T8=";
 
     fn form(body: &str) -> Form {

@@ -646,6 +646,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn api_key_source_lists_hold_addresses_and_networks() {
+        let settings = ApiKeySettings {
+            allowed_sources: vec![
+                "10.0.0.0/8".into(),
+                "2001:db8::/32".into(),
+                "192.0.2.7".into(),
+            ],
+            ..Default::default()
+        };
+        assert!(settings.validate(0).is_ok());
+        for inside in ["10.1.2.3", "2001:db8::1", "192.0.2.7", "::ffff:10.9.9.9"] {
+            assert!(settings.allows_source(inside), "{inside}");
+        }
+        for outside in ["11.0.0.1", "2001:db9::1", "192.0.2.8", "unknown", ""] {
+            assert!(!settings.allows_source(outside), "{outside}");
+        }
+        assert!(ApiKeySettings::default().allows_source("unknown"));
+        let bad = ApiKeySettings {
+            allowed_sources: vec!["10.0.0.0/33".into()],
+            ..Default::default()
+        };
+        assert!(bad.validate(0).is_err());
+    }
+
+    #[test]
     fn client_id_limits() {
         assert!(ClientId::parse("0966a26c-a5fc-4276-9c6b-587d02aceb91").is_ok());
         assert!(ClientId::parse("").is_err());
