@@ -103,6 +103,12 @@ fuzz_target!(|data: &[u8]| {
             assert!(!refresh_token.is_empty() && refresh_token.len() <= 512);
             let _ = scope;
         }
+        Ok(TokenRequest::AuthorizationCode { client, grant }) => {
+            check_client(&client);
+            assert!(!grant.code.is_empty() && grant.code.len() <= 512);
+            assert!(grant.redirect_uri.as_ref().is_none_or(|u| u.len() <= 2048));
+            assert!(grant.code_verifier.as_ref().is_none_or(|v| v.len() <= 2048));
+        }
         Err(e) => client_error(&e),
     }
     match oauth2::parse_device_authorization(&req, &form) {

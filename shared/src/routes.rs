@@ -148,6 +148,10 @@ pub const METADATA: &[Route<Settings>] = routes![Settings:
 pub const DEVICE_REDIRECT: &[Route<Deps>] = routes![Deps:
     "GET" "/device" OAuth => |d, r| api::device_page::handle(&d, r);
     "POST" "/device" OAuth => |d, r| api::device_page::handle(&d, r);
+    "GET" "/oauth2/authorize" OAuth => |d, r| api::authorize_page::oauth2(&d, r);
+    "POST" "/oauth2/authorize" OAuth => |d, r| api::authorize_page::oauth2(&d, r);
+    "GET" "/authorize" Aws => |d, r| api::authorize_page::aws(&d, r);
+    "POST" "/authorize" Aws => |d, r| api::authorize_page::aws(&d, r);
 ];
 
 pub const ADMIN: &[Route<Deps>] = routes![Deps:

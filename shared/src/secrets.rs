@@ -29,6 +29,8 @@ pub enum SecretKind {
     RegistrationAccessToken,
     /// RFC 7591 §3: an administrator's permission to register a client.
     InitialAccessToken,
+    /// RFC 6749 §4.1.2: what the browser carries back to the client.
+    AuthorizationCode,
 }
 
 impl SecretKind {
@@ -43,6 +45,7 @@ impl SecretKind {
             SecretKind::Session => "dgsess_",
             SecretKind::RegistrationAccessToken => "dgrat_",
             SecretKind::InitialAccessToken => "dgiat_",
+            SecretKind::AuthorizationCode => "dgac_",
         }
     }
 }

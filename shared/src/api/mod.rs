@@ -4,6 +4,7 @@
 //! renders its errors in the route's shape.
 
 pub mod admin;
+pub mod authorize_page;
 pub mod authorizer;
 pub mod client_registration;
 pub mod console;

@@ -17,12 +17,14 @@ use crate::usecases::device_grant::{
 };
 use crate::usecases::grants::{Caller, TokenRequest};
 
-use super::{GrantFields, json_grant};
+use super::{GrantFields, JsonGrant, json_grant};
 
 pub const TOKEN_PATH: &str = "/token";
 /// Where `aws sso login` sends a person to sign in (the authorization code flow, which
 /// devicegate does not serve yet: the device flow is what works today).
-pub const AUTHORIZE_PATH: &str = "/oauth2/authorize";
+/// Where `aws sso login` sends the browser: `/authorize` at the root of the sso-oidc endpoint
+/// (the AWS CLI builds it from the endpoint, whatever `authorizationEndpoint` says).
+pub const AUTHORIZE_PATH: &str = "/authorize";
 
 /// The `aws` dialect.
 pub struct Aws;
@@ -143,6 +145,9 @@ struct CreateTokenIn {
     refresh_token: Option<String>,
     /// The model calls it `scope` here (a list), `scopes` in RegisterClient.
     scope: Option<Vec<String>>,
+    code: Option<String>,
+    redirect_uri: Option<String>,
+    code_verifier: Option<String>,
 }
 
 impl super::TokenCodec for Aws {
@@ -153,12 +158,19 @@ impl super::TokenCodec for Aws {
         let input: CreateTokenIn = json_body(req)?;
         let grant = json_grant(
             &input.grant_type,
-            input.device_code,
-            input.refresh_token,
-            input.scope,
+            JsonGrant {
+                device_code: input.device_code,
+                refresh_token: input.refresh_token,
+                scope: input.scope,
+                code: input.code,
+                redirect_uri: input.redirect_uri,
+                code_verifier: input.code_verifier,
+            },
             &GrantFields {
                 device_code: "deviceCode",
                 refresh_token: "refreshToken",
+                redirect_uri: "redirectUri",
+                code_verifier: "codeVerifier",
             },
         )?;
         Ok(TokenRequest {

@@ -18,7 +18,7 @@ use crate::usecases::device_grant::{
 use crate::usecases::grants::{Caller, TokenRequest};
 
 use super::oauth2;
-use super::{GrantFields, json_grant};
+use super::{GrantFields, JsonGrant, json_grant};
 
 pub const TOKEN_PATH: &str = "/v1/tokens";
 
@@ -82,7 +82,7 @@ impl super::ClientRegistrationCodec for Huawei {
             200,
             &Out {
                 client_info: ClientInfo {
-                    authorization_endpoint: format!("{base_url}{}", super::aws::AUTHORIZE_PATH),
+                    authorization_endpoint: format!("{base_url}{}", super::oauth2::AUTHORIZE_PATH),
                     client_id: &client.client_id,
                     client_id_issued_at: client.created_at,
                     client_secret: registered.client_secret.as_deref(),
@@ -134,6 +134,9 @@ struct CreateTokenIn {
     device_code: Option<String>,
     refresh_token: Option<String>,
     scopes: Option<Vec<String>>,
+    code: Option<String>,
+    redirect_uri: Option<String>,
+    code_verifier: Option<String>,
 }
 
 impl super::TokenCodec for Huawei {
@@ -144,12 +147,19 @@ impl super::TokenCodec for Huawei {
         let input: CreateTokenIn = json_body(req)?;
         let grant = json_grant(
             &input.grant_type,
-            input.device_code,
-            input.refresh_token,
-            input.scopes,
+            JsonGrant {
+                device_code: input.device_code,
+                refresh_token: input.refresh_token,
+                scope: input.scopes,
+                code: input.code,
+                redirect_uri: input.redirect_uri,
+                code_verifier: input.code_verifier,
+            },
             &GrantFields {
                 device_code: "device_code",
                 refresh_token: "refresh_token",
+                redirect_uri: "redirect_uri",
+                code_verifier: "code_verifier",
             },
         )?;
         Ok(TokenRequest {

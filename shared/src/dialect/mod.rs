@@ -13,6 +13,7 @@ use lambda_http::{Body, Request, Response};
 
 use crate::error::Error;
 use crate::model::{ClientOrigin, Scope, TokenSet};
+use crate::usecases::authorization_code::CodeGrant;
 use crate::usecases::client_auth::ClientCredentials;
 use crate::usecases::client_registration::{Defaults, MetadataRequest, Registered};
 use crate::usecases::device_grant::TooFastPolls;
@@ -123,15 +124,26 @@ pub(crate) fn posted_credentials(
 pub(crate) struct GrantFields {
     pub device_code: &'static str,
     pub refresh_token: &'static str,
+    pub redirect_uri: &'static str,
+    pub code_verifier: &'static str,
+}
+
+/// A JSON token request's grant fields, whatever the dialect calls them.
+#[derive(Default)]
+pub(crate) struct JsonGrant {
+    pub device_code: Option<String>,
+    pub refresh_token: Option<String>,
+    pub scope: Option<Vec<String>>,
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
 }
 
 /// The grant a JSON dialect's token request names (aws and huawei share the grant types and
 /// differ only in field names). The device grant is accepted by its URN and its short name.
 pub(crate) fn json_grant(
     grant_type: &str,
-    device_code: Option<String>,
-    refresh_token: Option<String>,
-    scope: Option<Vec<String>>,
+    input: JsonGrant,
     fields: &GrantFields,
 ) -> Result<Grant, Error> {
     let required = |value: Option<String>, name: &str| {
@@ -140,19 +152,31 @@ pub(crate) fn json_grant(
             .ok_or_else(|| Error::invalid_request(format!("missing field {name}")))
             .and_then(|v| oauth2::bounded(name, &v).map(str::to_owned))
     };
+    let optional = |value: Option<String>, name: &str| {
+        value
+            .filter(|v| !v.is_empty())
+            .map(|v| oauth2::bounded_uri(name, &v).map(str::to_owned))
+            .transpose()
+    };
     match grant_type {
         oauth2::DEVICE_CODE_GRANT | "device_code" => Ok(Grant::DeviceCode(required(
-            device_code,
+            input.device_code,
             fields.device_code,
         )?)),
         "refresh_token" => Ok(Grant::Refresh {
-            refresh_token: required(refresh_token, fields.refresh_token)?,
-            scope: scope
+            refresh_token: required(input.refresh_token, fields.refresh_token)?,
+            scope: input
+                .scope
                 .map(|tokens| Scope::from_tokens(tokens.iter().map(String::as_str)))
                 .transpose()?,
         }),
+        "authorization_code" => Ok(Grant::AuthorizationCode(CodeGrant {
+            code: required(input.code, "code")?,
+            redirect_uri: optional(input.redirect_uri, fields.redirect_uri)?,
+            code_verifier: optional(input.code_verifier, fields.code_verifier)?,
+        })),
         other => Err(Error::UnsupportedGrantType(format!(
-            "grant type {} is not supported here; use {} or refresh_token",
+            "grant type {} is not supported here; use authorization_code, {} or refresh_token",
             paragon::printable(other),
             oauth2::DEVICE_CODE_GRANT
         ))),

@@ -11,6 +11,7 @@ use crate::config::Settings;
 use crate::error::Error;
 use crate::http::{Form, json_response, single_header};
 use crate::model::{Scope, TokenSet};
+use crate::usecases::authorization_code::CodeGrant;
 use crate::usecases::client_auth::ClientCredentials;
 use crate::usecases::device_grant::TooFastPolls;
 use crate::usecases::device_grant::{DeviceAuthorization, DeviceAuthorizationRequest};
@@ -19,6 +20,8 @@ use crate::usecases::token_status::{Introspection, TokenTypeHint};
 
 pub const DEVICE_AUTHORIZATION_PATH: &str = "/oauth2/device_authorization";
 pub const TOKEN_PATH: &str = "/oauth2/token";
+/// The authorization endpoint (RFC 6749 §3.1), on the `device-redirect` function.
+pub const AUTHORIZE_PATH: &str = "/oauth2/authorize";
 pub const REVOKE_PATH: &str = "/oauth2/revoke";
 pub const INTROSPECT_PATH: &str = "/oauth2/introspect";
 pub const METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
@@ -32,6 +35,14 @@ const MAX_CREDENTIAL_LEN: usize = 512;
 /// Reads an RFC 6749 request's strict form body (the route table has matched method and path).
 pub fn read_form(req: &Request) -> Result<Form, Error> {
     Form::from_request(req)
+}
+
+/// A redirect URI or PKCE verifier: longer than a credential may be, bounded all the same.
+pub(crate) fn bounded_uri<'a>(name: &str, value: &'a str) -> Result<&'a str, Error> {
+    if value.len() > crate::model::RedirectUri::MAX_LEN {
+        return Err(Error::invalid_request(format!("{name} is too long")));
+    }
+    Ok(value)
 }
 
 pub(crate) fn bounded<'a>(name: &str, value: &'a str) -> Result<&'a str, Error> {
@@ -138,6 +149,10 @@ pub enum TokenRequest {
         refresh_token: String,
         scope: Option<Scope>,
     },
+    AuthorizationCode {
+        client: ClientCredentials,
+        grant: CodeGrant,
+    },
 }
 
 pub fn parse_token(req: &Request, form: &Form) -> Result<TokenRequest, Error> {
@@ -152,8 +167,23 @@ pub fn parse_token(req: &Request, form: &Form) -> Result<TokenRequest, Error> {
             refresh_token: bounded("refresh_token", form.required("refresh_token")?)?.to_owned(),
             scope: form.optional("scope").map(Scope::parse).transpose()?,
         }),
+        "authorization_code" => {
+            let optional = |name: &str| {
+                form.optional(name)
+                    .map(|v| bounded_uri(name, v).map(str::to_owned))
+                    .transpose()
+            };
+            Ok(TokenRequest::AuthorizationCode {
+                client: client_credentials(req, form)?,
+                grant: CodeGrant {
+                    code: bounded("code", form.required("code")?)?.to_owned(),
+                    redirect_uri: optional("redirect_uri")?,
+                    code_verifier: optional("code_verifier")?,
+                },
+            })
+        }
         other => Err(Error::UnsupportedGrantType(format!(
-            "grant_type {} is not supported here; use {DEVICE_CODE_GRANT} or refresh_token",
+            "grant_type {} is not supported here; use authorization_code, {DEVICE_CODE_GRANT} or refresh_token",
             super::paragon::printable(other)
         ))),
     }
@@ -196,6 +226,10 @@ impl super::TokenCodec for Rfc6749 {
                     refresh_token,
                     scope,
                 },
+            },
+            TokenRequest::AuthorizationCode { client, grant } => grants::TokenRequest {
+                caller: Caller::Client(client),
+                grant: Grant::AuthorizationCode(grant),
             },
         })
     }
@@ -274,8 +308,12 @@ pub fn metadata_response(base_url: &str, registration_open: bool) -> Response<Bo
             "token_endpoint": format!("{base_url}{TOKEN_PATH}"),
             "revocation_endpoint": format!("{base_url}{REVOKE_PATH}"),
             "introspection_endpoint": format!("{base_url}{INTROSPECT_PATH}"),
-            "grant_types_supported": [DEVICE_CODE_GRANT, "refresh_token"],
-            "response_types_supported": [],
+            "authorization_endpoint": format!("{base_url}{AUTHORIZE_PATH}"),
+            "grant_types_supported": ["authorization_code", DEVICE_CODE_GRANT, "refresh_token"],
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "code_challenge_methods_supported": ["S256"],
+            "authorization_response_iss_parameter_supported": true,
             "token_endpoint_auth_methods_supported": methods,
             "revocation_endpoint_auth_methods_supported": methods,
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],

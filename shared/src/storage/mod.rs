@@ -9,6 +9,7 @@
 //! - [`devices`], [`device_codes`], [`tokens`], [`user_tokens`], [`keys`], [`clients`],
 //!   [`users`], [`web`]: the areas.
 
+pub mod authorization_codes;
 pub mod checks;
 pub mod clients;
 pub mod device_codes;
@@ -22,6 +23,7 @@ pub mod user_tokens;
 pub mod users;
 pub mod web;
 
+pub use authorization_codes::CodeRedemption;
 pub use checks::ClientProof;
 pub use clients::RegistrationWrite;
 pub use device_codes::{PageDecision, PollPresenter, PollWrite, RedeemOutcome, StartOutcome};

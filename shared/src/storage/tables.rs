@@ -44,6 +44,7 @@ tables! {
     sessions: "SESSIONS_TABLE" = "devicegate-sessions",
     rate_limits: "RATE_LIMITS_TABLE" = "devicegate-rate-limits",
     initial_access_tokens: "INITIAL_ACCESS_TOKENS_TABLE" = "devicegate-initial-access-tokens",
+    authorization_codes: "AUTHORIZATION_CODES_TABLE" = "devicegate-authorization-codes",
 }
 
 impl Tables {

@@ -6,6 +6,7 @@ use crate::error::Error;
 use crate::model::{Scope, TokenSet};
 use crate::storage::Store;
 use crate::usecases::SignedRequest;
+use crate::usecases::authorization_code::{self, CodeGrant};
 use crate::usecases::client_auth::ClientCredentials;
 use crate::usecases::device_grant::{self, DeviceCodeGrant, TooFastPolls};
 use crate::usecases::refresh::{self, RefreshGrant};
@@ -36,6 +37,8 @@ pub enum Grant {
         refresh_token: String,
         scope: Option<Scope>,
     },
+    /// RFC 6749 §4.1.3 with RFC 7636's `code_verifier`.
+    AuthorizationCode(CodeGrant),
 }
 
 /// A token request, whatever its dialect.
@@ -95,8 +98,16 @@ pub async fn exchange(
         (Caller::User { api_key }, Grant::Refresh { refresh_token, .. }) => {
             user_tokens::refresh_as_user(store, &api_key, &refresh_token, source, now).await
         }
-        (Caller::User { .. }, Grant::DeviceCode(_)) => Err(Error::UnauthorizedClient(
-            "client_id api holds user tokens: it may only refresh them".into(),
+        (Caller::User { .. }, Grant::DeviceCode(_) | Grant::AuthorizationCode(_)) => {
+            Err(Error::UnauthorizedClient(
+                "client_id api holds user tokens: it may only refresh them".into(),
+            ))
+        }
+        (Caller::Client(client), Grant::AuthorizationCode(grant)) => {
+            authorization_code::redeem(store, &client, &grant, now).await
+        }
+        (Caller::Device { .. }, Grant::AuthorizationCode(_)) => Err(Error::UnsupportedGrantType(
+            "devices use the device_code grant".into(),
         )),
         (Caller::Client(client), Grant::DeviceCode(device_code)) => {
             device_grant::poll_as_client(store, &client, &device_code, too_fast, now).await

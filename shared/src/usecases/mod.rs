@@ -7,6 +7,7 @@
 //! their results; nothing about a flow's rules lives anywhere else.
 
 pub mod admin;
+pub mod authorization_code;
 pub mod client_auth;
 pub mod client_registration;
 pub mod device_grant;

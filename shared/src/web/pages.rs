@@ -203,6 +203,83 @@ pub fn done(approved: bool, client_name: &str) -> String {
     layout(if approved { "Approved" } else { "Denied" }, body)
 }
 
+/// The sign-in page of the authorization endpoint: `request` is the authorization request
+/// itself (re-checked from scratch when the form comes back).
+pub fn authorize_sign_in(action: &str, csrf: &str, request: &str, error: Option<&str>) -> String {
+    layout(
+        "Sign in",
+        html! {
+            h1 { "Sign in to continue" }
+            (message(error, ""))
+            form method="post" action=(action) {
+                (hidden("csrf", csrf))
+                (hidden("action", "sign_in"))
+                (hidden("request", request))
+                label for="username" { "Username" }
+                input type="text" id="username" name="username" autocomplete="username"
+                    autocapitalize="none" required;
+                label for="password" { "Password" }
+                input type="password" id="password" name="password"
+                    autocomplete="current-password" required;
+                button type="submit" { "Sign in" }
+            }
+        },
+    )
+}
+
+/// Who asks for what, and where the answer goes; approve or deny, explicitly.
+pub fn consent(
+    action: &str,
+    csrf: &str,
+    who: &str,
+    client: &crate::model::OAuthClient,
+    scope: &crate::model::Scope,
+    return_to: &str,
+    request: &str,
+) -> String {
+    layout(
+        "Allow access",
+        html! {
+            h1 { "Allow access?" }
+            @if client.self_registered() {
+                (message(
+                    Some("This application registered itself; devicegate has not verified who made it."),
+                    "warn",
+                ))
+                p {
+                    "An application calling itself "
+                    b { "\u{201c}" bdi { (client.client_name) } "\u{201d}" }
+                    " (unverified) wants to act on your behalf."
+                }
+            } @else {
+                p { b { (client.client_name) } " wants to act on your behalf." }
+            }
+            @if scope.is_empty() {
+                p { "It asks for no particular scope." }
+            } @else {
+                p { "It asks for:" }
+                ul { @for token in scope.tokens() { li { code { (token) } } } }
+            }
+            p.meta { "You will be sent back to " code { (return_to) } "." }
+            form method="post" action=(action) {
+                (hidden("csrf", csrf))
+                (hidden("request", request))
+                button type="submit" name="action" value="approve" { "Allow" }
+                button.deny type="submit" name="action" value="deny" { "Deny" }
+            }
+            footer {
+                span { "Signed in as " b { (who) } }
+                form method="post" action=(action) {
+                    (hidden("csrf", csrf))
+                    (hidden("request", request))
+                    (hidden("action", "sign_out"))
+                    button.link type="submit" { "Sign out" }
+                }
+            }
+        },
+    )
+}
+
 /// An error page, with a link to where the person can start again.
 pub fn failure(text: &str, start: &str) -> String {
     layout(

@@ -1,0 +1,361 @@
+//! The authorization endpoint's pages (RFC 6749 §3.1, §4.1), on the `device-redirect`
+//! function: `GET/POST /oauth2/authorize`, and `/authorize` where `aws sso login` sends the
+//! browser (it names the scope `scopes`). The same sign-in, session and CSRF machinery as the
+//! verification page ([`crate::web`]); every rule is in [`crate::usecases::authorization_code`].
+//!
+//! The request travels through the sign-in and consent forms as a hidden field and is checked
+//! again, from scratch, whenever a form comes back: nothing a form carries is trusted.
+
+use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use lambda_http::{Body, Request, RequestExt, Response};
+
+use crate::Deps;
+use crate::dialect::oauth2;
+use crate::error::Error;
+use crate::http::{ErrorShape, Form, now};
+use crate::secrets::hashes_match;
+use crate::usecases::authorization_code::{self, AuthorizationRequest, Refusal, ValidRequest};
+use crate::usecases::sign_in::{self, SESSION_TTL};
+use crate::web::{self, Cookies, PRE_COOKIE, SESSION_COOKIE, cookie_name, html, pages, set_cookie};
+
+/// `GET/POST /oauth2/authorize`.
+pub async fn oauth2(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
+    Ok(web::or_failure_page(
+        respond(deps, &req, oauth2::AUTHORIZE_PATH).await,
+        oauth2::AUTHORIZE_PATH,
+    ))
+}
+
+/// `GET/POST /authorize` (the AWS CLI's path).
+pub async fn aws(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
+    Ok(web::or_failure_page(
+        respond(deps, &req, crate::dialect::aws::AUTHORIZE_PATH).await,
+        crate::dialect::aws::AUTHORIZE_PATH,
+    ))
+}
+
+const FIELDS: [&str; 7] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+];
+
+/// Reads an authorization request from name/value pairs (a query string or the re-posted
+/// form): every parameter at most once (RFC 6749 §3.1); `scopes` is the AWS CLI's `scope`.
+fn read_request<'a>(
+    pairs: impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>,
+) -> Result<AuthorizationRequest, Error> {
+    let mut request = AuthorizationRequest::default();
+    for (name, value) in pairs {
+        let name = if name == "scopes" {
+            "scope".into()
+        } else {
+            name
+        };
+        let slot = match name.as_ref() {
+            "response_type" => &mut request.response_type,
+            "client_id" => &mut request.client_id,
+            "redirect_uri" => &mut request.redirect_uri,
+            "scope" => &mut request.scope,
+            "state" => &mut request.state,
+            "code_challenge" => &mut request.code_challenge,
+            "code_challenge_method" => &mut request.code_challenge_method,
+            _ => continue,
+        };
+        if slot.replace(value.into_owned()).is_some() {
+            return Err(Error::invalid_request(format!(
+                "parameter {name} is repeated"
+            )));
+        }
+    }
+    Ok(request)
+}
+
+/// The request as the forms carry it: a query string of exactly the fields read.
+fn encode_request(request: &AuthorizationRequest) -> String {
+    let values = [
+        &request.response_type,
+        &request.client_id,
+        &request.redirect_uri,
+        &request.scope,
+        &request.state,
+        &request.code_challenge,
+        &request.code_challenge_method,
+    ];
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in FIELDS.iter().zip(values) {
+        if let Some(value) = value {
+            out.append_pair(name, value);
+        }
+    }
+    out.finish()
+}
+
+/// A 302 to the client's redirect URI with `params` and the issuer (RFC 9207) added to its query.
+fn back_to_client(redirect_uri: &str, params: &[(&str, &str)], issuer: &str) -> Response<Body> {
+    let location = match url::Url::parse(redirect_uri) {
+        Ok(mut url) => {
+            {
+                let mut query = url.query_pairs_mut();
+                for (name, value) in params {
+                    query.append_pair(name, value);
+                }
+                query.append_pair("iss", issuer);
+            }
+            url.to_string()
+        }
+        // Only registered URIs get here, and those parse.
+        Err(_) => redirect_uri.to_owned(),
+    };
+    let mut response = html(StatusCode::FOUND, String::new());
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+fn refusal_response(refusal: Refusal, issuer: &str) -> Result<Response<Body>, Error> {
+    match refusal {
+        Refusal::Page(error) => Err(error),
+        Refusal::Redirect {
+            redirect_uri,
+            state,
+            error,
+        } => {
+            let (_, code) = ErrorShape::OAuth.wire(&error);
+            let description = error.description();
+            let mut params = vec![("error", code), ("error_description", description.as_str())];
+            if let Some(state) = state.as_deref() {
+                params.push(("state", state));
+            }
+            Ok(back_to_client(&redirect_uri, &params, issuer))
+        }
+    }
+}
+
+async fn respond(deps: &Deps, req: &Request, path: &'static str) -> Result<Response<Body>, Error> {
+    let now = now();
+    let secure = deps.settings.secure_cookies;
+    let secret = deps.settings.server_secret()?;
+    let issuer = oauth2::base_url(req, &deps.settings)?;
+    let cookies = Cookies::read(req, cookie_name(SESSION_COOKIE, secure))?;
+    let session_cookie = cookies.get(cookie_name(SESSION_COOKIE, secure));
+    let pre_cookie = cookies.get(cookie_name(PRE_COOKIE, secure));
+    let session = match &session_cookie {
+        Some(value) => sign_in::session_of(&deps.store, value, now).await?,
+        None => None,
+    };
+    let sign_in_page = |status: StatusCode, request: &str, error: Option<&str>| {
+        let (pre, new_cookie) = web::pre_session(pre_cookie.as_deref(), SESSION_TTL, secure)?;
+        let csrf = web::csrf_for(secret, &pre);
+        let mut response = html(
+            status,
+            pages::authorize_sign_in(path, &csrf, request, error),
+        );
+        if let Some(set) = new_cookie {
+            set_cookie(&mut response, &set);
+        }
+        Ok::<_, Error>(response)
+    };
+    let consent_page = |valid: &ValidRequest, request: &str, username: &str, cookie: &str| {
+        let return_to = url::Url::parse(&valid.redirect_uri)
+            .map(|u| match u.host_str() {
+                Some(host) => format!("{}://{host}", u.scheme()),
+                None => format!("{}:", u.scheme()),
+            })
+            .unwrap_or_default();
+        html(
+            StatusCode::OK,
+            pages::consent(
+                path,
+                &web::csrf_for(secret, cookie),
+                username,
+                &valid.client,
+                &valid.scope,
+                &return_to,
+                request,
+            ),
+        )
+    };
+
+    if req.method() == Method::GET {
+        let query = req.query_string_parameters_ref();
+        let pairs = query
+            .map(|q| {
+                q.iter()
+                    .flat_map(|(name, _)| {
+                        q.all(name)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(move |v| (name.into(), v.into()))
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        let request = read_request(pairs.into_iter())?;
+        let valid = match authorization_code::validate(&deps.store, &request, now).await {
+            Ok(valid) => valid,
+            Err(refusal) => return refusal_response(refusal, &issuer),
+        };
+        let encoded = encode_request(&request);
+        return match (&session, &session_cookie) {
+            (Some(session), Some(cookie)) => {
+                Ok(consent_page(&valid, &encoded, &session.username, cookie))
+            }
+            _ => sign_in_page(StatusCode::OK, &encoded, None),
+        };
+    }
+    if req.method() != Method::POST {
+        return Err(Error::invalid_request("use GET or POST for this page"));
+    }
+
+    let form = Form::from_request(req)?;
+    let action = form.required("action")?;
+    let request = read_request(url::form_urlencoded::parse(
+        form.optional("request").unwrap_or("").as_bytes(),
+    ))?;
+    let encoded = encode_request(&request);
+    let bound_cookie = match (&session, action) {
+        (_, "sign_in") => pre_cookie.clone(),
+        (Some(_), _) => session_cookie.clone(),
+        (None, _) => None,
+    };
+    let csrf_ok = match (&bound_cookie, form.optional("csrf")) {
+        (Some(cookie), Some(sent)) => hashes_match(&web::csrf_for(secret, cookie), sent),
+        _ => false,
+    };
+    if !csrf_ok {
+        return sign_in_page(
+            StatusCode::FORBIDDEN,
+            &encoded,
+            Some("This form expired. Please sign in again."),
+        );
+    }
+    let valid = match authorization_code::validate(&deps.store, &request, now).await {
+        Ok(valid) => valid,
+        Err(refusal) => return refusal_response(refusal, &issuer),
+    };
+    let again = format!("{path}?{encoded}");
+    match (action, &session) {
+        ("sign_in", _) => {
+            let source = crate::http::source_address(req);
+            match sign_in::sign_in(
+                &deps.store,
+                form.optional("username").unwrap_or(""),
+                form.optional("password").unwrap_or(""),
+                &source,
+                now,
+            )
+            .await
+            {
+                Ok(signed_in) => {
+                    let mut response = web::redirect(web::safe_return_path(&again).unwrap_or(path));
+                    set_cookie(
+                        &mut response,
+                        &web::cookie(
+                            cookie_name(SESSION_COOKIE, secure),
+                            &signed_in.cookie_value,
+                            SESSION_TTL,
+                            secure,
+                        ),
+                    );
+                    Ok(response)
+                }
+                Err(e @ (Error::AccessDenied(_) | Error::TooManyAttempts(_))) => {
+                    let status = match e {
+                        Error::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+                        _ => StatusCode::UNAUTHORIZED,
+                    };
+                    sign_in_page(status, &encoded, Some(&e.description()))
+                }
+                Err(other) => Err(other),
+            }
+        }
+        ("sign_out", Some(_)) => {
+            if let Some(cookie) = &session_cookie {
+                sign_in::sign_out(&deps.store, cookie).await?;
+            }
+            let mut response = web::redirect(web::safe_return_path(&again).unwrap_or(path));
+            set_cookie(
+                &mut response,
+                &web::cookie(cookie_name(SESSION_COOKIE, secure), "", 0, secure),
+            );
+            Ok(response)
+        }
+        ("approve", Some(session)) => {
+            let code =
+                authorization_code::approve(&deps.store, &valid, &session.username, now).await?;
+            let mut params = vec![("code", code.as_str())];
+            if let Some(state) = valid.state.as_deref() {
+                params.push(("state", state));
+            }
+            Ok(back_to_client(&valid.redirect_uri, &params, &issuer))
+        }
+        ("deny", Some(session)) => {
+            tracing::info!(client_id = %valid.client.client_id, username = %session.username, "authorization denied");
+            refusal_response(
+                Refusal::Redirect {
+                    redirect_uri: valid.redirect_uri.clone(),
+                    state: valid.state.clone(),
+                    error: Error::AccessDenied("the user denied the request".into()),
+                },
+                &issuer,
+            )
+        }
+        (_, None) => sign_in_page(
+            StatusCode::UNAUTHORIZED,
+            &encoded,
+            Some("Please sign in to continue."),
+        ),
+        (other, Some(_)) => Err(Error::invalid_request(format!(
+            "unknown action {}",
+            other.chars().take(32).collect::<String>()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_round_trip_through_the_forms_and_refuse_repeats() {
+        let query = "response_type=code&client_id=c&redirect_uri=http%3A%2F%2F127.0.0.1%3A5%2Fcb\
+                     &scopes=a+b&state=s%26t&code_challenge=x&code_challenge_method=S256&extra=1";
+        let request = read_request(url::form_urlencoded::parse(query.as_bytes()));
+        let Ok(request) = request else {
+            panic!("{request:?}");
+        };
+        assert_eq!(request.scope.as_deref(), Some("a b"));
+        assert_eq!(request.state.as_deref(), Some("s&t"));
+        let again = read_request(url::form_urlencoded::parse(
+            encode_request(&request).as_bytes(),
+        ));
+        assert_eq!(again.ok(), Some(request));
+        assert!(read_request(url::form_urlencoded::parse(b"state=a&state=b")).is_err());
+        assert!(read_request(url::form_urlencoded::parse(b"scope=a&scopes=b")).is_err());
+    }
+
+    #[test]
+    fn answers_keep_the_redirect_uris_query_and_add_the_issuer() {
+        let response = back_to_client(
+            "com.example.app:/cb?keep=1",
+            &[("code", "dgac_x"), ("state", "a b")],
+            "https://gate.test",
+        );
+        assert_eq!(response.status(), StatusCode::FOUND);
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert_eq!(
+            location,
+            "com.example.app:/cb?keep=1&code=dgac_x&state=a+b&iss=https%3A%2F%2Fgate.test"
+        );
+    }
+}
