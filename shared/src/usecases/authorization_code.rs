@@ -109,7 +109,7 @@ pub async fn validate(
     let scope = match request.scope.as_deref() {
         None | Some("") => client.scopes.clone(),
         Some(asked) => {
-            let asked = Scope::parse(asked).map_err(|e| redirect(e))?;
+            let asked = Scope::parse(asked).map_err(&redirect)?;
             if !asked.is_subset_of(&client.scopes) {
                 return Err(redirect(Error::InvalidScope(
                     "the client may not ask for this scope".into(),
