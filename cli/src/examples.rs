@@ -23,6 +23,9 @@ pub mod credentials {
     /// A public OAuth client (a CLI) allowed the device code and refresh grants, scopes
     /// `read write`.
     pub const CLI_CLIENT_ID: &str = "example-cli";
+    /// A public native app allowed the authorization code grant (PKCE), redirecting to a
+    /// loopback port or to `com.example.app:/oauth2redirect`.
+    pub const APP_CLIENT_ID: &str = "example-app";
     /// A confidential OAuth client (a resource server that introspects tokens).
     pub const API_CLIENT_ID: &str = "example-api";
     pub const API_CLIENT_SECRET: &str = "dgs_EXAMPLE_client_secret_for_local_runs_only";
@@ -322,6 +325,21 @@ async fn seed_oauth_examples(store: &Store, now: i64) -> Result<(), Error> {
             OAuthClientType::Public,
             None,
         ))
+        .await?;
+    store
+        .put_client(&OAuthClient {
+            redirect_uris: vec![
+                "http://127.0.0.1/callback".into(),
+                "com.example.app:/oauth2redirect".into(),
+            ],
+            grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+            ..client(
+                credentials::APP_CLIENT_ID,
+                "Example App",
+                OAuthClientType::Public,
+                None,
+            )
+        })
         .await?;
     store
         .put_client(&client(

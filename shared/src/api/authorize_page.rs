@@ -118,6 +118,28 @@ fn back_to_client(redirect_uri: &str, params: &[(&str, &str)], issuer: &str) -> 
     response
 }
 
+/// The consent form's answer is a redirect to the client, and browsers hold redirects after a
+/// form to the page's `form-action` too: the consent page allows exactly the client's origin
+/// (or, for a private-use scheme, that scheme) besides its own.
+fn allow_form_redirect_to(response: &mut Response<Body>, redirect_uri: &str) {
+    let Ok(url) = url::Url::parse(redirect_uri) else {
+        return;
+    };
+    let target = match url.origin() {
+        url::Origin::Tuple(scheme, host, port) => format!("{scheme}://{host}:{port}"),
+        url::Origin::Opaque(_) => format!("{}:", url.scheme()),
+    };
+    let csp = pages::content_security_policy().replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {target}"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&csp) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 fn refusal_response(refusal: Refusal, issuer: &str) -> Result<Response<Body>, Error> {
     match refusal {
         Refusal::Page(error) => Err(error),
@@ -168,7 +190,7 @@ async fn respond(deps: &Deps, req: &Request, path: &'static str) -> Result<Respo
                 None => format!("{}:", u.scheme()),
             })
             .unwrap_or_default();
-        html(
+        let mut response = html(
             StatusCode::OK,
             pages::consent(
                 path,
@@ -179,7 +201,9 @@ async fn respond(deps: &Deps, req: &Request, path: &'static str) -> Result<Respo
                 &return_to,
                 request,
             ),
-        )
+        );
+        allow_form_redirect_to(&mut response, &valid.redirect_uri);
+        response
     };
 
     if req.method() == Method::GET {
