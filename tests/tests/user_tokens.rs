@@ -685,3 +685,95 @@ async fn no_table_holds_a_card_id_a_short_id_or_a_token() {
     assert_eq!(user.card_id_hmac.as_deref().map(str::len), Some(64));
     assert_eq!(user.short_id_hmac.as_deref().map(str::len), Some(64));
 }
+
+/// A console request (form body, one cookie): its status and the cookies it sets.
+async fn console_post(
+    env: &TestEnv,
+    path: &str,
+    body: &str,
+    cookie: Option<(&str, &str)>,
+) -> (u16, Vec<String>) {
+    let mut builder = lambda_http::http::Request::builder()
+        .method(if body.is_empty() { "GET" } else { "POST" })
+        .uri(format!("https://gate.test{path}"));
+    if let Some((name, value)) = cookie {
+        builder = builder.header("cookie", format!("{name}={value}"));
+    }
+    if !body.is_empty() {
+        builder = builder.header("content-type", "application/x-www-form-urlencoded");
+    }
+    let response = dispatch(
+        &env.deps,
+        builder
+            .body(lambda_http::Body::Text(body.to_owned()))
+            .unwrap(),
+    )
+    .await;
+    let cookies = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .collect();
+    (response.status().as_u16(), cookies)
+}
+
+/// Disabling an API key in the web console ends its user tokens at the authorizer, as the
+/// admin API and the command line do (the console used to disable the key alone, leaving its
+/// guard standing).
+#[tokio::test]
+async fn disabling_an_api_key_in_the_console_ends_its_user_tokens() {
+    const PRE: &str = "__Host-dg_pre";
+    const ADMIN: &str = "__Host-dg_admin";
+    let env = TestEnv::new().await;
+    let admin_key = env.admin_key().await;
+    user_ada(&env).await;
+    let api_key = env
+        .api_key(ApiKeySettings {
+            allow_untrusted_endpoints: true,
+            ..Default::default()
+        })
+        .await;
+    let token = login(&env, &api_key, None, &password_body(), "10.6.0.1")
+        .await
+        .str("access_token");
+    assert_eq!(judge(&env, Some(&token), None).await["isAuthorized"], true);
+
+    let secret = env.deps.settings.server_secret().unwrap();
+    let cookie = |cookies: &[String], name: &str| {
+        cookies
+            .iter()
+            .find_map(|c| c.strip_prefix(&format!("{name}=")))
+            .unwrap()
+            .to_owned()
+    };
+    let (_, cookies) = console_post(&env, "/admin/console", "", None).await;
+    let pre = cookie(&cookies, PRE);
+    let sign_in = format!(
+        "csrf={}&action=sign_in&admin_key={}",
+        enc(&devicegate::web::csrf_for(secret, &pre)),
+        enc(&admin_key)
+    );
+    let (_, cookies) = console_post(&env, "/admin/console", &sign_in, Some((PRE, &pre))).await;
+    let session = cookie(&cookies, ADMIN);
+    let id = env.store().list_api_keys().await.unwrap()[0].id.clone();
+    let disable = format!(
+        "csrf={}&action=disable&id={id}",
+        enc(&devicegate::web::csrf_for(secret, &session))
+    );
+    let (status, _) = console_post(
+        &env,
+        "/admin/console/api-keys",
+        &disable,
+        Some((ADMIN, &session)),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(env.store().list_api_keys().await.unwrap()[0].disabled);
+    assert_eq!(
+        judge(&env, Some(&token), None).await["isAuthorized"],
+        false,
+        "a key disabled in the console still let its user tokens through the authorizer"
+    );
+}
