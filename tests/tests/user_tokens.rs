@@ -777,3 +777,59 @@ async fn disabling_an_api_key_in_the_console_ends_its_user_tokens() {
         "a key disabled in the console still let its user tokens through the authorizer"
     );
 }
+
+/// A new expiry reaches the authorizer even when one of the change's writes failed and the
+/// administrator sent the same change again (the retry used to skip the guard, whose expiry
+/// it no longer saw as a change).
+#[tokio::test]
+async fn a_new_expiry_reaches_the_authorizer_after_a_failed_write_and_a_retry() {
+    use devicegate_tests::faults::Fault;
+    let env = TestEnv::new().await;
+    user_ada(&env).await;
+    for call in 1..=4 {
+        let api_key = env
+            .api_key(ApiKeySettings {
+                allow_untrusted_endpoints: true,
+                ..Default::default()
+            })
+            .await;
+        let hash = devicegate::secrets::hash_secret(&api_key);
+        let source = format!("10.7.0.{call}");
+        let token = login(&env, &api_key, None, &password_body(), &source)
+            .await
+            .str("access_token");
+        let id = env
+            .store()
+            .list_api_keys()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|k| k.key_hash == hash)
+            .unwrap()
+            .id;
+        let now = http::now();
+        let change = || admin::ApiKeySettingsChange {
+            expires_at: Some(now + 120),
+            ..Default::default()
+        };
+        env.faults.fail_call(call, Fault::Timeout);
+        let first = admin::change_api_key_settings(env.store(), &id, change(), now).await;
+        assert_eq!(env.faults.clear().len(), 1, "call {call}: {first:?}");
+        admin::change_api_key_settings(env.store(), &id, change(), now)
+            .await
+            .unwrap();
+        let header = format!("Bearer {token}");
+        let decision = user_tokens::authorize(
+            env.store(),
+            AuthorizerInput {
+                authorization: Some(&header),
+                api_key: None,
+                source: "192.0.2.1",
+            },
+            now + 121,
+        )
+        .await
+        .unwrap();
+        assert_eq!(decision, Authorization::Denied, "call {call} failed first");
+    }
+}
