@@ -833,3 +833,26 @@ async fn a_new_expiry_reaches_the_authorizer_after_a_failed_write_and_a_retry() 
         assert_eq!(decision, Authorization::Denied, "call {call} failed first");
     }
 }
+
+/// A username longer than any user's is a bad request, never a 500 (it went into a rate-limit
+/// key past DynamoDB's 2048-byte key size).
+#[tokio::test]
+async fn an_oversized_username_is_not_a_server_error() {
+    let env = TestEnv::new().await;
+    user_ada(&env).await;
+    let api_key = env
+        .api_key(ApiKeySettings {
+            allow_untrusted_endpoints: true,
+            allow_unauthenticated_requests: true,
+            ..Default::default()
+        })
+        .await;
+    let long = "a".repeat(3000);
+    for body in [
+        format!("username={long}&password={}", enc(PASSWORD)),
+        format!("username={long}"),
+    ] {
+        let reply = login(&env, &api_key, None, &body, "10.8.0.1").await;
+        assert!(reply.status < 500, "{} {}", reply.status, reply.json);
+    }
+}
