@@ -856,3 +856,21 @@ async fn an_oversized_username_is_not_a_server_error() {
         assert!(reply.status < 500, "{} {}", reply.status, reply.json);
     }
 }
+
+/// A forged user token that names one family as both its own and its device's is refused like
+/// any other, not an authorizer failure (it asked DynamoDB for one key twice, which a
+/// BatchGetItem refuses: API Gateway then answers 500 and the log fills with errors).
+#[tokio::test]
+async fn a_forged_locator_naming_one_family_twice_is_simply_refused() {
+    let env = TestEnv::new().await;
+    let api_key = env
+        .api_key(ApiKeySettings {
+            allow_unauthenticated_requests: true,
+            ..Default::default()
+        })
+        .await;
+    let id = ulid::Ulid::new().to_string();
+    let forged = format!("dgu_{id}.{id}.{}.{}", ulid::Ulid::new(), "A".repeat(43));
+    let decision = judge(&env, Some(&forged), Some(&api_key)).await;
+    assert_eq!(decision["context"]["kind"], "unauthenticated");
+}
