@@ -143,6 +143,8 @@ impl TokenLocator {
             || !is_id(family)
             || !is_id(key)
             || !(device == Self::NO_DEVICE || is_id(device))
+            // Never issued so (ids are distinct), and one key asked for twice fails the read.
+            || device == family
             || !is_secret(secret)
         {
             return None;
@@ -218,6 +220,7 @@ mod tests {
             "dgu_a.b.c.d",
             &format!("{}.extra", token.value()),
             &token.value().replace('.', ".."),
+            &format!("dgu_{0}.{0}.{0}.{1}", ulid::Ulid::new(), "A".repeat(43)),
         ] {
             assert_eq!(TokenLocator::parse(bad), None, "{bad}");
         }

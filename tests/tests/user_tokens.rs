@@ -685,3 +685,192 @@ async fn no_table_holds_a_card_id_a_short_id_or_a_token() {
     assert_eq!(user.card_id_hmac.as_deref().map(str::len), Some(64));
     assert_eq!(user.short_id_hmac.as_deref().map(str::len), Some(64));
 }
+
+/// A console request (form body, one cookie): its status and the cookies it sets.
+async fn console_post(
+    env: &TestEnv,
+    path: &str,
+    body: &str,
+    cookie: Option<(&str, &str)>,
+) -> (u16, Vec<String>) {
+    let mut builder = lambda_http::http::Request::builder()
+        .method(if body.is_empty() { "GET" } else { "POST" })
+        .uri(format!("https://gate.test{path}"));
+    if let Some((name, value)) = cookie {
+        builder = builder.header("cookie", format!("{name}={value}"));
+    }
+    if !body.is_empty() {
+        builder = builder.header("content-type", "application/x-www-form-urlencoded");
+    }
+    let response = dispatch(
+        &env.deps,
+        builder
+            .body(lambda_http::Body::Text(body.to_owned()))
+            .unwrap(),
+    )
+    .await;
+    let cookies = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .collect();
+    (response.status().as_u16(), cookies)
+}
+
+/// Disabling an API key in the web console ends its user tokens at the authorizer, as the
+/// admin API and the command line do (the console used to disable the key alone, leaving its
+/// guard standing).
+#[tokio::test]
+async fn disabling_an_api_key_in_the_console_ends_its_user_tokens() {
+    const PRE: &str = "__Host-dg_pre";
+    const ADMIN: &str = "__Host-dg_admin";
+    let env = TestEnv::new().await;
+    let admin_key = env.admin_key().await;
+    user_ada(&env).await;
+    let api_key = env
+        .api_key(ApiKeySettings {
+            allow_untrusted_endpoints: true,
+            ..Default::default()
+        })
+        .await;
+    let token = login(&env, &api_key, None, &password_body(), "10.6.0.1")
+        .await
+        .str("access_token");
+    assert_eq!(judge(&env, Some(&token), None).await["isAuthorized"], true);
+
+    let secret = env.deps.settings.server_secret().unwrap();
+    let cookie = |cookies: &[String], name: &str| {
+        cookies
+            .iter()
+            .find_map(|c| c.strip_prefix(&format!("{name}=")))
+            .unwrap()
+            .to_owned()
+    };
+    let (_, cookies) = console_post(&env, "/admin/console", "", None).await;
+    let pre = cookie(&cookies, PRE);
+    let sign_in = format!(
+        "csrf={}&action=sign_in&admin_key={}",
+        enc(&devicegate::web::csrf_for(secret, &pre)),
+        enc(&admin_key)
+    );
+    let (_, cookies) = console_post(&env, "/admin/console", &sign_in, Some((PRE, &pre))).await;
+    let session = cookie(&cookies, ADMIN);
+    let id = env.store().list_api_keys().await.unwrap()[0].id.clone();
+    let disable = format!(
+        "csrf={}&action=disable&id={id}",
+        enc(&devicegate::web::csrf_for(secret, &session))
+    );
+    let (status, _) = console_post(
+        &env,
+        "/admin/console/api-keys",
+        &disable,
+        Some((ADMIN, &session)),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(env.store().list_api_keys().await.unwrap()[0].disabled);
+    assert_eq!(
+        judge(&env, Some(&token), None).await["isAuthorized"],
+        false,
+        "a key disabled in the console still let its user tokens through the authorizer"
+    );
+}
+
+/// A new expiry reaches the authorizer even when one of the change's writes failed and the
+/// administrator sent the same change again (the retry used to skip the guard, whose expiry
+/// it no longer saw as a change).
+#[tokio::test]
+async fn a_new_expiry_reaches_the_authorizer_after_a_failed_write_and_a_retry() {
+    use devicegate_tests::faults::Fault;
+    let env = TestEnv::new().await;
+    user_ada(&env).await;
+    for call in 1..=4 {
+        let api_key = env
+            .api_key(ApiKeySettings {
+                allow_untrusted_endpoints: true,
+                ..Default::default()
+            })
+            .await;
+        let hash = devicegate::secrets::hash_secret(&api_key);
+        let source = format!("10.7.0.{call}");
+        let token = login(&env, &api_key, None, &password_body(), &source)
+            .await
+            .str("access_token");
+        let id = env
+            .store()
+            .list_api_keys()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|k| k.key_hash == hash)
+            .unwrap()
+            .id;
+        let now = http::now();
+        let change = || admin::ApiKeySettingsChange {
+            expires_at: Some(now + 120),
+            ..Default::default()
+        };
+        env.faults.fail_call(call, Fault::Timeout);
+        let first = admin::change_api_key_settings(env.store(), &id, change(), now).await;
+        assert_eq!(env.faults.clear().len(), 1, "call {call}: {first:?}");
+        admin::change_api_key_settings(env.store(), &id, change(), now)
+            .await
+            .unwrap();
+        let header = format!("Bearer {token}");
+        let decision = user_tokens::authorize(
+            env.store(),
+            AuthorizerInput {
+                authorization: Some(&header),
+                api_key: None,
+                source: "192.0.2.1",
+            },
+            now + 121,
+        )
+        .await
+        .unwrap();
+        assert_eq!(decision, Authorization::Denied, "call {call} failed first");
+    }
+}
+
+/// A username longer than any user's is a bad request, never a 500 (it went into a rate-limit
+/// key past DynamoDB's 2048-byte key size).
+#[tokio::test]
+async fn an_oversized_username_is_not_a_server_error() {
+    let env = TestEnv::new().await;
+    user_ada(&env).await;
+    let api_key = env
+        .api_key(ApiKeySettings {
+            allow_untrusted_endpoints: true,
+            allow_unauthenticated_requests: true,
+            ..Default::default()
+        })
+        .await;
+    let long = "a".repeat(3000);
+    for body in [
+        format!("username={long}&password={}", enc(PASSWORD)),
+        format!("username={long}"),
+    ] {
+        let reply = login(&env, &api_key, None, &body, "10.8.0.1").await;
+        assert!(reply.status < 500, "{} {}", reply.status, reply.json);
+    }
+}
+
+/// A forged user token that names one family as both its own and its device's is refused like
+/// any other, not an authorizer failure (it asked DynamoDB for one key twice, which a
+/// BatchGetItem refuses: API Gateway then answers 500 and the log fills with errors).
+#[tokio::test]
+async fn a_forged_locator_naming_one_family_twice_is_simply_refused() {
+    let env = TestEnv::new().await;
+    let api_key = env
+        .api_key(ApiKeySettings {
+            allow_unauthenticated_requests: true,
+            ..Default::default()
+        })
+        .await;
+    let id = ulid::Ulid::new().to_string();
+    let forged = format!("dgu_{id}.{id}.{}.{}", ulid::Ulid::new(), "A".repeat(43));
+    let decision = judge(&env, Some(&forged), Some(&api_key)).await;
+    assert_eq!(decision["context"]["kind"], "unauthenticated");
+}

@@ -289,7 +289,7 @@ async fn act(deps: &Deps, section: Section, action: &str, form: &Form) -> Result
             Ok(Notice::NewApiKey(created))
         }
         (Section::ApiKeys, "disable") => {
-            let key = store.disable_api_key(form.required("id")?).await?;
+            let key = admin::disable_api_key(store, form.required("id")?).await?;
             done("Disabled API key", &key.name)
         }
         (Section::Clients, "disable") => {

@@ -216,6 +216,13 @@ pub fn parse_login(req: &Request) -> Result<LoginRequest, Error> {
     };
     let some = |v: Option<String>| v.filter(|v| !v.is_empty());
     let (username, password) = (some(fields.username), some(fields.password));
+    // No user has a longer name; it also keys the attempt counters (DynamoDB: 2048 bytes).
+    if username
+        .as_ref()
+        .is_some_and(|u| u.len() > crate::model::Username::MAX_LEN)
+    {
+        return Err(Error::invalid_request("username is too long"));
+    }
     let ids = [
         (LoginIdKind::CardId, some(fields.card_id)),
         (LoginIdKind::ShortId, some(fields.short_id)),

@@ -313,13 +313,13 @@ pub async fn change_api_key_settings(
         allowed_sources: change.allowed_sources.unwrap_or(current.allowed_sources),
     };
     settings.validate(now)?;
-    let updated = store.set_api_key_settings(&key.key_hash, &settings).await?;
-    if settings.expires_at != current.expires_at {
-        store
-            .record_api_key_guard(&key.id, updated.disabled, settings.expires_at)
-            .await?;
-    }
-    Ok(updated)
+    // The guard first, and every time: should either write fail, the authorizer already holds
+    // the new expiry (failing closed), and sending the same change again repairs the other.
+    // Recording it never re-enables a disabled key's guard.
+    store
+        .record_api_key_guard(&key.id, key.disabled, settings.expires_at)
+        .await?;
+    store.set_api_key_settings(&key.key_hash, &settings).await
 }
 
 /// What an administrator gives for a new user.
