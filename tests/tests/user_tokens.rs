@@ -874,3 +874,32 @@ async fn a_forged_locator_naming_one_family_twice_is_simply_refused() {
     let decision = judge(&env, Some(&forged), Some(&api_key)).await;
     assert_eq!(decision["context"]["kind"], "unauthenticated");
 }
+
+/// Whoever signed in with the old password loses the user token when an administrator resets
+/// it, as page sessions do.
+#[tokio::test]
+async fn a_password_reset_ends_the_users_tokens() {
+    let env = TestEnv::new().await;
+    let admin_key = env.admin_key().await;
+    user_ada(&env).await;
+    let api_key = env.api_key(ApiKeySettings::default()).await;
+    let device = trusted_device(&env, &admin_key, &api_key, "kiosk").await;
+    let signed_in = login(&env, &api_key, Some(&device), &password_body(), "10.6.0.1").await;
+    let token = signed_in.str("access_token");
+    assert_eq!(judge(&env, Some(&token), None).await["isAuthorized"], true);
+    env.reset_password(&admin_key, "ada", "a brand new password")
+        .await
+        .assert_error(200, "", "reset");
+    assert_eq!(judge(&env, Some(&token), None).await["isAuthorized"], false);
+    let refreshed = env
+        .token(
+            &format!(
+                "grant_type=refresh_token&client_id=api&client_secret={}&refresh_token={}",
+                enc(&api_key),
+                enc(&signed_in.str("refresh_token"))
+            ),
+            None,
+        )
+        .await;
+    refreshed.assert_error(400, "invalid_grant", "refresh after the reset");
+}

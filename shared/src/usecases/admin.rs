@@ -375,6 +375,10 @@ pub async fn reset_password(
     let hash = password::hash(new_password)?;
     let user = store.set_password_hash(username, &hash, now).await?;
     store.end_sessions_of(username).await?;
+    // A user token may have been had with the old password: it goes too.
+    store
+        .revoke_families_of(&crate::model::user_owner_key(username), now)
+        .await?;
     Ok(user)
 }
 

@@ -161,13 +161,14 @@ pub async fn login(
             }
             let user = match passwordless {
                 Credentials::LoginId(id) => {
-                    let holders = store
-                        .users_by_login_id(id.kind(), &id.lookup_key(secret))
-                        .await?;
-                    match holders.as_slice() {
+                    let key = id.lookup_key(secret);
+                    let holders = store.users_by_login_id(id.kind(), &key).await?;
+                    let user = match holders.as_slice() {
                         [one] => store.get_user(one).await?,
                         _ => None,
-                    }
+                    };
+                    // The index may lag a change: the user's own record must still hold it.
+                    user.filter(|u| holds_login_id(u, id.kind(), &key))
                 }
                 _ => read.user,
             };
@@ -224,6 +225,16 @@ pub async fn login(
         )),
         Some(Inactive::Device | Inactive::Client) => Err(untrusted_device()),
     }
+}
+
+/// Whether the user's record (read consistently) holds this identifier's lookup key.
+fn holds_login_id(user: &User, kind: LoginIdKind, key: &str) -> bool {
+    let held = match kind {
+        LoginIdKind::CardId => user.card_id_hmac.as_deref(),
+        LoginIdKind::ShortId => user.short_id_hmac.as_deref(),
+        LoginIdKind::Email => user.email_key.as_deref(),
+    };
+    held.is_some_and(|h| hashes_match(h, key))
 }
 
 /// The device a device token stands for: an unexpired access token of a Paragon device issued
