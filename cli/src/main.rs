@@ -82,12 +82,43 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage VMware mobile registration templates (app_product_id).
+    Template {
+        #[command(subcommand)]
+        command: TemplateCommand,
+    },
     /// Issue, list and disable initial access tokens (RFC 7591 §3), which registration needs
     /// when the deployment's RegistrationPolicy is initial-access-token.
     InitialAccessToken {
         #[command(subcommand)]
         command: InitialAccessTokenCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum TemplateCommand {
+    /// Define a template apps register as (`app_product_id`).
+    Create {
+        #[arg(long)]
+        id: String,
+        /// Redirect URIs the app may use (repeatable), e.g. com.example.app://oauth2redirect.
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// Scopes instances may ask for (repeatable).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        #[arg(long)]
+        access_token_ttl: Option<i64>,
+        #[arg(long)]
+        refresh_token_ttl: Option<i64>,
+        /// Instances may not use the refresh_token grant.
+        #[arg(long)]
+        no_refresh_tokens: bool,
+    },
+    /// List templates as JSON lines.
+    List,
+    /// Disable a template: no new registrations (instances keep working).
+    Disable { id: String },
 }
 
 #[derive(Subcommand)]
@@ -133,8 +164,11 @@ enum ClientCommand {
         #[arg(long)]
         introspection: bool,
     },
-    /// List clients as JSON lines.
-    List,
+    /// List clients as JSON lines (`--username U`: that user's VMware app instances).
+    List {
+        #[arg(long)]
+        username: Option<String>,
+    },
     /// Disable a client: its tokens stop refreshing and introspect as inactive.
     Disable { client_id: String },
     /// Delete a self-registered client: its tokens are revoked and the client removed.
@@ -496,15 +530,19 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
                     })
                 );
             }
-            ClientCommand::List => {
-                print_json_lines(store.list_clients().await?, |c| {
+            ClientCommand::List { username } => {
+                let mut clients = store.list_clients().await?;
+                if let Some(username) = username {
+                    clients.retain(|c| c.instance.as_ref().is_some_and(|i| i.username == username));
+                }
+                print_json_lines(clients, |c| {
                     serde_json::json!({
                         "client_id": c.client_id, "client_name": c.client_name,
                         "client_type": c.client_type.as_str(),
                         "grant_types": c.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
                         "scopes": c.scopes.tokens(), "disabled": c.disabled,
                         "origin": c.origin.as_str(), "last_used_at": c.last_used_at,
-                        "expires_at": c.expires_at,
+                        "expires_at": c.expires_at, "instance": c.instance,
                     })
                 });
             }
@@ -515,6 +553,46 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
             ClientCommand::Delete { client_id } => {
                 admin::delete_client(store, &client_id, now()).await?;
                 eprintln!("client {client_id} deleted; its tokens are revoked");
+            }
+        },
+        Command::Template { command } => match command {
+            TemplateCommand::Create {
+                id,
+                redirect_uris,
+                scopes,
+                access_token_ttl,
+                refresh_token_ttl,
+                no_refresh_tokens,
+            } => {
+                let template = devicegate::usecases::vmware::create_template(
+                    store,
+                    devicegate::usecases::vmware::NewTemplate {
+                        template_id: id,
+                        redirect_uris,
+                        scopes: devicegate::model::Scope::from_tokens(
+                            scopes.iter().map(String::as_str),
+                        )?,
+                        access_token_ttl,
+                        refresh_token_ttl,
+                        issue_refresh_tokens: !no_refresh_tokens,
+                    },
+                    now(),
+                )
+                .await?;
+                eprintln!("template {} created", template.template_id);
+            }
+            TemplateCommand::List => {
+                print_json_lines(store.list_templates().await?, |t| {
+                    serde_json::json!({
+                        "template_id": t.template_id, "redirect_uris": t.redirect_uris,
+                        "scopes": t.scopes.tokens(), "disabled": t.disabled,
+                        "issue_refresh_tokens": t.issue_refresh_tokens,
+                    })
+                });
+            }
+            TemplateCommand::Disable { id } => {
+                store.disable_template(&id).await?;
+                eprintln!("template {id} disabled");
             }
         },
         Command::InitialAccessToken { command } => match command {

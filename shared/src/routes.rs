@@ -122,6 +122,7 @@ pub const TOKEN: &[Route<Deps>] = routes![Deps:
     "POST" "/oauth2/token" OAuth => |d, r| api::token::handle::<Rfc6749>(&d, r);
     "POST" "/v1/tokens" Huawei => |d, r| api::token::handle::<Huawei>(&d, r);
     "POST" "/token" Aws => |d, r| api::token::handle::<Aws>(&d, r);
+    "POST" "/SAAS/auth/oauthtoken" OAuth => |d, r| api::token::handle::<Rfc6749>(&d, r);
 ];
 
 pub const REVOKE: &[Route<Deps>] = routes![Deps:
@@ -152,6 +153,9 @@ pub const DEVICE_REDIRECT: &[Route<Deps>] = routes![Deps:
     "POST" "/oauth2/authorize" OAuth => |d, r| api::authorize_page::oauth2(&d, r);
     "GET" "/authorize" Aws => |d, r| api::authorize_page::aws(&d, r);
     "POST" "/authorize" Aws => |d, r| api::authorize_page::aws(&d, r);
+    "GET" "/SAAS/auth/device/register" OAuth => |d, r| api::authorize_page::vmware(&d, r);
+    "POST" "/SAAS/auth/device/register" OAuth => |d, r| api::authorize_page::vmware(&d, r);
+    "POST" "/SAAS/API/1.0/REST/oauth2/activate" OAuth => |d, r| api::vmware::activate(&d, r);
 ];
 
 pub const ADMIN: &[Route<Deps>] = routes![Deps:
@@ -169,6 +173,9 @@ pub const ADMIN: &[Route<Deps>] = routes![Deps:
     "GET" "/admin/users" Admin => |d, r| api::admin::list_users(&d, r);
     "POST" "/admin/users" Admin => |d, r| api::admin::create_user(&d, r);
     "POST" "/admin/users/{username}/{action}" Admin => |d, r| api::admin::user_action(&d, r);
+    "GET" "/admin/templates" Admin => |d, r| api::admin::list_templates(&d, r);
+    "POST" "/admin/templates" Admin => |d, r| api::admin::create_template(&d, r);
+    "POST" "/admin/templates/{id}/{action}" Admin => |d, r| api::admin::template_action(&d, r);
     "GET" "/admin/console" Admin => |d, r| api::console::handle(&d, r);
     "POST" "/admin/console" Admin => |d, r| api::console::handle(&d, r);
     "GET" "/admin/console/{section}" Admin => |d, r| api::console::handle(&d, r);

@@ -6,134 +6,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use aws_sdk_ssooidc::config::{BehaviorVersion, Region};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use devicegate::model::{GrantType, OAuthClientType, Scope};
 use devicegate::usecases::admin::{self, NewClient};
-use devicegate_tests::oauth::{csrf_of, fixture};
+use devicegate_tests::oauth::{PageBrowser as Browser, challenge, fixture, param};
 use devicegate_tests::{enc, server};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-
-fn challenge(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
-}
-
-/// A person's browser, without JavaScript: a cookie jar that does not follow redirects.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-}
-
-/// An answer: status, `Location`, body.
-type Answer = (u16, Option<String>, String);
-
-impl Browser {
-    fn new(base: &str) -> Browser {
-        Browser {
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: base.to_owned(),
-        }
-    }
-
-    async fn answer(response: reqwest::Response) -> Answer {
-        let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_owned());
-        (status, location, response.text().await.unwrap())
-    }
-
-    async fn get(&self, path_and_query: &str) -> Answer {
-        let url = if path_and_query.starts_with("http") {
-            path_and_query.to_owned()
-        } else {
-            format!("{}{path_and_query}", self.base)
-        };
-        Self::answer(self.http.get(url).send().await.unwrap()).await
-    }
-
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
-        let body = fields
-            .iter()
-            .map(|(k, v)| format!("{k}={}", enc(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        Self::answer(response).await
-    }
-
-    /// Opens an authorization URL, signs in as ada, and presses `button` (`approve` or `deny`)
-    /// on the consent page: the redirect back to the client.
-    async fn consent(&self, path: &str, query: &str, button: &str) -> url::Url {
-        let (status, _, page) = self.get(&format!("{path}?{query}")).await;
-        assert_eq!(status, 200, "{page}");
-        let page = if page.contains("Allow access?") {
-            page
-        } else {
-            let (status, location, _) = self
-                .post(
-                    path,
-                    &[
-                        ("action", "sign_in"),
-                        ("csrf", &csrf_of(&page)),
-                        ("request", &hidden_of(&page, "request")),
-                        ("username", "ada"),
-                        ("password", "correct horse battery"),
-                    ],
-                )
-                .await;
-            assert_eq!(status, 303);
-            let (status, _, page) = self.get(&location.unwrap()).await;
-            assert_eq!(status, 200, "{page}");
-            page
-        };
-        assert!(page.contains("Allow access?"), "{page}");
-        let (status, location, body) = self
-            .post(
-                path,
-                &[
-                    ("action", button),
-                    ("csrf", &csrf_of(&page)),
-                    ("request", &hidden_of(&page, "request")),
-                ],
-            )
-            .await;
-        assert_eq!(status, 302, "{body}");
-        url::Url::parse(&location.unwrap()).unwrap()
-    }
-}
-
-/// A hidden field's value, unescaped.
-fn hidden_of(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).expect("the field") + marker.len();
-    html[start..start + html[start..].find('"').unwrap()]
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
-fn param(url: &url::Url, name: &str) -> Option<String> {
-    url.query_pairs()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.into_owned())
-}
 
 fn authorize_query(client_id: &str, redirect_uri: &str, extra: &[(&str, &str)]) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());

@@ -114,12 +114,87 @@ pub async fn api_key_action(deps: &Deps, req: Request) -> Reply {
     }
 }
 
-/// `GET /admin/clients`.
+/// `GET /admin/clients[?username=U]`: every client, or a user's app instances (VMware).
 pub async fn list_clients(deps: &Deps, req: Request) -> Reply {
     authorized(deps, &req).await?;
-    let clients = deps.store.list_clients().await?;
+    let mut clients = deps.store.list_clients().await?;
+    if let Some(username) = query_param(&req, "username") {
+        clients.retain(|c| c.instance.as_ref().is_some_and(|i| i.username == username));
+    }
     let views: Vec<ClientView> = clients.iter().map(|c| ClientView::new(c, None)).collect();
     Ok(json_response(200, &serde_json::json!({ "clients": views })))
+}
+
+/// `GET /admin/templates`: VMware mobile registration templates.
+pub async fn list_templates(deps: &Deps, req: Request) -> Reply {
+    authorized(deps, &req).await?;
+    let templates = deps.store.list_templates().await?;
+    Ok(json_response(
+        200,
+        &serde_json::json!({ "templates": templates.iter().map(template_view).collect::<Vec<_>>() }),
+    ))
+}
+
+/// `POST /admin/templates` `{"template_id", "redirect_uris", "scopes"?, "access_token_ttl"?,
+/// "refresh_token_ttl"?, "issue_refresh_tokens"?}`.
+pub async fn create_template(deps: &Deps, req: Request) -> Reply {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        template_id: String,
+        redirect_uris: Vec<String>,
+        #[serde(default)]
+        scopes: Vec<String>,
+        access_token_ttl: Option<i64>,
+        refresh_token_ttl: Option<i64>,
+        #[serde(default = "yes")]
+        issue_refresh_tokens: bool,
+    }
+    fn yes() -> bool {
+        true
+    }
+    authorized(deps, &req).await?;
+    let input: Body = json_body(&req)?;
+    let template = crate::usecases::vmware::create_template(
+        &deps.store,
+        crate::usecases::vmware::NewTemplate {
+            template_id: input.template_id,
+            redirect_uris: input.redirect_uris,
+            scopes: crate::model::Scope::from_tokens(input.scopes.iter().map(String::as_str))?,
+            access_token_ttl: input.access_token_ttl,
+            refresh_token_ttl: input.refresh_token_ttl,
+            issue_refresh_tokens: input.issue_refresh_tokens,
+        },
+        now(),
+    )
+    .await?;
+    Ok(json_response(201, &template_view(&template)))
+}
+
+/// `POST /admin/templates/{id}/disable`: no new registrations (instances keep working; disable
+/// an instance through its client).
+pub async fn template_action(deps: &Deps, req: Request) -> Reply {
+    authorized(deps, &req).await?;
+    match param(&req, "action")?.as_str() {
+        "disable" => {
+            let template = deps.store.disable_template(&param(&req, "id")?).await?;
+            Ok(json_response(200, &template_view(&template)))
+        }
+        other => Err(unknown_action(other)),
+    }
+}
+
+fn template_view(t: &crate::model::vmware::RegistrationTemplate) -> serde_json::Value {
+    serde_json::json!({
+        "template_id": t.template_id,
+        "redirect_uris": t.redirect_uris,
+        "scopes": t.scopes.tokens(),
+        "access_token_ttl": t.lifetimes.access_token_ttl,
+        "refresh_token_ttl": t.lifetimes.refresh_token_ttl,
+        "issue_refresh_tokens": t.issue_refresh_tokens,
+        "disabled": t.disabled,
+        "created_at": rfc3339(t.created_at),
+    })
 }
 
 /// `POST /admin/clients`: a confidential client's secret is in the response this once.
@@ -328,12 +403,16 @@ pub struct ClientView<'a> {
     /// When a self-registered client left unused is deleted.
     #[serde(skip_serializing_if = "Option::is_none")]
     expires_at: Option<String>,
+    /// A VMware app instance: its template, user and device name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instance: Option<&'a crate::model::vmware::AppInstance>,
 }
 
 impl<'a> ClientView<'a> {
     fn new(c: &'a OAuthClient, secret: Option<&'a str>) -> Self {
         let lifetimes = c.lifetimes();
         ClientView {
+            instance: c.instance.as_ref(),
             client_id: &c.client_id,
             client_secret: secret,
             client_name: &c.client_name,

@@ -3,6 +3,9 @@
 //! browser (it names the scope `scopes`). The same sign-in, session and CSRF machinery as the
 //! verification page ([`crate::web`]); every rule is in [`crate::usecases::authorization_code`].
 //!
+//! VMware's mobile registration page, `GET/POST /SAAS/auth/device/register`, is the same
+//! component with another request and another answer ([`Flow`]).
+//!
 //! The request travels through the sign-in and consent forms as a hidden field and is checked
 //! again, from scratch, whenever a form comes back: nothing a form carries is trusted.
 
@@ -16,22 +19,225 @@ use crate::http::{ErrorShape, Form, now};
 use crate::secrets::hashes_match;
 use crate::usecases::authorization_code::{self, AuthorizationRequest, Refusal, ValidRequest};
 use crate::usecases::sign_in::{self, SESSION_TTL};
+use crate::usecases::vmware;
 use crate::web::{self, Cookies, PRE_COOKIE, SESSION_COOKIE, cookie_name, html, pages, set_cookie};
 
 /// `GET/POST /oauth2/authorize`.
 pub async fn oauth2(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
+    let path = oauth2::AUTHORIZE_PATH;
     Ok(web::or_failure_page(
-        respond(deps, &req, oauth2::AUTHORIZE_PATH).await,
-        oauth2::AUTHORIZE_PATH,
+        respond::<CodeFlow>(deps, &req, path).await,
+        path,
     ))
 }
 
 /// `GET/POST /authorize` (the AWS CLI's path).
 pub async fn aws(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
+    let path = crate::dialect::aws::AUTHORIZE_PATH;
     Ok(web::or_failure_page(
-        respond(deps, &req, crate::dialect::aws::AUTHORIZE_PATH).await,
-        crate::dialect::aws::AUTHORIZE_PATH,
+        respond::<CodeFlow>(deps, &req, path).await,
+        path,
     ))
+}
+
+/// `GET/POST /SAAS/auth/device/register` (VMware mobile registration).
+pub async fn vmware(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
+    let path = crate::dialect::vmware::REGISTER_PATH;
+    Ok(web::or_failure_page(
+        respond::<MobileRegistrationFlow>(deps, &req, path).await,
+        path,
+    ))
+}
+
+/// What differs between the pages that end in a redirect with a code: the request they read,
+/// how it is checked, what the consent page shows, and what the approval sends back.
+pub(crate) trait Flow {
+    type Request: Default;
+    type Valid: Send + Sync;
+    /// Stores one parameter; `Ok(false)` for a parameter the flow does not know.
+    fn set(request: &mut Self::Request, name: &str, value: String) -> Result<bool, Error>;
+    fn pairs(request: &Self::Request) -> Vec<(&'static str, &str)>;
+    fn validate(
+        store: &crate::storage::Store,
+        request: &Self::Request,
+        now: i64,
+    ) -> impl std::future::Future<Output = Result<Self::Valid, Refusal>> + Send;
+    fn redirect_uri(valid: &Self::Valid) -> &str;
+    fn state(valid: &Self::Valid) -> Option<&str>;
+    fn consent(valid: &Self::Valid, form: pages::ConsentForm<'_>) -> String;
+    /// The approval: the parameters the redirect carries back (besides `state` and `iss`).
+    fn approve(
+        deps: &Deps,
+        valid: &Self::Valid,
+        username: &str,
+        issuer: &str,
+        now: i64,
+    ) -> impl std::future::Future<Output = Result<Vec<(&'static str, String)>, Error>> + Send;
+}
+
+/// The authorization code grant (RFC 6749 §4.1).
+pub(crate) struct CodeFlow;
+
+impl Flow for CodeFlow {
+    type Request = AuthorizationRequest;
+    type Valid = ValidRequest;
+
+    fn set(request: &mut AuthorizationRequest, name: &str, value: String) -> Result<bool, Error> {
+        set_authorization_field(request, name, value)
+    }
+
+    fn pairs(request: &AuthorizationRequest) -> Vec<(&'static str, &str)> {
+        authorization_pairs(request)
+    }
+
+    async fn validate(
+        store: &crate::storage::Store,
+        request: &AuthorizationRequest,
+        now: i64,
+    ) -> Result<ValidRequest, Refusal> {
+        authorization_code::validate(store, request, now).await
+    }
+
+    fn redirect_uri(valid: &ValidRequest) -> &str {
+        &valid.redirect_uri
+    }
+
+    fn state(valid: &ValidRequest) -> Option<&str> {
+        valid.state.as_deref()
+    }
+
+    fn consent(valid: &ValidRequest, form: pages::ConsentForm<'_>) -> String {
+        pages::consent(form, &valid.client, &valid.scope, &[])
+    }
+
+    async fn approve(
+        deps: &Deps,
+        valid: &ValidRequest,
+        username: &str,
+        _issuer: &str,
+        now: i64,
+    ) -> Result<Vec<(&'static str, String)>, Error> {
+        let code = authorization_code::approve(&deps.store, valid, username, now).await?;
+        Ok(vec![("code", code)])
+    }
+}
+
+/// VMware Identity Manager's mobile registration.
+pub(crate) struct MobileRegistrationFlow;
+
+impl Flow for MobileRegistrationFlow {
+    type Request = vmware::RegisterRequest;
+    type Valid = vmware::ValidRegistration;
+
+    fn set(
+        request: &mut vmware::RegisterRequest,
+        name: &str,
+        value: String,
+    ) -> Result<bool, Error> {
+        let slot = match name {
+            "app_product_id" => &mut request.app_product_id,
+            "device_name" => &mut request.device_name,
+            "user_device" => &mut request.user_device,
+            // VMware's apps send `type=register`; nothing depends on it.
+            "type" => return Ok(true),
+            _ => return set_authorization_field(&mut request.authorization, name, value),
+        };
+        if slot.replace(value).is_some() {
+            return Err(repeated(name));
+        }
+        Ok(true)
+    }
+
+    fn pairs(request: &vmware::RegisterRequest) -> Vec<(&'static str, &str)> {
+        let mut pairs = authorization_pairs(&request.authorization);
+        for (name, value) in [
+            ("app_product_id", &request.app_product_id),
+            ("device_name", &request.device_name),
+            ("user_device", &request.user_device),
+        ] {
+            if let Some(value) = value {
+                pairs.push((name, value));
+            }
+        }
+        pairs
+    }
+
+    async fn validate(
+        store: &crate::storage::Store,
+        request: &vmware::RegisterRequest,
+        now: i64,
+    ) -> Result<vmware::ValidRegistration, Refusal> {
+        vmware::validate(store, request, now).await
+    }
+
+    fn redirect_uri(valid: &vmware::ValidRegistration) -> &str {
+        &valid.redirect_uri
+    }
+
+    fn state(valid: &vmware::ValidRegistration) -> Option<&str> {
+        valid.state.as_deref()
+    }
+
+    fn consent(valid: &vmware::ValidRegistration, form: pages::ConsentForm<'_>) -> String {
+        pages::register_app(form, valid)
+    }
+
+    async fn approve(
+        deps: &Deps,
+        valid: &vmware::ValidRegistration,
+        username: &str,
+        issuer: &str,
+        now: i64,
+    ) -> Result<Vec<(&'static str, String)>, Error> {
+        let approved = vmware::approve(&deps.store, valid, username, issuer, now).await?;
+        Ok(vec![
+            ("code", approved.code),
+            ("activation_code", approved.activation_code),
+        ])
+    }
+}
+
+fn repeated(name: &str) -> Error {
+    Error::invalid_request(format!("parameter {name} is repeated"))
+}
+
+fn set_authorization_field(
+    request: &mut AuthorizationRequest,
+    name: &str,
+    value: String,
+) -> Result<bool, Error> {
+    // `scopes` is the AWS CLI's `scope`.
+    let slot = match name {
+        "response_type" => &mut request.response_type,
+        "client_id" => &mut request.client_id,
+        "redirect_uri" => &mut request.redirect_uri,
+        "scope" | "scopes" => &mut request.scope,
+        "state" => &mut request.state,
+        "code_challenge" => &mut request.code_challenge,
+        "code_challenge_method" => &mut request.code_challenge_method,
+        _ => return Ok(false),
+    };
+    if slot.replace(value).is_some() {
+        return Err(repeated(name));
+    }
+    Ok(true)
+}
+
+fn authorization_pairs(request: &AuthorizationRequest) -> Vec<(&'static str, &str)> {
+    let values = [
+        &request.response_type,
+        &request.client_id,
+        &request.redirect_uri,
+        &request.scope,
+        &request.state,
+        &request.code_challenge,
+        &request.code_challenge_method,
+    ];
+    FIELDS
+        .iter()
+        .zip(values)
+        .filter_map(|(name, value)| value.as_deref().map(|v| (*name, v)))
+        .collect()
 }
 
 const FIELDS: [&str; 7] = [
@@ -44,53 +250,23 @@ const FIELDS: [&str; 7] = [
     "code_challenge_method",
 ];
 
-/// Reads an authorization request from name/value pairs (a query string or the re-posted
-/// form): every parameter at most once (RFC 6749 §3.1); `scopes` is the AWS CLI's `scope`.
-fn read_request<'a>(
+/// Reads a request from name/value pairs (a query string or the re-posted form): every
+/// parameter at most once (RFC 6749 §3.1), unknown ones ignored.
+fn read_request<'a, F: Flow>(
     pairs: impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>,
-) -> Result<AuthorizationRequest, Error> {
-    let mut request = AuthorizationRequest::default();
+) -> Result<F::Request, Error> {
+    let mut request = F::Request::default();
     for (name, value) in pairs {
-        let name = if name == "scopes" {
-            "scope".into()
-        } else {
-            name
-        };
-        let slot = match name.as_ref() {
-            "response_type" => &mut request.response_type,
-            "client_id" => &mut request.client_id,
-            "redirect_uri" => &mut request.redirect_uri,
-            "scope" => &mut request.scope,
-            "state" => &mut request.state,
-            "code_challenge" => &mut request.code_challenge,
-            "code_challenge_method" => &mut request.code_challenge_method,
-            _ => continue,
-        };
-        if slot.replace(value.into_owned()).is_some() {
-            return Err(Error::invalid_request(format!(
-                "parameter {name} is repeated"
-            )));
-        }
+        F::set(&mut request, &name, value.into_owned())?;
     }
     Ok(request)
 }
 
 /// The request as the forms carry it: a query string of exactly the fields read.
-fn encode_request(request: &AuthorizationRequest) -> String {
-    let values = [
-        &request.response_type,
-        &request.client_id,
-        &request.redirect_uri,
-        &request.scope,
-        &request.state,
-        &request.code_challenge,
-        &request.code_challenge_method,
-    ];
+fn encode_request<F: Flow>(request: &F::Request) -> String {
     let mut out = url::form_urlencoded::Serializer::new(String::new());
-    for (name, value) in FIELDS.iter().zip(values) {
-        if let Some(value) = value {
-            out.append_pair(name, value);
-        }
+    for (name, value) in F::pairs(request) {
+        out.append_pair(name, value);
     }
     out.finish()
 }
@@ -159,7 +335,11 @@ fn refusal_response(refusal: Refusal, issuer: &str) -> Result<Response<Body>, Er
     }
 }
 
-async fn respond(deps: &Deps, req: &Request, path: &'static str) -> Result<Response<Body>, Error> {
+async fn respond<F: Flow>(
+    deps: &Deps,
+    req: &Request,
+    path: &'static str,
+) -> Result<Response<Body>, Error> {
     let now = now();
     let secure = deps.settings.secure_cookies;
     let secret = deps.settings.server_secret()?;
@@ -183,29 +363,26 @@ async fn respond(deps: &Deps, req: &Request, path: &'static str) -> Result<Respo
         }
         Ok::<_, Error>(response)
     };
-    let consent_page = |valid: &ValidRequest, request: &str, username: &str, cookie: &str| {
-        let return_to = url::Url::parse(&valid.redirect_uri)
+    let consent_page = |valid: &F::Valid, request: &str, username: &str, cookie: &str| {
+        let redirect_uri = F::redirect_uri(valid);
+        let return_to = url::Url::parse(redirect_uri)
             .map(|u| match u.host_str() {
                 Some(host) => format!("{}://{host}", u.scheme()),
                 None => format!("{}:", u.scheme()),
             })
             .unwrap_or_default();
-        let mut response = html(
-            StatusCode::OK,
-            pages::consent(
-                path,
-                &web::csrf_for(secret, cookie),
-                username,
-                &valid.client,
-                &valid.scope,
-                &return_to,
-                request,
-            ),
-        );
-        allow_form_redirect_to(&mut response, &valid.redirect_uri);
+        let csrf = web::csrf_for(secret, cookie);
+        let form = pages::ConsentForm {
+            action: path,
+            csrf: &csrf,
+            who: username,
+            return_to: &return_to,
+            request,
+        };
+        let mut response = html(StatusCode::OK, F::consent(valid, form));
+        allow_form_redirect_to(&mut response, redirect_uri);
         response
     };
-
     if req.method() == Method::GET {
         let query = req.query_string_parameters_ref();
         let pairs = query
@@ -220,12 +397,12 @@ async fn respond(deps: &Deps, req: &Request, path: &'static str) -> Result<Respo
                     .collect::<Vec<_>>()
             })
             .unwrap_or_default();
-        let request = read_request(pairs.into_iter())?;
-        let valid = match authorization_code::validate(&deps.store, &request, now).await {
+        let request = read_request::<F>(pairs.into_iter())?;
+        let valid = match F::validate(&deps.store, &request, now).await {
             Ok(valid) => valid,
             Err(refusal) => return refusal_response(refusal, &issuer),
         };
-        let encoded = encode_request(&request);
+        let encoded = encode_request::<F>(&request);
         return match (&session, &session_cookie) {
             (Some(session), Some(cookie)) => {
                 Ok(consent_page(&valid, &encoded, &session.username, cookie))
@@ -239,10 +416,10 @@ async fn respond(deps: &Deps, req: &Request, path: &'static str) -> Result<Respo
 
     let form = Form::from_request(req)?;
     let action = form.required("action")?;
-    let request = read_request(url::form_urlencoded::parse(
+    let request = read_request::<F>(url::form_urlencoded::parse(
         form.optional("request").unwrap_or("").as_bytes(),
     ))?;
-    let encoded = encode_request(&request);
+    let encoded = encode_request::<F>(&request);
     let bound_cookie = match (&session, action) {
         (_, "sign_in") => pre_cookie.clone(),
         (Some(_), _) => session_cookie.clone(),
@@ -259,7 +436,7 @@ async fn respond(deps: &Deps, req: &Request, path: &'static str) -> Result<Respo
             Some("This form expired. Please sign in again."),
         );
     }
-    let valid = match authorization_code::validate(&deps.store, &request, now).await {
+    let valid = match F::validate(&deps.store, &request, now).await {
         Ok(valid) => valid,
         Err(refusal) => return refusal_response(refusal, &issuer),
     };
@@ -311,20 +488,20 @@ async fn respond(deps: &Deps, req: &Request, path: &'static str) -> Result<Respo
             Ok(response)
         }
         ("approve", Some(session)) => {
-            let code =
-                authorization_code::approve(&deps.store, &valid, &session.username, now).await?;
-            let mut params = vec![("code", code.as_str())];
-            if let Some(state) = valid.state.as_deref() {
+            let answer = F::approve(deps, &valid, &session.username, &issuer, now).await?;
+            let mut params: Vec<(&str, &str)> =
+                answer.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            if let Some(state) = F::state(&valid) {
                 params.push(("state", state));
             }
-            Ok(back_to_client(&valid.redirect_uri, &params, &issuer))
+            Ok(back_to_client(F::redirect_uri(&valid), &params, &issuer))
         }
         ("deny", Some(session)) => {
-            tracing::info!(client_id = %valid.client.client_id, username = %session.username, "authorization denied");
+            tracing::info!(username = %session.username, page = path, "authorization denied");
             refusal_response(
                 Refusal::Redirect {
-                    redirect_uri: valid.redirect_uri.clone(),
-                    state: valid.state.clone(),
+                    redirect_uri: F::redirect_uri(&valid).to_owned(),
+                    state: F::state(&valid).map(str::to_owned),
                     error: Error::AccessDenied("the user denied the request".into()),
                 },
                 &issuer,
@@ -350,18 +527,19 @@ mod tests {
     fn requests_round_trip_through_the_forms_and_refuse_repeats() {
         let query = "response_type=code&client_id=c&redirect_uri=http%3A%2F%2F127.0.0.1%3A5%2Fcb\
                      &scopes=a+b&state=s%26t&code_challenge=x&code_challenge_method=S256&extra=1";
-        let request = read_request(url::form_urlencoded::parse(query.as_bytes()));
+        let request = read_request::<CodeFlow>(url::form_urlencoded::parse(query.as_bytes()));
         let Ok(request) = request else {
             panic!("{request:?}");
         };
         assert_eq!(request.scope.as_deref(), Some("a b"));
         assert_eq!(request.state.as_deref(), Some("s&t"));
-        let again = read_request(url::form_urlencoded::parse(
-            encode_request(&request).as_bytes(),
+        let again = read_request::<CodeFlow>(url::form_urlencoded::parse(
+            encode_request::<CodeFlow>(&request).as_bytes(),
         ));
         assert_eq!(again.ok(), Some(request));
-        assert!(read_request(url::form_urlencoded::parse(b"state=a&state=b")).is_err());
-        assert!(read_request(url::form_urlencoded::parse(b"scope=a&scopes=b")).is_err());
+        let read = |q: &[u8]| read_request::<CodeFlow>(url::form_urlencoded::parse(q));
+        assert!(read(b"state=a&state=b").is_err());
+        assert!(read(b"scope=a&scopes=b").is_err());
     }
 
     #[test]

@@ -15,3 +15,4 @@ pub mod metadata;
 pub mod register;
 pub mod revoke;
 pub mod token;
+pub mod vmware;

@@ -8,6 +8,7 @@ pub mod huawei;
 pub mod oauth2;
 pub mod paragon;
 pub mod rfc7591;
+pub mod vmware;
 
 use lambda_http::{Body, Request, Response};
 

@@ -37,6 +37,7 @@ macro_rules! wire_enum {
 }
 
 mod oauth;
+pub mod vmware;
 pub use oauth::{
     ClientOrigin, GrantType, LoginId, LoginIdKind, OAuthClient, OAuthClientType, RedirectUri,
     Registration, Scope, Session, TokenEndpointAuthMethod, User, UserCodeRecord, Username,

@@ -24,7 +24,13 @@ wire_enum!(
 wire_enum!(
     /// Who made a client: an administrator, or the client itself through one of the
     /// registration dialects (self-registered clients are shown as unverified).
-    ClientOrigin { Admin = "admin", Rfc7591 = "rfc7591", Huawei = "huawei", Aws = "aws" }
+    ClientOrigin {
+        Admin = "admin",
+        Rfc7591 = "rfc7591",
+        Huawei = "huawei",
+        Aws = "aws",
+        Vmware = "vmware"
+    }
 );
 
 // wire_enum! takes no `#[default]` on a variant, so this cannot be derived.
@@ -36,8 +42,10 @@ impl Default for ClientOrigin {
 }
 
 impl ClientOrigin {
+    /// Whether the client named itself: an administrator's client, or an app instance made from
+    /// an administrator's template (VMware mobile registration), is not.
     pub fn is_self_registered(self) -> bool {
-        self != ClientOrigin::Admin
+        !matches!(self, ClientOrigin::Admin | ClientOrigin::Vmware)
     }
 }
 
@@ -241,6 +249,10 @@ pub struct OAuthClient {
     /// administrator; a confidential client is not a resource server by being confidential.
     #[serde(default)]
     pub introspection: bool,
+    /// An app instance made by VMware mobile registration: one client per installation, bound
+    /// to the user who registered it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<super::vmware::AppInstance>,
     pub disabled: bool,
     pub created_at: i64,
 }
@@ -290,6 +302,7 @@ impl OAuthClient {
             last_used_at: None,
             expires_at: None,
             introspection: false,
+            instance: None,
             disabled: false,
             created_at,
         }

@@ -21,6 +21,7 @@ pub mod tables;
 pub mod tokens;
 pub mod user_tokens;
 pub mod users;
+pub mod vmware;
 pub mod web;
 
 pub use authorization_codes::CodeRedemption;

@@ -45,6 +45,7 @@ tables! {
     rate_limits: "RATE_LIMITS_TABLE" = "devicegate-rate-limits",
     initial_access_tokens: "INITIAL_ACCESS_TOKENS_TABLE" = "devicegate-initial-access-tokens",
     authorization_codes: "AUTHORIZATION_CODES_TABLE" = "devicegate-authorization-codes",
+    templates: "TEMPLATES_TABLE" = "devicegate-templates",
 }
 
 impl Tables {

@@ -118,35 +118,8 @@ pub async fn validate(
             asked
         }
     };
-    let code_challenge = match (
-        request.code_challenge.as_deref(),
-        request.code_challenge_method.as_deref(),
-    ) {
-        (None, None) if client.client_type == OAuthClientType::Public => {
-            return Err(redirect(Error::invalid_request(
-                "public clients must use PKCE: send code_challenge with code_challenge_method=S256",
-            )));
-        }
-        (None, None) => None,
-        (Some(challenge), Some("S256")) if is_s256_challenge(challenge) => {
-            Some(challenge.to_owned())
-        }
-        (Some(_), Some("S256")) => {
-            return Err(redirect(Error::invalid_request(
-                "code_challenge must be BASE64URL(SHA-256(code_verifier)): 43 characters",
-            )));
-        }
-        (_, Some("plain") | None) if request.code_challenge.is_some() => {
-            return Err(redirect(Error::invalid_request(
-                "only code_challenge_method=S256 is supported",
-            )));
-        }
-        _ => {
-            return Err(redirect(Error::invalid_request(
-                "send code_challenge with code_challenge_method=S256",
-            )));
-        }
-    };
+    let public = client.client_type == OAuthClientType::Public;
+    let code_challenge = validate_pkce(request, public).map_err(redirect)?;
     Ok(ValidRequest {
         client,
         redirect_uri: sent.to_owned(),
@@ -154,6 +127,34 @@ pub async fn validate(
         state: request.state.clone(),
         code_challenge,
     })
+}
+
+/// The PKCE challenge of a request (RFC 7636 §4.3), `S256` only; `required` for public clients.
+pub fn validate_pkce(
+    request: &AuthorizationRequest,
+    required: bool,
+) -> Result<Option<String>, Error> {
+    match (
+        request.code_challenge.as_deref(),
+        request.code_challenge_method.as_deref(),
+    ) {
+        (None, None) if required => Err(Error::invalid_request(
+            "public clients must use PKCE: send code_challenge with code_challenge_method=S256",
+        )),
+        (None, None) => Ok(None),
+        (Some(challenge), Some("S256")) if is_s256_challenge(challenge) => {
+            Ok(Some(challenge.to_owned()))
+        }
+        (Some(_), Some("S256")) => Err(Error::invalid_request(
+            "code_challenge must be BASE64URL(SHA-256(code_verifier)): 43 characters",
+        )),
+        (Some(_), Some("plain") | None) => Err(Error::invalid_request(
+            "only code_challenge_method=S256 is supported",
+        )),
+        _ => Err(Error::invalid_request(
+            "send code_challenge with code_challenge_method=S256",
+        )),
+    }
 }
 
 /// Whether `sent` is one of the client's redirect URIs: the same string, except that for a

@@ -18,6 +18,7 @@ pub mod sign_in;
 pub mod token_status;
 pub mod user_tokens;
 pub mod verification;
+pub mod vmware;
 
 use crate::error::Error;
 
