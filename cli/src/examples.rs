@@ -26,6 +26,9 @@ pub mod credentials {
     /// A public native app allowed the authorization code grant (PKCE), redirecting to a
     /// loopback port or to `com.example.app:/oauth2redirect`.
     pub const APP_CLIENT_ID: &str = "example-app";
+    /// A VMware mobile registration template (`app_product_id`) and its redirect URI.
+    pub const TEMPLATE_ID: &str = "com.vmware.idm.samples";
+    pub const TEMPLATE_REDIRECT_URI: &str = "com.vmware.idm.samples.mobilesso://oauth2redirect";
     /// A confidential OAuth client (a resource server that introspects tokens).
     pub const API_CLIENT_ID: &str = "example-api";
     pub const API_CLIENT_SECRET: &str = "dgs_EXAMPLE_client_secret_for_local_runs_only";
@@ -367,6 +370,19 @@ async fn seed_oauth_examples(store: &Store, now: i64) -> Result<(), Error> {
             )
         })
         .await?;
+    devicegate::usecases::vmware::create_template(
+        store,
+        devicegate::usecases::vmware::NewTemplate {
+            template_id: credentials::TEMPLATE_ID.into(),
+            redirect_uris: vec![credentials::TEMPLATE_REDIRECT_URI.into()],
+            scopes: Scope::from_tokens(["user", "email"]).unwrap_or_default(),
+            access_token_ttl: None,
+            refresh_token_ttl: None,
+            issue_refresh_tokens: true,
+        },
+        now,
+    )
+    .await?;
     create_user(
         store,
         NewUser {

@@ -101,7 +101,12 @@ fn the_route_table_is_the_templates_and_the_watch_routers() {
             .as_str()
             .unwrap()
             .to_owned();
-        for (_, event) in resource["Properties"]["Events"].as_object().unwrap() {
+        // The authorizer has no route of its own: API Gateway invokes it for protected routes.
+        for (_, event) in resource["Properties"]["Events"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
             let p = &event["Properties"];
             deployed.insert((
                 binary.clone(),
