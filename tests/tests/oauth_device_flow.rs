@@ -535,10 +535,22 @@ async fn metadata_lists_exactly_what_is_served() {
     assert_eq!(
         m["grant_types_supported"],
         serde_json::json!([
+            "authorization_code",
             "urn:ietf:params:oauth:grant-type:device_code",
             "refresh_token"
         ])
     );
+    assert_eq!(m["authorization_endpoint"], format!("{base}/oauth2/authorize"));
+    assert_eq!(m["response_types_supported"], serde_json::json!(["code"]));
+    assert_eq!(m["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+    assert_eq!(m["authorization_response_iss_parameter_supported"], true);
+    // The authorization endpoint answers a browser (a page, not 404).
+    let page = http_client()
+        .get(m["authorization_endpoint"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 400, "no client_id: a page");
     assert_eq!(
         m["token_endpoint_auth_methods_supported"],
         serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
