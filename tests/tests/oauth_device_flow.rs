@@ -540,9 +540,15 @@ async fn metadata_lists_exactly_what_is_served() {
             "refresh_token"
         ])
     );
-    assert_eq!(m["authorization_endpoint"], format!("{base}/oauth2/authorize"));
+    assert_eq!(
+        m["authorization_endpoint"],
+        format!("{base}/oauth2/authorize")
+    );
     assert_eq!(m["response_types_supported"], serde_json::json!(["code"]));
-    assert_eq!(m["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+    assert_eq!(
+        m["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
     assert_eq!(m["authorization_response_iss_parameter_supported"], true);
     // The authorization endpoint answers a browser (a page, not 404).
     let page = http_client()
