@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWrite
 use crate::error::Error;
 use crate::model::{AuthorizationCode, OAuthClient, TokenFamily, TokenRecord};
 
-use super::dynamo::{build_error, describe, failed, first_failed, n, put, reason_item, s, tx_put};
+use super::dynamo::{build_error, describe, failed, first_failed, n, reason_item, s};
 use super::{Inactive, Store};
 
 /// What a redemption found.
@@ -64,19 +64,8 @@ impl Store {
             username: Some(&code.username),
         };
         let mut items = vec![TransactWriteItem::builder().update(mark).build()];
-        let (checks, inactive): (Vec<_>, Vec<_>) =
-            self.holder_checks(holder, now)?.into_iter().unzip();
-        items.extend(checks);
-        items.push(tx_put(
-            put(&self.tables.families, family)?
-                .condition_expression("attribute_not_exists(family_id)"),
-        )?);
-        for token in tokens {
-            items.push(tx_put(
-                put(&self.tables.tokens, token)?
-                    .condition_expression("attribute_not_exists(token_hash)"),
-            )?);
-        }
+        let (issue, inactive) = self.first_issue(holder, family, tokens, now)?;
+        items.extend(issue);
         let Some(reasons) = self.transact(items).await? else {
             return Ok(CodeRedemption::Redeemed);
         };

@@ -235,19 +235,8 @@ impl Store {
         }
         let code_update = code_update.build().map_err(build_error)?;
         let mut items = vec![TransactWriteItem::builder().update(code_update).build()];
-        let (checks, inactive): (Vec<_>, Vec<_>) =
-            self.holder_checks(code.holder(), now)?.into_iter().unzip();
-        items.extend(checks);
-        items.push(tx_put(
-            put(&self.tables.families, family)?
-                .condition_expression("attribute_not_exists(family_id)"),
-        )?);
-        for token in tokens {
-            items.push(tx_put(
-                put(&self.tables.tokens, token)?
-                    .condition_expression("attribute_not_exists(token_hash)"),
-            )?);
-        }
+        let (issue, inactive) = self.first_issue(code.holder(), family, tokens, now)?;
+        items.extend(issue);
         let Some(reasons) = self.transact(items).await? else {
             return Ok(RedeemOutcome::Redeemed);
         };

@@ -157,12 +157,7 @@ impl Store {
         let (checks, inactive): (Vec<_>, Vec<_>) =
             self.holder_checks(old.holder(), now)?.into_iter().unzip();
         items.extend(checks);
-        for token in tokens {
-            items.push(tx_put(
-                put(&self.tables.tokens, token)?
-                    .condition_expression("attribute_not_exists(token_hash)"),
-            )?);
-        }
+        items.extend(self.new_tokens(tokens)?);
         let Some(reasons) = self.transact(items).await? else {
             return Ok(RotateOutcome::Rotated);
         };
@@ -179,6 +174,43 @@ impl Store {
             )));
         };
         Ok(outcome)
+    }
+
+    /// What every first issue of tokens writes after its own leading item (a code marked
+    /// redeemed, attempts given back): the holder's standing checks first (the second value
+    /// says which is which, for reading a cancellation), then the new family and both tokens,
+    /// each put only if new.
+    pub(super) fn first_issue(
+        &self,
+        holder: Holder<'_>,
+        family: &TokenFamily,
+        tokens: [&TokenRecord; 2],
+        now: i64,
+    ) -> Result<(Vec<TransactWriteItem>, Vec<Inactive>), Error> {
+        let (mut items, inactive): (Vec<_>, Vec<_>) =
+            self.holder_checks(holder, now)?.into_iter().unzip();
+        items.push(tx_put(
+            put(&self.tables.families, family)?
+                .condition_expression("attribute_not_exists(family_id)"),
+        )?);
+        items.extend(self.new_tokens(tokens)?);
+        Ok((items, inactive))
+    }
+
+    /// A new access and refresh token, each put only if no token has its hash.
+    pub(super) fn new_tokens(
+        &self,
+        tokens: [&TokenRecord; 2],
+    ) -> Result<Vec<TransactWriteItem>, Error> {
+        tokens
+            .into_iter()
+            .map(|token| {
+                tx_put(
+                    put(&self.tables.tokens, token)?
+                        .condition_expression("attribute_not_exists(token_hash)"),
+                )
+            })
+            .collect()
     }
 
     /// Revokes every token of a family (idempotent).

@@ -12,7 +12,7 @@ use crate::model::{
 };
 
 use super::dynamo::{
-    build_error, db_error, describe, first_failed, from_item, n, put, s, strings, take, tx_put,
+    build_error, db_error, describe, first_failed, from_item, n, s, strings, take,
     updated_or_missing,
 };
 use super::{AttemptCounter, Inactive, Store};
@@ -137,18 +137,7 @@ impl Store {
         attempts: &[AttemptCounter],
         now: i64,
     ) -> Result<Option<Inactive>, Error> {
-        let (mut items, inactive): (Vec<_>, Vec<_>) =
-            self.holder_checks(holder, now)?.into_iter().unzip();
-        items.push(tx_put(
-            put(&self.tables.families, family)?
-                .condition_expression("attribute_not_exists(family_id)"),
-        )?);
-        for token in tokens {
-            items.push(tx_put(
-                put(&self.tables.tokens, token)?
-                    .condition_expression("attribute_not_exists(token_hash)"),
-            )?);
-        }
+        let (mut items, inactive) = self.first_issue(holder, family, tokens, now)?;
         items.extend(self.return_attempt_items(attempts)?);
         let Some(reasons) = self.transact(items).await? else {
             return Ok(None);
