@@ -262,6 +262,15 @@ pub async fn redeem(
     let code = code
         .filter(|c| c.client_id == authenticated.client_id)
         .ok_or_else(|| invalid("unknown authorization code"))?;
+    // An app instance (VMware) is bound to the person who registered it: a code another person
+    // approved for it at the authorization endpoint gets it nothing.
+    if authenticated
+        .instance
+        .as_ref()
+        .is_some_and(|i| i.username != code.username)
+    {
+        return Err(invalid("this app instance is registered to another user"));
+    }
     if let Some(family_id) = &code.family_id {
         store.revoke_family(family_id, now).await?;
         tracing::warn!(client_id = %code.client_id, family_id, "authorization code used twice; its tokens revoked");
