@@ -399,3 +399,41 @@ async fn the_aws_sdk_redeems_a_code_after_consent_at_slash_authorize() {
         "a replayed code"
     );
 }
+
+/// RFC 9700 §4.11.2: anyone may register a client (open registration) with any https redirect
+/// URI, so an error redirect for a self-registered client, sent before anyone signs in or
+/// clicks, would make this server an open redirector to that URI. Those errors are a page.
+#[tokio::test]
+async fn a_self_registered_clients_errors_are_a_page_not_an_open_redirect() {
+    let mut f = fixture().await;
+    f.env.deps.settings.secure_cookies = false;
+    let base = server::serve(f.env.deps.clone()).await;
+    let registered: Value = reqwest::Client::new()
+        .post(format!("{base}/oauth2/register"))
+        .json(&serde_json::json!({
+            "client_name": "Totally Legit",
+            "redirect_uris": ["https://evil.example/phish"],
+            "grant_types": ["authorization_code"],
+            "response_types": ["code"],
+            "token_endpoint_auth_method": "none"
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let client_id = registered["client_id"].as_str().expect("registered");
+    let browser = Browser::new(&base);
+    for extra in [
+        vec![("scope", "admin")],
+        vec![("code_challenge_method", "plain")],
+        vec![],
+    ] {
+        let query = authorize_query(client_id, "https://evil.example/phish", &extra)
+            .replace("response_type=code", "response_type=nope");
+        let (status, location, _) = browser.get(&format!("/oauth2/authorize?{query}")).await;
+        assert!((400..500).contains(&status), "{extra:?}: {status}");
+        assert_eq!(location, None, "{extra:?}");
+    }
+}

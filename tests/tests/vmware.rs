@@ -322,3 +322,117 @@ async fn bad_registrations_get_a_page_or_a_redirect_and_no_activation_is_minted_
     let client = f.env.store().get_client(&f.cli_id).await.unwrap().unwrap();
     assert!(client.instance.is_none() && client.secret_hash.is_none());
 }
+
+/// An app instance is bound to the person who registered it: another person's approval at
+/// `/oauth2/authorize` naming the instance (a phishing link) yields no tokens for it. And the
+/// activation's one-time token and the code, kept in one table, never stand in for each other.
+#[tokio::test]
+async fn an_instance_gets_no_tokens_for_another_person_and_codes_are_no_activations() {
+    let mut f = fixture().await;
+    f.env.deps.settings.secure_cookies = false;
+    let admin_key = f.env.admin_key().await;
+    devicegate::usecases::admin::create_user(
+        f.env.store(),
+        devicegate::usecases::admin::NewUser {
+            username: "bob".into(),
+            password: "bob's long passphrase".into(),
+            display_name: None,
+            email: None,
+        },
+        devicegate::http::now(),
+    )
+    .await
+    .unwrap();
+    let base = server::serve(f.env.deps.clone()).await;
+    admin_template(&f.env, &base, &admin_key).await;
+    let http = devicegate_tests::oauth::http_client();
+    let (code, activation_code) = register(&PageBrowser::new(&base)).await;
+
+    // The code is no activation code, and the activation's token is no code.
+    use base64::Engine as _;
+    let wrapped = base64::engine::general_purpose::STANDARD
+        .encode(json!({"ota": code, "url": base, "tid": "devicegate"}).to_string());
+    let (status, _) = activate(&base, wrapped, "text/plain").await;
+    assert_eq!(status, 400, "a code activates nothing");
+    let (status, credentials) = activate(&base, activation_code.clone(), "text/plain").await;
+    assert_eq!(status, 200, "{credentials}");
+    let instance = instance_client(&base, &credentials);
+    let decoded: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(&activation_code)
+            .unwrap(),
+    )
+    .unwrap();
+    let ota = decoded["ota"].as_str().unwrap().to_owned();
+    assert!(
+        instance
+            .exchange_code(oauth2::AuthorizationCode::new(ota))
+            .request_async(&http)
+            .await
+            .is_err(),
+        "an activation's token is no code"
+    );
+
+    // Bob follows a link naming ada's instance, signs in and allows it.
+    let bob = PageBrowser::new(&base);
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("response_type", "code")
+        .append_pair("client_id", credentials["client_id"].as_str().unwrap())
+        .append_pair("redirect_uri", REDIRECT)
+        .append_pair("state", "phish")
+        .finish();
+    let (status, _, page) = bob.get(&format!("/oauth2/authorize?{query}")).await;
+    assert_eq!(status, 200, "{page}");
+    let (status, location, _) = bob
+        .post(
+            "/oauth2/authorize",
+            &[
+                ("action", "sign_in"),
+                ("csrf", &devicegate_tests::oauth::csrf_of(&page)),
+                (
+                    "request",
+                    &devicegate_tests::oauth::hidden_of(&page, "request"),
+                ),
+                ("username", "bob"),
+                ("password", "bob's long passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, _, page) = bob.get(&location.unwrap()).await;
+    assert!(page.contains("Allow access?"), "{page}");
+    {
+        let (status, location, _) = bob
+            .post(
+                "/oauth2/authorize",
+                &[
+                    ("action", "approve"),
+                    ("csrf", &devicegate_tests::oauth::csrf_of(&page)),
+                    (
+                        "request",
+                        &devicegate_tests::oauth::hidden_of(&page, "request"),
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(status, 302);
+        let back = url::Url::parse(&location.unwrap()).unwrap();
+        {
+            let bobs_code = param(&back, "code").unwrap();
+            assert!(
+                instance
+                    .exchange_code(oauth2::AuthorizationCode::new(bobs_code))
+                    .request_async(&http)
+                    .await
+                    .is_err(),
+                "ada's instance got tokens for bob"
+            );
+        }
+    }
+    // Ada's own code still works.
+    instance
+        .exchange_code(oauth2::AuthorizationCode::new(code))
+        .request_async(&http)
+        .await
+        .unwrap();
+}

@@ -85,10 +85,19 @@ pub async fn validate(
             "this redirect_uri is not registered for the client".into(),
         )));
     }
-    let redirect = |error: Error| Refusal::Redirect {
-        redirect_uri: sent.to_owned(),
-        state: request.state.clone(),
-        error,
+    // A self-registered client's redirect URI is whatever anyone registered: sending the
+    // browser there before anyone signed in or chose would make this an open redirector
+    // (RFC 9700 §4.11.2), so its refusals are a page.
+    let self_registered = client.self_registered();
+    let redirect = |error: Error| {
+        if self_registered {
+            return Refusal::Page(error);
+        }
+        Refusal::Redirect {
+            redirect_uri: sent.to_owned(),
+            state: request.state.clone(),
+            error,
+        }
     };
     if request.state.as_deref().is_some_and(|s| s.len() > 2048) {
         return Err(redirect(Error::invalid_request("state is too long")));
@@ -262,6 +271,15 @@ pub async fn redeem(
     let code = code
         .filter(|c| c.client_id == authenticated.client_id)
         .ok_or_else(|| invalid("unknown authorization code"))?;
+    // An app instance (VMware) is bound to the person who registered it: a code another person
+    // approved for it at the authorization endpoint gets it nothing.
+    if authenticated
+        .instance
+        .as_ref()
+        .is_some_and(|i| i.username != code.username)
+    {
+        return Err(invalid("this app instance is registered to another user"));
+    }
     if let Some(family_id) = &code.family_id {
         store.revoke_family(family_id, now).await?;
         tracing::warn!(client_id = %code.client_id, family_id, "authorization code used twice; its tokens revoked");
