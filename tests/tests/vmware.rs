@@ -436,3 +436,25 @@ async fn an_instance_gets_no_tokens_for_another_person_and_codes_are_no_activati
         .await
         .unwrap();
 }
+
+/// A registration whose request is long (a 4 KiB `user_device`) still comes back to its page
+/// after the person signs in.
+#[tokio::test]
+async fn a_long_registration_survives_the_sign_in() {
+    let mut f = fixture().await;
+    f.env.deps.settings.secure_cookies = false;
+    let admin_key = f.env.admin_key().await;
+    let base = server::serve(f.env.deps.clone()).await;
+    admin_template(&f.env, &base, &admin_key).await;
+    let browser = PageBrowser::new(&base);
+    let big = json!({ "deviceModel": "Pixel 8", "notes": "n".repeat(3900) }).to_string();
+    assert!(big.len() <= 4096);
+    let back = browser
+        .consent(
+            "/SAAS/auth/device/register",
+            &register_query(&[("user_device", &big)], &[]),
+            "approve",
+        )
+        .await;
+    assert!(param(&back, "activation_code").is_some(), "{back}");
+}

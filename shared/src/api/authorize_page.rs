@@ -440,6 +440,9 @@ async fn respond<F: Flow>(
         Ok(valid) => valid,
         Err(refusal) => return refusal_response(refusal, &issuer),
     };
+    // Our own path and the request as we re-encoded it (percent-encoded: no line breaks), so it
+    // needs none of the checks a return path from outside does, nor their length limit (a
+    // VMware `user_device` alone may be 4 KiB).
     let again = format!("{path}?{encoded}");
     match (action, &session) {
         ("sign_in", _) => {
@@ -454,7 +457,7 @@ async fn respond<F: Flow>(
             .await
             {
                 Ok(signed_in) => {
-                    let mut response = web::redirect(web::safe_return_path(&again).unwrap_or(path));
+                    let mut response = web::redirect(&again);
                     set_cookie(
                         &mut response,
                         &web::cookie(
@@ -480,7 +483,7 @@ async fn respond<F: Flow>(
             if let Some(cookie) = &session_cookie {
                 sign_in::sign_out(&deps.store, cookie).await?;
             }
-            let mut response = web::redirect(web::safe_return_path(&again).unwrap_or(path));
+            let mut response = web::redirect(&again);
             set_cookie(
                 &mut response,
                 &web::cookie(cookie_name(SESSION_COOKIE, secure), "", 0, secure),
