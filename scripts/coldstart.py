@@ -17,6 +17,7 @@ import argparse
 import http.server
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -53,6 +54,10 @@ def run_once(binary, event, invocations, env):
                 return
             marks["next"].append(time.monotonic())
             n = len(marks["next"])
+            for _ in range(1000):  # the child can ask before Popen has returned its pid
+                if "pid" in marks:
+                    break
+                time.sleep(0.001)
             if n in (1, 2, invocations + 1) and "pid" in marks:
                 marks["cpu"][n] = cpu_ns(marks["pid"])
             if n > invocations:
@@ -96,6 +101,10 @@ def run_once(binary, event, invocations, env):
     proc = subprocess.Popen([binary], env=child_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     marks["pid"] = proc.pid
     ok = done.wait(600)
+    try:
+        peak_kb = int(re.search(r"VmHWM:\s+(\d+)", open(f"/proc/{proc.pid}/status").read()).group(1))
+    except (OSError, AttributeError):
+        peak_kb = 0
     proc.terminate()
     try:
         proc.wait(10)
@@ -116,6 +125,7 @@ def run_once(binary, event, invocations, env):
         "first_ms": ms(marks["next"][0], marks["resp"][0]),
         "warm_ms": statistics.median(warm) if warm else None,
         "status": marks.get("status"),
+        "peak_rss_mb": round(peak_kb / 1024, 1),
     }
 
 
@@ -135,6 +145,7 @@ def main():
         "binary": os.path.basename(a.binary), "event": os.path.basename(a.event),
         "init_ms": med("init_ms"), "first_ms": med("first_ms"), "warm_ms": med("warm_ms"),
         "init_cpu_ms": med("init_cpu_ms"), "warm_cpu_us_per_invocation": med("warm_cpu_us_per_invocation"),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
         "status": runs[0]["status"], "runs": runs,
     }))
 
