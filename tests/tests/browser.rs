@@ -82,6 +82,9 @@ async fn start_browser(driver: &Driver) -> (Browser, std::path::PathBuf) {
             ],
         }),
     );
+    // rustls has both ring (devicegate's AWS client) and aws-lc (fantoccini's default) in this
+    // build, so it cannot pick a process default by itself.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let browser = ClientBuilder::rustls()
         .unwrap()
         .capabilities(caps)

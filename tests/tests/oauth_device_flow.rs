@@ -282,6 +282,18 @@ async fn round_trips_per_request() {
     assert_eq!(pending.error(), "authorization_pending");
     assert_eq!(env.calls.take(), ["TransactWriteItems"], "pending poll");
 
+    // Polled again at once: slow_down in two round trips and no read. The refused poll write
+    // returns the code as it was; the grown interval is a second write, because an update
+    // expression cannot choose what to set by a comparison and a refused condition writes
+    // nothing (README: DynamoDB round trips per request).
+    let too_fast = poll(&f, &device_code).await;
+    assert_eq!(too_fast.error(), "slow_down");
+    assert_eq!(
+        env.calls.take(),
+        ["TransactWriteItems", "UpdateItem"],
+        "too-fast poll"
+    );
+
     // Approve through the page's use case, then wait out the interval.
     let code = env.device_code(&device_code).await.unwrap();
     env.store()

@@ -9,7 +9,8 @@ use devicegate::api::authorizer;
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
 use lambda_http::{Error, LambdaEvent, lambda_runtime, service_fn};
 
-#[tokio::main]
+// Lambda hands an instance one invocation at a time: one thread, no cross-thread wake-ups.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     devicegate::telemetry::init();
     let deps = Arc::new(Deps::from_env().await.map_err(|e| {

@@ -3,7 +3,8 @@
 
 use devicegate::{Deps, lambda, routes};
 
-#[tokio::main]
+// Lambda hands an instance one invocation at a time: one thread, no cross-thread wake-ups.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     lambda::run(routes::TOKEN, Deps::from_env()).await
 }
