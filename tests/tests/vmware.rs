@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use devicegate_tests::oauth::{PageBrowser, fixture, param};
-use devicegate_tests::{TestEnv, server};
+use devicegate_tests::server;
 use oauth2::TokenResponse;
 use serde_json::{Value, json};
 
@@ -50,7 +50,7 @@ fn register_query(overrides: &[(&str, &str)], without: &[&str]) -> String {
     query.finish()
 }
 
-async fn admin_template(env: &TestEnv, base: &str, admin_key: &str) {
+async fn admin_template(base: &str, admin_key: &str) {
     let created = reqwest::Client::new()
         .post(format!("{base}/admin/templates"))
         .bearer_auth(admin_key)
@@ -64,7 +64,6 @@ async fn admin_template(env: &TestEnv, base: &str, admin_key: &str) {
         .await
         .unwrap();
     assert_eq!(created.status(), 201);
-    let _ = env;
 }
 
 async fn activate(base: &str, body: String, content_type: &str) -> (u16, Value) {
@@ -127,7 +126,7 @@ async fn an_app_registers_activates_redeems_and_one_instance_is_revoked_alone() 
     f.env.deps.settings.secure_cookies = false;
     let admin_key = f.env.admin_key().await;
     let base = server::serve(f.env.deps.clone()).await;
-    admin_template(&f.env, &base, &admin_key).await;
+    admin_template(&base, &admin_key).await;
     let browser = PageBrowser::new(&base);
     let http = devicegate_tests::oauth::http_client();
 
@@ -243,7 +242,7 @@ async fn bad_registrations_get_a_page_or_a_redirect_and_no_activation_is_minted_
     f.env.deps.settings.secure_cookies = false;
     let admin_key = f.env.admin_key().await;
     let base = server::serve(f.env.deps.clone()).await;
-    admin_template(&f.env, &base, &admin_key).await;
+    admin_template(&base, &admin_key).await;
     let browser = PageBrowser::new(&base);
 
     // A 400 page, never a redirect: unknown template (an existing OAuth client's id included),
@@ -344,7 +343,7 @@ async fn an_instance_gets_no_tokens_for_another_person_and_codes_are_no_activati
     .await
     .unwrap();
     let base = server::serve(f.env.deps.clone()).await;
-    admin_template(&f.env, &base, &admin_key).await;
+    admin_template(&base, &admin_key).await;
     let http = devicegate_tests::oauth::http_client();
     let (code, activation_code) = register(&PageBrowser::new(&base)).await;
 
@@ -445,7 +444,7 @@ async fn a_long_registration_survives_the_sign_in() {
     f.env.deps.settings.secure_cookies = false;
     let admin_key = f.env.admin_key().await;
     let base = server::serve(f.env.deps.clone()).await;
-    admin_template(&f.env, &base, &admin_key).await;
+    admin_template(&base, &admin_key).await;
     let browser = PageBrowser::new(&base);
     let big = json!({ "deviceModel": "Pixel 8", "notes": "n".repeat(3900) }).to_string();
     assert!(big.len() <= 4096);

@@ -107,7 +107,7 @@ impl Flow for CodeFlow {
     }
 
     fn consent(valid: &ValidRequest, form: pages::ConsentForm<'_>) -> String {
-        pages::consent(form, &valid.client, &valid.scope, &[])
+        pages::consent(form, &valid.client, &valid.scope)
     }
 
     async fn approve(
@@ -165,9 +165,9 @@ impl Flow for MobileRegistrationFlow {
     async fn validate(
         store: &crate::storage::Store,
         request: &vmware::RegisterRequest,
-        now: i64,
+        _now: i64,
     ) -> Result<vmware::ValidRegistration, Refusal> {
-        vmware::validate(store, request, now).await
+        vmware::validate(store, request).await
     }
 
     fn redirect_uri(valid: &vmware::ValidRegistration) -> &str {

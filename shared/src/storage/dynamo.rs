@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
@@ -167,21 +168,44 @@ impl Store {
         output.item.map(from_item).transpose()
     }
 
+    /// Puts an item only if none has its key: `Ok(false)` when one has (nothing written).
+    pub(super) async fn put_unique<T: Serialize>(
+        &self,
+        table: &str,
+        value: &T,
+        key: &str,
+    ) -> Result<bool, Error> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(table)
+            .set_item(Some(to_item(value)?))
+            .condition_expression(format!("attribute_not_exists({key})"))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(false)
+            }
+            Err(other) => Err(db_error("PutItem", other)),
+        }
+    }
+
+    /// Puts an item whose key cannot be taken (a hash of a new secret, a new ULID).
     pub(super) async fn put_new<T: Serialize>(
         &self,
         table: &str,
         value: &T,
         key: &str,
     ) -> Result<(), Error> {
-        self.client
-            .put_item()
-            .table_name(table)
-            .set_item(Some(to_item(value)?))
-            .condition_expression(format!("attribute_not_exists({key})"))
-            .send()
-            .await
-            .map_err(|e| db_error("PutItem", e))?;
-        Ok(())
+        if self.put_unique(table, value, key).await? {
+            Ok(())
+        } else {
+            Err(Error::internal(format!("PutItem: the {key} is taken")))
+        }
     }
 
     /// Two items, each by its one key in its own table, in one consistent BatchGetItem.

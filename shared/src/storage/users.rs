@@ -1,7 +1,5 @@
 //! Users who sign in on devicegate's pages.
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::types::ReturnValue;
 
@@ -9,30 +7,21 @@ use crate::error::Error;
 use crate::model::User;
 
 use super::Store;
-use super::dynamo::{db_error, n, s, to_item, updated_or_missing};
+use super::dynamo::{n, s, updated_or_missing};
 
 impl Store {
     /// Creates a user; 409 when the username is taken.
     pub async fn put_user(&self, user: &User) -> Result<(), Error> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.tables.users)
-            .set_item(Some(to_item(user)?))
-            .condition_expression("attribute_not_exists(username)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Err(Error::Conflict(format!(
-                    "a user named {} already exists",
-                    user.username
-                )))
-            }
-            Err(other) => Err(db_error("PutItem user", other)),
+        if self
+            .put_unique(&self.tables.users, user, "username")
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(Error::Conflict(format!(
+                "a user named {} already exists",
+                user.username
+            )))
         }
     }
 

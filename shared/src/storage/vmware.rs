@@ -1,8 +1,6 @@
 //! VMware mobile registration: templates, and the registration an approval writes (the code
 //! and its activation together) and its one-time activation (the client created with it).
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
 use crate::error::Error;
@@ -15,25 +13,16 @@ use super::dynamo::{build_error, describe, failed, n, put, tx_put};
 impl Store {
     /// 409 when the id is taken.
     pub async fn put_template(&self, template: &RegistrationTemplate) -> Result<(), Error> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.tables.templates)
-            .set_item(Some(super::dynamo::to_item(template)?))
-            .condition_expression("attribute_not_exists(template_id)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Err(Error::Conflict(format!(
-                    "a template {} already exists",
-                    template.template_id
-                )))
-            }
-            Err(other) => Err(super::dynamo::db_error("PutItem template", other)),
+        if self
+            .put_unique(&self.tables.templates, template, "template_id")
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(Error::Conflict(format!(
+                "a template {} already exists",
+                template.template_id
+            )))
         }
     }
 

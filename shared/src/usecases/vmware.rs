@@ -55,9 +55,7 @@ pub struct ValidRegistration {
 pub async fn validate(
     store: &Store,
     request: &RegisterRequest,
-    now: i64,
 ) -> Result<ValidRegistration, Refusal> {
-    let _ = now;
     let page = |why: &str| Refusal::Page(Error::invalid_request(why));
     let template_id = request
         .app_product_id

@@ -274,7 +274,6 @@ pub fn consent(
     form: ConsentForm<'_>,
     client: &crate::model::OAuthClient,
     scope: &crate::model::Scope,
-    _details: &[(String, String)],
 ) -> String {
     layout(
         "Allow access",
