@@ -632,11 +632,7 @@ async fn huawei_and_aws_device_flows_cost_one_round_trip_per_start_and_pending_p
                       "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
                       "device_code": hw_code});
     let pending = post(env, "/v1/tokens", poll.clone()).await;
-    assert_eq!(
-        env.calls.take(),
-        ["TransactWriteItems"],
-        "huawei pending poll"
-    );
+    assert_eq!(env.calls.take(), ["UpdateItem"], "huawei pending poll");
     assert_eq!(pending.status, 400);
     assert_eq!(pending.json["error_code"], "authorization_pending");
     let too_fast = post(env, "/v1/tokens", poll).await;
@@ -653,7 +649,7 @@ async fn huawei_and_aws_device_flows_cost_one_round_trip_per_start_and_pending_p
                       "grantType": "urn:ietf:params:oauth:grant-type:device_code",
                       "deviceCode": started.str("deviceCode")});
     let pending = post(env, "/token", poll).await;
-    assert_eq!(env.calls.take(), ["TransactWriteItems"], "aws pending poll");
+    assert_eq!(env.calls.take(), ["UpdateItem"], "aws pending poll");
     assert_eq!(
         header(&pending, "x-amzn-errortype"),
         "AuthorizationPendingException"

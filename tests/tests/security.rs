@@ -484,26 +484,58 @@ async fn a_client_check_that_did_not_pass_is_never_taken_for_authentication() {
     );
     let before = env.snapshot().await;
 
-    // A wrong secret; DynamoDB reports the client check as a TransactionConflict (as it may
-    // under contention) while the code's own condition fails because it is approved.
-    env.faults
-        .rewrite_next_cancellation("TransactWriteItems", |reasons| {
-            reasons[0] = aws_sdk_dynamodb::types::CancellationReason::builder()
-                .code("TransactionConflict")
-                .message("Transaction is ongoing for the item")
-                .build();
-        });
+    // A wrong secret never reaches a transaction: the poll's write to the code is refused
+    // (the code is approved, and not issued under that secret) and the client is read to say so.
+    env.calls.take();
     let forged = env
         .oauth2("/oauth2/token", &poll, Some((&id, "dgs_wrong")))
         .await;
-    assert_eq!(env.faults.armed(), 0, "the rewrite happened");
-    assert_ne!(forged.status, 200, "{}", forged.json);
-    assert!(forged.json.get("access_token").is_none());
+    assert_eq!((forged.status, forged.error()), (401, "invalid_client"));
+    assert_eq!(env.calls.take(), ["UpdateItem", "GetItem"]);
     assert_eq!(
         env.snapshot().await,
         before,
         "nothing issued, the code unspent"
     );
+
+    // The redemption's transaction authenticates the client as it is now. Disabled, with
+    // DynamoDB reporting that check as a TransactionConflict (as it may under contention)
+    // rather than a failed condition: still nothing issued.
+    let clients = env.store().tables().clients.clone();
+    let set_disabled = |on: bool| {
+        let clients = clients.clone();
+        let id = id.clone();
+        async move {
+            env.edit_item(
+                &clients,
+                ("client_id", &id),
+                "SET disabled = :v",
+                aws_sdk_dynamodb::types::AttributeValue::Bool(on),
+            )
+            .await
+        }
+    };
+    set_disabled(true).await;
+    let disabled = env.snapshot().await;
+    env.faults
+        .rewrite_next_cancellation("TransactWriteItems", |reasons| {
+            reasons[1] = aws_sdk_dynamodb::types::CancellationReason::builder()
+                .code("TransactionConflict")
+                .message("Transaction is ongoing for the item")
+                .build();
+        });
+    let refused = env
+        .oauth2("/oauth2/token", &poll, Some((&id, &secret)))
+        .await;
+    assert_eq!(env.faults.armed(), 0, "the rewrite happened");
+    assert_ne!(refused.status, 200, "{}", refused.json);
+    assert!(refused.json.get("access_token").is_none());
+    assert_eq!(
+        env.snapshot().await,
+        disabled,
+        "nothing issued, the code unspent"
+    );
+    set_disabled(false).await;
 
     let real = env
         .oauth2("/oauth2/token", &poll, Some((&id, &secret)))

@@ -233,9 +233,18 @@ pub struct DeviceCode {
     pub interval: i64,
     /// The earliest time the next poll is welcome.
     pub next_poll_at: i64,
+    /// A random id of the last poll recorded: an SDK retry of that very write (its answer
+    /// lost on the way back) finds its own id and is answered as recorded, not as too fast.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_poll_id: Option<String>,
     /// The key that must sign every token request for this code, when the device has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<StoredKey>,
+    /// An OAuth client's secret hash, as the client authenticated with it when the code was
+    /// issued (none for a public client): a pending poll is checked against it on the code
+    /// alone, one write and no read; the redemption checks the client as it is then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret_hash: Option<String>,
     pub lifetimes: Lifetimes,
     /// A Paragon device's API key's `allowed_sources` when the code was issued: the redemption
     /// is refused from anywhere else.

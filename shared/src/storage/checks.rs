@@ -34,10 +34,12 @@ pub(super) const API_KEY_EXPIRES_AT: (&str, &str) = ("settings", "expires_at");
 
 impl Store {
     /// Condition checks that a code's or token's holder is still in good standing, each with
-    /// what its failure means.
+    /// what its failure means. With `client_proof`, an OAuth client must also authenticate as it
+    /// is now (secret, grant), not only be enabled.
     pub(super) fn holder_checks(
         &self,
         holder: Holder<'_>,
+        client_proof: Option<&ClientProof<'_>>,
         now: i64,
     ) -> Result<Vec<(TransactWriteItem, Inactive)>, Error> {
         Ok(match holder {
@@ -55,8 +57,11 @@ impl Store {
                 client_id,
                 username,
             } => {
-                let mut checks =
-                    vec![(self.client_enabled_check(client_id, now)?, Inactive::Client)];
+                let client_check = match client_proof {
+                    Some(proof) => self.client_proof_at_start(proof)?,
+                    None => self.client_enabled_check(client_id, now)?,
+                };
+                let mut checks = vec![(client_check, Inactive::Client)];
                 if let Some(username) = username {
                     checks.push((self.user_enabled_check(username)?, Inactive::User));
                 }
@@ -398,10 +403,12 @@ mod paths {
             expires_at: 1,
             interval: 5,
             next_poll_at: 0,
+            last_poll_id: None,
             key: Some(StoredKey {
                 key_type: KeyType::Ed25519,
                 public_key: "k".into(),
             }),
+            client_secret_hash: None,
             lifetimes: Lifetimes::default(),
             allowed_sources: Vec::new(),
             family_id: None,
@@ -427,9 +434,19 @@ mod paths {
             owner: Owner::Client {
                 username: Some("ada".into()),
             },
+            client_secret_hash: Some("sh".into()),
+            last_poll_id: Some("p".into()),
             ..code
         };
-        assert_paths(&oauth_code, &["owner.kind", "owner.username"]);
+        assert_paths(
+            &oauth_code,
+            &[
+                "owner.kind",
+                "owner.username",
+                "client_secret_hash",
+                "last_poll_id",
+            ],
+        );
         let item = to_item(&oauth_code).unwrap_or_default();
         assert_eq!(
             item.get("owner")

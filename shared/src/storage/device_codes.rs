@@ -11,8 +11,7 @@ use crate::model::{
 };
 
 use super::dynamo::{
-    build_error, db_error, describe, failed, first_failed, from_item, n, passed, put, reason_item,
-    s, tx_put,
+    build_error, db_error, describe, failed, from_item, n, passed, put, reason_item, s, tx_put,
 };
 use super::{ClientProof, Inactive, Store};
 
@@ -23,12 +22,10 @@ pub enum PollWrite {
     Recorded,
     /// A condition on the code failed; here is the item as it was (None: no such code).
     Refused(Option<Box<DeviceCode>>),
-    /// The OAuth client did not authenticate, is disabled, or may not use the grant; here is the
-    /// client as it was (None: no such client).
-    ClientRefused(Option<Box<OAuthClient>>),
 }
 
-/// Who presents a device code at the token endpoint.
+/// Who presents a device code at the token endpoint. Either way the proof is checked against
+/// what the code recorded when it was issued, so a pending poll writes one item and reads none.
 #[derive(Clone, Copy, Debug)]
 pub enum PollPresenter<'a> {
     Device {
@@ -36,7 +33,11 @@ pub enum PollPresenter<'a> {
         api_key_hash: &'a str,
         signed: bool,
     },
-    OAuthClient(ClientProof<'a>),
+    /// An OAuth client: the SHA-256 of the secret it presented (None: a public client).
+    OAuthClient {
+        client_id: &'a str,
+        secret_hash: Option<&'a str>,
+    },
 }
 
 #[derive(Debug)]
@@ -44,6 +45,9 @@ pub enum RedeemOutcome {
     Redeemed,
     /// The code was no longer approved (another poll redeemed it, or it expired).
     CodeChanged(Option<Box<DeviceCode>>),
+    /// The OAuth client no longer authenticates or may no longer use the grant; the client as
+    /// it was, if it exists.
+    ClientRefused(Option<Box<OAuthClient>>),
     Inactive(Inactive),
 }
 
@@ -69,11 +73,14 @@ impl Store {
             .await
     }
 
-    /// Records a poll of a pending code in one round trip. It succeeds only when the code is
-    /// pending, unexpired, polled no sooner than its interval, and presented by whom it was issued
-    /// to: a Paragon device under its API key (and, unsigned, only for a code bound to no device
-    /// key), or an OAuth client that authenticates in the same transaction. Otherwise it changes
-    /// nothing and returns what it found, for the caller to say why.
+    /// Records a poll of a pending code in one round trip: a conditional write to the code
+    /// alone (one write unit). It succeeds only when the code is pending, unexpired, polled no
+    /// sooner than its interval, and presented by whom it was issued to: a Paragon device under
+    /// its API key (and, unsigned, only for a code bound to no device key), or the OAuth client
+    /// with the secret it authenticated with when the code was issued. The client itself is not
+    /// read or checked here: it is checked, as it is then, by the redemption's transaction, so a
+    /// disabled client's polls stay pending until they fail there. Otherwise it changes nothing
+    /// and returns what it found, for the caller to say why.
     pub async fn record_pending_poll(
         &self,
         code_hash: &str,
@@ -102,55 +109,33 @@ impl Store {
                 values.push((":cid", s(client_id)));
                 values.push((":akh", s(api_key_hash)));
             }
-            PollPresenter::OAuthClient(proof) => {
+            PollPresenter::OAuthClient {
+                client_id,
+                secret_hash,
+            } => {
                 condition.push_str(" AND #o.#kd = :client");
                 names.push(("#kd", "kind"));
-                values.push((":cid", s(proof.client_id)));
+                values.push((":cid", s(client_id)));
                 values.push((":client", s(Owner::CLIENT_KIND)));
+                match secret_hash {
+                    Some(hash) => {
+                        condition.push_str(" AND client_secret_hash = :csh");
+                        values.push((":csh", s(hash)));
+                    }
+                    None => condition.push_str(" AND attribute_not_exists(client_secret_hash)"),
+                }
             }
         }
-        const SET: &str = "SET next_poll_at = #i + :now";
-
-        if let PollPresenter::OAuthClient(proof) = presenter {
-            // The client authenticates in the same transaction: still one round trip.
-            let mut update = Update::builder()
-                .table_name(&self.tables.device_codes)
-                .key("code_hash", s(code_hash))
-                .update_expression(SET)
-                .condition_expression(condition)
-                .return_values_on_condition_check_failure(
-                    ReturnValuesOnConditionCheckFailure::AllOld,
-                );
-            for (k, v) in names {
-                update = update.expression_attribute_names(k, v);
-            }
-            for (k, v) in values {
-                update = update.expression_attribute_values(k, v);
-            }
-            let items = vec![
-                self.client_proof_check(&proof)?,
-                TransactWriteItem::builder()
-                    .update(update.build().map_err(build_error)?)
-                    .build(),
-            ];
-            let Some(reasons) = self.transact(items).await? else {
-                return Ok(PollWrite::Recorded);
-            };
-            // The client authenticated only if its check explicitly passed.
-            if !passed(&reasons, 0) {
-                let client = reason_item(&reasons, 0)?;
-                return Ok(PollWrite::ClientRefused(client.map(Box::new)));
-            }
-            let old = reason_item(&reasons, 1)?;
-            return Ok(PollWrite::Refused(old.map(Box::new)));
-        }
-
+        // The SDK retries a write whose answer was lost; the retry is refused (the first one
+        // moved next_poll_at on) and must not read as a too-early poll.
+        let poll_id = ulid::Ulid::new().to_string();
+        values.push((":pid", s(&poll_id)));
         let mut update = self
             .client
             .update_item()
             .table_name(&self.tables.device_codes)
             .key("code_hash", s(code_hash))
-            .update_expression(SET)
+            .update_expression("SET next_poll_at = #i + :now, last_poll_id = :pid")
             .condition_expression(condition)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         for (k, v) in names {
@@ -163,7 +148,11 @@ impl Store {
             Ok(_) => Ok(PollWrite::Recorded),
             Err(SdkError::ServiceError(e)) => match e.err() {
                 UpdateItemError::ConditionalCheckFailedException(failed) => {
-                    let old = failed.item().map(|i| from_item(i.clone())).transpose()?;
+                    let old: Option<DeviceCode> =
+                        failed.item().map(|i| from_item(i.clone())).transpose()?;
+                    if old.as_ref().and_then(|c| c.last_poll_id.as_deref()) == Some(&poll_id) {
+                        return Ok(PollWrite::Recorded);
+                    }
                     Ok(PollWrite::Refused(old.map(Box::new)))
                 }
                 _ => Err(db_error(
@@ -207,11 +196,13 @@ impl Store {
     }
 
     /// Redeems an approved device code exactly once: the code flips approved -> redeemed, its
-    /// holder is checked still in good standing, and the token family and both tokens are
-    /// written, all in one transaction.
+    /// holder is checked still in good standing (an OAuth client authenticating as it is now,
+    /// with `client_proof`), and the token family and both tokens are written, all in one
+    /// transaction.
     pub async fn redeem(
         &self,
         code: &DeviceCode,
+        client_proof: Option<&ClientProof<'_>>,
         family: &TokenFamily,
         tokens: [&TokenRecord; 2],
         replay_key: Option<&str>,
@@ -235,7 +226,8 @@ impl Store {
         }
         let code_update = code_update.build().map_err(build_error)?;
         let mut items = vec![TransactWriteItem::builder().update(code_update).build()];
-        let (issue, inactive) = self.first_issue(code.holder(), family, tokens, now)?;
+        let (issue, inactive) =
+            self.first_issue(code.holder(), client_proof, family, tokens, now)?;
         items.extend(issue);
         let Some(reasons) = self.transact(items).await? else {
             return Ok(RedeemOutcome::Redeemed);
@@ -244,7 +236,14 @@ impl Store {
             let old = reason_item(&reasons, 0)?;
             return Ok(RedeemOutcome::CodeChanged(old.map(Box::new)));
         }
-        if let Some(which) = first_failed(&reasons, 1, &inactive) {
+        // The holder's checks follow the code's update, in the order `inactive` names them.
+        if let Some((at, &which)) =
+            (inactive.iter().enumerate()).find(|(i, _)| failed(&reasons, 1 + i))
+        {
+            if which == Inactive::Client && client_proof.is_some() {
+                let client = reason_item(&reasons, 1 + at)?;
+                return Ok(RedeemOutcome::ClientRefused(client.map(Box::new)));
+            }
             return Ok(RedeemOutcome::Inactive(which));
         }
         Err(Error::internal(format!(

@@ -10,10 +10,10 @@ use crate::model::{
     ApiKey, Device, FamilyStatus, Holder, OAuthClient, TokenFamily, TokenRecord, User,
 };
 
-use super::Store;
 use super::dynamo::{
     build_error, db_error, describe, failed, first_failed, n, put, s, strings, take, tx_put,
 };
+use super::{ClientProof, Store};
 
 #[derive(Debug)]
 pub enum RotateOutcome {
@@ -154,8 +154,10 @@ impl Store {
             TransactWriteItem::builder().update(mark_rotated).build(),
             TransactWriteItem::builder().update(family_active).build(),
         ];
-        let (checks, inactive): (Vec<_>, Vec<_>) =
-            self.holder_checks(old.holder(), now)?.into_iter().unzip();
+        let (checks, inactive): (Vec<_>, Vec<_>) = self
+            .holder_checks(old.holder(), None, now)?
+            .into_iter()
+            .unzip();
         items.extend(checks);
         items.extend(self.new_tokens(tokens)?);
         let Some(reasons) = self.transact(items).await? else {
@@ -183,12 +185,15 @@ impl Store {
     pub(super) fn first_issue(
         &self,
         holder: Holder<'_>,
+        client_proof: Option<&ClientProof<'_>>,
         family: &TokenFamily,
         tokens: [&TokenRecord; 2],
         now: i64,
     ) -> Result<(Vec<TransactWriteItem>, Vec<Inactive>), Error> {
-        let (mut items, inactive): (Vec<_>, Vec<_>) =
-            self.holder_checks(holder, now)?.into_iter().unzip();
+        let (mut items, inactive): (Vec<_>, Vec<_>) = self
+            .holder_checks(holder, client_proof, now)?
+            .into_iter()
+            .unzip();
         items.push(tx_put(
             put(&self.tables.families, family)?
                 .condition_expression("attribute_not_exists(family_id)"),

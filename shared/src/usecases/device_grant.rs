@@ -8,7 +8,7 @@ use crate::model::*;
 use crate::secrets::{self, SecretKind, hash_secret, hashes_match};
 use crate::storage::*;
 use crate::usecases::SignedRequest;
-use crate::usecases::client_auth::{ClientCredentials, explain_refusal, proof};
+use crate::usecases::client_auth::{ClientCredentials, authenticate, explain_refusal, proof};
 use crate::usecases::refresh::{IssuedPair, TokenOwner};
 use crate::usercode::UserCode;
 
@@ -81,7 +81,10 @@ pub async fn start_device_authorization(
             expires_at,
             interval: settings.poll_interval,
             next_poll_at: now,
+            last_poll_id: None,
             key: None,
+            // The transaction below writes the code only if this is the client's secret.
+            client_secret_hash: secret_hash.clone(),
             // Lifetimes are the client's; they are read when the user approves.
             lifetimes: crate::model::Lifetimes::default(),
             allowed_sources: Vec::new(),
@@ -145,7 +148,7 @@ pub async fn poll_as_device(
             .await?
         {
             PollWrite::Recorded => return Err(Error::AuthorizationPending),
-            PollWrite::Refused(None) | PollWrite::ClientRefused(_) => return Err(unknown_code()),
+            PollWrite::Refused(None) => return Err(unknown_code()),
             PollWrite::Refused(Some(code)) => *code,
         },
         Some(signed) => {
@@ -166,9 +169,7 @@ pub async fn poll_as_device(
                     .await?
                 {
                     PollWrite::Recorded => return Err(Error::AuthorizationPending),
-                    PollWrite::Refused(None) | PollWrite::ClientRefused(_) => {
-                        return Err(unknown_code());
-                    }
+                    PollWrite::Refused(None) => return Err(unknown_code()),
                     PollWrite::Refused(Some(changed)) => *changed,
                 }
             } else {
@@ -193,11 +194,16 @@ pub async fn poll_as_device(
     let replay_key = signed
         .filter(|_| code.key.is_some())
         .map(|s| s.replay_key());
-    settle(store, &code, too_fast, replay_key.as_deref(), now).await
+    let presented = Presented {
+        replay_key: replay_key.as_deref(),
+        client: None,
+    };
+    settle(store, &code, too_fast, presented, now).await
 }
 
-/// Polls a device code (RFC 8628 §3.4-3.5). Pending: one round trip, authenticating the client
-/// in the same transaction. Approved: one more, the redemption.
+/// Polls a device code (RFC 8628 §3.4-3.5). Pending: one round trip, a conditional write to
+/// the code that authenticates the client against the secret the code was issued under.
+/// Approved: one more, the redemption, in which the client authenticates as it is now.
 pub async fn poll_as_client(
     store: &Store,
     client: &ClientCredentials,
@@ -206,47 +212,74 @@ pub async fn poll_as_client(
     now: i64,
 ) -> Result<TokenSet, Error> {
     let secret_hash = client.secret_hash();
-    let proof = proof(client, &secret_hash, GrantType::DeviceCode, None, now);
-    let code = match store
-        .record_pending_poll(
-            &hash_secret(device_code),
-            PollPresenter::OAuthClient(proof),
-            now,
-        )
+    let presenter = PollPresenter::OAuthClient {
+        client_id: &client.client_id,
+        secret_hash: secret_hash.as_deref(),
+    };
+    let found = match store
+        .record_pending_poll(&hash_secret(device_code), presenter, now)
         .await?
     {
         PollWrite::Recorded => return Err(Error::AuthorizationPending),
-        PollWrite::ClientRefused(found) => {
-            return Err(explain_refusal(
-                found.map(|c| *c),
-                client,
-                GrantType::DeviceCode,
-                None,
-                now,
-            ));
-        }
-        PollWrite::Refused(None) => return Err(unknown_code()),
-        PollWrite::Refused(Some(code)) => *code,
+        PollWrite::Refused(found) => found,
     };
-    if code.client_id != client.client_id || !matches!(code.owner, Owner::Client { .. }) {
-        return Err(Error::InvalidGrant(
-            "the device code was issued to another client".into(),
-        ));
-    }
-    settle(store, &code, too_fast, None, now).await
+    let code = match found {
+        Some(code) if issued_to(&code, client, secret_hash.as_deref()) => *code,
+        found => {
+            // Not this client's code, or not under this secret. Who is wrong, the client
+            // first: one read, on this error path only.
+            let stored = store.get_client(&client.client_id).await?;
+            authenticate(stored, client, now)?;
+            return Err(match found {
+                None => unknown_code(),
+                Some(code) if code.client_id == client.client_id => Error::InvalidGrant(
+                    "the device code was issued under another client secret".into(),
+                ),
+                Some(_) => {
+                    Error::InvalidGrant("the device code was issued to another client".into())
+                }
+            });
+        }
+    };
+    let proof = proof(client, &secret_hash, GrantType::DeviceCode, None, now);
+    let presented = Presented {
+        replay_key: None,
+        client: Some((client, &proof)),
+    };
+    settle(store, &code, too_fast, presented, now).await
+}
+
+/// Whether a device code was issued to this OAuth client, under the secret it presents now.
+fn issued_to(code: &DeviceCode, client: &ClientCredentials, secret_hash: Option<&str>) -> bool {
+    code.client_id == client.client_id
+        && matches!(code.owner, Owner::Client { .. })
+        && match (code.client_secret_hash.as_deref(), secret_hash) {
+            (Some(issued), Some(presented)) => hashes_match(issued, presented),
+            (None, None) => true,
+            _ => false,
+        }
+}
+
+/// What came with a poll beyond the code: a signed request's replay key, or an OAuth client's
+/// credentials and the proof the redemption checks them with.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Presented<'a> {
+    pub replay_key: Option<&'a str>,
+    pub client: Option<(&'a ClientCredentials, &'a ClientProof<'a>)>,
 }
 
 /// Answers a poll whose pending-poll write was refused, from the code as it was: in RFC 8628
 /// order, a second redemption, expiry, denial, a too-early poll, or the one redemption.
-/// `replay_key` identifies a signed request: replaying the exact request that redeemed the code
-/// is refused without revoking anything (only the key holder can sign a new one).
+/// A signed request's replay key identifies it: replaying the exact request that redeemed the
+/// code is refused without revoking anything (only the key holder can sign a new one).
 pub(crate) async fn settle(
     store: &Store,
     code: &DeviceCode,
     too_fast: TooFastPolls,
-    replay_key: Option<&str>,
+    presented: Presented<'_>,
     now: i64,
 ) -> Result<TokenSet, Error> {
+    let replay_key = presented.replay_key;
     if code.status == CodeStatus::Redeemed
         && replay_key.is_some()
         && code.redeemed_by.as_deref() == replay_key
@@ -283,7 +316,7 @@ pub(crate) async fn settle(
                 Err(Error::SlowDown)
             }
         },
-        CodeStatus::Approved => redeem(store, code, replay_key, now).await,
+        CodeStatus::Approved => redeem(store, code, presented, now).await,
         CodeStatus::Redeemed => Err(Error::InvalidGrant(
             "the device code has already been used".into(),
         )),
@@ -293,9 +326,10 @@ pub(crate) async fn settle(
 async fn redeem(
     store: &Store,
     code: &DeviceCode,
-    replay_key: Option<&str>,
+    presented: Presented<'_>,
     now: i64,
 ) -> Result<TokenSet, Error> {
+    let replay_key = presented.replay_key;
     let family = TokenFamily {
         family_id: ulid::Ulid::new().to_string(),
         client_id: code.client_id.clone(),
@@ -317,6 +351,7 @@ async fn redeem(
     match store
         .redeem(
             code,
+            presented.client.map(|(_, proof)| proof),
             &family,
             [&issued.access, &issued.refresh],
             replay_key,
@@ -345,6 +380,16 @@ async fn redeem(
         RedeemOutcome::CodeChanged(_) => Err(Error::InvalidGrant(
             "the device code is no longer valid".into(),
         )),
+        RedeemOutcome::ClientRefused(found) => Err(match presented.client {
+            Some((credentials, _)) => explain_refusal(
+                found.map(|c| *c),
+                credentials,
+                GrantType::DeviceCode,
+                None,
+                now,
+            ),
+            None => inactive_error(Inactive::Client),
+        }),
         RedeemOutcome::Inactive(Inactive::Device) => Err(Error::AccessDenied(
             "the device is no longer approved".into(),
         )),
