@@ -57,6 +57,7 @@ pub fn dynamodb_server() -> SocketAddr {
 pub struct CallLog {
     operations: Arc<Mutex<Vec<String>>>,
     accesses: Arc<Mutex<Vec<Access>>>,
+    write_units: Arc<Mutex<u32>>,
 }
 
 /// One IAM action on one table (or one of its indexes), as a policy must allow it: a
@@ -77,6 +78,26 @@ impl CallLog {
 
     pub fn take_accesses(&self) -> Vec<Access> {
         std::mem::take(&mut *self.accesses.lock().unwrap())
+    }
+
+    /// On-demand write request units the writes sent since the last call would be billed, for
+    /// items under 1 KB (every item here is): 2 per item of a transaction, condition checks
+    /// included (AWS bills a cancelled transaction too), 1 per plain write, refused or not.
+    pub fn take_write_units(&self) -> u32 {
+        std::mem::take(&mut *self.write_units.lock().unwrap())
+    }
+}
+
+/// The write units of one request (see [`CallLog::take_write_units`]).
+fn write_units(operation: &str, body: &Value) -> u32 {
+    let count = |v: &Value| v.as_array().map_or(0, Vec::len) as u32;
+    match operation {
+        "TransactWriteItems" => 2 * count(&body["TransactItems"]),
+        "PutItem" | "UpdateItem" | "DeleteItem" => 1,
+        "BatchWriteItem" => body["RequestItems"]
+            .as_object()
+            .map_or(0, |tables| tables.values().map(count).sum()),
+        _ => 0,
     }
 }
 
@@ -147,6 +168,7 @@ impl Intercept for CallLog {
             .lock()
             .unwrap()
             .extend(accesses(&target, &body));
+        *self.write_units.lock().unwrap() += write_units(&target, &body);
         self.operations.lock().unwrap().push(target);
         Ok(())
     }

@@ -809,3 +809,58 @@ async fn polls_check_the_issuing_secret_and_the_redemption_checks_the_client_as_
     let cli_poll = poll(&f, &started.str("device_code")).await;
     cli_poll.assert_described_error(400, "invalid_grant", "another client's code");
 }
+
+/// What each step of a device flow is billed in DynamoDB write units (items here are under
+/// 1 KB; see `CallLog::take_write_units`), the figures `scripts/cost` and the README's cost
+/// table use. A change that makes a step costlier fails here.
+#[tokio::test]
+async fn write_units_per_step_of_a_device_flow() {
+    let f = fixture().await;
+    let env = &f.env;
+    let base = server::serve(env.deps.clone()).await;
+    let person = Person::new(&base);
+    person.sign_in("correct horse battery").await;
+    let units = || env.calls.take_write_units();
+    units();
+
+    // The client's check, the device code, the user code: a 3-item transaction.
+    let started = start(&f, &format!("client_id={}&scope=read", f.cli_id)).await;
+    assert_eq!(started.status, 200, "{:?}", started.json);
+    assert_eq!(units(), 6, "device authorization");
+    let device_code = started.str("device_code");
+    assert_eq!(
+        poll(&f, &device_code).await.error(),
+        "authorization_pending"
+    );
+    assert_eq!(units(), 1, "pending poll");
+    assert_eq!(poll(&f, &device_code).await.error(), "slow_down");
+    assert_eq!(
+        units(),
+        2,
+        "too-fast poll: the refused write, the grown interval"
+    );
+
+    // The page: the code typed (an attempt taken from the user's and the source's counters and
+    // given back: two 2-item transactions), then confirmed (the same again, and the decision,
+    // one conditional write).
+    let (status, confirm) = person.find(&started.str("user_code")).await;
+    assert_eq!(status, 200, "{confirm}");
+    assert_eq!(units(), 8, "code typed on the page");
+    let (status, page) = person.decide(&started.str("user_code"), "approve").await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(units(), 8 + 8 + 1, "found again, and approved");
+
+    // The refused poll write, then code, client, user, family and both tokens in one
+    // transaction.
+    env.force_poll_due(&device_code).await;
+    units();
+    let tokens = poll(&f, &device_code).await;
+    assert_eq!(tokens.status, 200, "{:?}", tokens.json);
+    assert_eq!(units(), 1 + 12, "redemption");
+
+    // The client is read and judged with the token; the old token, the family, the user's
+    // check and the new pair are written.
+    let refreshed = refresh(&f, &tokens.str("refresh_token")).await;
+    assert_eq!(refreshed.status, 200, "{:?}", refreshed.json);
+    assert_eq!(units(), 10, "refresh");
+}

@@ -76,6 +76,16 @@ async fn register_approve_poll_refresh() {
     let rotated = env.refresh("printer-1", &api_key, &refresh).await;
     assert_eq!(rotated.status, 200, "{:?}", rotated.json);
     assert_eq!(env.calls.take(), ["BatchGetItem", "TransactWriteItems"]);
+    // The device and API key were read and judged with the token, so the transaction holds only
+    // the old token, the family and the new pair: 4 items, 8 write units (was 6 items, 12).
+    env.calls.take_write_units();
+    let again = env
+        .refresh("printer-1", &api_key, &rotated.str("refresh_token"))
+        .await;
+    assert_eq!(again.status, 200, "{:?}", again.json);
+    assert_eq!(env.calls.take_write_units(), 8);
+    env.calls.take();
+    let rotated = again;
     let newer = rotated.str("refresh_token");
     assert_ne!(newer, refresh);
     assert_ne!(rotated.str("access_token"), tokens.str("access_token"));

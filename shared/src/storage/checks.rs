@@ -245,7 +245,7 @@ impl Store {
 
 /// Self-registered clients have ids the server chose with this prefix; an administrator's
 /// client ids never have it.
-fn is_self_registered(client_id: &str) -> bool {
+pub(super) fn is_self_registered(client_id: &str) -> bool {
     client_id.starts_with(OAuthClient::SELF_REGISTERED_PREFIX)
 }
 

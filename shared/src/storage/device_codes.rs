@@ -305,10 +305,11 @@ impl Store {
         .await
     }
 
-    /// A signed-in user's decision on a pending OAuth device code, in one transaction that also
-    /// checks the user is still enabled. `Ok(false)`: the code is no longer pending (decided,
-    /// expired) or the user was disabled; nothing changed.
-    /// On approval the code also takes the scope the user saw and the client's token lifetimes.
+    /// A signed-in user's decision on a pending OAuth device code: one conditional write to the
+    /// code (one write unit). `Ok(false)`: the code is no longer pending (decided, expired);
+    /// nothing changed. On approval the code also takes the scope the user saw and the client's
+    /// token lifetimes. The user is not checked here: the page read them enabled moments ago,
+    /// and the redemption's transaction checks them again before any token exists.
     pub async fn decide_on_page(
         &self,
         code_hash: &str,
@@ -322,7 +323,9 @@ impl Store {
             PageDecision::Approve => CodeStatus::Approved,
             PageDecision::Deny => CodeStatus::Denied,
         };
-        let update = Update::builder()
+        let update = self
+            .client
+            .update_item()
             .table_name(&self.tables.device_codes)
             .key("code_hash", s(code_hash))
             .update_expression(match scope {
@@ -348,13 +351,29 @@ impl Store {
                 .expression_attribute_names("#sc", "scope")
                 .expression_attribute_values(":sc", s(scope)),
             None => update,
+        };
+        match update
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) => match e.err() {
+                UpdateItemError::ConditionalCheckFailedException(failed) => {
+                    // The SDK retries a write whose answer was lost: finding this very decision
+                    // by this user already made is that write having happened.
+                    let old: Option<DeviceCode> =
+                        failed.item().map(|i| from_item(i.clone())).transpose()?;
+                    Ok(old.is_some_and(|c| {
+                        c.status == decided && c.owner.username() == Some(username)
+                    }))
+                }
+                _ => Err(db_error(
+                    "UpdateItem page decision",
+                    SdkError::ServiceError(e),
+                )),
+            },
+            Err(other) => Err(db_error("UpdateItem page decision", other)),
         }
-        .build()
-        .map_err(build_error)?;
-        let items = vec![
-            TransactWriteItem::builder().update(update).build(),
-            self.user_enabled_check(username)?,
-        ];
-        Ok(self.transact(items).await?.is_none())
     }
 }

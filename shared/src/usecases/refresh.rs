@@ -30,8 +30,8 @@ pub async fn refresh_as_device(
     let (token, device, api_key) = store
         .get_token_device_and_api_key(&token_hash, &grant.client_id, &api_key_hash)
         .await?;
-    // The key's standing is re-checked in the rotation; here only where it may be used from.
-    if let Some(key) = api_key.filter(|k| hashes_match(&k.key_hash, &api_key_hash)) {
+    let api_key = api_key.filter(|k| hashes_match(&k.key_hash, &api_key_hash));
+    if let Some(key) = &api_key {
         key.settings.check_source(source)?;
     }
     let token = token
@@ -51,6 +51,14 @@ pub async fn refresh_as_device(
         ));
     }
     let device = device.ok_or_else(|| Error::InvalidGrant("unknown device".into()))?;
+    // The device and the key were read with the token: judged here, not re-checked in the write.
+    if device.status != DeviceStatus::Approved {
+        return Err(inactive_error(Inactive::Device));
+    }
+    if !api_key.as_ref().is_some_and(|k| k.is_usable(now)) {
+        return Err(inactive_error(Inactive::ApiKey));
+    }
+    const JUDGED: &[Inactive] = &[Inactive::Device, Inactive::ApiKey];
     if let Some(key) = &device.key {
         let signed = signed.ok_or_else(|| {
             Error::InvalidClient(
@@ -59,9 +67,10 @@ pub async fn refresh_as_device(
             )
         })?;
         verify_signature(key, signed, now)?;
-        return rotate(store, &token, None, Some(&signed.replay_key()), now).await;
+        let replay_key = signed.replay_key();
+        return rotate(store, &token, None, Some(&replay_key), JUDGED, now).await;
     }
-    rotate(store, &token, None, None, now).await
+    rotate(store, &token, None, None, JUDGED, now).await
 }
 
 /// The refresh grant (RFC 6749 §6) for an OAuth client: two round trips (token and client read
@@ -101,7 +110,9 @@ pub async fn refresh_as_client(
             asked.to_wire()
         }
     };
-    rotate(store, &token, narrowed.as_deref(), None, now).await
+    // The client authenticated against the record read with the token.
+    let judged = &[Inactive::Client];
+    rotate(store, &token, narrowed.as_deref(), None, judged, now).await
 }
 
 /// Rotates a refresh token the caller has authenticated: reuse of a rotated-out token revokes
@@ -113,6 +124,7 @@ pub(crate) async fn rotate(
     token: &TokenRecord,
     scope: Option<&str>,
     replay_key: Option<&str>,
+    judged: &[Inactive],
     now: i64,
 ) -> Result<TokenSet, Error> {
     if token.rotated_at.is_some()
@@ -151,6 +163,7 @@ pub(crate) async fn rotate(
             [&issued.access, &issued.refresh],
             family_ttl,
             replay_key,
+            judged,
             now,
         )
         .await?

@@ -291,7 +291,8 @@ pub async fn refresh_as_user(
             "the API key does not match the one this token was issued under".into(),
         ));
     }
-    rotate(store, &token, None, None, now).await
+    // The key was read with the token and judged usable above.
+    rotate(store, &token, None, None, &[Inactive::ApiKey], now).await
 }
 
 /// What the authorizer tells API Gateway.
