@@ -312,9 +312,11 @@ async fn round_trips_per_request() {
     env.calls.take();
     let tokens = poll(&f, &device_code).await;
     assert_eq!(tokens.status, 200, "{:?}", tokens.json);
+    // The refused poll write returns the approved code; the client and the user are read and
+    // judged; one transaction marks the code and writes the family and both tokens.
     assert_eq!(
         env.calls.take(),
-        ["UpdateItem", "TransactWriteItems"],
+        ["UpdateItem", "BatchGetItem", "TransactWriteItems"],
         "redemption"
     );
 
@@ -850,13 +852,13 @@ async fn write_units_per_step_of_a_device_flow() {
     assert_eq!(status, 200, "{page}");
     assert_eq!(units(), 8 + 8 + 1, "found again, and approved");
 
-    // The refused poll write, then code, client, user, family and both tokens in one
-    // transaction.
+    // The refused poll write; the client and user read and judged; then code, family and
+    // both tokens in one transaction (was 1 + 12 with the client and user as conditions).
     env.force_poll_due(&device_code).await;
     units();
     let tokens = poll(&f, &device_code).await;
     assert_eq!(tokens.status, 200, "{:?}", tokens.json);
-    assert_eq!(units(), 1 + 12, "redemption");
+    assert_eq!(units(), 1 + 8, "redemption");
 
     // The client is read and judged with the token; the old token, the family, the user's
     // check and the new pair are written.

@@ -61,12 +61,18 @@ async fn register_approve_poll_refresh() {
     assert_eq!(approved.status, 200, "{:?}", approved.json);
     assert_eq!(approved.json["status"], "approved");
 
-    // Approval took effect; the redemption is two round trips (poll write, redeem transaction).
+    // Approval took effect; the redemption is three round trips (the refused poll write, the
+    // device and API key read and judged, the redeem transaction of 4 items: 1 + 8 write units).
     env.force_poll_due(&code).await;
     env.calls.take();
+    env.calls.take_write_units();
     let tokens = env.poll("printer-1", &api_key, &code).await;
     assert_eq!(tokens.status, 200, "{:?}", tokens.json);
-    assert_eq!(env.calls.take(), ["UpdateItem", "TransactWriteItems"]);
+    assert_eq!(
+        env.calls.take(),
+        ["UpdateItem", "BatchGetItem", "TransactWriteItems"]
+    );
+    assert_eq!(env.calls.take_write_units(), 1 + 8);
     assert_eq!(tokens.json["token_type"], "Bearer");
     assert_eq!(tokens.json["expires_in"], 3600);
     assert_eq!(tokens.headers["cache-control"], "no-store");

@@ -498,9 +498,8 @@ async fn a_client_check_that_did_not_pass_is_never_taken_for_authentication() {
         "nothing issued, the code unspent"
     );
 
-    // The redemption's transaction authenticates the client as it is now. Disabled, with
-    // DynamoDB reporting that check as a TransactionConflict (as it may under contention)
-    // rather than a failed condition: still nothing issued.
+    // The redemption reads the client as it is now and authenticates it before any write;
+    // nothing is inferred from a cancelled transaction. Disabled: refused after that read.
     let clients = env.store().tables().clients.clone();
     let set_disabled = |on: bool| {
         let clients = clients.clone();
@@ -517,19 +516,12 @@ async fn a_client_check_that_did_not_pass_is_never_taken_for_authentication() {
     };
     set_disabled(true).await;
     let disabled = env.snapshot().await;
-    env.faults
-        .rewrite_next_cancellation("TransactWriteItems", |reasons| {
-            reasons[1] = aws_sdk_dynamodb::types::CancellationReason::builder()
-                .code("TransactionConflict")
-                .message("Transaction is ongoing for the item")
-                .build();
-        });
+    env.calls.take();
     let refused = env
         .oauth2("/oauth2/token", &poll, Some((&id, &secret)))
         .await;
-    assert_eq!(env.faults.armed(), 0, "the rewrite happened");
-    assert_ne!(refused.status, 200, "{}", refused.json);
-    assert!(refused.json.get("access_token").is_none());
+    assert_eq!((refused.status, refused.error()), (401, "invalid_client"));
+    assert_eq!(env.calls.take(), ["UpdateItem", "BatchGetItem"]);
     assert_eq!(
         env.snapshot().await,
         disabled,

@@ -64,7 +64,7 @@ impl Store {
             username: Some(&code.username),
         };
         let mut items = vec![TransactWriteItem::builder().update(mark).build()];
-        let (issue, inactive) = self.first_issue(holder, None, family, tokens, now)?;
+        let (issue, inactive) = self.first_issue(holder, &[], family, tokens, now)?;
         items.extend(issue);
         let Some(reasons) = self.transact(items).await? else {
             return Ok(CodeRedemption::Redeemed);

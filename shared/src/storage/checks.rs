@@ -34,12 +34,10 @@ pub(super) const API_KEY_EXPIRES_AT: (&str, &str) = ("settings", "expires_at");
 
 impl Store {
     /// Condition checks that a code's or token's holder is still in good standing, each with
-    /// what its failure means. With `client_proof`, an OAuth client must also authenticate as it
-    /// is now (secret, grant), not only be enabled.
+    /// what its failure means.
     pub(super) fn holder_checks(
         &self,
         holder: Holder<'_>,
-        client_proof: Option<&ClientProof<'_>>,
         now: i64,
     ) -> Result<Vec<(TransactWriteItem, Inactive)>, Error> {
         Ok(match holder {
@@ -57,11 +55,8 @@ impl Store {
                 client_id,
                 username,
             } => {
-                let client_check = match client_proof {
-                    Some(proof) => self.client_proof_at_start(proof)?,
-                    None => self.client_enabled_check(client_id, now)?,
-                };
-                let mut checks = vec![(client_check, Inactive::Client)];
+                let mut checks =
+                    vec![(self.client_enabled_check(client_id, now)?, Inactive::Client)];
                 if let Some(username) = username {
                     checks.push((self.user_enabled_check(username)?, Inactive::User));
                 }
@@ -243,9 +238,16 @@ impl Store {
     }
 }
 
+/// Whether a holder check must still ride in the transaction: not when the request has just
+/// read and judged that record (`judged`), except a self-registered client's, whose check also
+/// records the use.
+pub(super) fn still_checked(judged: &[Inactive], which: Inactive, client_id: &str) -> bool {
+    !judged.contains(&which) || (which == Inactive::Client && is_self_registered(client_id))
+}
+
 /// Self-registered clients have ids the server chose with this prefix; an administrator's
 /// client ids never have it.
-pub(super) fn is_self_registered(client_id: &str) -> bool {
+fn is_self_registered(client_id: &str) -> bool {
     client_id.starts_with(OAuthClient::SELF_REGISTERED_PREFIX)
 }
 

@@ -11,7 +11,8 @@ use crate::model::{
 };
 
 use super::dynamo::{
-    build_error, db_error, describe, failed, from_item, n, passed, put, reason_item, s, tx_put,
+    build_error, db_error, describe, failed, first_failed, from_item, n, passed, put, reason_item,
+    s, tx_put,
 };
 use super::{ClientProof, Inactive, Store};
 
@@ -45,9 +46,6 @@ pub enum RedeemOutcome {
     Redeemed,
     /// The code was no longer approved (another poll redeemed it, or it expired).
     CodeChanged(Option<Box<DeviceCode>>),
-    /// The OAuth client no longer authenticates or may no longer use the grant; the client as
-    /// it was, if it exists.
-    ClientRefused(Option<Box<OAuthClient>>),
     Inactive(Inactive),
 }
 
@@ -196,13 +194,12 @@ impl Store {
     }
 
     /// Redeems an approved device code exactly once: the code flips approved -> redeemed, its
-    /// holder is checked still in good standing (an OAuth client authenticating as it is now,
-    /// with `client_proof`), and the token family and both tokens are written, all in one
-    /// transaction.
+    /// holder is checked still in good standing (but for the records the caller read and
+    /// `judged`), and the token family and both tokens are written, all in one transaction.
     pub async fn redeem(
         &self,
         code: &DeviceCode,
-        client_proof: Option<&ClientProof<'_>>,
+        judged: &[Inactive],
         family: &TokenFamily,
         tokens: [&TokenRecord; 2],
         replay_key: Option<&str>,
@@ -226,8 +223,7 @@ impl Store {
         }
         let code_update = code_update.build().map_err(build_error)?;
         let mut items = vec![TransactWriteItem::builder().update(code_update).build()];
-        let (issue, inactive) =
-            self.first_issue(code.holder(), client_proof, family, tokens, now)?;
+        let (issue, inactive) = self.first_issue(code.holder(), judged, family, tokens, now)?;
         items.extend(issue);
         let Some(reasons) = self.transact(items).await? else {
             return Ok(RedeemOutcome::Redeemed);
@@ -236,14 +232,7 @@ impl Store {
             let old = reason_item(&reasons, 0)?;
             return Ok(RedeemOutcome::CodeChanged(old.map(Box::new)));
         }
-        // The holder's checks follow the code's update, in the order `inactive` names them.
-        if let Some((at, &which)) =
-            (inactive.iter().enumerate()).find(|(i, _)| failed(&reasons, 1 + i))
-        {
-            if which == Inactive::Client && client_proof.is_some() {
-                let client = reason_item(&reasons, 1 + at)?;
-                return Ok(RedeemOutcome::ClientRefused(client.map(Box::new)));
-            }
+        if let Some(which) = first_failed(&reasons, 1, &inactive) {
             return Ok(RedeemOutcome::Inactive(which));
         }
         Err(Error::internal(format!(

@@ -10,11 +10,11 @@ use crate::model::{
     ApiKey, Device, FamilyStatus, Holder, OAuthClient, TokenFamily, TokenRecord, User,
 };
 
-use super::checks::is_self_registered;
+use super::Store;
+use super::checks::still_checked;
 use super::dynamo::{
     build_error, db_error, describe, failed, first_failed, n, put, s, strings, take, tx_put,
 };
-use super::{ClientProof, Store};
 
 #[derive(Debug)]
 pub enum RotateOutcome {
@@ -161,14 +161,10 @@ impl Store {
             TransactWriteItem::builder().update(mark_rotated).build(),
             TransactWriteItem::builder().update(family_active).build(),
         ];
-        let still_checked = |which: &Inactive| {
-            !judged.contains(which)
-                || (*which == Inactive::Client && is_self_registered(&old.client_id))
-        };
         let (checks, inactive): (Vec<_>, Vec<_>) = self
-            .holder_checks(old.holder(), None, now)?
+            .holder_checks(old.holder(), now)?
             .into_iter()
-            .filter(|(_, which)| still_checked(which))
+            .filter(|(_, which)| still_checked(judged, *which, &old.client_id))
             .unzip();
         items.extend(checks);
         items.extend(self.new_tokens(tokens)?);
@@ -194,17 +190,19 @@ impl Store {
     /// redeemed, attempts given back): the holder's standing checks first (the second value
     /// says which is which, for reading a cancellation), then the new family and both tokens,
     /// each put only if new.
+    /// `judged`: holder records the request has just read and judged (see [`Store::rotate`]).
     pub(super) fn first_issue(
         &self,
         holder: Holder<'_>,
-        client_proof: Option<&ClientProof<'_>>,
+        judged: &[Inactive],
         family: &TokenFamily,
         tokens: [&TokenRecord; 2],
         now: i64,
     ) -> Result<(Vec<TransactWriteItem>, Vec<Inactive>), Error> {
         let (mut items, inactive): (Vec<_>, Vec<_>) = self
-            .holder_checks(holder, client_proof, now)?
+            .holder_checks(holder, now)?
             .into_iter()
+            .filter(|(_, which)| still_checked(judged, *which, &family.client_id))
             .unzip();
         items.push(tx_put(
             put(&self.tables.families, family)?
@@ -275,10 +273,13 @@ impl Store {
     /// its holder's records.
     pub async fn get_standing(
         &self,
-        family_id: &str,
+        family_id: Option<&str>,
         holder: Holder<'_>,
     ) -> Result<Standing, Error> {
-        let mut keys = vec![(&self.tables.families, "family_id", family_id)];
+        let mut keys = Vec::new();
+        if let Some(family_id) = family_id {
+            keys.push((&self.tables.families, "family_id", family_id));
+        }
         match holder {
             Holder::OAuthClient {
                 client_id,

@@ -137,7 +137,7 @@ impl Store {
         attempts: &[AttemptCounter],
         now: i64,
     ) -> Result<Option<Inactive>, Error> {
-        let (mut items, inactive) = self.first_issue(holder, None, family, tokens, now)?;
+        let (mut items, inactive) = self.first_issue(holder, &[], family, tokens, now)?;
         items.extend(self.return_attempt_items(attempts)?);
         let Some(reasons) = self.transact(items).await? else {
             return Ok(None);
