@@ -204,7 +204,8 @@ pub async fn poll_as_device(
 
 /// Polls a device code (RFC 8628 §3.4-3.5). Pending: one round trip, a conditional write to
 /// the code that authenticates the client against the secret the code was issued under.
-/// Approved: one more, the redemption, in which the client authenticates as it is now.
+/// Approved: two more, the holder read (the client authenticates as it is now) and the
+/// redemption's transaction.
 pub async fn poll_as_client(
     store: &Store,
     client: &ClientCredentials,
