@@ -1255,3 +1255,73 @@ async fn tokens_written_while_their_holder_lapsed_are_dead_at_every_use() {
 fn hash_of(secret: &str) -> String {
     devicegate::secrets::hash_secret(secret)
 }
+
+// ----- a finished flow presented under a secret the client no longer has -----
+
+/// A pending poll is checked against the secret the code was issued under, not the client as it
+/// is. Past that, a code tells how the flow ended and, presented again after its redemption,
+/// revokes what it issued: both only for the client as it is now. A poll carries the device
+/// code and the client secret together, so whoever captured one (a debug log, a proxy) holds
+/// both: rotating the secret, or disabling the client, must take that power away.
+#[tokio::test]
+async fn a_rotated_out_secret_cannot_revoke_or_read_a_finished_flow() {
+    use devicegate::model::{FamilyStatus, GrantType, Lifetimes};
+    use devicegate::storage::PageDecision;
+    let f = devicegate_tests::oauth::fixture().await;
+    let env = &f.env;
+    let clients = env.store().tables().clients.clone();
+    let poll_body = |code: &str| {
+        format!(
+            "grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code={}",
+            enc(code)
+        )
+    };
+    for lapse in ["rotated", "disabled"] {
+        let grants = vec![GrantType::DeviceCode, GrantType::RefreshToken];
+        let (id, secret) = env.confidential_client("Kiosk", grants, false).await;
+        let basic = Some((id.as_str(), secret.as_str()));
+        let mut codes = Vec::new();
+        for decision in [PageDecision::Approve, PageDecision::Deny] {
+            let started = env.oauth2("/oauth2/device_authorization", "", basic).await;
+            let code = started.str("device_code");
+            let granted = (None, Lifetimes::default());
+            let decided = env
+                .store()
+                .decide_on_page(&hash_of(&code), "ada", decision, granted, http::now())
+                .await
+                .unwrap();
+            assert!(decided);
+            codes.push(code);
+        }
+        let tokens = env
+            .oauth2("/oauth2/token", &poll_body(&codes[0]), basic)
+            .await;
+        assert_eq!(tokens.status, 200, "{}", tokens.json);
+        let refresh_hash = hash_of(&tokens.str("refresh_token"));
+        let token = env.store().get_token(&refresh_hash).await.unwrap().unwrap();
+
+        let (update, value) = match lapse {
+            "rotated" => (
+                "SET secret_hash = :v",
+                AttributeValue::S(hash_of("dgs_rotated")),
+            ),
+            _ => ("SET disabled = :v", AttributeValue::Bool(true)),
+        };
+        env.edit_item(&clients, ("client_id", &id), update, value)
+            .await;
+        let before = env.snapshot().await;
+        // The redeemed code again, and the denied one, under the old secret.
+        for code in &codes {
+            let stale = env.oauth2("/oauth2/token", &poll_body(code), basic).await;
+            assert_eq!(
+                (stale.status, stale.error()),
+                (401, "invalid_client"),
+                "{lapse}: {}",
+                stale.json
+            );
+        }
+        assert_eq!(env.snapshot().await, before, "{lapse}: something changed");
+        let family = env.store().get_family(&token.family_id).await.unwrap();
+        assert_eq!(family.unwrap().status, FamilyStatus::Active, "{lapse}");
+    }
+}
