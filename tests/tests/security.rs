@@ -1149,3 +1149,179 @@ async fn a_session_missed_when_a_password_was_reset_still_ends_on_its_next_use()
     assert!(!page.contains("Enter the code"), "{page}");
     assert!(page.contains("Sign in"));
 }
+
+// ----- tokens written while their holder lapsed -----
+
+/// A redemption or refresh reads the holder's records, judges them, then writes without
+/// checking them again: a holder disabled or revoked in between gets tokens whose family is
+/// active. They must be dead wherever they are used, because every use reads the holder again.
+/// Here the holder lapses behind the service's back (no family revoked), as in that race.
+#[tokio::test]
+async fn tokens_written_while_their_holder_lapsed_are_dead_at_every_use() {
+    use devicegate::model::GrantType;
+    use devicegate::usecases::admin::{self, NewUser};
+
+    // OAuth: the user who approved, or the client, lapses.
+    let f = devicegate_tests::oauth::fixture().await;
+    let env = &f.env;
+    let users = env.store().tables().users.clone();
+    let clients = env.store().tables().clients.clone();
+    for lapsed in ["user", "client"] {
+        let grants = vec![GrantType::DeviceCode, GrantType::RefreshToken];
+        let (id, secret) = env.confidential_client("Kiosk", grants, false).await;
+        let tokens = device_flow_tokens(env, (&id, Some(&secret))).await;
+        let access = tokens.str("access_token");
+        assert_eq!(env.introspect(&access).await.json["active"], true);
+        let (table, key) = match lapsed {
+            "user" => (&users, ("username", "ada")),
+            _ => (&clients, ("client_id", id.as_str())),
+        };
+        let disabled = "SET disabled = :v";
+        env.edit_item(table, key, disabled, AttributeValue::Bool(true))
+            .await;
+        assert_eq!(
+            env.introspect(&access).await.json["active"],
+            false,
+            "{lapsed}"
+        );
+        let body = format!(
+            "grant_type=refresh_token&refresh_token={}",
+            enc(&tokens.str("refresh_token"))
+        );
+        let refreshed = env
+            .oauth2("/oauth2/token", &body, Some((&id, &secret)))
+            .await;
+        assert_ne!(refreshed.status, 200, "{lapsed}: {}", refreshed.json);
+        env.edit_item(table, key, disabled, AttributeValue::Bool(false))
+            .await;
+    }
+
+    // Paragon: the device or its API key lapses; the device token no longer signs anyone in.
+    for lapsed in ["device", "api key"] {
+        let env = TestEnv::new().await;
+        let api_key = env.auto_trust_key().await;
+        let ada = NewUser {
+            username: "ada".into(),
+            password: "correct horse battery".into(),
+            display_name: None,
+            email: None,
+        };
+        admin::create_user(env.store(), ada, http::now())
+            .await
+            .unwrap();
+        let code = env.register_code(&register_body("desk-1", &api_key)).await;
+        let tokens = env.poll_due("desk-1", &api_key, &code).await;
+        assert_eq!(tokens.status, 200, "{}", tokens.json);
+        let tables = env.store().tables().clone();
+        let update = env.store().client().update_item();
+        let update = match lapsed {
+            "device" => update
+                .table_name(&tables.devices)
+                .key("client_id", AttributeValue::S("desk-1".into()))
+                .update_expression("SET #s = :v")
+                .expression_attribute_names("#s", "status")
+                .expression_attribute_values(":v", AttributeValue::S("revoked".into())),
+            _ => update
+                .table_name(&tables.api_keys)
+                .key("key_hash", AttributeValue::S(hash_of(&api_key)))
+                .update_expression("SET disabled = :v")
+                .expression_attribute_values(":v", AttributeValue::Bool(true)),
+        };
+        update.send().await.unwrap();
+        let access = tokens.str("access_token");
+        assert_eq!(
+            env.introspect(&access).await.json["active"],
+            false,
+            "{lapsed}"
+        );
+        let refreshed = env
+            .refresh("desk-1", &api_key, &tokens.str("refresh_token"))
+            .await;
+        assert_ne!(refreshed.status, 200, "{lapsed}: {}", refreshed.json);
+        let mut login = form_request(
+            "/api/v1/login",
+            "username=ada&password=correct+horse+battery",
+            None,
+        );
+        let headers = login.headers_mut();
+        headers.insert("x-api-key", api_key.parse().unwrap());
+        let bearer = format!("Bearer {access}").parse().unwrap();
+        headers.insert("authorization", bearer);
+        let login = Reply::from(dispatch(&env.deps, login).await);
+        assert_ne!(login.status, 200, "{lapsed}: {}", login.json);
+    }
+}
+
+fn hash_of(secret: &str) -> String {
+    devicegate::secrets::hash_secret(secret)
+}
+
+// ----- a finished flow presented under a secret the client no longer has -----
+
+/// A pending poll is checked against the secret the code was issued under, not the client as it
+/// is. Past that, a code tells how the flow ended and, presented again after its redemption,
+/// revokes what it issued: both only for the client as it is now. A poll carries the device
+/// code and the client secret together, so whoever captured one (a debug log, a proxy) holds
+/// both: rotating the secret, or disabling the client, must take that power away.
+#[tokio::test]
+async fn a_rotated_out_secret_cannot_revoke_or_read_a_finished_flow() {
+    use devicegate::model::{FamilyStatus, GrantType, Lifetimes};
+    use devicegate::storage::PageDecision;
+    let f = devicegate_tests::oauth::fixture().await;
+    let env = &f.env;
+    let clients = env.store().tables().clients.clone();
+    let poll_body = |code: &str| {
+        format!(
+            "grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code={}",
+            enc(code)
+        )
+    };
+    for lapse in ["rotated", "disabled"] {
+        let grants = vec![GrantType::DeviceCode, GrantType::RefreshToken];
+        let (id, secret) = env.confidential_client("Kiosk", grants, false).await;
+        let basic = Some((id.as_str(), secret.as_str()));
+        let mut codes = Vec::new();
+        for decision in [PageDecision::Approve, PageDecision::Deny] {
+            let started = env.oauth2("/oauth2/device_authorization", "", basic).await;
+            let code = started.str("device_code");
+            let granted = (None, Lifetimes::default());
+            let decided = env
+                .store()
+                .decide_on_page(&hash_of(&code), "ada", decision, granted, http::now())
+                .await
+                .unwrap();
+            assert!(decided);
+            codes.push(code);
+        }
+        let tokens = env
+            .oauth2("/oauth2/token", &poll_body(&codes[0]), basic)
+            .await;
+        assert_eq!(tokens.status, 200, "{}", tokens.json);
+        let refresh_hash = hash_of(&tokens.str("refresh_token"));
+        let token = env.store().get_token(&refresh_hash).await.unwrap().unwrap();
+
+        let (update, value) = match lapse {
+            "rotated" => (
+                "SET secret_hash = :v",
+                AttributeValue::S(hash_of("dgs_rotated")),
+            ),
+            _ => ("SET disabled = :v", AttributeValue::Bool(true)),
+        };
+        env.edit_item(&clients, ("client_id", &id), update, value)
+            .await;
+        let before = env.snapshot().await;
+        // The redeemed code again, and the denied one, under the old secret.
+        for code in &codes {
+            let stale = env.oauth2("/oauth2/token", &poll_body(code), basic).await;
+            assert_eq!(
+                (stale.status, stale.error()),
+                (401, "invalid_client"),
+                "{lapse}: {}",
+                stale.json
+            );
+        }
+        assert_eq!(env.snapshot().await, before, "{lapse}: something changed");
+        let family = env.store().get_family(&token.family_id).await.unwrap();
+        assert_eq!(family.unwrap().status, FamilyStatus::Active, "{lapse}");
+    }
+}

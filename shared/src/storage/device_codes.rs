@@ -76,7 +76,7 @@ impl Store {
     /// sooner than its interval, and presented by whom it was issued to: a Paragon device under
     /// its API key (and, unsigned, only for a code bound to no device key), or the OAuth client
     /// with the secret it authenticated with when the code was issued. The client itself is not
-    /// read or checked here: it is checked, as it is then, by the redemption's transaction, so a
+    /// read or checked here: the redemption reads and authenticates it as it is then, so a
     /// disabled client's polls stay pending until they fail there. Otherwise it changes nothing
     /// and returns what it found, for the caller to say why.
     pub async fn record_pending_poll(
@@ -298,7 +298,8 @@ impl Store {
     /// code (one write unit). `Ok(false)`: the code is no longer pending (decided, expired);
     /// nothing changed. On approval the code also takes the scope the user saw and the client's
     /// token lifetimes. The user is not checked here: the page read them enabled moments ago,
-    /// and the redemption's transaction checks them again before any token exists.
+    /// the redemption reads and judges them again before any token exists, and every use of
+    /// the tokens (introspection, refresh) reads them once more.
     pub async fn decide_on_page(
         &self,
         code_hash: &str,

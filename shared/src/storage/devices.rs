@@ -165,9 +165,11 @@ impl Store {
     }
 
     /// Marks a device revoked, then revokes every token family it holds. The token families are
-    /// revoked after the device in separate writes; the gap is closed because every redemption and
-    /// refresh also checks, in its transaction, that the device is approved, and a revocation
-    /// that failed half-way is finished by revoking again.
+    /// revoked after the device in separate writes, and a redemption that read the device
+    /// approved may write a new family after them; the gap is closed because revocation is
+    /// final and every use of a device's tokens reads the device again (introspection and
+    /// refresh judge it, a login's transaction checks it), and a revocation that failed
+    /// half-way is finished by revoking again.
     pub async fn revoke_device(&self, device: &Device, now: i64) -> Result<Device, Error> {
         let mut updated = device.clone();
         updated.status = DeviceStatus::Revoked;

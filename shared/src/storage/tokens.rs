@@ -121,8 +121,9 @@ impl Store {
     /// `judged`: holder records this request has just read and judged; they are not checked again
     /// as conditions (each condition costs two write units, a read a fraction of one), except a
     /// self-registered client's, whose check also records the use. A record changed between that
-    /// read and this write is caught where the new tokens are used: introspection, refresh and
-    /// the authorizer read the holder's standing every time.
+    /// read and this write is caught where the new tokens are used: introspection and refresh
+    /// read the holder's records every time. The authorizer reads no user or device, only the
+    /// families and the API key's guard: a user token's refresh may judge only its API key.
     pub async fn rotate(
         &self,
         old: &TokenRecord,

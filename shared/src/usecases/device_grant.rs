@@ -204,7 +204,8 @@ pub async fn poll_as_device(
 
 /// Polls a device code (RFC 8628 §3.4-3.5). Pending: one round trip, a conditional write to
 /// the code that authenticates the client against the secret the code was issued under.
-/// Approved: one more, the redemption, in which the client authenticates as it is now.
+/// Approved: two more, the holder read (the client authenticates as it is now) and the
+/// redemption's transaction.
 pub async fn poll_as_client(
     store: &Store,
     client: &ClientCredentials,
@@ -242,6 +243,14 @@ pub async fn poll_as_client(
             });
         }
     };
+    // How the flow ended, and the revocation a redeemed code's second presentation sets off,
+    // are for the client as it is now: not for a secret since rotated out or a client since
+    // disabled (a captured poll holds the code and the secret together). One read, on these
+    // rare answers only: a pending poll is answered from the code, and the redemption of an
+    // approved one authenticates the client itself.
+    if matches!(code.status, CodeStatus::Redeemed | CodeStatus::Denied) {
+        authenticate(store.get_client(&client.client_id).await?, client, now)?;
+    }
     let presented = Presented {
         replay_key: None,
         client: Some(client),

@@ -263,7 +263,8 @@ fn trusted_device(
 
 /// Refreshes a user token (`client_id=api`, `client_secret=<API key>`): rotation and reuse
 /// detection exactly as for device tokens. Two round trips: the token and API key read
-/// together, then the rotation (which re-checks the user, key and device).
+/// together, then the rotation (which re-checks the user and device; the key is judged from
+/// the read, and the authorizer refuses its tokens by the key's guard once it is disabled).
 pub async fn refresh_as_user(
     store: &Store,
     api_key: &str,
