@@ -416,6 +416,19 @@ impl TestEnv {
         self.store().get_device(client_id).await.unwrap()
     }
 
+    /// The device code a user code stands for (both must exist).
+    pub async fn device_code_by_user_code(&self, user_code: &str) -> DeviceCode {
+        let code = devicegate::usercode::UserCode::parse(user_code).unwrap();
+        let secret = self.deps.settings.server_secret().unwrap();
+        let record = self
+            .store()
+            .get_user_code(&code.hmac(secret))
+            .await
+            .unwrap();
+        let hash = record.unwrap().device_code_hash;
+        self.store().get_device_code(&hash).await.unwrap().unwrap()
+    }
+
     pub async fn device_code(&self, code: &str) -> Option<DeviceCode> {
         self.store()
             .get_device_code(&devicegate::secrets::hash_secret(code))

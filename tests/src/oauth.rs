@@ -211,6 +211,7 @@ impl Person {
             ("action", action),
             ("csrf", &csrf_of(&confirm)),
             ("user_code", user_code),
+            ("request", &hidden_of(&confirm, "request")),
         ])
         .await
     }

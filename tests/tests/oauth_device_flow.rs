@@ -843,14 +843,14 @@ async fn write_units_per_step_of_a_device_flow() {
     );
 
     // The page: the code typed (an attempt taken from the user's and the source's counters and
-    // given back: two 2-item transactions), then confirmed (the same again, and the decision,
-    // one conditional write).
+    // given back: two 2-item transactions), then the decision from the confirm form, which
+    // refers to what this session found and so takes no attempt: one conditional write.
     let (status, confirm) = person.find(&started.str("user_code")).await;
     assert_eq!(status, 200, "{confirm}");
     assert_eq!(units(), 8, "code typed on the page");
     let (status, page) = person.decide(&started.str("user_code"), "approve").await;
     assert_eq!(status, 200, "{page}");
-    assert_eq!(units(), 8 + 8 + 1, "found again, and approved");
+    assert_eq!(units(), 8 + 1, "found (by decide), and approved");
 
     // The refused poll write; the client and user read and judged; then code, family and
     // both tokens in one transaction (was 1 + 12 with the client and user as conditions).
@@ -865,4 +865,90 @@ async fn write_units_per_step_of_a_device_flow() {
     let refreshed = refresh(&f, &tokens.str("refresh_token")).await;
     assert_eq!(refreshed.status, 200, "{:?}", refreshed.json);
     assert_eq!(units(), 10, "refresh");
+}
+
+/// The confirm form's reference to what its session found lets the decision skip the counted
+/// lookup, but only for that session, that code and that client: anything else is looked up
+/// again the counted way.
+#[tokio::test]
+async fn a_confirmation_is_good_only_for_its_own_session_and_code() {
+    let f = fixture().await;
+    let env = &f.env;
+    let base = server::serve(env.deps.clone()).await;
+    let (alice, other) = (Person::new(&base), Person::new(&base));
+    alice.sign_in("correct horse battery").await;
+    other.sign_in("correct horse battery").await;
+    let units = || env.calls.take_write_units();
+    let start_one = || async {
+        let started = start(&f, &format!("client_id={}", f.cli_id)).await;
+        assert_eq!(started.status, 200, "{:?}", started.json);
+        started.str("user_code")
+    };
+
+    // Another session's confirmation: counted again (8 units), then decided.
+    let code = start_one().await;
+    let (_, confirm) = alice.find(&code).await;
+    let reference = devicegate_tests::oauth::hidden_of(&confirm, "request");
+    let (_, own_form) = other.find(&code).await;
+    units();
+    let (status, page) = other
+        .post(&[
+            ("action", "deny"),
+            ("csrf", &csrf_of(&own_form)),
+            ("user_code", &code),
+            ("request", &reference),
+        ])
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(units(), 8 + 1, "another session's confirmation was taken");
+
+    // Its own confirmation, altered to name another code, or sent with another typed code:
+    // counted again; a wrong typed code is a wrong code.
+    let (first, second) = (start_one().await, start_one().await);
+    let (_, confirm) = alice.find(&first).await;
+    let reference = devicegate_tests::oauth::hidden_of(&confirm, "request");
+    let (mac, rest) = reference.split_once('.').unwrap();
+    let altered = format!("{mac}.{}{}", "0".repeat(64), &rest[64..]);
+    units();
+    let (status, _) = alice
+        .post(&[
+            ("action", "approve"),
+            ("csrf", &csrf_of(&confirm)),
+            ("user_code", &second),
+            ("request", &altered),
+        ])
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(units(), 8 + 1, "an altered confirmation was taken");
+    assert_eq!(
+        env.device_code_by_user_code(&second).await.status,
+        CodeStatus::Approved
+    );
+    assert_eq!(
+        env.device_code_by_user_code(&first).await.status,
+        CodeStatus::Pending,
+        "the confirmation's own code was decided"
+    );
+    let (status, page) = alice
+        .post(&[
+            ("action", "approve"),
+            ("csrf", &csrf_of(&confirm)),
+            ("user_code", "BCDF-GHJK"),
+            ("request", &reference),
+        ])
+        .await;
+    assert_eq!(status, 400, "{page}");
+    assert_eq!(units(), 4, "a wrong code takes an attempt");
+
+    // Untouched, for its own code: one conditional write.
+    let (status, page) = alice
+        .post(&[
+            ("action", "approve"),
+            ("csrf", &csrf_of(&confirm)),
+            ("user_code", &first),
+            ("request", &reference),
+        ])
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(units(), 1);
 }

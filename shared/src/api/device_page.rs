@@ -210,7 +210,16 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
             let Some(cookie) = &visit.session_cookie else {
                 return Err(Error::internal("a session without its cookie"));
             };
-            on_code(&visit, &session, cookie, action, typed.unwrap_or("")).await
+            let typed = typed.unwrap_or("");
+            on_code(
+                &visit,
+                &session,
+                cookie,
+                action,
+                typed,
+                form.optional("request"),
+            )
+            .await
         }
         (other, Some(_)) => Err(Error::invalid_request(format!(
             "unknown action {}",
@@ -219,25 +228,46 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
     }
 }
 
-/// Looks the code up (counting a wrong one), then shows the request or records the decision.
+/// Looks the code up (counting a wrong one), then shows the request or records the decision. A
+/// decision made from the confirm form this session was shown refers to the request found there
+/// (`confirmation`) and is not counted again.
 async fn on_code(
     visit: &Visit<'_>,
     session: &Session,
     cookie: &str,
     action: &str,
     typed: &str,
+    confirmation: Option<&str>,
 ) -> Result<Response<Body>, Error> {
     let csrf = visit.csrf_for(cookie);
     let deps = visit.deps;
-    let found = verification::find_request(
-        &deps.store,
-        &deps.settings,
-        session,
-        typed,
-        &visit.source,
-        visit.now,
-    )
-    .await;
+    let confirmed = match (action, confirmation) {
+        ("approve" | "deny", Some(confirmation)) => verification::confirmed_request(
+            &deps.store,
+            &deps.settings,
+            session,
+            confirmation,
+            typed,
+            visit.now,
+        )
+        .await
+        .transpose(),
+        _ => None,
+    };
+    let found = match confirmed {
+        Some(confirmed) => confirmed,
+        None => {
+            verification::find_request(
+                &deps.store,
+                &deps.settings,
+                session,
+                typed,
+                &visit.source,
+                visit.now,
+            )
+            .await
+        }
+    };
     let request = match found {
         Ok(request) => request,
         Err(Error::Internal(cause)) => return Err(Error::Internal(cause)),
@@ -257,9 +287,10 @@ async fn on_code(
         "approve" => PageDecision::Approve,
         "deny" => PageDecision::Deny,
         _ => {
+            let confirmation = verification::confirmation(&deps.settings, session, &request)?;
             return Ok(html(
                 StatusCode::OK,
-                pages::confirm(&csrf, &session.username, &request),
+                pages::confirm(&csrf, &session.username, &request, &confirmation),
             ));
         }
     };

@@ -142,7 +142,9 @@ pub fn enter_code(csrf: &str, who: &str, typed: Option<&str>, error: Option<&str
     )
 }
 
-pub fn confirm(csrf: &str, who: &str, request: &PendingRequest) -> String {
+/// `confirmation`: the reference to this request that the decision carries back
+/// ([`crate::usecases::verification::confirmation`]).
+pub fn confirm(csrf: &str, who: &str, request: &PendingRequest, confirmation: &str) -> String {
     let client = &request.client;
     let code = request.user_code.display();
     layout(
@@ -178,6 +180,7 @@ pub fn confirm(csrf: &str, who: &str, request: &PendingRequest) -> String {
             form method="post" action="/device" {
                 (hidden("csrf", csrf))
                 (hidden("user_code", &code))
+                (hidden("request", confirmation))
                 button type="submit" name="action" value="approve" { "Approve" }
                 button.deny type="submit" name="action" value="deny" { "Deny" }
             }
