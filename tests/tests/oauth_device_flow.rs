@@ -952,3 +952,170 @@ async fn a_confirmation_is_good_only_for_its_own_session_and_code() {
     assert_eq!(status, 200, "{page}");
     assert_eq!(units(), 1);
 }
+
+/// Review probes of the confirm form's reference: malformed values never fail the page and
+/// are looked up the counted way; a reference dies with its session; a code that changed after
+/// it was found (client disabled, expired, decided elsewhere) is refused as the lookup would.
+#[tokio::test]
+async fn a_confirmation_survives_no_tampering_sign_out_or_change() {
+    let f = fixture().await;
+    let env = &f.env;
+    let base = server::serve(env.deps.clone()).await;
+    let alice = Person::new(&base);
+    alice.sign_in("correct horse battery").await;
+    let units = || env.calls.take_write_units();
+    let start_one = || async {
+        let started = start(&f, &format!("client_id={}", f.cli_id)).await;
+        assert_eq!(started.status, 200, "{:?}", started.json);
+        started.str("user_code")
+    };
+
+    // Malformed references, sent with a code already decided: never a 500, always the counted
+    // lookup (an attempt taken and given back), the code's own refusal.
+    let decided = start_one().await;
+    let (_, confirm) = alice.find(&decided).await;
+    let reference = devicegate_tests::oauth::hidden_of(&confirm, "request");
+    let (status, _) = alice.decide(&decided, "deny").await;
+    assert_eq!(status, 200);
+    let (mac, rest) = reference.split_once('.').unwrap();
+    let (hash, client) = rest.split_once('.').unwrap();
+    let huge = "9".repeat(5_000);
+    let malformed = [
+        ".".to_owned(),
+        "..".into(),
+        "...".into(),
+        "a.b".into(),
+        mac.to_owned(),
+        format!("{mac}.{hash}"),
+        format!("{mac}.{hash}."),
+        format!(".{hash}.{client}"),
+        format!("{mac}..{client}"),
+        format!("{mac}.{hash}.{client}."),
+        format!("{mac}.{hash}.{client}\0"),
+        format!("{mac}.{hash}\0.{client}"),
+        format!("{}.{hash}.{client}", mac.to_uppercase()),
+        format!("{}.{hash}.{client}", &mac[..63]),
+        format!("é{}.{hash}.{client}", &mac[2..]),
+        format!("{mac}.{huge}.{client}"),
+        format!("{huge}.{huge}.{huge}"),
+        "\u{fffd}.\u{1f600}.\u{0}".into(),
+    ];
+    for bad in &malformed {
+        units();
+        let (status, page) = alice
+            .post(&[
+                ("action", "approve"),
+                ("csrf", &csrf_of(&confirm)),
+                ("user_code", &decided),
+                ("request", bad),
+            ])
+            .await;
+        assert_eq!(status, 409, "{bad:.80}: {page}");
+        assert_eq!(units(), 8, "{bad:.80}: counted");
+    }
+
+    // Signed out: the reference is worth nothing, and signed in again, it is another session's.
+    let code = start_one().await;
+    let (_, confirm) = alice.find(&code).await;
+    let reference = devicegate_tests::oauth::hidden_of(&confirm, "request");
+    let (status, _) = alice
+        .post(&[("action", "sign_out"), ("csrf", &csrf_of(&confirm))])
+        .await;
+    assert_eq!(status, 200);
+    let replay = [
+        ("action", "approve"),
+        ("csrf", &csrf_of(&confirm)),
+        ("user_code", &code),
+        ("request", &reference),
+    ];
+    let (status, page) = alice.post(&replay).await;
+    assert_eq!(status, 403, "{page}");
+    assert_eq!(
+        env.device_code_by_user_code(&code).await.status,
+        CodeStatus::Pending
+    );
+    let (_, page) = alice.sign_in("correct horse battery").await;
+    units();
+    let (status, page) = alice
+        .post(&[
+            ("action", "deny"),
+            ("csrf", &csrf_of(&page)),
+            ("user_code", &code),
+            ("request", &reference),
+        ])
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        units(),
+        8 + 1,
+        "the old session's reference was counted again"
+    );
+
+    // Changed after it was found: the client disabled, the code expired or decided elsewhere.
+    let clients = env.store().tables().clients.clone();
+    let codes = env.store().tables().device_codes.clone();
+    let code = start_one().await;
+    let (_, confirm) = alice.find(&code).await;
+    let decide = |action: &'static str| {
+        let confirm = confirm.clone();
+        let code = code.clone();
+        let alice = &alice;
+        async move {
+            alice
+                .post(&[
+                    ("action", action),
+                    ("csrf", &csrf_of(&confirm)),
+                    ("user_code", &code),
+                    (
+                        "request",
+                        &devicegate_tests::oauth::hidden_of(&confirm, "request"),
+                    ),
+                ])
+                .await
+        }
+    };
+    let hash = env.device_code_by_user_code(&code).await.code_hash;
+    env.edit_item(
+        &clients,
+        ("client_id", &f.cli_id),
+        "SET disabled = :v",
+        aws_sdk_dynamodb::types::AttributeValue::Bool(true),
+    )
+    .await;
+    let (status, page) = decide("approve").await;
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("this client has been disabled"), "{page}");
+    env.edit_item(
+        &clients,
+        ("client_id", &f.cli_id),
+        "SET disabled = :v",
+        aws_sdk_dynamodb::types::AttributeValue::Bool(false),
+    )
+    .await;
+    env.edit_item(
+        &codes,
+        ("code_hash", &hash),
+        "SET expires_at = :v",
+        devicegate_tests::number(devicegate::http::now() - 1),
+    )
+    .await;
+    let (status, page) = decide("approve").await;
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("expired"), "{page}");
+    env.edit_item(
+        &codes,
+        ("code_hash", &hash),
+        "SET expires_at = :v",
+        devicegate_tests::number(devicegate::http::now() + 600),
+    )
+    .await;
+    let bob = Person::new(&base);
+    bob.sign_in("correct horse battery").await;
+    assert_eq!(bob.decide(&code, "deny").await.0, 200);
+    let (status, page) = decide("approve").await;
+    assert_eq!(status, 409, "{page}");
+    assert_eq!(
+        env.device_code_by_user_code(&code).await.status,
+        CodeStatus::Denied
+    );
+}
