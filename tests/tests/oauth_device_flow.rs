@@ -1119,3 +1119,64 @@ async fn a_confirmation_survives_no_tampering_sign_out_or_change() {
         CodeStatus::Denied
     );
 }
+
+/// A request that asked for no scope grants the client's whole scope, fixed when the person
+/// approves. If an administrator changes the client's scope between the page showing it and the
+/// person pressing Approve, the page shows the request again instead of granting what the
+/// person never saw; only a second Approve, on what is shown now, decides.
+#[tokio::test]
+async fn an_approval_grants_what_the_page_showed_or_shows_it_again() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let f = fixture().await;
+    let env = &f.env;
+    let base = server::serve(env.deps.clone()).await;
+    let alice = Person::new(&base);
+    alice.sign_in("correct horse battery").await;
+    let started = start(&f, &format!("client_id={}", f.cli_id)).await;
+    let user_code = started.str("user_code");
+    let (_, confirm) = alice.find(&user_code).await;
+    assert!(confirm.contains("<code>write</code>"), "{confirm}");
+    assert!(!confirm.contains("<code>admin</code>"), "{confirm}");
+
+    let clients = env.store().tables().clients.clone();
+    let widened = ["admin", "read", "write"].map(|s| AttributeValue::S(s.into()));
+    env.edit_item(
+        &clients,
+        ("client_id", &f.cli_id),
+        "SET scopes = :v",
+        AttributeValue::L(widened.to_vec()),
+    )
+    .await;
+    let approve = |page: String| {
+        let user_code = user_code.clone();
+        let alice = &alice;
+        async move {
+            alice
+                .post(&[
+                    ("action", "approve"),
+                    ("csrf", &csrf_of(&page)),
+                    ("user_code", &user_code),
+                    (
+                        "request",
+                        &devicegate_tests::oauth::hidden_of(&page, "request"),
+                    ),
+                ])
+                .await
+        }
+    };
+    let (status, again) = approve(confirm).await;
+    assert_eq!(status, 200, "{again}");
+    assert!(again.contains("has changed since you saw it"), "{again}");
+    assert!(again.contains("<code>admin</code>"), "{again}");
+    assert_eq!(
+        env.device_code_by_user_code(&user_code).await.status,
+        CodeStatus::Pending,
+        "approved what the page never showed"
+    );
+
+    let (status, done) = approve(again).await;
+    assert_eq!(status, 200, "{done}");
+    let code = env.device_code_by_user_code(&user_code).await;
+    assert_eq!(code.status, CodeStatus::Approved);
+    assert_eq!(code.scope.as_deref(), Some("admin read write"));
+}

@@ -254,10 +254,12 @@ async fn on_code(
         .transpose(),
         _ => None,
     };
-    let found = match confirmed {
-        Some(confirmed) => confirmed,
+    let (found, changed) = match confirmed {
+        Some(Ok(verification::Confirmed::AsShown(request))) => (Ok(request), false),
+        Some(Ok(verification::Confirmed::Changed(request))) => (Ok(request), true),
+        Some(Err(e)) => (Err(e), false),
         None => {
-            verification::find_request(
+            let found = verification::find_request(
                 &deps.store,
                 &deps.settings,
                 session,
@@ -265,7 +267,8 @@ async fn on_code(
                 &visit.source,
                 visit.now,
             )
-            .await
+            .await;
+            (found, false)
         }
     };
     let request = match found {
@@ -284,13 +287,17 @@ async fn on_code(
         }
     };
     let decision = match action {
-        "approve" => PageDecision::Approve,
+        // An approval grants what the person saw, or nothing: changed since, it is shown again.
+        "approve" if !changed => PageDecision::Approve,
         "deny" => PageDecision::Deny,
         _ => {
             let confirmation = verification::confirmation(&deps.settings, session, &request)?;
+            let note = changed.then_some(
+                "What this request grants has changed since you saw it. Check it again.",
+            );
             return Ok(html(
                 StatusCode::OK,
-                pages::confirm(&csrf, &session.username, &request, &confirmation),
+                pages::confirm(&csrf, &session.username, &request, &confirmation, note),
             ));
         }
     };

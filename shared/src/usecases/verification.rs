@@ -63,39 +63,48 @@ pub async fn find_request(
     pending(code, client, user_code, now)
 }
 
-/// What the confirm form carries back: the request's code hash and client, with an HMAC under
-/// the server secret that binds them to this session. Only this session, having found the code
-/// (and paid an attempt for it), can present it, so the decision need not look the code up again
-/// nor take another attempt from the counters (8 write units saved on every decision).
+/// What the confirm form carries back: the request's code hash, the scope the page showed and
+/// the client, with an HMAC under the server secret that binds them to this session. Only this
+/// session, having found the code (and paid an attempt for it), can present it, so the decision
+/// need not look the code up again nor take another attempt from the counters (8 write units
+/// saved on every decision).
 pub fn confirmation(
     settings: &Settings,
     session: &Session,
     request: &PendingRequest,
 ) -> Result<String, Error> {
-    let mac = confirmation_mac(
-        settings,
-        session,
-        &request.code_hash,
-        &request.client.client_id,
-    )?;
+    let scope = request.scope.to_wire().unwrap_or_default();
+    let (code_hash, client_id) = (&request.code_hash, &request.client.client_id);
+    let mac = confirmation_mac(settings, session, [code_hash, &scope, client_id])?;
     Ok(format!(
-        "{mac}.{}.{}",
-        request.code_hash, request.client.client_id
+        "{mac}.{code_hash}.{}.{client_id}",
+        hex::encode(&scope)
     ))
 }
 
+/// The HMAC of a confirmation: the session, then the code hash, the scope shown and the client.
 fn confirmation_mac(
     settings: &Settings,
     session: &Session,
-    code_hash: &str,
-    client_id: &str,
+    shown: [&str; 3],
 ) -> Result<String, Error> {
-    let bound = [session.session_hash.as_str(), code_hash, client_id].join("\0");
+    let [code_hash, scope, client_id] = shown;
+    let bound = [session.session_hash.as_str(), code_hash, scope, client_id].join("\0");
     Ok(keyed_hash(
         settings.server_secret()?,
         "page-confirmation",
         bound.as_bytes(),
     ))
+}
+
+/// A decision's request, found through the confirm form's confirmation.
+#[derive(Debug)]
+pub enum Confirmed {
+    /// As the page showed it: decide on it.
+    AsShown(PendingRequest),
+    /// What it grants is no longer what the page showed (a request that asked for no scope
+    /// grants the client's, which an administrator changed meanwhile): show it again.
+    Changed(PendingRequest),
 }
 
 /// The request a confirm form refers to, checked as [`find_request`] checks what it finds, but
@@ -108,13 +117,20 @@ pub async fn confirmed_request(
     confirmation: &str,
     typed: &str,
     now: i64,
-) -> Result<Option<PendingRequest>, Error> {
-    let mut parts = confirmation.splitn(3, '.');
-    let (Some(mac), Some(code_hash), Some(client_id)) = (parts.next(), parts.next(), parts.next())
+) -> Result<Option<Confirmed>, Error> {
+    let mut parts = confirmation.splitn(4, '.');
+    let (Some(mac), Some(code_hash), Some(scope_hex), Some(client_id)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Ok(None);
     };
-    let expected = confirmation_mac(settings, session, code_hash, client_id)?;
+    let Some(scope_shown) = hex::decode(scope_hex)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+    else {
+        return Ok(None);
+    };
+    let expected = confirmation_mac(settings, session, [code_hash, &scope_shown, client_id])?;
     let Ok(user_code) = UserCode::parse(typed) else {
         return Ok(None);
     };
@@ -133,7 +149,14 @@ pub async fn confirmed_request(
     {
         return Ok(None);
     }
-    pending(code, client, user_code, now).map(Some)
+    let request = pending(code, client, user_code, now)?;
+    Ok(Some(
+        if request.scope.to_wire().unwrap_or_default() == scope_shown {
+            Confirmed::AsShown(request)
+        } else {
+            Confirmed::Changed(request)
+        },
+    ))
 }
 
 /// A found code and its client as the page shows them, or why they cannot be decided on.

@@ -143,14 +143,21 @@ pub fn enter_code(csrf: &str, who: &str, typed: Option<&str>, error: Option<&str
 }
 
 /// `confirmation`: the reference to this request that the decision carries back
-/// ([`crate::usecases::verification::confirmation`]).
-pub fn confirm(csrf: &str, who: &str, request: &PendingRequest, confirmation: &str) -> String {
+/// ([`crate::usecases::verification::confirmation`]); `note`: why it is shown again, if it is.
+pub fn confirm(
+    csrf: &str,
+    who: &str,
+    request: &PendingRequest,
+    confirmation: &str,
+    note: Option<&str>,
+) -> String {
     let client = &request.client;
     let code = request.user_code.display();
     layout(
         "Approve device",
         html! {
             h1 { "Approve this device?" }
+            (message(note, "warn"))
             @if client.self_registered() {
                 (message(
                     Some("This application registered itself; devicegate has not verified who made it."),
