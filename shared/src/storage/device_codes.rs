@@ -1,8 +1,6 @@
 //! Device codes and user codes: starting a device authorization, recording polls, slowing
 //! them down, the one redemption, and a user's decision on the verification page.
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 
 use crate::error::Error;
@@ -11,8 +9,8 @@ use crate::model::{
 };
 
 use super::dynamo::{
-    build_error, db_error, describe, failed, first_failed, from_item, n, passed, put, reason_item,
-    s, tx_put,
+    Conditional, build_error, conditional, describe, failed, first_failed, n, passed, put,
+    reason_item, s, tx_put,
 };
 use super::{ClientProof, Inactive, Store};
 
@@ -142,24 +140,17 @@ impl Store {
         for (k, v) in values {
             update = update.expression_attribute_values(k, v);
         }
-        match update.send().await {
-            Ok(_) => Ok(PollWrite::Recorded),
-            Err(SdkError::ServiceError(e)) => match e.err() {
-                UpdateItemError::ConditionalCheckFailedException(failed) => {
-                    let old: Option<DeviceCode> =
-                        failed.item().map(|i| from_item(i.clone())).transpose()?;
-                    if old.as_ref().and_then(|c| c.last_poll_id.as_deref()) == Some(&poll_id) {
-                        return Ok(PollWrite::Recorded);
-                    }
-                    Ok(PollWrite::Refused(old.map(Box::new)))
+        Ok(
+            match conditional::<DeviceCode>(update.send().await, "UpdateItem device code")? {
+                Conditional::Written => PollWrite::Recorded,
+                Conditional::Refused(Some(old))
+                    if old.last_poll_id.as_deref() == Some(poll_id.as_str()) =>
+                {
+                    PollWrite::Recorded
                 }
-                _ => Err(db_error(
-                    "UpdateItem device code",
-                    SdkError::ServiceError(e),
-                )),
+                Conditional::Refused(old) => PollWrite::Refused(old.map(Box::new)),
             },
-            Err(other) => Err(db_error("UpdateItem device code", other)),
-        }
+        )
     }
 
     /// A poll came too soon: the interval grows by 5 s and stays grown (RFC 8628 §3.5).
@@ -180,17 +171,10 @@ impl Store {
             .expression_attribute_values(":next", n(now + grown))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            // Another poll grew it first, or the code was decided meanwhile: either way the
-            // answer `slow_down` stands and there is nothing more to write.
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Ok(())
-            }
-            Err(other) => Err(db_error("UpdateItem slow_down", other)),
-        }
+        // Refused: another poll grew it first, or the code was decided meanwhile; either way
+        // the answer `slow_down` stands and there is nothing more to write.
+        conditional::<DeviceCode>(result, "UpdateItem slow_down")?;
+        Ok(())
     }
 
     /// Redeems an approved device code exactly once: the code flips approved -> redeemed, its
@@ -342,28 +326,19 @@ impl Store {
                 .expression_attribute_values(":sc", s(scope)),
             None => update,
         };
-        match update
+        let result = update
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e)) => match e.err() {
-                UpdateItemError::ConditionalCheckFailedException(failed) => {
-                    // The SDK retries a write whose answer was lost: finding this very decision
-                    // by this user already made is that write having happened.
-                    let old: Option<DeviceCode> =
-                        failed.item().map(|i| from_item(i.clone())).transpose()?;
-                    Ok(old.is_some_and(|c| {
-                        c.status == decided && c.owner.username() == Some(username)
-                    }))
+            .await;
+        Ok(
+            match conditional::<DeviceCode>(result, "UpdateItem page decision")? {
+                Conditional::Written => true,
+                // The SDK retries a write whose answer was lost: finding this very decision by
+                // this user already made is that write having happened.
+                Conditional::Refused(old) => {
+                    old.is_some_and(|c| c.status == decided && c.owner.username() == Some(username))
                 }
-                _ => Err(db_error(
-                    "UpdateItem page decision",
-                    SdkError::ServiceError(e),
-                )),
             },
-            Err(other) => Err(db_error("UpdateItem page decision", other)),
-        }
+        )
     }
 }

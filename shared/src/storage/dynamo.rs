@@ -42,6 +42,33 @@ pub(super) fn updated_or_missing<T: serde::de::DeserializeOwned>(
     }
 }
 
+/// What a conditional `UpdateItem` did: written, or refused by its condition, with the item as
+/// it was when the update asked for `ALL_OLD` on failure (None: no such item, or not asked).
+pub(super) enum Conditional<T> {
+    Written,
+    Refused(Option<T>),
+}
+
+/// Reads a conditional `UpdateItem`'s result as [`Conditional`]; any other failure is an error.
+pub(super) fn conditional<T: DeserializeOwned>(
+    result: Result<
+        aws_sdk_dynamodb::operation::update_item::UpdateItemOutput,
+        SdkError<UpdateItemError, aws_sdk_dynamodb::config::http::HttpResponse>,
+    >,
+    operation: &str,
+) -> Result<Conditional<T>, Error> {
+    match result {
+        Ok(_) => Ok(Conditional::Written),
+        Err(SdkError::ServiceError(e)) => match e.err() {
+            UpdateItemError::ConditionalCheckFailedException(failed) => Ok(Conditional::Refused(
+                failed.item().map(|i| from_item(i.clone())).transpose()?,
+            )),
+            _ => Err(db_error(operation, SdkError::ServiceError(e))),
+        },
+        Err(other) => Err(db_error(operation, other)),
+    }
+}
+
 /// The first of the checks starting at `offset` that failed, as what it means.
 pub(super) fn first_failed<T: Copy>(
     reasons: &[CancellationReason],
