@@ -53,7 +53,7 @@ pub mod credentials {
     pub const DEVICE_FAMILY_ID: &str = "01KEXAMPLEDEVICEFAMILY0000";
     /// The example user's user token, signed in on `kiosk-example` under the open key.
     pub const USER_FAMILY_ID: &str = "01KEXAMPLEUSERFAMILY000000";
-    pub const USER_TOKEN: &str = "dgu_01KEXAMPLEUSERFAMILY000000.01KEXAMPLEDEVICEFAMILY0000.01KEXAMPLEAPIKEY0000000000.EXAMPLE_user_token_for_local_runs_only_0000";
+    pub const USER_TOKEN: &str = "dgu_01KEXAMPLEUSERFAMILY000000.01KEXAMPLEDEVICEFAMILY0000.01KEXAMPLEAPIKEY0000000000.example.EXAMPLE_user_token_for_local_runs_only_0000";
 }
 
 /// Writes the example credentials and devices the sample events expect, the publicly known

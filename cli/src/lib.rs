@@ -4,5 +4,7 @@
 //! link.
 
 pub mod examples;
+#[cfg(test)]
+mod layering;
 #[cfg(feature = "serve")]
 pub mod serve;

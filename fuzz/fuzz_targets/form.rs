@@ -5,7 +5,7 @@
 
 use devicegate::dialect::paragon::{self, TokenRequest};
 use devicegate::http::{self, Form};
-use devicegate::keys::DevicePublicKey;
+use devicegate::signatures::DevicePublicKey;
 use devicegate::model::ClientId;
 use devicegate::usecases::SignedRequest;
 use lambda_http::{Body, Request};
@@ -15,7 +15,7 @@ use libfuzzer_sys::fuzz_target;
 fn client_error(e: &devicegate::Error) {
     let shape = http::ErrorShape::OAuth;
     assert!((400..500).contains(&shape.wire(e).0), "{e:?} is not a 4xx");
-    let _ = shape.render(e);
+    let _ = shape.render(e, None);
 }
 
 fn request(path: &str, body: &[u8], signature: Option<&str>) -> Option<Request> {

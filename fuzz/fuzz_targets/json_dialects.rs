@@ -18,7 +18,7 @@ use libfuzzer_sys::fuzz_target;
 fn refused(shape: ErrorShape, e: &devicegate::Error) {
     let (status, _) = shape.wire(e);
     assert!((400..500).contains(&status), "{e:?} is not a 4xx");
-    let _ = shape.render(e);
+    let _ = shape.render(e, None);
 }
 
 fn register<C: ClientRegistrationCodec>(shape: ErrorShape, req: &Request) {

@@ -4,7 +4,7 @@
 //! message. The key is tried as every `KeyType`.
 #![no_main]
 
-use devicegate::keys::DevicePublicKey;
+use devicegate::signatures::DevicePublicKey;
 use devicegate::model::{KeyType, StoredKey};
 use libfuzzer_sys::fuzz_target;
 

@@ -10,23 +10,23 @@
 use base64::Engine as _;
 use devicegate::Settings;
 use devicegate::config::ServerSecret;
-use devicegate::dialect::oauth2::{self, TokenRequest};
+use devicegate::dialect::rfc6749::{self, TokenRequest};
 use devicegate::http;
 use devicegate::usecases::client_auth::ClientCredentials;
 use lambda_http::{Body, Request};
 use libfuzzer_sys::fuzz_target;
 
 const PATHS: [&str; 4] = [
-    oauth2::TOKEN_PATH,
-    oauth2::DEVICE_AUTHORIZATION_PATH,
-    oauth2::REVOKE_PATH,
-    oauth2::INTROSPECT_PATH,
+    rfc6749::TOKEN_PATH,
+    rfc6749::DEVICE_AUTHORIZATION_PATH,
+    rfc6749::REVOKE_PATH,
+    rfc6749::INTROSPECT_PATH,
 ];
 
 fn client_error(e: &devicegate::Error) {
     let shape = http::ErrorShape::OAuth;
     assert!((400..500).contains(&shape.wire(e).0), "{e:?} is not a 4xx");
-    let _ = shape.render(e);
+    let _ = shape.render(e, None);
 }
 
 fn check_client(c: &ClientCredentials) {
@@ -69,24 +69,24 @@ fuzz_target!(|data: &[u8]| {
 
     if flags & 16 != 0 {
         let settings = Settings::with_secret(ServerSecret::from_bytes(vec![7; 32]));
-        if let Ok(base) = oauth2::base_url(&req, &settings) {
+        if let Ok(base) = rfc6749::base_url(&req, &settings) {
             assert!(base.starts_with("http://"));
-            let _ = oauth2::metadata_response(&base, flags & 32 != 0);
+            let _ = rfc6749::metadata_response(&base, flags & 32 != 0);
         }
     }
 
-    let form = match oauth2::read_form(&req) {
+    let form = match rfc6749::read_form(&req) {
         Ok(form) => form,
         Err(e) => {
             client_error(&e);
             return;
         }
     };
-    match oauth2::client_credentials(&req, &form) {
+    match rfc6749::client_credentials(&req, &form) {
         Ok(c) => check_client(&c),
         Err(e) => client_error(&e),
     }
-    match oauth2::parse_token(&req, &form) {
+    match rfc6749::parse_token(&req, &form) {
         Ok(TokenRequest::DeviceCode {
             client,
             device_code,
@@ -111,7 +111,7 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(e) => client_error(&e),
     }
-    match oauth2::parse_device_authorization(&req, &form) {
+    match rfc6749::parse_device_authorization(&req, &form) {
         Ok(r) => {
             check_client(&r.client);
             let wire = r.scope.to_wire().unwrap_or_default();
@@ -119,7 +119,7 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(e) => client_error(&e),
     }
-    match oauth2::parse_token_lookup(&req, &form) {
+    match rfc6749::parse_token_lookup(&req, &form) {
         Ok((client, token, _hint)) => {
             check_client(&client);
             assert!(!token.is_empty() && token.len() <= 512);

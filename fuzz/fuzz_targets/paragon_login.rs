@@ -28,6 +28,7 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(locator.family_id.len(), 26);
         assert_eq!(locator.api_key_id.len(), 26);
         assert!(locator.device_family_id.as_ref().is_none_or(|d| d.len() == 26));
+        assert!(devicegate::model::Username::parse(&locator.username).is_ok());
     }
     let content_type = if flags & 4 != 0 {
         "application/json"
@@ -67,7 +68,7 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => {
             let shape = http::ErrorShape::OAuth;
             assert!((400..500).contains(&shape.wire(&e).0), "{e:?} is not a 4xx");
-            let _ = shape.render(&e);
+            let _ = shape.render(&e, None);
         }
     }
 });

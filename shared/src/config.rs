@@ -1,13 +1,15 @@
 //! Settings read once per cold start.
 
 use crate::error::Error;
-use crate::model::Scope;
+use crate::model::{OAuthClient, Scope};
 use crate::storage::Tables;
+
+pub use crate::secrets::ServerSecret;
 
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub tables: Tables,
-    /// How long a registration waits for an administrator (DESIGN.md: 72 h by default).
+    /// How long a registration waits for an administrator (docs/design.md: 72 h by default).
     pub approval_window: i64,
     /// The minimum seconds between polls a device is told (RFC 8628's default, 5).
     pub poll_interval: i64,
@@ -69,7 +71,7 @@ impl Default for RegistrationSettings {
         RegistrationSettings {
             policy: RegistrationPolicy::Open,
             secret_ttl: 90 * 24 * 3600,
-            idle_ttl: 90 * 24 * 3600,
+            idle_ttl: OAuthClient::DEFAULT_IDLE_TTL,
             per_source_per_minute: 20,
             allowed_scopes: Scope::default(),
         }
@@ -107,57 +109,24 @@ pub const DEFAULT_APPROVAL_WINDOW: i64 = 72 * 3600;
 pub const DEFAULT_POLL_INTERVAL: i64 = 5;
 pub const DEFAULT_DEVICE_CODE_TTL: i64 = 600;
 
-/// The server's own secret: never printed (its `Debug` is redacted) and zeroed when dropped.
-#[derive(Clone)]
-pub struct ServerSecret(secrecy::SecretSlice<u8>);
-
-impl std::fmt::Debug for ServerSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ServerSecret(..)")
-    }
-}
-
-impl ServerSecret {
-    pub const MIN_BYTES: usize = 32;
-
-    pub fn from_bytes(bytes: Vec<u8>) -> ServerSecret {
-        ServerSecret(bytes.into())
-    }
-
-    /// Reads `SERVER_SECRET`: any text of at least 32 bytes (the template generates 64 random
-    /// letters and digits in Secrets Manager).
-    pub fn from_text(text: &str) -> Result<ServerSecret, String> {
-        let bytes = text.trim().as_bytes();
-        if bytes.len() < Self::MIN_BYTES {
-            return Err(format!(
-                "SERVER_SECRET must be at least {} characters",
-                Self::MIN_BYTES
-            ));
-        }
-        Ok(ServerSecret::from_bytes(bytes.to_vec()))
-    }
-
-    pub fn bytes(&self) -> &[u8] {
-        use secrecy::ExposeSecret as _;
-        self.0.expose_secret()
-    }
-}
-
 impl Settings {
-    /// Reads the environment. A short `SERVER_SECRET` is an error.
+    /// Reads the environment once, at cold start (see [`Settings::from_lookup`]).
     pub fn from_env() -> Result<Settings, String> {
-        let lookup = |name: &str| std::env::var(name).ok();
-        let positive = |name: &str, default: i64| {
-            lookup(name)
-                .and_then(|v| v.parse().ok())
-                .filter(|v: &i64| *v > 0)
-                .unwrap_or(default)
-        };
-        let server_secret = lookup("SERVER_SECRET")
+        Settings::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads every setting from `lookup`. An unset or empty variable takes its default; any
+    /// other value must be valid, or the function does not start, with a message that names
+    /// the variable: a typo in a deployment fails loudly instead of quietly running on a
+    /// default.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, String> {
+        let value = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let seconds = |name: &str, default: i64| positive(name, value(name), default, "seconds");
+        let server_secret = value("SERVER_SECRET")
             .map(|text| ServerSecret::from_text(&text))
             .transpose()?;
         let defaults = RegistrationSettings::default();
-        let policy = match lookup("REGISTRATION_POLICY").filter(|v| !v.is_empty()) {
+        let policy = match value("REGISTRATION_POLICY") {
             None => defaults.policy,
             Some(text) => RegistrationPolicy::parse(&text).ok_or_else(|| {
                 format!(
@@ -165,27 +134,28 @@ impl Settings {
                 )
             })?,
         };
+        let per_minute = "REGISTRATIONS_PER_SOURCE_PER_MINUTE";
         let registration = RegistrationSettings {
             policy,
-            secret_ttl: positive("CLIENT_SECRET_TTL_SECONDS", defaults.secret_ttl),
-            idle_ttl: positive("CLIENT_IDLE_TTL_SECONDS", defaults.idle_ttl),
+            secret_ttl: seconds("CLIENT_SECRET_TTL_SECONDS", defaults.secret_ttl)?,
+            idle_ttl: seconds("CLIENT_IDLE_TTL_SECONDS", defaults.idle_ttl)?,
             per_source_per_minute: positive(
-                "REGISTRATIONS_PER_SOURCE_PER_MINUTE",
+                per_minute,
+                value(per_minute),
                 defaults.per_source_per_minute,
-            ),
-            allowed_scopes: Scope::parse(&lookup("REGISTRATION_SCOPES").unwrap_or_default())
+                "registrations",
+            )?,
+            allowed_scopes: Scope::parse(&value("REGISTRATION_SCOPES").unwrap_or_default())
                 .map_err(|e| format!("REGISTRATION_SCOPES: {}", e.description()))?,
         };
         Ok(Settings {
-            tables: Tables::from_lookup(lookup),
-            approval_window: positive("APPROVAL_WINDOW_SECONDS", DEFAULT_APPROVAL_WINDOW),
-            poll_interval: positive("POLL_INTERVAL_SECONDS", DEFAULT_POLL_INTERVAL),
-            device_code_ttl: positive("DEVICE_CODE_TTL_SECONDS", DEFAULT_DEVICE_CODE_TTL),
+            tables: Tables::from_lookup(&lookup),
+            approval_window: seconds("APPROVAL_WINDOW_SECONDS", DEFAULT_APPROVAL_WINDOW)?,
+            poll_interval: seconds("POLL_INTERVAL_SECONDS", DEFAULT_POLL_INTERVAL)?,
+            device_code_ttl: seconds("DEVICE_CODE_TTL_SECONDS", DEFAULT_DEVICE_CODE_TTL)?,
             server_secret,
-            issuer: lookup("ISSUER")
-                .map(|v| v.trim_end_matches('/').to_owned())
-                .filter(|v| !v.is_empty()),
-            secure_cookies: lookup("COOKIE_SECURE").is_none_or(|v| v != "false"),
+            issuer: value("ISSUER").map(|v| issuer(&v)).transpose()?,
+            secure_cookies: flag("COOKIE_SECURE", value("COOKIE_SECURE"), true)?,
             registration,
         })
     }
@@ -208,6 +178,118 @@ impl Settings {
             issuer: None,
             secure_cookies: true,
             registration: RegistrationSettings::default(),
+        }
+    }
+}
+
+/// A whole number above 0, or the default when unset.
+fn positive(name: &str, value: Option<String>, default: i64, unit: &str) -> Result<i64, String> {
+    match value {
+        None => Ok(default),
+        Some(text) => match text.trim().parse::<i64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!(
+                "{name} is {text:?}; use a whole number of {unit} above 0 (unset: {default})"
+            )),
+        },
+    }
+}
+
+/// `true` or `false`, or the default when unset.
+pub fn flag(name: &str, value: Option<String>, default: bool) -> Result<bool, String> {
+    match value.as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(text) => Err(format!("{name} is {text:?}; use true or false")),
+    }
+}
+
+/// The public base URL: `http(s)://host[:port][/path]`, without query or fragment; a trailing
+/// `/` is dropped, since every route is appended to it.
+fn issuer(text: &str) -> Result<String, String> {
+    let trimmed = text.trim().trim_end_matches('/');
+    let refuse = || {
+        format!(
+            "ISSUER is {text:?}; use the URL clients reach devicegate at, e.g. \
+             https://id.example.com (no query or fragment)"
+        )
+    };
+    let url = url::Url::parse(trimmed).map_err(|_| refuse())?;
+    let plain = matches!(url.scheme(), "https" | "http")
+        && url.host_str().is_some()
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
+    if !plain {
+        return Err(refuse());
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, String> {
+        Settings::from_lookup(|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn unset_and_empty_settings_take_their_defaults() -> Result<(), String> {
+        for vars in [
+            &[][..],
+            &[("POLL_INTERVAL_SECONDS", ""), ("ISSUER", " ")][..],
+        ] {
+            let s = settings(vars)?;
+            assert_eq!(s.poll_interval, DEFAULT_POLL_INTERVAL);
+            assert_eq!(s.issuer, None);
+            assert!(s.secure_cookies);
+            assert_eq!(s.registration, RegistrationSettings::default());
+        }
+        let s = settings(&[
+            ("POLL_INTERVAL_SECONDS", "7"),
+            ("ISSUER", "https://id.example.com/"),
+            ("COOKIE_SECURE", "false"),
+            ("REGISTRATIONS_PER_SOURCE_PER_MINUTE", "3"),
+        ])?;
+        assert_eq!(s.poll_interval, 7);
+        assert_eq!(s.issuer.as_deref(), Some("https://id.example.com"));
+        assert!(!s.secure_cookies);
+        assert_eq!(s.registration.per_source_per_minute, 3);
+        Ok(())
+    }
+
+    #[test]
+    fn a_bad_value_fails_the_start_naming_its_variable() {
+        for (name, bad) in [
+            ("APPROVAL_WINDOW_SECONDS", "3d"),
+            ("DEVICE_CODE_TTL_SECONDS", "0"),
+            ("POLL_INTERVAL_SECONDS", "-5"),
+            ("CLIENT_SECRET_TTL_SECONDS", "1.5"),
+            ("CLIENT_IDLE_TTL_SECONDS", "ninety days"),
+            (
+                "REGISTRATIONS_PER_SOURCE_PER_MINUTE",
+                "99999999999999999999",
+            ),
+            ("REGISTRATION_POLICY", "closed"),
+            ("REGISTRATION_SCOPES", "caf\u{e9}"),
+            ("COOKIE_SECURE", "no"),
+            ("ISSUER", "id.example.com"),
+            ("ISSUER", "https://id.example.com/?x=1"),
+            ("ISSUER", "ftp://id.example.com"),
+            ("SERVER_SECRET", "short"),
+        ] {
+            let error = settings(&[(name, bad)]).err();
+            assert!(
+                error.as_deref().is_some_and(|e| e.contains(name)),
+                "{name}={bad:?}: {error:?}"
+            );
         }
     }
 }

@@ -158,28 +158,59 @@ pub const DEVICE_REDIRECT: &[Route<Deps>] = routes![Deps:
     "POST" "/SAAS/API/1.0/REST/oauth2/activate" OAuth => |d, r| api::vmware::activate(&d, r);
 ];
 
-pub const ADMIN: &[Route<Deps>] = routes![Deps:
-    "GET" "/admin/devices" Admin => |d, r| api::admin::list_devices(&d, r);
-    "POST" "/admin/devices/{client_id}/{action}" Admin => |d, r| api::admin::device_action(&d, r);
-    "GET" "/admin/api-keys" Admin => |d, r| api::admin::list_api_keys(&d, r);
-    "POST" "/admin/api-keys" Admin => |d, r| api::admin::create_api_key(&d, r);
-    "POST" "/admin/api-keys/{id}/{action}" Admin => |d, r| api::admin::api_key_action(&d, r);
-    "GET" "/admin/clients" Admin => |d, r| api::admin::list_clients(&d, r);
-    "POST" "/admin/clients" Admin => |d, r| api::admin::create_client(&d, r);
-    "POST" "/admin/clients/{client_id}/{action}" Admin => |d, r| api::admin::client_action(&d, r);
-    "GET" "/admin/initial-access-tokens" Admin => |d, r| api::admin::list_initial_access_tokens(&d, r);
-    "POST" "/admin/initial-access-tokens" Admin => |d, r| api::admin::create_initial_access_token(&d, r);
-    "POST" "/admin/initial-access-tokens/{id}/{action}" Admin => |d, r| api::admin::initial_access_token_action(&d, r);
-    "GET" "/admin/users" Admin => |d, r| api::admin::list_users(&d, r);
-    "POST" "/admin/users" Admin => |d, r| api::admin::create_user(&d, r);
-    "POST" "/admin/users/{username}/{action}" Admin => |d, r| api::admin::user_action(&d, r);
-    "GET" "/admin/templates" Admin => |d, r| api::admin::list_templates(&d, r);
-    "POST" "/admin/templates" Admin => |d, r| api::admin::create_template(&d, r);
-    "POST" "/admin/templates/{id}/{action}" Admin => |d, r| api::admin::template_action(&d, r);
-    "GET" "/admin/console" Admin => |d, r| api::console::handle(&d, r);
-    "POST" "/admin/console" Admin => |d, r| api::console::handle(&d, r);
-    "GET" "/admin/console/{section}" Admin => |d, r| api::console::handle(&d, r);
-    "POST" "/admin/console/{section}" Admin => |d, r| api::console::handle(&d, r);
+/// The `admin` function's table: the JSON API behind the bearer admin key, which is checked
+/// here, once, before any of its handlers runs; and the console, which signs in with a form
+/// and keeps a session ([`api::console`] checks it).
+macro_rules! admin_routes {
+    (
+        behind_admin_key: $($method:literal $path:literal => $handler:path;)+
+        console: $($page_method:literal $page_path:literal => $page:path;)+
+    ) => {
+        &[
+            $(Route::<Deps> {
+                method: $method,
+                path: $path,
+                shape: ErrorShape::Admin,
+                handler: |d, r| Box::pin(async move {
+                    api::admin::authenticated(&d, &r).await?;
+                    $handler(&d, r).await
+                }),
+            },)+
+            $(Route::<Deps> {
+                method: $page_method,
+                path: $page_path,
+                shape: ErrorShape::Admin,
+                handler: |d, r| Box::pin(async move { $page(&d, r).await }),
+            },)+
+        ]
+    };
+}
+
+pub const ADMIN: &[Route<Deps>] = admin_routes![
+    behind_admin_key:
+    "GET" "/admin/devices" => api::admin::devices::list;
+    "POST" "/admin/devices/{client_id}/{action}" => api::admin::devices::act;
+    "GET" "/admin/api-keys" => api::admin::api_keys::list;
+    "POST" "/admin/api-keys" => api::admin::api_keys::create;
+    "POST" "/admin/api-keys/{id}/{action}" => api::admin::api_keys::act;
+    "GET" "/admin/clients" => api::admin::clients::list;
+    "POST" "/admin/clients" => api::admin::clients::create;
+    "POST" "/admin/clients/{client_id}/{action}" => api::admin::clients::act;
+    "GET" "/admin/initial-access-tokens" => api::admin::initial_access_tokens::list;
+    "POST" "/admin/initial-access-tokens" => api::admin::initial_access_tokens::create;
+    "POST" "/admin/initial-access-tokens/{id}/{action}" => api::admin::initial_access_tokens::act;
+    "GET" "/admin/users" => api::admin::users::list;
+    "POST" "/admin/users" => api::admin::users::create;
+    "GET" "/admin/users/{username}/limits" => api::admin::users::limits;
+    "POST" "/admin/users/{username}/{action}" => api::admin::users::act;
+    "GET" "/admin/templates" => api::admin::templates::list;
+    "POST" "/admin/templates" => api::admin::templates::create;
+    "POST" "/admin/templates/{id}/{action}" => api::admin::templates::act;
+    console:
+    "GET" "/admin/console" => api::console::handle;
+    "POST" "/admin/console" => api::console::handle;
+    "GET" "/admin/console/{section}" => api::console::handle;
+    "POST" "/admin/console/{section}" => api::console::handle;
 ];
 
 /// Every (function, method, path) served: the table a test holds equal to `template.yaml`.

@@ -12,7 +12,7 @@ use subtle::ConstantTimeEq;
 
 use crate::error::Error;
 
-/// 256 bits, the floor DESIGN.md sets for device codes and tokens.
+/// 256 bits, the floor docs/design.md sets for device codes and tokens.
 pub const SECRET_BYTES: usize = 32;
 
 /// What kind of secret; the prefix makes a leaked secret recognisable to secret scanners.
@@ -104,34 +104,40 @@ pub fn issue_located(locator: &TokenLocator) -> Result<IssuedSecret, Error> {
 
 /// Where a user access token's standing is kept, written into the token itself so that the
 /// authorizer reads everything it needs in one batch: the token's family, the family of the
-/// device token it was issued on, and its API key's id (for the key's guard). None of these is
-/// secret; the random part is.
+/// device token it was issued on, its API key's id (for the key's guard) and its user (for the
+/// user's guard). None of these is secret; the random part is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenLocator {
     pub family_id: String,
     pub device_family_id: Option<String>,
     pub api_key_id: String,
+    pub username: String,
 }
 
 impl TokenLocator {
     pub const PREFIX: &'static str = "dgu_";
     const NO_DEVICE: &'static str = "-";
 
+    /// `<family>.<device family or ->.<API key id>.<username>`: a username may hold dots, so it
+    /// comes last, before the random part (which holds none).
     fn encode(&self) -> String {
         format!(
-            "{}.{}.{}",
+            "{}.{}.{}.{}",
             self.family_id,
             self.device_family_id.as_deref().unwrap_or(Self::NO_DEVICE),
-            self.api_key_id
+            self.api_key_id,
+            self.username
         )
     }
 
     /// Reads the locator of a presented token; `None` for anything not shaped like a user
-    /// access token (ids are ULIDs: 26 characters of Crockford base32).
+    /// access token (ids are ULIDs: 26 characters of Crockford base32; a username as
+    /// [`crate::model::Username`] allows).
     pub fn parse(token: &str) -> Option<TokenLocator> {
         let rest = token.strip_prefix(Self::PREFIX)?;
-        let mut parts = rest.split('.');
-        let (family, device, key, secret) =
+        let (located, secret) = rest.rsplit_once('.')?;
+        let mut parts = located.splitn(4, '.');
+        let (family, device, key, username) =
             (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
         let is_id = |p: &str| p.len() == 26 && p.bytes().all(|b| b.is_ascii_alphanumeric());
         let is_secret = |p: &str| {
@@ -139,7 +145,7 @@ impl TokenLocator {
                 && p.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         };
-        if parts.next().is_some()
+        if crate::model::Username::parse(username).is_err()
             || !is_id(family)
             || !is_id(key)
             || !(device == Self::NO_DEVICE || is_id(device))
@@ -153,6 +159,7 @@ impl TokenLocator {
             family_id: family.to_owned(),
             device_family_id: (device != Self::NO_DEVICE).then(|| device.to_owned()),
             api_key_id: key.to_owned(),
+            username: username.to_owned(),
         })
     }
 }
@@ -177,6 +184,42 @@ pub fn to_hex(bytes: &[u8]) -> String {
 /// Compares two stored hashes without leaking where they differ.
 pub fn hashes_match(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+/// The server's own secret: never printed (its `Debug` is redacted) and zeroed when dropped.
+#[derive(Clone)]
+pub struct ServerSecret(secrecy::SecretSlice<u8>);
+
+impl std::fmt::Debug for ServerSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServerSecret(..)")
+    }
+}
+
+impl ServerSecret {
+    pub const MIN_BYTES: usize = 32;
+
+    pub fn from_bytes(bytes: Vec<u8>) -> ServerSecret {
+        ServerSecret(bytes.into())
+    }
+
+    /// Reads `SERVER_SECRET`: any text of at least 32 bytes (the template generates 64 random
+    /// letters and digits in Secrets Manager).
+    pub fn from_text(text: &str) -> Result<ServerSecret, String> {
+        let bytes = text.trim().as_bytes();
+        if bytes.len() < Self::MIN_BYTES {
+            return Err(format!(
+                "SERVER_SECRET must be at least {} characters",
+                Self::MIN_BYTES
+            ));
+        }
+        Ok(ServerSecret::from_bytes(bytes.to_vec()))
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        use secrecy::ExposeSecret as _;
+        self.0.expose_secret()
+    }
 }
 
 #[cfg(test)]
@@ -204,6 +247,7 @@ mod tests {
             family_id: ulid::Ulid::new().to_string(),
             device_family_id: Some(ulid::Ulid::new().to_string()),
             api_key_id: ulid::Ulid::new().to_string(),
+            username: "ada.l@example.com".into(),
         };
         let token = issue_located(&locator)?;
         assert_eq!(TokenLocator::parse(token.value()), Some(locator.clone()));
@@ -218,9 +262,12 @@ mod tests {
             "dgu_",
             "dga_x",
             "dgu_a.b.c.d",
+            "dgu_a.b.c.d.e",
             &format!("{}.extra", token.value()),
             &token.value().replace('.', ".."),
-            &format!("dgu_{0}.{0}.{0}.{1}", ulid::Ulid::new(), "A".repeat(43)),
+            &format!("dgu_{0}.{0}.{0}.ada.{1}", ulid::Ulid::new(), "A".repeat(43)),
+            &format!("dgu_{0}.-.{0}.{1}", ulid::Ulid::new(), "A".repeat(43)),
+            &format!("dgu_{0}.-.{0}.a b.{1}", ulid::Ulid::new(), "A".repeat(43)),
         ] {
             assert_eq!(TokenLocator::parse(bad), None, "{bad}");
         }

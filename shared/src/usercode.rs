@@ -1,6 +1,7 @@
 //! User codes (RFC 8628 §6.1): 8 characters from a 20-letter alphabet with no vowels (so no
 //! words) and no look-alike digits, shown as `XXXX-XXXX`. 20^8 ≈ 2.56e10 codes, about 34 bits;
-//! the verification page's rate limits keep guessing hopeless (see README).
+//! the verification page's rate limits keep guessing hopeless (docs/security.md, "Limits on
+//! guessing and flooding").
 //!
 //! Codes are stored only under an HMAC with the server secret: a leaked table does not reveal
 //! live codes, and without the secret nobody can tell which codes are live.
@@ -8,8 +9,8 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::config::ServerSecret;
 use crate::error::Error;
+use crate::secrets::ServerSecret;
 use crate::secrets::{random_bytes, to_hex};
 
 pub const ALPHABET: &[u8; 20] = b"BCDFGHJKLMNPQRSTVWXZ";

@@ -1,12 +1,13 @@
-//! `cargo bench -p devicegate-tests`: signature verification, and the register and pending-poll
-//! use cases against dynoxide on loopback (so they include the local round trips).
+//! `cargo bench -p devicegate-tests`: signature verification, ID token signing and verifying,
+//! and the register and pending-poll use cases against dynoxide on loopback (so they include
+//! the local round trips).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use criterion::{Criterion, criterion_group, criterion_main};
-use devicegate::keys::DevicePublicKey;
 use devicegate::model::{ApiKeySettings, ClientId, ClientType, KeyType};
+use devicegate::signatures::DevicePublicKey;
 use devicegate::usecases::device_grant::{
     DeviceCodeGrant, TooFastPolls, poll_as_device as poll_device_code,
 };
@@ -173,5 +174,39 @@ fn user_codes(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, signatures, use_cases, user_codes);
+/// The OpenID provider's JOSE: one ID token signed and verified per algorithm, with the keys
+/// loaded once as a function holds them.
+fn jose(c: &mut Criterion) {
+    use devicegate::oidc::id_token::IdTokenClaims;
+    use devicegate::oidc::{SigningAlg, SigningKeySet};
+    let now = devicegate::http::now();
+    let keys = SigningKeySet::generate(now).unwrap();
+    let claims = IdTokenClaims {
+        iss: "https://id.example.com".into(),
+        sub: "alice".into(),
+        aud: "0966a26c-a5fc-4276-9c6b-587d02aceb91".into(),
+        exp: now + 3600,
+        iat: now,
+        auth_time: now,
+        nonce: Some("n-0S6_WzA2Mj".into()),
+        at_hash: Some("77QmUPtjPfzWtF2AnpK9RQ".into()),
+        azp: None,
+        sid: None,
+        name: Some("Alice Example".into()),
+        preferred_username: Some("alice".into()),
+        email: Some("alice@example.com".into()),
+        email_verified: Some(true),
+    };
+    for (alg, name) in [(SigningAlg::RS256, "rs256"), (SigningAlg::EdDSA, "eddsa")] {
+        c.bench_function(&format!("sign id token {name}"), |b| {
+            b.iter(|| claims.sign(&keys, alg).unwrap())
+        });
+        let token = claims.sign(&keys, alg).unwrap();
+        c.bench_function(&format!("verify id token {name}"), |b| {
+            b.iter(|| IdTokenClaims::verify(&keys, &token, &claims.iss, &claims.aud, now).unwrap())
+        });
+    }
+}
+
+criterion_group!(benches, signatures, use_cases, user_codes, jose);
 criterion_main!(benches);

@@ -13,7 +13,7 @@ use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 
 use crate::Deps;
-use crate::dialect::oauth2;
+use crate::dialect::rfc6749;
 use crate::error::Error;
 use crate::http::{ErrorShape, Form, now};
 use crate::secrets::hashes_match;
@@ -24,7 +24,7 @@ use crate::web::{self, Cookies, PRE_COOKIE, SESSION_COOKIE, cookie_name, html, p
 
 /// `GET/POST /oauth2/authorize`.
 pub async fn oauth2(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
-    let path = oauth2::AUTHORIZE_PATH;
+    let path = rfc6749::AUTHORIZE_PATH;
     Ok(web::or_failure_page(
         respond::<CodeFlow>(deps, &req, path).await,
         path,
@@ -64,6 +64,10 @@ pub(crate) trait Flow {
     ) -> impl std::future::Future<Output = Result<Self::Valid, Refusal>> + Send;
     fn redirect_uri(valid: &Self::Valid) -> &str;
     fn state(valid: &Self::Valid) -> Option<&str>;
+    /// Whether the request may be put before this signed-in person (consent, approval, denial).
+    fn offered_to(_valid: &Self::Valid, _username: &str) -> Result<(), Error> {
+        Ok(())
+    }
     fn consent(valid: &Self::Valid, form: pages::ConsentForm<'_>) -> String;
     /// The approval: the parameters the redirect carries back (besides `state` and `iss`).
     fn approve(
@@ -104,6 +108,10 @@ impl Flow for CodeFlow {
 
     fn state(valid: &ValidRequest) -> Option<&str> {
         valid.state.as_deref()
+    }
+
+    fn offered_to(valid: &ValidRequest, username: &str) -> Result<(), Error> {
+        authorization_code::check_offered_to(valid, username)
     }
 
     fn consent(valid: &ValidRequest, form: pages::ConsentForm<'_>) -> String {
@@ -343,7 +351,7 @@ async fn respond<F: Flow>(
     let now = now();
     let secure = deps.settings.secure_cookies;
     let secret = deps.settings.server_secret()?;
-    let issuer = oauth2::base_url(req, &deps.settings)?;
+    let issuer = rfc6749::base_url(req, &deps.settings)?;
     let cookies = Cookies::read(req, cookie_name(SESSION_COOKIE, secure))?;
     let session_cookie = cookies.get(cookie_name(SESSION_COOKIE, secure));
     let pre_cookie = cookies.get(cookie_name(PRE_COOKIE, secure));
@@ -405,6 +413,7 @@ async fn respond<F: Flow>(
         let encoded = encode_request::<F>(&request);
         return match (&session, &session_cookie) {
             (Some(session), Some(cookie)) => {
+                F::offered_to(&valid, &session.username)?;
                 Ok(consent_page(&valid, &encoded, &session.username, cookie))
             }
             _ => sign_in_page(StatusCode::OK, &encoded, None),
@@ -444,6 +453,9 @@ async fn respond<F: Flow>(
     // needs none of the checks a return path from outside does, nor their length limit (a
     // VMware `user_device` alone may be 4 KiB).
     let again = format!("{path}?{encoded}");
+    if let (Some(session), "approve" | "deny") = (&session, action) {
+        F::offered_to(&valid, &session.username)?;
+    }
     match (action, &session) {
         ("sign_in", _) => {
             let source = crate::http::source_address(req);

@@ -6,7 +6,7 @@ use lambda_http::{Body, Request, Response};
 
 use crate::Deps;
 use crate::dialect::rfc7591::{self, Rfc7591};
-use crate::dialect::{ClientRegistrationCodec, oauth2};
+use crate::dialect::{ClientRegistrationCodec, rfc6749};
 use crate::error::Error;
 use crate::http::{now, path_param, source_address};
 use crate::usecases::client_registration::{self, ClientMetadata, Registered};
@@ -17,7 +17,7 @@ pub async fn register<C: ClientRegistrationCodec>(
     req: Request,
 ) -> Result<Response<Body>, Error> {
     let metadata = ClientMetadata::new(C::parse(&req)?, &C::DEFAULTS)?;
-    let base_url = oauth2::base_url(&req, &deps.settings)?;
+    let base_url = rfc6749::base_url(&req, &deps.settings)?;
     let registered = client_registration::register(
         &deps.store,
         &deps.settings,
@@ -34,7 +34,7 @@ pub async fn register<C: ClientRegistrationCodec>(
 /// `GET /oauth2/register/{client_id}` (RFC 7592 §2.1).
 pub async fn read(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     let client_id = path_param(&req, "client_id")?;
-    let base_url = oauth2::base_url(&req, &deps.settings)?;
+    let base_url = rfc6749::base_url(&req, &deps.settings)?;
     let client =
         client_registration::read(&deps.store, &client_id, rfc7591::bearer(&req)?, now()).await?;
     let shown = Registered {
@@ -48,7 +48,7 @@ pub async fn read(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
 /// `PUT /oauth2/register/{client_id}` (RFC 7592 §2.2).
 pub async fn update(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     let client_id = path_param(&req, "client_id")?;
-    let base_url = oauth2::base_url(&req, &deps.settings)?;
+    let base_url = rfc6749::base_url(&req, &deps.settings)?;
     let bearer = rfc7591::bearer(&req)?;
     // The token is checked before the body is judged: a stranger learns nothing from errors.
     let current = client_registration::read(&deps.store, &client_id, bearer, now()).await?;

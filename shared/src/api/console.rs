@@ -1,10 +1,12 @@
 //! The admin console, `GET/POST /admin/console` and `/admin/console/{section}`, served by the
-//! `admin` function: the admin API in a browser. Handlers only translate: every action is the
-//! use case (or store call) the JSON admin API makes.
+//! `admin` function: the admin API in a browser. Handlers only translate: every action and
+//! every listing is the admin use case ([`crate::usecases::admin`]) the JSON admin API calls.
 //!
-//! - Signing in: a form POST of an admin key, checked as the API checks `Authorization`, and
-//!   kept in an HttpOnly cookie (`__Host-dg_admin` over HTTPS; see [`crate::web`]) that every
-//!   request checks again, so a disabled admin key signs its consoles out.
+//! - Signing in: a form POST of an admin key, checked as the API checks `Authorization`, begins
+//!   a session kept on the server ([`crate::usecases::console`]) whose random value is in an
+//!   HttpOnly cookie (`__Host-dg_admin` over HTTPS; see [`crate::web`]). Every request checks
+//!   the session and its key again, so a disabled admin key signs its consoles out, and signing
+//!   out ends the session itself.
 //! - CSRF: every form carries an HMAC, under the server secret, of the cookie it is bound to
 //!   (the admin cookie, or before sign-in the pre-session cookie).
 //! - Errors are pages: the handler never answers in JSON.
@@ -14,20 +16,17 @@ use lambda_http::{Body, Request, RequestExt, Response};
 
 use super::admin::unknown_action;
 use crate::Deps;
-use crate::config::ServerSecret;
 use crate::error::Error;
 use crate::http::{Form, now};
 use crate::model::{ApiKeySettings, DeviceStatus};
+use crate::secrets::ServerSecret;
 use crate::secrets::hashes_match;
-use crate::usecases::admin::{self, DeviceAction, NewUser};
-use crate::usercode::keyed_hash;
+use crate::usecases::admin::{self, ClientAction, DeviceAction, NewUser};
+use crate::usecases::console::{self as session, CONSOLE_TTL};
 use crate::web::console::{self as pages, Content, Notice, PATH, Section};
 use crate::web::{
     self, ADMIN_COOKIE, Cookies, PRE_COOKIE, cookie_name, html, redirect, set_cookie, status_of,
 };
-
-/// How long a console sign-in lasts.
-pub const CONSOLE_TTL: i64 = 8 * 3600;
 
 /// Every console route.
 pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
@@ -101,39 +100,17 @@ impl Visit<'_> {
     }
 }
 
-/// A console session: `{admin key hash}.{issued at}.{HMAC of both under the server secret}`.
-/// The cookie never holds the admin key itself; it stops working after [`CONSOLE_TTL`] whatever
-/// the browser does, and as soon as its admin key is disabled.
-fn session_value(secret: &ServerSecret, key_hash: &str, issued_at: i64) -> String {
-    let signed = format!("{key_hash}.{issued_at}");
-    // 128 bits of the MAC keep the cookie within the 128 characters cookies are read up to.
-    let mac = keyed_hash(secret, "console-session", signed.as_bytes());
-    format!("{signed}.{}", &mac[..mac.len().min(32)])
-}
-
-/// The admin key hash of a session that is authentic and not too old.
-fn session_key_hash<'v>(secret: &ServerSecret, value: &'v str, now: i64) -> Option<&'v str> {
-    let (signed, _mac) = value.rsplit_once('.')?;
-    let (key_hash, issued_at) = signed.split_once('.')?;
-    let issued: i64 = issued_at.parse().ok()?;
-    let fresh = issued <= now && now - issued < CONSOLE_TTL;
-    (fresh && hashes_match(value, &session_value(secret, key_hash, issued))).then_some(key_hash)
-}
-
 async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
     let secure = deps.settings.secure_cookies;
     let secret = deps.settings.server_secret()?;
     let cookies = Cookies::read(req, cookie_name(ADMIN_COOKIE, secure))?;
     let sent = cookies.get(cookie_name(ADMIN_COOKIE, secure));
-    let (admin, admin_id) = match sent
-        .as_deref()
-        .and_then(|v| session_key_hash(secret, v, now()))
-    {
-        Some(key_hash) => match admin::authenticate_hash(&deps.store, key_hash).await {
-            Ok(key) => (sent.clone(), Some(key.id)),
-            Err(Error::Unauthorized) => (None, None),
-            Err(other) => return Err(other),
-        },
+    let signed_in = match sent.as_deref() {
+        Some(value) => session::signed_in(&deps.store, value, now()).await?,
+        None => None,
+    };
+    let (admin, admin_id) = match signed_in {
+        Some(key) => (sent.clone(), Some(key.id)),
         None => (None, None),
     };
     let visit = Visit {
@@ -208,6 +185,9 @@ async fn post(
         return match action {
             "sign_in" => sign_in(visit, form.optional("admin_key")).await,
             "sign_out" => {
+                if let Some(cookie) = &visit.admin {
+                    session::sign_out(&visit.deps.store, cookie).await?;
+                }
                 let mut response = redirect(PATH);
                 set_cookie(&mut response, &visit.admin_cookie(""));
                 Ok(response)
@@ -240,12 +220,11 @@ async fn post(
 
 async fn sign_in(visit: &Visit<'_>, key: Option<&str>) -> Result<Response<Body>, Error> {
     // A key pasted with a stray newline or space is still the key, as in `Authorization`.
-    match admin::authenticate(&visit.deps.store, key.map(str::trim)).await {
-        Ok(admin_key) => {
-            tracing::info!(admin_key = %admin_key.id, "signed in to the admin console");
-            let session = session_value(visit.secret, &admin_key.key_hash, now());
+    match session::sign_in(&visit.deps.store, key.map(str::trim), now()).await {
+        Ok(signed_in) => {
+            tracing::info!(admin_key = %signed_in.admin_key.id, "signed in to the admin console");
             let mut response = redirect(PATH);
-            set_cookie(&mut response, &visit.admin_cookie(&session));
+            set_cookie(&mut response, &visit.admin_cookie(&signed_in.cookie_value));
             Ok(response)
         }
         Err(Error::Unauthorized) => visit.sign_in_page(
@@ -264,7 +243,7 @@ async fn act(deps: &Deps, section: Section, action: &str, form: &Form) -> Result
     };
     match (section, action) {
         (Section::Devices, action) => {
-            let client_id = form.required("client_id")?;
+            let client_id = form.key("client_id")?;
             let action = DeviceAction::parse(action).ok_or_else(|| unknown_action(action))?;
             let device = admin::act_on_device(store, client_id, action, now()).await?;
             done(
@@ -289,16 +268,17 @@ async fn act(deps: &Deps, section: Section, action: &str, form: &Form) -> Result
             Ok(Notice::NewApiKey(created))
         }
         (Section::ApiKeys, "disable") => {
-            let key = admin::disable_api_key(store, form.required("id")?).await?;
+            let key = admin::disable_api_key(store, form.key("id")?).await?;
             done("Disabled API key", &key.name)
         }
-        (Section::Clients, "disable") => {
-            let client = store.disable_client(form.required("client_id")?).await?;
-            done("Disabled client", &client.client_id)
-        }
-        (Section::Clients, "delete") => {
-            let client = admin::delete_client(store, form.required("client_id")?, now()).await?;
-            done("Deleted client", &client.client_id)
+        (Section::Clients, action) => {
+            let action = ClientAction::parse(action).ok_or_else(|| unknown_action(action))?;
+            let client = admin::act_on_client(store, form.key("client_id")?, action, now()).await?;
+            let what = match action {
+                ClientAction::Disable => "Disabled client",
+                ClientAction::Delete => "Deleted client",
+            };
+            done(what, &client.client_id)
         }
         (Section::Users, "create") => {
             let new = NewUser {
@@ -311,11 +291,16 @@ async fn act(deps: &Deps, section: Section, action: &str, form: &Form) -> Result
             done("Created user", &user.username)
         }
         (Section::Users, "disable") => {
-            let user = admin::disable_user(store, form.required("username")?, now()).await?;
+            let user = admin::disable_user(store, form.key("username")?, now()).await?;
             done("Disabled user", &user.username)
         }
+        (Section::Users, "unlock") => {
+            let username = form.key("username")?;
+            admin::lift_user_limits(store, username, None, now()).await?;
+            done("Lifted the limits of", username)
+        }
         (Section::Users, "password") => {
-            let username = form.required("username")?;
+            let username = form.key("username")?;
             let password = form.required("password")?;
             let user = admin::reset_password(store, username, password, now()).await?;
             done("Set a new password for", &user.username)
@@ -324,7 +309,7 @@ async fn act(deps: &Deps, section: Section, action: &str, form: &Form) -> Result
     }
 }
 
-/// What a section lists: the same calls as the JSON API's list routes.
+/// What a section lists: the use cases of the JSON API's list routes.
 async fn load(deps: &Deps, section: Section) -> Result<Content, Error> {
     let store = &deps.store;
     Ok(match section {
@@ -340,9 +325,14 @@ async fn load(deps: &Deps, section: Section) -> Result<Content, Error> {
             }
             Content::Devices { pending, by_status }
         }
-        Section::ApiKeys => Content::ApiKeys(store.list_api_keys().await?),
-        Section::Clients => Content::Clients(store.list_clients().await?),
-        Section::Users => Content::Users(store.list_users().await?),
+        Section::ApiKeys => Content::ApiKeys(admin::list_api_keys(store).await?),
+        Section::Clients => Content::Clients(admin::list_clients(store, None).await?),
+        Section::Users => {
+            let users = admin::list_users(store).await?;
+            let names: Vec<&str> = users.iter().map(|u| u.username.as_str()).collect();
+            let limits = admin::wrong_code_limits(store, &names, now()).await?;
+            Content::Users(users, limits)
+        }
     })
 }
 
@@ -355,39 +345,4 @@ fn seconds(form: &Form, field: &str) -> Result<Option<i64>, Error> {
                 .map_err(|_| Error::invalid_request(format!("{field} must be whole seconds")))
         })
         .transpose()
-}
-
-#[cfg(test)]
-mod session_tests {
-    use super::*;
-
-    #[test]
-    fn a_session_is_signed_and_expires() {
-        let secret = ServerSecret::from_bytes(vec![7; 32]);
-        let other = ServerSecret::from_bytes(vec![8; 32]);
-        let value = session_value(&secret, "abc", 1_000);
-        assert_eq!(session_key_hash(&secret, &value, 1_000 + 60), Some("abc"));
-        assert_eq!(
-            session_key_hash(&other, &value, 1_060),
-            None,
-            "another secret"
-        );
-        assert_eq!(
-            session_key_hash(&secret, &value, 1_000 + CONSOLE_TTL),
-            None,
-            "too old"
-        );
-        assert_eq!(
-            session_key_hash(&secret, &value, 999),
-            None,
-            "from the future"
-        );
-        let forged = value.replacen("abc", "abd", 1);
-        assert_eq!(
-            session_key_hash(&secret, &forged, 1_060),
-            None,
-            "another key"
-        );
-        assert_eq!(session_key_hash(&secret, "dgadmin_raw_key", 1_060), None);
-    }
 }

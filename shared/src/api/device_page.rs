@@ -12,10 +12,10 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 
 use crate::Deps;
-use crate::config::ServerSecret;
 use crate::error::Error;
 use crate::http::{Form, now};
 use crate::model::Session;
+use crate::secrets::ServerSecret;
 use crate::secrets::hashes_match;
 use crate::storage::PageDecision;
 use crate::usecases::sign_in::{self, SESSION_TTL};

@@ -4,7 +4,7 @@
 use lambda_http::{Body, Request, Response};
 
 use crate::Deps;
-use crate::dialect::{DeviceAuthorizationCodec, oauth2, paragon};
+use crate::dialect::{DeviceAuthorizationCodec, paragon, rfc6749};
 use crate::error::Error;
 use crate::http::{self, now};
 use crate::usecases::device_grant::start_device_authorization;
@@ -27,7 +27,7 @@ pub async fn device_authorization<C: DeviceAuthorizationCodec>(
     req: Request,
 ) -> Result<Response<Body>, Error> {
     let request = C::parse(&req)?;
-    let base_url = oauth2::base_url(&req, &deps.settings)?;
+    let base_url = rfc6749::base_url(&req, &deps.settings)?;
     let started = start_device_authorization(&deps.store, &deps.settings, &request, now()).await?;
     Ok(C::render(&started, &base_url))
 }

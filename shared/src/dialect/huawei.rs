@@ -17,7 +17,7 @@ use crate::usecases::device_grant::{
 };
 use crate::usecases::grants::{Caller, TokenRequest};
 
-use super::oauth2;
+use super::rfc6749;
 use super::{GrantFields, JsonGrant, json_grant};
 
 pub const TOKEN_PATH: &str = "/v1/tokens";
@@ -82,7 +82,7 @@ impl super::ClientRegistrationCodec for Huawei {
             200,
             &Out {
                 client_info: ClientInfo {
-                    authorization_endpoint: format!("{base_url}{}", super::oauth2::AUTHORIZE_PATH),
+                    authorization_endpoint: format!("{base_url}{}", super::rfc6749::AUTHORIZE_PATH),
                     client_id: &client.client_id,
                     client_id_issued_at: client.created_at,
                     client_secret: registered.client_secret.as_deref(),
@@ -122,7 +122,7 @@ impl super::DeviceAuthorizationCodec for Huawei {
 
     /// Flat, with RFC 8628's field names.
     fn render(started: &DeviceAuthorization, base_url: &str) -> Response<Body> {
-        oauth2::device_authorization_response(started, base_url)
+        rfc6749::device_authorization_response(started, base_url)
     }
 }
 

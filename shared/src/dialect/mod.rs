@@ -5,8 +5,8 @@
 
 pub mod aws;
 pub mod huawei;
-pub mod oauth2;
 pub mod paragon;
+pub mod rfc6749;
 pub mod rfc7591;
 pub mod vmware;
 
@@ -70,7 +70,7 @@ pub(crate) struct DeviceAuthorizationOut<'a> {
 impl<'a> DeviceAuthorizationOut<'a> {
     pub(crate) fn new(started: &'a DeviceAuthorization, base_url: &str) -> Self {
         let user_code = started.user_code.display();
-        let verification_uri = format!("{base_url}{}", oauth2::VERIFICATION_PATH);
+        let verification_uri = format!("{base_url}{}", rfc6749::VERIFICATION_PATH);
         DeviceAuthorizationOut {
             device_code: &started.device_code,
             verification_uri_complete: format!("{verification_uri}?user_code={user_code}"),
@@ -116,8 +116,8 @@ pub(crate) fn posted_credentials(
         )));
     }
     Ok(ClientCredentials {
-        client_id: oauth2::bounded(id_field, client_id)?.to_owned(),
-        secret: Some(oauth2::bounded(secret_field, client_secret)?.to_owned()),
+        client_id: rfc6749::bounded(id_field, client_id)?.to_owned(),
+        secret: Some(rfc6749::bounded(secret_field, client_secret)?.to_owned()),
     })
 }
 
@@ -151,16 +151,16 @@ pub(crate) fn json_grant(
         value
             .filter(|v| !v.is_empty())
             .ok_or_else(|| Error::invalid_request(format!("missing field {name}")))
-            .and_then(|v| oauth2::bounded(name, &v).map(str::to_owned))
+            .and_then(|v| rfc6749::bounded(name, &v).map(str::to_owned))
     };
     let optional = |value: Option<String>, name: &str| {
         value
             .filter(|v| !v.is_empty())
-            .map(|v| oauth2::bounded_uri(name, &v).map(str::to_owned))
+            .map(|v| rfc6749::bounded_uri(name, &v).map(str::to_owned))
             .transpose()
     };
     match grant_type {
-        oauth2::DEVICE_CODE_GRANT | "device_code" => Ok(Grant::DeviceCode(required(
+        rfc6749::DEVICE_CODE_GRANT | "device_code" => Ok(Grant::DeviceCode(required(
             input.device_code,
             fields.device_code,
         )?)),
@@ -179,13 +179,13 @@ pub(crate) fn json_grant(
         other => Err(Error::UnsupportedGrantType(format!(
             "grant type {} is not supported here; use authorization_code, {} or refresh_token",
             paragon::printable(other),
-            oauth2::DEVICE_CODE_GRANT
+            rfc6749::DEVICE_CODE_GRANT
         ))),
     }
 }
 
 pub use aws::Aws;
 pub use huawei::Huawei;
-pub use oauth2::Rfc6749;
 pub use paragon::Paragon;
+pub use rfc6749::Rfc6749;
 pub use rfc7591::Rfc7591;

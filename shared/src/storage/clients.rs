@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::model::OAuthClient;
 
 use super::dynamo::{db_error, describe, failed, put, s, tx_put};
-use super::{AttemptCounter, Store};
+use super::{Store, WindowCounter};
 
 /// How writing a self-registered client went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,11 +60,11 @@ impl Store {
     pub async fn put_registered_client(
         &self,
         client: &OAuthClient,
-        counter: &AttemptCounter,
+        counter: &WindowCounter,
         initial_access_token: Option<&str>,
     ) -> Result<RegistrationWrite, Error> {
         let mut items = vec![
-            self.take_attempt_item(counter)?,
+            self.take_window_item(counter)?,
             tx_put(
                 put(&self.tables.clients, client)?
                     .condition_expression("attribute_not_exists(client_id)"),

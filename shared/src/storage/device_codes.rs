@@ -5,7 +5,8 @@ use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWrite
 
 use crate::error::Error;
 use crate::model::{
-    CodeStatus, DeviceCode, Lifetimes, OAuthClient, Owner, TokenFamily, TokenRecord, UserCodeRecord,
+    ApiKey, CodeStatus, DeviceCode, Lifetimes, OAuthClient, Owner, TokenFamily, TokenRecord,
+    UserCodeRecord,
 };
 
 use super::dynamo::{
@@ -67,6 +68,19 @@ impl Store {
     pub async fn get_device_code(&self, code_hash: &str) -> Result<Option<DeviceCode>, Error> {
         self.get(&self.tables.device_codes, "code_hash", code_hash)
             .await
+    }
+
+    /// A device code and the API key presented with it, in one round trip (a signed poll).
+    pub async fn get_device_code_and_api_key(
+        &self,
+        code_hash: &str,
+        api_key_hash: &str,
+    ) -> Result<(Option<DeviceCode>, Option<ApiKey>), Error> {
+        self.get_two(
+            (&self.tables.device_codes, "code_hash", code_hash),
+            (&self.tables.api_keys, "key_hash", api_key_hash),
+        )
+        .await
     }
 
     /// Records a poll of a pending code in one round trip: a conditional write to the code

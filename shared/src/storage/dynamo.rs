@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use super::Store;
 use crate::error::Error;
 
-type Item = HashMap<String, AttributeValue>;
+pub(crate) type Item = HashMap<String, AttributeValue>;
 
 /// The new item of a conditional `attribute_exists` update, or `None` when there was no item.
 pub(super) fn updated_or_missing<T: serde::de::DeserializeOwned>(

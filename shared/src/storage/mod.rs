@@ -5,34 +5,41 @@
 //!
 //! - [`tables`]: the physical table names, declared once.
 //! - [`dynamo`]: reads, transactions and item encoding every area shares.
-//! - [`checks`]: condition checks that ride inside other writes.
-//! - [`devices`], [`device_codes`], [`tokens`], [`user_tokens`], [`keys`], [`clients`],
-//!   [`users`], [`web`]: the areas.
+//! - [`standing`]: the rule of good standing, as condition checks and as a judgement in Rust.
+//! - [`checks`]: the other condition checks that ride inside other writes.
+//! - [`devices`], [`device_codes`], [`tokens`], [`user_tokens`], [`api_keys`], [`admin_keys`],
+//!   [`initial_access_tokens`], [`clients`], [`users`], [`sessions`], [`attempts`],
+//!   [`authorization_codes`], [`vmware`]: the areas.
 
+pub mod admin_keys;
+pub mod api_keys;
+pub mod attempts;
 pub mod authorization_codes;
 pub mod checks;
 pub mod clients;
 pub mod device_codes;
 pub mod devices;
 pub mod dynamo;
-pub mod keys;
+pub mod initial_access_tokens;
 pub mod schema;
+pub mod sessions;
+pub mod standing;
 pub mod tables;
 pub mod tokens;
 pub mod user_tokens;
 pub mod users;
 pub mod vmware;
-pub mod web;
 
+pub use attempts::{AttemptCounter, WindowCounter};
 pub use authorization_codes::CodeRedemption;
 pub use checks::ClientProof;
 pub use clients::RegistrationWrite;
 pub use device_codes::{PageDecision, PollPresenter, PollWrite, RedeemOutcome, StartOutcome};
 pub use devices::Decision;
+pub use standing::{Inactive, Standing, lapse};
 pub use tables::Tables;
-pub use tokens::{Inactive, RotateOutcome, Standing};
+pub use tokens::RotateOutcome;
 pub use user_tokens::{AuthorizerKeys, AuthorizerRead, LoginRead};
-pub use web::AttemptCounter;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
@@ -52,7 +59,7 @@ impl Store {
         Store {
             client,
             tables,
-            client_idle_ttl: crate::config::RegistrationSettings::default().idle_ttl,
+            client_idle_ttl: crate::model::OAuthClient::DEFAULT_IDLE_TTL,
         }
     }
 

@@ -117,6 +117,12 @@ pub fn table_specs(template: &str) -> Result<Vec<TableSpec>, Error> {
     Ok(specs)
 }
 
+/// [`create_tables`] under a store's client and table names: what `devicegate tables create`
+/// runs.
+pub async fn create_tables_of(store: &super::Store) -> Result<Vec<String>, Error> {
+    create_tables(store.client(), store.tables()).await
+}
+
 /// Creates every table of the template that does not exist yet, and enables its TTL. Used by
 /// `devicegate tables create` for local runs and by the test harness; AWS gets them from SAM.
 pub async fn create_tables(client: &Client, tables: &Tables) -> Result<Vec<String>, Error> {

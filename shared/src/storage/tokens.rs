@@ -6,15 +6,13 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
 use crate::error::Error;
-use crate::model::{
-    ApiKey, Device, FamilyStatus, Holder, OAuthClient, TokenFamily, TokenRecord, User,
-};
+use crate::model::{ApiKey, Device, FamilyStatus, Holder, OAuthClient, TokenFamily, TokenRecord};
 
 use super::Store;
-use super::checks::still_checked;
 use super::dynamo::{
     build_error, db_error, describe, failed, first_failed, n, put, s, strings, take, tx_put,
 };
+use super::standing::{Inactive, still_checked};
 
 #[derive(Debug)]
 pub enum RotateOutcome {
@@ -22,29 +20,6 @@ pub enum RotateOutcome {
     AlreadyRotated,
     FamilyRevoked,
     Inactive(Inactive),
-}
-
-/// What a redemption or refresh found no longer in good standing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Inactive {
-    /// The Paragon device is no longer approved.
-    Device,
-    /// The API key is disabled or expired.
-    ApiKey,
-    /// The OAuth client is disabled.
-    Client,
-    /// The user who approved is disabled.
-    User,
-}
-
-/// The records a token's standing depends on (absent ones are `None`).
-#[derive(Debug, Default)]
-pub struct Standing {
-    pub family: Option<TokenFamily>,
-    pub client: Option<OAuthClient>,
-    pub user: Option<User>,
-    pub device: Option<Device>,
-    pub api_key: Option<ApiKey>,
 }
 
 impl Store {
@@ -268,55 +243,5 @@ impl Store {
             .query_index(&self.tables.families, "by_owner", "owner", owner)
             .await?;
         Ok(strings(&items, "family_id"))
-    }
-
-    /// What a token's standing depends on, in one round trip (introspection): its family and
-    /// its holder's records.
-    pub async fn get_standing(
-        &self,
-        family_id: Option<&str>,
-        holder: Holder<'_>,
-    ) -> Result<Standing, Error> {
-        let mut keys = Vec::new();
-        if let Some(family_id) = family_id {
-            keys.push((&self.tables.families, "family_id", family_id));
-        }
-        match holder {
-            Holder::OAuthClient {
-                client_id,
-                username,
-            } => {
-                keys.push((&self.tables.clients, "client_id", client_id));
-                if let Some(username) = username {
-                    keys.push((&self.tables.users, "username", username));
-                }
-            }
-            Holder::Device {
-                client_id,
-                api_key_hash,
-            } => {
-                keys.push((&self.tables.devices, "client_id", client_id));
-                keys.push((&self.tables.api_keys, "key_hash", api_key_hash));
-            }
-            Holder::User {
-                username,
-                api_key_hash,
-                device,
-            } => {
-                keys.push((&self.tables.users, "username", username));
-                keys.push((&self.tables.api_keys, "key_hash", api_key_hash));
-                if let Some(device) = device {
-                    keys.push((&self.tables.devices, "client_id", &device.client_id));
-                }
-            }
-        }
-        let mut found = self.batch_get(&keys).await?;
-        Ok(Standing {
-            family: take(&mut found, &self.tables.families)?,
-            client: take(&mut found, &self.tables.clients)?,
-            user: take(&mut found, &self.tables.users)?,
-            device: take(&mut found, &self.tables.devices)?,
-            api_key: take(&mut found, &self.tables.api_keys)?,
-        })
     }
 }

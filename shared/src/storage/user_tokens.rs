@@ -3,17 +3,16 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use crate::error::Error;
 use crate::model::{
-    ApiKey, ApiKeyGuard, FamilyStatus, Holder, LoginIdKind, TokenFamily, TokenRecord, User,
-    api_key_guard_id,
+    ApiKey, FamilyStatus, Guard, Holder, LoginIdKind, TokenFamily, TokenRecord, User,
+    api_key_guard_id, user_guard_id,
 };
 
 use super::dynamo::{
-    build_error, db_error, describe, first_failed, from_item, n, s, strings, take,
-    updated_or_missing,
+    db_error, describe, first_failed, from_item, n, s, strings, take, updated_or_missing,
 };
 use super::{AttemptCounter, Inactive, Store};
 
@@ -32,7 +31,9 @@ pub struct AuthorizerRead {
     pub token: Option<TokenRecord>,
     pub family: Option<TokenFamily>,
     pub device_family: Option<TokenFamily>,
-    pub guard: Option<ApiKeyGuard>,
+    pub guard: Option<Guard>,
+    /// The guard of the token's user.
+    pub user_guard: Option<Guard>,
     /// The API key sent in `X-Api-Key`, if one was.
     pub api_key: Option<ApiKey>,
 }
@@ -44,6 +45,7 @@ pub struct AuthorizerKeys<'a> {
     pub family_id: Option<&'a str>,
     pub device_family_id: Option<&'a str>,
     pub api_key_id: Option<&'a str>,
+    pub username: Option<&'a str>,
     pub presented_api_key_hash: Option<&'a str>,
 }
 
@@ -138,7 +140,7 @@ impl Store {
         now: i64,
     ) -> Result<Option<Inactive>, Error> {
         let (mut items, inactive) = self.first_issue(holder, &[], family, tokens, now)?;
-        items.extend(self.return_attempt_items(attempts)?);
+        items.extend(self.return_attempt_items(attempts, now)?);
         let Some(reasons) = self.transact(items).await? else {
             return Ok(None);
         };
@@ -152,19 +154,7 @@ impl Store {
     }
 
     /// A device's token family still active, inside a transaction (a user token's device).
-    pub(super) fn family_active_check(&self, family_id: &str) -> Result<TransactWriteItem, Error> {
-        let check = ConditionCheck::builder()
-            .table_name(&self.tables.families)
-            .key("family_id", s(family_id))
-            .condition_expression("#s = :active")
-            .expression_attribute_names("#s", "status")
-            .expression_attribute_values(":active", s(FamilyStatus::Active.as_str()))
-            .build()
-            .map_err(build_error)?;
-        Ok(TransactWriteItem::builder().condition_check(check).build())
-    }
-
-    /// Records an API key's standing for the authorizer ([`ApiKeyGuard`]): `revoked` when the
+    /// Records an API key's standing for the authorizer ([`Guard`]): `revoked` when the
     /// key is disabled (it is never enabled again), otherwise its current expiry, keeping a
     /// revoked guard revoked. Idempotent.
     pub async fn record_api_key_guard(
@@ -204,18 +194,41 @@ impl Store {
         Ok(())
     }
 
+    /// Records that a user is disabled, for the authorizer ([`user_guard_id`]). Idempotent: a
+    /// user is never enabled again.
+    pub async fn record_user_guard(&self, username: &str) -> Result<(), Error> {
+        self.client
+            .update_item()
+            .table_name(&self.tables.families)
+            .key("family_id", s(&user_guard_id(username)))
+            .update_expression("SET #s = :revoked")
+            .expression_attribute_names("#s", "status")
+            .expression_attribute_values(":revoked", s(FamilyStatus::Revoked.as_str()))
+            .send()
+            .await
+            .map_err(|e| db_error("UpdateItem user guard", e))?;
+        Ok(())
+    }
+
     /// The authorizer's one round trip: a consistent BatchGetItem of the token, its family, its
-    /// device's family, its API key's guard and the API key presented, whichever are asked for.
+    /// device's family, its API key's and its user's guards and the API key presented,
+    /// whichever are asked for.
     pub async fn read_for_authorizer(
         &self,
         keys: AuthorizerKeys<'_>,
     ) -> Result<AuthorizerRead, Error> {
         let guard_id = keys.api_key_id.map(api_key_guard_id);
+        let user_guard = keys.username.map(user_guard_id);
         let mut wanted = Vec::new();
         if let Some(hash) = keys.token_hash {
             wanted.push((&self.tables.tokens, "token_hash", hash));
         }
-        let families = [keys.family_id, keys.device_family_id, guard_id.as_deref()];
+        let families = [
+            keys.family_id,
+            keys.device_family_id,
+            guard_id.as_deref(),
+            user_guard.as_deref(),
+        ];
         for id in families.into_iter().flatten() {
             wanted.push((&self.tables.families, "family_id", id));
         }
@@ -241,6 +254,7 @@ impl Store {
             family: family(keys.family_id).map(from_item).transpose()?,
             device_family: family(keys.device_family_id).map(from_item).transpose()?,
             guard: family(guard_id.as_deref()).map(from_item).transpose()?,
+            user_guard: family(user_guard.as_deref()).map(from_item).transpose()?,
             api_key: take(&mut found, &self.tables.api_keys)?,
         })
     }

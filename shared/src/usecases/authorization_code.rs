@@ -12,8 +12,7 @@ use crate::model::*;
 use crate::secrets::{self, SecretKind, hash_secret, hashes_match};
 use crate::storage::*;
 use crate::usecases::client_auth::{ClientCredentials, authenticate};
-use crate::usecases::device_grant::inactive_error;
-use crate::usecases::refresh::{IssuedPair, TokenOwner};
+use crate::usecases::issuance::{self, TokenOwner};
 
 /// How long a code may wait for its redemption.
 pub const CODE_TTL: i64 = 60;
@@ -216,6 +215,18 @@ fn is_verifier(verifier: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
+/// Whether a request may be put before this signed-in person at all. An app instance (VMware)
+/// is bound to the person who registered it, and its name is only what its app chose to call
+/// itself: no one else is asked to consent to it, nor can approve it.
+pub fn check_offered_to(request: &ValidRequest, username: &str) -> Result<(), Error> {
+    match &request.client.instance {
+        Some(instance) if instance.username != username => Err(Error::Forbidden(
+            "this app is registered to another person".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Issues a code for a request the signed-in user approved: one write. Returns the code.
 pub async fn approve(
     store: &Store,
@@ -223,6 +234,7 @@ pub async fn approve(
     username: &str,
     now: i64,
 ) -> Result<String, Error> {
+    check_offered_to(request, username)?;
     let secret = secrets::issue(SecretKind::AuthorizationCode)?;
     let code = AuthorizationCode {
         code_hash: secret.hash().to_owned(),
@@ -315,16 +327,7 @@ pub async fn redeem(
     let owner = Owner::Client {
         username: Some(code.username.clone()),
     };
-    let family = TokenFamily {
-        family_id: ulid::Ulid::new().to_string(),
-        client_id: code.client_id.clone(),
-        owner: owner.holder(&code.client_id).owner_key(),
-        status: FamilyStatus::Active,
-        created_at: now,
-        ttl: now + code.lifetimes.refresh_token_ttl,
-    };
-    let issued = IssuedPair::new(
-        &family.family_id,
+    let (family, issued) = issuance::first_pair(
         TokenOwner {
             client_id: &code.client_id,
             owner: &owner,
@@ -348,7 +351,7 @@ pub async fn redeem(
             }
             Err(invalid("the authorization code has already been used"))
         }
-        CodeRedemption::Inactive(which) => Err(inactive_error(which)),
+        CodeRedemption::Inactive(which) => Err(which.refusal()),
     }
 }
 

@@ -49,6 +49,23 @@ pub fn authenticate(
     }
 }
 
+/// Judges the API key a Paragon device or user presents (`presented_hash`), as read now: an
+/// unknown, disabled or expired key is `invalid_client`, and a key used from outside its
+/// `allowed_sources` is refused (403). Every use of a key (registration, every poll, login,
+/// refresh) is judged so, by the key as it is at that use.
+pub(crate) fn admit_api_key(
+    found: Option<ApiKey>,
+    presented_hash: &str,
+    source: &str,
+    now: i64,
+) -> Result<ApiKey, Error> {
+    let key = found
+        .filter(|k| hashes_match(&k.key_hash, presented_hash) && k.is_usable(now))
+        .ok_or_else(|| Error::InvalidClient("unknown, disabled or expired API key".into()))?;
+    key.settings.check_source(source)?;
+    Ok(key)
+}
+
 /// Says why a write guarded by a [`ClientProof`] was refused, from the client as it was.
 pub(crate) fn explain_refusal(
     client: Option<OAuthClient>,

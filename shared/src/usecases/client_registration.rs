@@ -8,8 +8,8 @@ use crate::config::{RegistrationPolicy, Settings};
 use crate::error::Error;
 use crate::model::*;
 use crate::secrets::{self, SecretKind, hash_secret, hashes_match};
-use crate::storage::{RegistrationWrite, Store};
-use crate::usecases::sign_in::{Limit, counter, source_subject};
+use crate::storage::{RegistrationWrite, Store, WindowCounter};
+use crate::usecases::sign_in::{Limit, source_subject};
 
 /// At most this many redirect URIs per client.
 pub const MAX_REDIRECT_URIS: usize = 10;
@@ -44,28 +44,14 @@ impl ClientMetadata {
     /// `grant_types` to `authorization_code`; the AWS and Huawei dialects to the device flow).
     pub fn new(request: MetadataRequest, defaults: &Defaults) -> Result<ClientMetadata, Error> {
         let invalid = |why: String| Error::InvalidClientMetadata(why);
+        // The name is shown to people in quotes as the client's own claim.
         let client_name = request
             .client_name
-            .map(|n| n.trim().to_owned())
-            .filter(|n| !n.is_empty())
+            .filter(|n| !n.trim().is_empty())
             .ok_or_else(|| invalid("client_name is required".into()))?;
-        let client_name = bounded_text("client_name", Some(&client_name), OAuthClient::MAX_NAME)
+        let client_name = DisplayName::parse("client_name", &client_name, OAuthClient::MAX_NAME)
             .map_err(|e| invalid(e.description()))?
-            .unwrap_or_default();
-        // The name is shown to people in quotes as the client's own claim: it may not break
-        // out of them, run over several lines, or reorder what follows it.
-        if client_name.chars().any(|c| {
-            matches!(c, '"' | '\u{201c}' | '\u{201d}' | '\n' | '\r' | '\t')
-                || matches!(
-                    c,
-                    '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}'
-                )
-        }) {
-            return Err(invalid(
-                "client_name may not contain quotes, line breaks or invisible formatting characters"
-                    .into(),
-            ));
-        }
+            .into_string();
         if request.redirect_uris.len() > MAX_REDIRECT_URIS {
             return Err(invalid(format!(
                 "at most {MAX_REDIRECT_URIS} redirect_uris"
@@ -217,7 +203,12 @@ pub async fn register(
         max_failures: settings.registration.per_source_per_minute,
         window: 60,
     };
-    let counter = counter("register-source", &source_subject(source), limit, now);
+    let window_start = now - now.rem_euclid(limit.window);
+    let counter = WindowCounter {
+        key: format!("register-source#{}#{window_start}", source_subject(source)),
+        max: limit.max_failures,
+        window_end: window_start + limit.window,
+    };
     match store
         .put_registered_client(&client, &counter, token_hash.as_deref())
         .await?

@@ -3,11 +3,12 @@
 
 use crate::config::Settings;
 use crate::error::Error;
-use crate::keys::DevicePublicKey;
 use crate::model::*;
-use crate::secrets::{self, SecretKind, hash_secret, hashes_match};
+use crate::secrets::{self, SecretKind, hash_secret};
+use crate::signatures::DevicePublicKey;
 use crate::storage::*;
 use crate::usecases::SignedRequest;
+use crate::usecases::client_auth::admit_api_key;
 
 /// A registration, already validated (see the dialect's parser).
 #[derive(Clone, Debug)]
@@ -50,10 +51,7 @@ pub async fn register(
     let (api_key, existing) = store
         .get_api_key_and_device(&api_key_hash, request.client_id.as_str())
         .await?;
-    let api_key = api_key
-        .filter(|k| hashes_match(&k.key_hash, &api_key_hash) && k.is_usable(now))
-        .ok_or_else(|| Error::InvalidClient("unknown, disabled or expired API key".into()))?;
-    api_key.settings.check_source(source)?;
+    let api_key = admit_api_key(api_key, &api_key_hash, source, now)?;
     if request.client_id.as_str() == USER_TOKEN_CLIENT_ID {
         return Err(Error::invalid_request(format!(
             "client_id {USER_TOKEN_CLIENT_ID} is reserved for user tokens"
@@ -218,7 +216,6 @@ pub fn new_device_code(
         key,
         client_secret_hash: None,
         lifetimes: api_key.settings.lifetimes(),
-        allowed_sources: api_key.settings.allowed_sources.clone(),
         family_id: None,
         redeemed_by: None,
         ttl: expires_at,

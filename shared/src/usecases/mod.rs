@@ -3,16 +3,18 @@
 //! [`device_grant`] (start, poll, settle, redeem), [`refresh`], [`token_status`] (introspection,
 //! revocation), [`sign_in`], [`verification`] (the user-code page), [`user_tokens`] (Paragon
 //! login, user-token refresh, the authorizer's judgement), [`grants`] (the token
-//! endpoint: which grant, by whom), [`admin`]. A dialect parses into these requests and renders
+//! endpoint: which grant, by whom), [`issuance`] (minting every grant's tokens), [`admin`], [`console`] (admin console sessions). A dialect parses into these requests and renders
 //! their results; nothing about a flow's rules lives anywhere else.
 
 pub mod admin;
 pub mod authorization_code;
 pub mod client_auth;
 pub mod client_registration;
+pub mod console;
 pub mod device_grant;
 pub mod device_trust;
 pub mod grants;
+pub mod issuance;
 pub mod refresh;
 pub mod sign_in;
 pub mod token_status;
@@ -21,6 +23,8 @@ pub mod verification;
 pub mod vmware;
 
 use crate::error::Error;
+use crate::model::StoredKey;
+use crate::signatures::DevicePublicKey;
 
 /// A request's `HCP-Request-Signature` and the exact bytes it signs.
 #[derive(Clone, Copy, Debug)]
@@ -48,6 +52,15 @@ impl SignedRequest<'_> {
             }
             _ => Ok(()),
         }
+    }
+
+    /// The signature must verify with the device's key, and a signed timestamp must be fresh.
+    pub(crate) fn verify_with(&self, key: &StoredKey, now: i64) -> Result<(), Error> {
+        let key = DevicePublicKey::from_stored(key)
+            .map_err(|e| Error::internal(format!("stored key no longer parses: {e}")))?;
+        key.verify(self.body, self.signature)
+            .map_err(|e| Error::InvalidClient(e.to_string()))?;
+        self.check_fresh(now)
     }
 
     /// Identifies this exact request, so that a replay of it can be told from a new request.

@@ -3,11 +3,11 @@
 
 use crate::error::Error;
 use crate::model::*;
-use crate::secrets::{self, SecretKind, TokenLocator, hash_secret, hashes_match};
+use crate::secrets::{hash_secret, hashes_match};
 use crate::storage::*;
 use crate::usecases::SignedRequest;
 use crate::usecases::client_auth::{ClientCredentials, authenticate};
-use crate::usecases::device_grant::{inactive_error, verify_signature};
+use crate::usecases::issuance::{IssuedPair, TokenOwner};
 
 #[derive(Clone, Debug)]
 pub struct RefreshGrant {
@@ -53,10 +53,10 @@ pub async fn refresh_as_device(
     let device = device.ok_or_else(|| Error::InvalidGrant("unknown device".into()))?;
     // The device and the key were read with the token: judged here, not re-checked in the write.
     if device.status != DeviceStatus::Approved {
-        return Err(inactive_error(Inactive::Device));
+        return Err(Inactive::Device.refusal());
     }
     if !api_key.as_ref().is_some_and(|k| k.is_usable(now)) {
-        return Err(inactive_error(Inactive::ApiKey));
+        return Err(Inactive::ApiKey.refusal());
     }
     const JUDGED: &[Inactive] = &[Inactive::Device, Inactive::ApiKey];
     if let Some(key) = &device.key {
@@ -66,7 +66,7 @@ pub async fn refresh_as_device(
                     .into(),
             )
         })?;
-        verify_signature(key, signed, now)?;
+        signed.verify_with(key, now)?;
         let replay_key = signed.replay_key();
         return rotate(store, &token, None, Some(&replay_key), JUDGED, now).await;
     }
@@ -187,82 +187,6 @@ pub(crate) async fn rotate(
         RotateOutcome::FamilyRevoked => Err(Error::InvalidGrant(
             "the refresh token has been revoked".into(),
         )),
-        RotateOutcome::Inactive(which) => Err(inactive_error(which)),
-    }
-}
-
-/// Whom new tokens belong to: copied from the device code or the refresh token they replace.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct TokenOwner<'a> {
-    pub(crate) client_id: &'a str,
-    pub(crate) owner: &'a Owner,
-    pub(crate) scope: Option<&'a str>,
-}
-
-/// A fresh access and refresh token, as records to store and as values to hand out.
-pub(crate) struct IssuedPair {
-    pub(crate) access: TokenRecord,
-    pub(crate) refresh: TokenRecord,
-    pub(crate) token_set: TokenSet,
-}
-
-impl IssuedPair {
-    pub(crate) fn new(
-        family_id: &str,
-        owner: TokenOwner<'_>,
-        lifetimes: Lifetimes,
-        now: i64,
-    ) -> Result<IssuedPair, Error> {
-        let access = match owner.owner {
-            // A user's access token names where its standing is kept, for the authorizer.
-            Owner::User {
-                api_key_id, device, ..
-            } => secrets::issue_located(&TokenLocator {
-                family_id: family_id.to_owned(),
-                device_family_id: device.as_ref().map(|d| d.family_id.clone()),
-                api_key_id: api_key_id.clone(),
-            })?,
-            _ => secrets::issue(SecretKind::AccessToken)?,
-        };
-        let refresh = secrets::issue(SecretKind::RefreshToken)?;
-        // No user token outlives the API key it was issued under.
-        let lifetimes = match owner.owner {
-            Owner::User {
-                api_key_expires_at: Some(at),
-                ..
-            } => Lifetimes {
-                access_token_ttl: lifetimes.access_token_ttl.min(at - now).max(0),
-                refresh_token_ttl: lifetimes.refresh_token_ttl.min(at - now).max(0),
-            },
-            _ => lifetimes,
-        };
-        let record = |kind: TokenKind, hash: &str, ttl: i64| TokenRecord {
-            token_hash: hash.to_owned(),
-            kind,
-            family_id: family_id.to_owned(),
-            client_id: owner.client_id.to_owned(),
-            owner: owner.owner.clone(),
-            scope: owner.scope.map(str::to_owned),
-            issued_at: now,
-            expires_at: now + ttl,
-            lifetimes,
-            rotated_at: None,
-            rotated_by: None,
-            ttl: now + ttl,
-        };
-        Ok(IssuedPair {
-            access: record(TokenKind::Access, access.hash(), lifetimes.access_token_ttl),
-            refresh: record(
-                TokenKind::Refresh,
-                refresh.hash(),
-                lifetimes.refresh_token_ttl,
-            ),
-            token_set: TokenSet {
-                access_token: access.into_value(),
-                refresh_token: refresh.into_value(),
-                expires_in: lifetimes.access_token_ttl,
-                scope: owner.scope.map(str::to_owned),
-            },
-        })
+        RotateOutcome::Inactive(which) => Err(which.refusal()),
     }
 }

@@ -10,14 +10,24 @@ use crate::storage::*;
 /// How long a page session lasts.
 pub const SESSION_TTL: i64 = 3600;
 
-/// A fixed-window limit on failed attempts.
+/// A limit on failed attempts: at most `max_failures` in a row, refilled steadily so that
+/// `max_failures` more fit in each `window` in the long run (one every `window / max_failures`
+/// seconds). Nobody waits for a calendar window to end: after a burst of failures, the next
+/// attempt is one interval away.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limit {
     pub max_failures: i64,
     pub window: i64,
 }
 
-/// Wrong user codes per signed-in user: 10 a day.
+impl Limit {
+    /// Seconds between two attempts once the burst is spent.
+    pub fn interval(self) -> i64 {
+        (self.window / self.max_failures.max(1)).max(1)
+    }
+}
+
+/// Wrong user codes per signed-in user: 10 a day (one every 2.4 hours after 10 in a row).
 pub const CODE_LIMIT_PER_USER: Limit = Limit {
     max_failures: 10,
     window: 24 * 3600,
@@ -42,14 +52,33 @@ pub const SIGN_IN_LIMIT_PER_SOURCE: Limit = Limit {
     window: 900,
 };
 
-/// A counter for `subject` under `limit` in the window that holds `now`.
-pub(crate) fn counter(kind: &str, subject: &str, limit: Limit, now: i64) -> AttemptCounter {
-    let window_start = now - now.rem_euclid(limit.window);
+/// The counter of `subject`'s failures under `limit`.
+pub fn counter(kind: &str, subject: &str, limit: Limit) -> AttemptCounter {
     AttemptCounter {
-        key: format!("{kind}#{subject}#{window_start}"),
-        max: limit.max_failures,
-        window_end: window_start + limit.window,
+        key: format!("{kind}#{subject}"),
+        burst: limit.max_failures,
+        interval: limit.interval(),
     }
+}
+
+/// The counters a typed user code takes from: the signed-in user's and the source's.
+pub fn code_counters(username: &str, source: &str) -> [AttemptCounter; 2] {
+    [
+        counter("code-user", username, CODE_LIMIT_PER_USER),
+        counter("code-source", source, CODE_LIMIT_PER_SOURCE),
+    ]
+}
+
+/// The counters a sign-in takes from: the username's from this source, and the source's.
+pub fn sign_in_counters(username: &str, source: &str) -> [AttemptCounter; 2] {
+    [
+        counter(
+            "signin-user-source",
+            &format!("{username}#{source}"),
+            SIGN_IN_LIMIT_PER_USER_AND_SOURCE,
+        ),
+        counter("signin-source", source, SIGN_IN_LIMIT_PER_SOURCE),
+    ]
 }
 
 /// Who a source address is for counting: an IPv4 address, or an IPv6 address's /64 (one
@@ -75,11 +104,9 @@ pub(crate) async fn take_attempt(
     counters: &[AttemptCounter],
     now: i64,
 ) -> Result<(), Error> {
-    match store.take_attempts(counters).await? {
+    match store.take_attempts(counters, now).await? {
         None => Ok(()),
-        Some(full) => Err(Error::TooManyAttempts(
-            counters.get(full).map_or(0, |c| c.window_end - now),
-        )),
+        Some(wait) => Err(Error::TooManyAttempts(wait)),
     }
 }
 
@@ -103,15 +130,7 @@ pub async fn sign_in(
         return Err(refused());
     };
     let source = source_subject(source);
-    let counters = [
-        counter(
-            "signin-user-source",
-            &format!("{}#{source}", username.as_str()),
-            SIGN_IN_LIMIT_PER_USER_AND_SOURCE,
-            now,
-        ),
-        counter("signin-source", &source, SIGN_IN_LIMIT_PER_SOURCE, now),
-    ];
+    let counters = sign_in_counters(username.as_str(), &source);
     take_attempt(store, &counters, now).await?;
     let user: Option<User> = store.get_user(username.as_str()).await?;
     let matches = password::verify(
@@ -168,14 +187,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counters_share_a_key_within_a_window() {
-        let a = counter("code-user", "ada", CODE_LIMIT_PER_USER, 86_400 * 3 + 5);
-        let b = counter("code-user", "ada", CODE_LIMIT_PER_USER, 86_400 * 4 - 1);
-        let c = counter("code-user", "ada", CODE_LIMIT_PER_USER, 86_400 * 4);
-        assert_eq!(a.key, b.key);
-        assert_ne!(b.key, c.key);
-        assert_eq!(a.window_end, 86_400 * 4);
-        assert_eq!(a.max, 10);
+    fn a_limit_refills_one_attempt_per_interval() {
+        let c = counter("code-user", "ada", CODE_LIMIT_PER_USER);
+        assert_eq!(c.key, "code-user#ada");
+        assert_eq!((c.burst, c.interval), (10, 8_640));
+        let now = 1_800_000_000;
+        // Empty, or empty again: no wait.
+        assert_eq!(c.wait(None, now), 0);
+        assert_eq!(c.wait(Some(now - 1), now), 0);
+        // Ten failures in a row leave the counter full for one interval, not for a day.
+        assert_eq!(c.wait(Some(now + 9 * 8_640), now), 0);
+        assert_eq!(c.wait(Some(now + 10 * 8_640), now), 8_640);
+        assert_eq!(c.wait(Some(now + 10 * 8_640), now + 8_640), 0);
     }
 
     #[test]

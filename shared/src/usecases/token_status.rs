@@ -114,52 +114,5 @@ async fn holder_in_good_standing(
         .family
         .as_ref()
         .is_some_and(|f| f.status == FamilyStatus::Active);
-    if !family_ok || lapse(&standing, holder, now).is_some() {
-        return Ok(false);
-    }
-    // A user token through a device also needs the device's own family active.
-    if let Holder::User {
-        device: Some(binding),
-        ..
-    } = holder
-    {
-        return Ok(store
-            .get_family(&binding.family_id)
-            .await?
-            .is_some_and(|f| f.status == FamilyStatus::Active));
-    }
-    Ok(true)
-}
-
-/// The first of a holder's records (read into `standing`) that is no longer in good standing,
-/// in the order a redemption's or refresh's transaction would have checked them: an OAuth
-/// client still active and its user enabled; a device approved and its API key usable; a
-/// user enabled, their API key usable and their device, if any, approved.
-pub(crate) fn lapse(standing: &Standing, holder: Holder<'_>, now: i64) -> Option<Inactive> {
-    let client_ok = || standing.client.as_ref().is_some_and(|c| c.is_active(now));
-    let user_ok = || standing.user.as_ref().is_some_and(|u| !u.disabled);
-    let device_ok = || {
-        standing
-            .device
-            .as_ref()
-            .is_some_and(|d| d.status == DeviceStatus::Approved)
-    };
-    let api_key_ok = || standing.api_key.as_ref().is_some_and(|k| k.is_usable(now));
-    let checks: &[(Inactive, &dyn Fn() -> bool)] = match holder {
-        Holder::OAuthClient { username: None, .. } => &[(Inactive::Client, &client_ok)],
-        Holder::OAuthClient { .. } => &[(Inactive::Client, &client_ok), (Inactive::User, &user_ok)],
-        Holder::Device { .. } => &[
-            (Inactive::Device, &device_ok),
-            (Inactive::ApiKey, &api_key_ok),
-        ],
-        Holder::User { device: None, .. } => {
-            &[(Inactive::User, &user_ok), (Inactive::ApiKey, &api_key_ok)]
-        }
-        Holder::User { .. } => &[
-            (Inactive::User, &user_ok),
-            (Inactive::ApiKey, &api_key_ok),
-            (Inactive::Device, &device_ok),
-        ],
-    };
-    checks.iter().find(|(_, ok)| !ok()).map(|(which, _)| *which)
+    Ok(family_ok && lapse(&standing, holder, now).is_none())
 }

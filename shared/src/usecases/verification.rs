@@ -7,9 +7,7 @@ use crate::error::Error;
 use crate::model::*;
 use crate::secrets::hashes_match;
 use crate::storage::*;
-use crate::usecases::sign_in::{
-    CODE_LIMIT_PER_SOURCE, CODE_LIMIT_PER_USER, counter, source_subject, take_attempt,
-};
+use crate::usecases::sign_in::{code_counters, source_subject, take_attempt};
 use crate::usercode::{UserCode, keyed_hash};
 
 /// A pending request, as the page shows it before the user decides.
@@ -33,10 +31,7 @@ pub async fn find_request(
     now: i64,
 ) -> Result<PendingRequest, Error> {
     let source = source_subject(source);
-    let counters = [
-        counter("code-user", &session.username, CODE_LIMIT_PER_USER, now),
-        counter("code-source", &source, CODE_LIMIT_PER_SOURCE, now),
-    ];
+    let counters = code_counters(&session.username, &source);
     take_attempt(store, &counters, now).await?;
     let wrong = || Error::InvalidGrant("that code is not valid; check it and try again".into());
     let found = match UserCode::parse(typed) {
@@ -53,7 +48,7 @@ pub async fn find_request(
         tracing::info!(%source, username = %session.username, "wrong user code on the verification page");
         return Err(wrong());
     };
-    store.return_attempts(&counters).await?;
+    store.return_attempts(&counters, now).await?;
     let (code, client) = store
         .get_code_and_client(&record.device_code_hash, &record.client_id)
         .await?;

@@ -78,9 +78,10 @@ pub async fn validate(
     let device_name = request
         .device_name
         .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty() && n.chars().count() <= 256 && !n.chars().any(char::is_control))
         .ok_or_else(|| page("device_name must be 1 to 256 printable characters"))?;
+    let device_name = DisplayName::parse("device_name", device_name, 256)
+        .map_err(Refusal::Page)?
+        .into_string();
     let auth = &request.authorization;
     let sent = auth
         .redirect_uri
@@ -118,7 +119,7 @@ pub async fn validate(
     };
     // Instances are confidential clients: PKCE is honoured when sent, not required.
     let code_challenge = validate_pkce(auth, false).map_err(&redirect)?;
-    let device_details = details
+    let device_details: Vec<(String, String)> = details
         .iter()
         .filter_map(|(k, v)| match v {
             serde_json::Value::String(s) => Some((k.clone(), s.clone())),
@@ -128,12 +129,18 @@ pub async fn validate(
         })
         .take(20)
         .collect();
+    // What the device says about itself is shown too, under the same rule as its name.
+    for (name, value) in &device_details {
+        for text in [name, value] {
+            DisplayName::check_shown("user_device", text).map_err(Refusal::Page)?;
+        }
+    }
     Ok(ValidRegistration {
         redirect_uri: sent.to_owned(),
         scope,
         state: auth.state.clone(),
         code_challenge,
-        device_name: device_name.to_owned(),
+        device_name,
         user_device: serde_json::Value::Object(details).to_string(),
         device_details,
         template,

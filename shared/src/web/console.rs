@@ -3,12 +3,14 @@
 //! form a POST carrying the CSRF token of the admin cookie (or, to sign in, of the pre-session
 //! cookie). The handlers are in [`crate::api::console`].
 
+use std::collections::HashMap;
+
 use maud::{Markup, html};
 
 use super::pages::{hidden, message, page};
-use crate::api::admin::rfc3339;
+use crate::api::admin::views::rfc3339;
 use crate::model::{ApiKey, Device, DeviceStatus, OAuthClient, User};
-use crate::usecases::admin::CreatedApiKey;
+use crate::usecases::admin::{CreatedApiKey, LimitState};
 
 /// Where the console lives; each section is a path below it.
 pub const PATH: &str = "/admin/console";
@@ -67,7 +69,8 @@ pub enum Content {
     },
     ApiKeys(Vec<ApiKey>),
     Clients(Vec<OAuthClient>),
-    Users(Vec<User>),
+    /// Every user, and the wrong-code limits of those with recent failures.
+    Users(Vec<User>, HashMap<String, LimitState>),
 }
 
 impl Content {
@@ -76,7 +79,7 @@ impl Content {
             Content::Devices { .. } => Section::Devices,
             Content::ApiKeys(_) => Section::ApiKeys,
             Content::Clients(_) => Section::Clients,
-            Content::Users(_) => Section::Users,
+            Content::Users(..) => Section::Users,
         }
     }
 }
@@ -211,7 +214,7 @@ pub fn section(csrf: &str, notice: Option<&Notice>, content: &Content) -> String
                 Content::Devices { pending, by_status } => (devices(csrf, pending, by_status)),
                 Content::ApiKeys(keys) => (api_keys(csrf, keys)),
                 Content::Clients(clients) => (clients_list(csrf, clients)),
-                Content::Users(users) => (users_list(csrf, users)),
+                Content::Users(users, limits) => (users_list(csrf, users, limits)),
             }
         },
     )
@@ -314,7 +317,18 @@ fn clients_list(csrf: &str, clients: &[OAuthClient]) -> Markup {
     }
 }
 
-fn users_list(csrf: &str, users: &[User]) -> Markup {
+/// A wait in words: "2 h 24 min", "3 min", "under a minute".
+fn wait_in_words(seconds: i64) -> String {
+    let minutes = (seconds + 59) / 60;
+    match (minutes / 60, minutes % 60) {
+        (0, 0) => "under a minute".into(),
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+fn users_list(csrf: &str, users: &[User], limits: &HashMap<String, LimitState>) -> Markup {
     let s = Section::Users;
     html! {
         (create_form(csrf, s, "New user", html! {
@@ -331,6 +345,17 @@ fn users_list(csrf: &str, users: &[User]) -> Markup {
                     @if let Some(name) = &u.display_name { bdi { (name) } " · " }
                     @if let Some(email) = &u.email { (email) " · " }
                     "created " (rfc3339(u.created_at))
+                }
+                @if let Some(limit) = limits.get(&u.username) {
+                    p.limit {
+                        @if limit.remaining == 0 {
+                            "Held back after wrong codes: next try in "
+                            (wait_in_words(limit.retry_after_seconds)) ". "
+                        } @else {
+                            (limit.burst - limit.remaining) " wrong codes recently. "
+                        }
+                    }
+                    (button(csrf, s, "unlock", ("username", &u.username), "Lift limits"))
                 }
                 @if !u.disabled { (button(csrf, s, "disable", ("username", &u.username), "Disable")) }
                 (form(csrf, &s.path(), "password", html! {
@@ -361,7 +386,7 @@ mod tests {
         let html = section(
             "tok\"en",
             Some(&Notice::Failed("<script>".into())),
-            &Content::Users(Vec::new()),
+            &Content::Users(Vec::new(), HashMap::new()),
         );
         assert!(!html.contains("<script>"), "{html}");
         let forms = html.matches("<form").count();

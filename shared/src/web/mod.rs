@@ -10,9 +10,9 @@ pub mod pages;
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 
-use crate::config::ServerSecret;
 use crate::error::Error;
 use crate::http::ErrorShape;
+use crate::secrets::ServerSecret;
 use crate::secrets::random_bytes;
 use crate::usercode::keyed_hash;
 

@@ -1,0 +1,55 @@
+//! What every function builds once at cold start and lends to each request.
+
+use crate::aws::sdk_config;
+use crate::config::{self, Settings};
+use crate::storage::Store;
+
+/// What every function holds for its lifetime: built once in `main`, lent to each request.
+#[derive(Clone, Debug)]
+pub struct Deps {
+    pub store: Store,
+    pub settings: Settings,
+}
+
+impl Deps {
+    /// Reads settings, builds the client, and pays the TLS handshake during init. Fails (and so
+    /// the function does not start) when a required setting is missing.
+    pub async fn from_env() -> Result<Deps, String> {
+        let mut settings = Settings::from_env()?;
+        let config = sdk_config().await;
+        if settings.server_secret.is_none()
+            && let Ok(arn) = std::env::var(config::SERVER_SECRET_ARN)
+        {
+            let client = aws_sdk_secretsmanager::Client::new(&config);
+            settings.server_secret = Some(config::fetch_server_secret(&client, &arn).await?);
+        }
+        let store = Store::new(
+            aws_sdk_dynamodb::Client::new(&config),
+            settings.tables.clone(),
+        )
+        .with_client_idle_ttl(settings.registration.idle_ttl);
+        // `WARM_UP_DYNAMODB=false` leaves the connection to the first request: only for
+        // measuring what the warm-up saves (scripts/coldstart).
+        if config::flag(
+            "WARM_UP_DYNAMODB",
+            std::env::var("WARM_UP_DYNAMODB").ok(),
+            true,
+        )? {
+            store.warm_up().await;
+        }
+        Ok(Deps { store, settings })
+    }
+
+    /// As [`Deps::from_env`], for a function that cannot work without the server secret
+    /// (`SERVER_SECRET_ARN`, or `SERVER_SECRET` in local runs).
+    pub async fn from_env_with_secret() -> Result<Deps, String> {
+        let deps = Deps::from_env().await?;
+        if deps.settings.server_secret.is_none() {
+            return Err(format!(
+                "neither {} nor SERVER_SECRET is set; this function needs the server secret",
+                config::SERVER_SECRET_ARN
+            ));
+        }
+        Ok(deps)
+    }
+}

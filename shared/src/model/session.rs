@@ -1,0 +1,28 @@
+//! Sessions: a user signed in on the verification page, an administrator in the console.
+
+use serde::{Deserialize, Serialize};
+
+/// A signed-in user on the verification page (table `SessionsTable`, key `session_hash`, TTL).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub session_hash: String,
+    pub username: String,
+    /// The user's `credentials_version` at sign-in.
+    #[serde(default)]
+    pub credentials_version: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub ttl: i64,
+}
+
+/// A signed-in admin console (table `SessionsTable`, key `console#<hash of the cookie>`, TTL):
+/// kept on the server, so that signing out ends it whatever copies of the cookie exist. The
+/// cookie holds a random value, never the admin key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleSession {
+    pub session_hash: String,
+    pub admin_key_hash: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub ttl: i64,
+}

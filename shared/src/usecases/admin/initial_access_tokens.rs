@@ -1,0 +1,29 @@
+//! Initial access tokens (RFC 7591 §3): what registration needs under
+//! `RegistrationPolicy=initial-access-token`.
+
+use crate::error::Error;
+use crate::model::InitialAccessToken;
+use crate::storage::Store;
+pub use crate::usecases::client_registration::NewInitialAccessToken;
+
+/// Issues a token; its value is returned this once (the rules are the registration use case's,
+/// [`crate::usecases::client_registration`], which spends the token).
+pub async fn issue_initial_access_token(
+    store: &Store,
+    new: NewInitialAccessToken,
+    now: i64,
+) -> Result<(InitialAccessToken, String), Error> {
+    crate::usecases::client_registration::issue_initial_access_token(store, new, now).await
+}
+
+/// Every token, never its value.
+pub async fn list_initial_access_tokens(store: &Store) -> Result<Vec<InitialAccessToken>, Error> {
+    store.list_initial_access_tokens().await
+}
+
+pub async fn disable_initial_access_token(
+    store: &Store,
+    id: &str,
+) -> Result<InitialAccessToken, Error> {
+    store.disable_initial_access_token(id).await
+}

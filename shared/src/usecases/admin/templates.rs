@@ -1,0 +1,25 @@
+//! VMware mobile registration templates (`app_product_id`): what an app registers as.
+
+use crate::error::Error;
+use crate::model::vmware::RegistrationTemplate;
+use crate::storage::Store;
+pub use crate::usecases::vmware::NewTemplate;
+
+/// Defines a template; its rules are the VMware use case's ([`crate::usecases::vmware`]).
+pub async fn create_template(
+    store: &Store,
+    new: NewTemplate,
+    now: i64,
+) -> Result<RegistrationTemplate, Error> {
+    crate::usecases::vmware::create_template(store, new, now).await
+}
+
+pub async fn list_templates(store: &Store) -> Result<Vec<RegistrationTemplate>, Error> {
+    store.list_templates().await
+}
+
+/// Disables a template: no new registrations (instances keep working; disable an instance
+/// through its client).
+pub async fn disable_template(store: &Store, id: &str) -> Result<RegistrationTemplate, Error> {
+    store.disable_template(id).await
+}

@@ -1,0 +1,25 @@
+//! The integration suite, one test binary: each module holds the tests of one capability or one
+//! client, all sharing the harness in `tests/src` (one dynoxide server for the whole binary,
+//! fresh tables per test). Run one module with a filter, e.g.
+//! `cargo test -p devicegate-tests --test suite -- security::`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod authorization_code;
+mod aws_sdk;
+mod browser;
+mod client_registration;
+mod console;
+mod events;
+mod faults;
+mod huawei_sdk;
+mod oauth_device_flow;
+mod openidconnect;
+mod paragon_flow;
+mod permissions;
+mod races;
+mod schema;
+mod security;
+mod signatures;
+mod signing_key_secret;
+mod user_tokens;
+mod vmware;

@@ -1,0 +1,138 @@
+//! Least privilege, checked by exercising it: every DynamoDB call a function makes, at cold
+//! start and while the sample events of its routes replay, is allowed by that function's own
+//! policy in `template.yaml` (the action, on the table or index it touches). DynamoDB Local
+//! enforces no IAM, so without this a missing grant shows up only in a deployed stack.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use devicegate::http;
+use devicegate::routes::{self, Function};
+use devicegate_cli::examples::seed_examples;
+use devicegate_tests::*;
+use serde_json::Value;
+
+/// The authorizer function: invoked by API Gateway with authorizer events, it has no routes.
+const AUTHORIZER: &str = "authorizer";
+
+/// (action, logical table, index) a policy statement allows.
+type Grant = (String, String, Option<String>);
+
+/// Every grant of every function's policy, by binary name.
+fn grants_by_function(template: &Value) -> BTreeMap<String, BTreeSet<Grant>> {
+    let mut out = BTreeMap::new();
+    for resource in template["Resources"].as_object().unwrap().values() {
+        let Some(binary) = resource["Metadata"]["BuildProperties"]["Binary"].as_str() else {
+            continue;
+        };
+        let mut grants = BTreeSet::new();
+        for policy in resource["Properties"]["Policies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            for statement in policy["Statement"].as_array().into_iter().flatten() {
+                let resources = match &statement["Resource"] {
+                    Value::Array(list) => list.clone(),
+                    one => vec![one.clone()],
+                };
+                for action in statement["Action"].as_array().into_iter().flatten() {
+                    for resource in &resources {
+                        if let Some((table, index)) = table_of(resource) {
+                            grants.insert((action.as_str().unwrap().to_owned(), table, index));
+                        }
+                    }
+                }
+            }
+        }
+        out.insert(binary.to_owned(), grants);
+    }
+    out
+}
+
+/// `!GetAtt X.Arn` -> (X, None); `!Sub "${X.Arn}/index/I"` -> (X, Some(I)).
+fn table_of(resource: &Value) -> Option<(String, Option<String>)> {
+    if let Some(arn) = resource["Fn::GetAtt"].as_str() {
+        return Some((arn.strip_suffix(".Arn")?.to_owned(), None));
+    }
+    let sub = resource["Fn::Sub"].as_str()?;
+    let (table, index) = sub.strip_prefix("${")?.split_once(".Arn}/index/")?;
+    Some((table.to_owned(), Some(index.to_owned())))
+}
+
+/// Physical table name -> the template's logical id, through the functions' environment.
+fn logical_tables(env: &TestEnv, template: &Value) -> BTreeMap<String, String> {
+    let variables = &template["Globals"]["Function"]["Environment"]["Variables"];
+    devicegate::Tables::ENV
+        .iter()
+        .map(|(var, _)| {
+            let physical = env.store().tables().by_env(var).unwrap().to_owned();
+            let logical = variables[*var]["Ref"].as_str().unwrap().to_owned();
+            (physical, logical)
+        })
+        .collect()
+}
+
+fn function_of(method: &str, path: &str) -> Function {
+    routes::table()
+        .into_iter()
+        .find(|(_, m, pattern)| {
+            let (p, q): (Vec<_>, Vec<_>) =
+                (pattern.split('/').collect(), path.split('/').collect());
+            *m == method
+                && p.len() == q.len()
+                && p.iter().zip(&q).all(|(a, b)| a.starts_with('{') || a == b)
+        })
+        .map(|(f, _, _)| f)
+        .unwrap_or_else(|| panic!("no route for {method} {path}"))
+}
+
+#[tokio::test]
+async fn every_call_a_function_makes_is_allowed_by_its_own_policy() {
+    let env = TestEnv::new().await;
+    let template = template_json();
+    let grants = grants_by_function(&template);
+    let logical = logical_tables(&env, &template);
+    seed_examples(env.store(), &env.deps.settings, http::now())
+        .await
+        .unwrap();
+    let mut missing = BTreeSet::new();
+    let mut check = |function: &str, during: &str| {
+        let allowed = &grants[function];
+        for access in env.calls.take_accesses() {
+            let table = logical[&access.table].clone();
+            let needed = (access.action.clone(), table, access.index.clone());
+            if !allowed.contains(&needed) {
+                missing.insert(format!("{function} needs {needed:?} ({during})"));
+            }
+        }
+    };
+
+    env.calls.take_accesses();
+    let with_dynamodb = Function::ALL
+        .into_iter()
+        .filter(|f| f.uses_dynamodb())
+        .map(Function::name)
+        .chain([AUTHORIZER]);
+    for function in with_dynamodb {
+        env.store().warm_up().await;
+        check(function, "cold start");
+    }
+    let mut exercised = BTreeSet::new();
+    for (file, _, _) in event_replay() {
+        let function = if is_authorizer_event(&file) {
+            AUTHORIZER
+        } else {
+            let req = sample_event(&file);
+            function_of(req.method().as_str(), req.uri().path()).name()
+        };
+        replay_event(&env.deps, &file).await;
+        check(function, &file);
+        exercised.insert(function);
+    }
+    assert!(missing.is_empty(), "{missing:#?}");
+    assert_eq!(
+        exercised.len(),
+        Function::ALL.len() + 1,
+        "every function (and the authorizer) was exercised"
+    );
+}
