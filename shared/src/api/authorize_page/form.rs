@@ -1,0 +1,152 @@
+//! The request as it travels through the forms, and the answers sent back to the client.
+
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Response};
+
+use super::flows::Flow;
+use crate::error::Error;
+use crate::http::ErrorShape;
+use crate::usecases::authorization_code::{AuthorizationRequest, Refusal};
+use crate::web::{html, pages};
+
+pub(super) fn repeated(name: &str) -> Error {
+    Error::invalid_request(format!("parameter {name} is repeated"))
+}
+
+pub(super) fn set_authorization_field(
+    request: &mut AuthorizationRequest,
+    name: &str,
+    value: String,
+) -> Result<bool, Error> {
+    // `scopes` is the AWS CLI's `scope`.
+    let slot = match name {
+        "response_type" => &mut request.response_type,
+        "client_id" => &mut request.client_id,
+        "redirect_uri" => &mut request.redirect_uri,
+        "scope" | "scopes" => &mut request.scope,
+        "state" => &mut request.state,
+        "code_challenge" => &mut request.code_challenge,
+        "code_challenge_method" => &mut request.code_challenge_method,
+        _ => return Ok(false),
+    };
+    if slot.replace(value).is_some() {
+        return Err(repeated(name));
+    }
+    Ok(true)
+}
+
+pub(super) fn authorization_pairs(request: &AuthorizationRequest) -> Vec<(&'static str, &str)> {
+    let values = [
+        &request.response_type,
+        &request.client_id,
+        &request.redirect_uri,
+        &request.scope,
+        &request.state,
+        &request.code_challenge,
+        &request.code_challenge_method,
+    ];
+    FIELDS
+        .iter()
+        .zip(values)
+        .filter_map(|(name, value)| value.as_deref().map(|v| (*name, v)))
+        .collect()
+}
+
+pub(super) const FIELDS: [&str; 7] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+];
+
+/// Reads a request from name/value pairs (a query string or the re-posted form): every
+/// parameter at most once (RFC 6749 §3.1), unknown ones ignored.
+pub(super) fn read_request<'a, F: Flow>(
+    pairs: impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>,
+) -> Result<F::Request, Error> {
+    let mut request = F::Request::default();
+    for (name, value) in pairs {
+        F::set(&mut request, &name, value.into_owned())?;
+    }
+    Ok(request)
+}
+
+/// The request as the forms carry it: a query string of exactly the fields read.
+pub(super) fn encode_request<F: Flow>(request: &F::Request) -> String {
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in F::pairs(request) {
+        out.append_pair(name, value);
+    }
+    out.finish()
+}
+
+/// A 302 to the client's redirect URI with `params` and the issuer (RFC 9207) added to its query.
+pub(super) fn back_to_client(
+    redirect_uri: &str,
+    params: &[(&str, &str)],
+    issuer: &str,
+) -> Response<Body> {
+    let location = match url::Url::parse(redirect_uri) {
+        Ok(mut url) => {
+            {
+                let mut query = url.query_pairs_mut();
+                for (name, value) in params {
+                    query.append_pair(name, value);
+                }
+                query.append_pair("iss", issuer);
+            }
+            url.to_string()
+        }
+        // Only registered URIs get here, and those parse.
+        Err(_) => redirect_uri.to_owned(),
+    };
+    let mut response = html(StatusCode::FOUND, String::new());
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// The consent form's answer is a redirect to the client, and browsers hold redirects after a
+/// form to the page's `form-action` too: the consent page allows exactly the client's origin
+/// (or, for a private-use scheme, that scheme) besides its own.
+pub(super) fn allow_form_redirect_to(response: &mut Response<Body>, redirect_uri: &str) {
+    let Ok(url) = url::Url::parse(redirect_uri) else {
+        return;
+    };
+    let target = match url.origin() {
+        url::Origin::Tuple(scheme, host, port) => format!("{scheme}://{host}:{port}"),
+        url::Origin::Opaque(_) => format!("{}:", url.scheme()),
+    };
+    let csp = pages::content_security_policy().replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {target}"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&csp) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+pub(super) fn refusal_response(refusal: Refusal, issuer: &str) -> Result<Response<Body>, Error> {
+    match refusal {
+        Refusal::Page(error) => Err(error),
+        Refusal::Redirect {
+            redirect_uri,
+            state,
+            error,
+        } => {
+            let (_, code) = ErrorShape::OAuth.wire(&error);
+            let description = error.description();
+            let mut params = vec![("error", code), ("error_description", description.as_str())];
+            if let Some(state) = state.as_deref() {
+                params.push(("state", state));
+            }
+            Ok(back_to_client(&redirect_uri, &params, issuer))
+        }
+    }
+}
