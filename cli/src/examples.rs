@@ -246,6 +246,7 @@ async fn seed_user_token_examples(
         lifetimes: Lifetimes::default(),
         rotated_at: None,
         rotated_by: None,
+        auth_time: None,
         ttl: now + year,
     };
     store
@@ -390,6 +391,7 @@ async fn seed_oauth_examples(store: &Store, now: i64) -> Result<(), Error> {
             password: credentials::PASSWORD.into(),
             display_name: Some("Example User".into()),
             email: Some(credentials::EMAIL.into()),
+            email_verified: false,
         },
         now,
     )

@@ -43,6 +43,12 @@ pub enum Error {
     AccessDenied(String),
     #[error("expired_token")]
     ExpiredToken,
+    /// OpenID Connect `prompt=none` without a sign-in that would do (Core §3.1.2.6).
+    #[error("login_required: {0}")]
+    LoginRequired(String),
+    /// OpenID Connect `prompt=none` where the person would have to consent.
+    #[error("consent_required: {0}")]
+    ConsentRequired(String),
     #[error("unauthorized")]
     Unauthorized,
     /// Too many failed attempts; retry after this many seconds.
@@ -82,6 +88,8 @@ impl Error {
             | Error::InvalidToken(d)
             | Error::Forbidden(d)
             | Error::AccessDenied(d)
+            | Error::LoginRequired(d)
+            | Error::ConsentRequired(d)
             | Error::NotFound(d)
             | Error::Conflict(d) => d.clone(),
             Error::AuthorizationPending => "the authorization request is still pending".into(),

@@ -187,7 +187,7 @@ fn jose(c: &mut Criterion) {
         aud: "0966a26c-a5fc-4276-9c6b-587d02aceb91".into(),
         exp: now + 3600,
         iat: now,
-        auth_time: now,
+        auth_time: Some(now),
         nonce: Some("n-0S6_WzA2Mj".into()),
         at_hash: Some("77QmUPtjPfzWtF2AnpK9RQ".into()),
         azp: None,

@@ -322,6 +322,9 @@ impl TestEnv {
                 password_hash: password_hash.to_owned(),
                 display_name: None,
                 email: None,
+                email_verified: false,
+                // As a user written before OpenID Connect: given a subject at its first ID token.
+                subject: None,
                 disabled: false,
                 created_at: now,
                 updated_at: now,

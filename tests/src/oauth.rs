@@ -68,6 +68,7 @@ pub async fn fixture() -> Fixture {
             password: "correct horse battery".into(),
             display_name: Some("Ada".into()),
             email: None,
+            email_verified: false,
         },
         now,
     )

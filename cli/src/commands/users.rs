@@ -19,6 +19,9 @@ pub enum UserCommand {
         display_name: Option<String>,
         #[arg(long)]
         email: Option<String>,
+        /// Vouch for the email address (OpenID Connect's `email_verified`).
+        #[arg(long)]
+        email_verified: bool,
     },
     /// List users as JSON lines.
     List,
@@ -57,12 +60,14 @@ pub async fn run(command: UserCommand, store: &Store) -> Result<(), Error> {
             username,
             display_name,
             email,
+            email_verified,
         } => {
             let new = NewUser {
                 username,
                 password: secret_from_stdin()?,
                 display_name,
                 email,
+                email_verified,
             };
             let user = admin::create_user(store, new, now()).await?;
             eprintln!("user {} created", user.username);

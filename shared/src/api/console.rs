@@ -286,6 +286,7 @@ async fn act(deps: &Deps, section: Section, action: &str, form: &Form) -> Result
                 password: form.required("password")?.to_owned(),
                 display_name: form.optional("display_name").map(str::to_owned),
                 email: form.optional("email").map(str::to_owned),
+                email_verified: form.optional("email_verified") == Some("on"),
             };
             let user = admin::create_user(store, new, now()).await?;
             done("Created user", &user.username)

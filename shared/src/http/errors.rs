@@ -49,6 +49,8 @@ impl ErrorShape {
             Error::SlowDown => "slow_down",
             Error::AccessDenied(_) => "access_denied",
             Error::ExpiredToken => "expired_token",
+            Error::LoginRequired(_) => "login_required",
+            Error::ConsentRequired(_) => "consent_required",
             Error::Unauthorized => "unauthorized",
             Error::TooManyAttempts(_) => "too_many_attempts",
             Error::NotFound(_) => "not_found",
@@ -91,6 +93,8 @@ impl ErrorShape {
             | Error::UnsupportedResponseType(_)
             | Error::UnsupportedTokenType(_)
             | Error::Unauthorized
+            | Error::LoginRequired(_)
+            | Error::ConsentRequired(_)
             | Error::NotFound(_)
             | Error::Conflict(_) => "InvalidRequestException",
         }

@@ -18,6 +18,12 @@ pub struct AuthorizationCode {
     /// BASE64URL(SHA-256(code_verifier)), when the request carried one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_challenge: Option<String>,
+    /// The request's OpenID Connect `nonce`, for the ID token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// When the approving person signed in (their session's start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
     pub lifetimes: Lifetimes,
     pub issued_at: i64,
     pub expires_at: i64,

@@ -81,7 +81,9 @@ pub use owner::{
 };
 pub use scope::Scope;
 pub use session::{ConsoleSession, Session};
-pub use token::{FamilyStatus, Lifetimes, TokenFamily, TokenKind, TokenRecord, TokenSet};
+pub use token::{
+    Authentication, FamilyStatus, Lifetimes, TokenFamily, TokenKind, TokenRecord, TokenSet,
+};
 pub use user::{LoginId, LoginIdKind, User, Username, email_key};
 
 /// Checks an optional free-text field against its limit (in characters).

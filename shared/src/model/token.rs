@@ -63,6 +63,10 @@ pub struct TokenRecord {
     /// The replay key of the signed request that exchanged it, if one did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotated_by: Option<String>,
+    /// When the person the token speaks for signed in, kept through refreshes for the ID
+    /// token's `auth_time`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
     pub ttl: i64,
 }
 
@@ -79,4 +83,22 @@ pub struct TokenSet {
     pub refresh_token: String,
     pub expires_in: i64,
     pub scope: Option<String>,
+    /// An OpenID Connect ID token, added by [`crate::oidc::identity`] after the grant, never
+    /// by a grant itself.
+    pub id_token: Option<String>,
+    /// The person the grant speaks for, when one approved it: what the OpenID Connect layer
+    /// needs to say who signed in. Not handed out.
+    pub authentication: Option<Authentication>,
+}
+
+/// Who approved a grant and how, as the OpenID Connect layer needs it (OIDC Core §2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Authentication {
+    pub username: String,
+    /// The client the tokens were issued to: the ID token's `aud`.
+    pub client_id: String,
+    /// When the person signed in, if known.
+    pub auth_time: Option<i64>,
+    /// The authorization request's `nonce`, echoed in the first ID token only.
+    pub nonce: Option<String>,
 }

@@ -36,6 +36,14 @@ pub struct User {
     pub display_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Whether an administrator vouches for `email` (OpenID Connect's `email_verified`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub email_verified: bool,
+    /// The OpenID Connect `sub`: a ULID given at creation, never reused and never changed, so
+    /// a relying party's account stays the same person's whatever happens to the username.
+    /// Users created before OpenID Connect get theirs at their first ID token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
     pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,

@@ -124,7 +124,7 @@ mod tests {
             aud: "client-1".into(),
             exp: NOW + 600,
             iat: NOW,
-            auth_time: NOW,
+            auth_time: Some(NOW),
             nonce: None,
             at_hash: None,
             azp: None,

@@ -18,9 +18,10 @@ pub struct IdTokenClaims {
     pub aud: String,
     pub exp: i64,
     pub iat: i64,
-    /// When the user authenticated. Always sent, so a `max_age` request or an essential
-    /// `auth_time` claim is always answered.
-    pub auth_time: i64,
+    /// When the user authenticated, whenever it is known (always after a sign-in on the
+    /// authorization page, so a `max_age` request is always answered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -90,7 +91,7 @@ mod tests {
             aud: "client-1".into(),
             exp: NOW + 300,
             iat: NOW,
-            auth_time: NOW - 10,
+            auth_time: Some(NOW - 10),
             nonce: None,
             at_hash: None,
             azp: None,

@@ -53,6 +53,27 @@ impl Store {
             .ok_or_else(|| Error::NotFound(format!("no user named {username}")))
     }
 
+    /// The user's OpenID Connect subject, giving `candidate` to a user who has none yet (one
+    /// write; of two at once, the first wins and both read it). `None`: no such user.
+    pub async fn ensure_subject(
+        &self,
+        username: &str,
+        candidate: &str,
+    ) -> Result<Option<User>, Error> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.users)
+            .key("username", s(username))
+            .update_expression("SET subject = if_not_exists(subject, :s)")
+            .condition_expression("attribute_exists(username)")
+            .expression_attribute_values(":s", s(candidate))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        updated_or_missing(result, "UpdateItem user subject")
+    }
+
     pub async fn set_password_hash(
         &self,
         username: &str,

@@ -27,6 +27,14 @@ pub struct AuthorizationRequest {
     pub state: Option<String>,
     pub code_challenge: Option<String>,
     pub code_challenge_method: Option<String>,
+    /// OpenID Connect (Core §3.1.2.1): echoed in the ID token.
+    pub nonce: Option<String>,
+    /// `none`, `login`, `consent` (space-separated; `none` alone).
+    pub prompt: Option<String>,
+    /// Seconds: a sign-in older than this is asked again.
+    pub max_age: Option<String>,
+    /// The username to offer on the sign-in form.
+    pub login_hint: Option<String>,
 }
 
 /// A request the endpoint may act on: the client, where to send the answer, what is asked.
@@ -37,6 +45,61 @@ pub struct ValidRequest {
     pub scope: Scope,
     pub state: Option<String>,
     pub code_challenge: Option<String>,
+    pub nonce: Option<String>,
+    pub prompt: Prompt,
+    /// A sign-in older than this many seconds is asked again (OIDC Core §3.1.2.1).
+    pub max_age: Option<i64>,
+}
+
+/// What the request's `prompt` asks of the page (OIDC Core §3.1.2.1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Prompt {
+    /// `none`: no page at all; what would need one is an error sent back.
+    pub none: bool,
+    /// `login`: sign in again even when signed in.
+    pub login: bool,
+}
+
+impl Prompt {
+    fn parse(value: Option<&str>) -> Result<Prompt, Error> {
+        let mut prompt = Prompt::default();
+        let Some(value) = value else {
+            return Ok(prompt);
+        };
+        let values: Vec<&str> = value.split(' ').filter(|v| !v.is_empty()).collect();
+        for v in &values {
+            match *v {
+                "none" => prompt.none = true,
+                "login" => prompt.login = true,
+                // Consent is asked on every request: nothing more to do.
+                "consent" | "select_account" => {}
+                _ => {
+                    return Err(Error::invalid_request(
+                        "prompt must be none, login, consent or select_account",
+                    ));
+                }
+            }
+        }
+        if prompt.none && values.len() > 1 {
+            return Err(Error::invalid_request(
+                "prompt=none cannot be combined with another value",
+            ));
+        }
+        Ok(prompt)
+    }
+}
+
+/// `max_age` (OIDC Core §3.1.2.1): a number of seconds, at most a year.
+fn parse_max_age(value: Option<&str>) -> Result<Option<i64>, Error> {
+    match value {
+        None => Ok(None),
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (0..=365 * 24 * 3600).contains(n))
+            .map(Some)
+            .ok_or_else(|| Error::invalid_request("max_age must be a number of seconds")),
+    }
 }
 
 /// Why a request is refused, and so how (RFC 6749 §4.1.2.1).
@@ -127,13 +190,24 @@ pub async fn validate(
         }
     };
     let public = client.client_type == OAuthClientType::Public;
-    let code_challenge = validate_pkce(request, public).map_err(redirect)?;
+    let code_challenge = validate_pkce(request, public).map_err(&redirect)?;
+    if request.nonce.as_deref().is_some_and(|n| n.len() > 512) {
+        return Err(redirect(Error::invalid_request("nonce is too long")));
+    }
+    if request.login_hint.as_deref().is_some_and(|h| h.len() > 256) {
+        return Err(redirect(Error::invalid_request("login_hint is too long")));
+    }
+    let prompt = Prompt::parse(request.prompt.as_deref()).map_err(&redirect)?;
+    let max_age = parse_max_age(request.max_age.as_deref()).map_err(&redirect)?;
     Ok(ValidRequest {
         client,
         redirect_uri: sent.to_owned(),
         scope,
         state: request.state.clone(),
         code_challenge,
+        nonce: request.nonce.clone(),
+        prompt,
+        max_age,
     })
 }
 
@@ -232,6 +306,7 @@ pub async fn approve(
     store: &Store,
     request: &ValidRequest,
     username: &str,
+    auth_time: i64,
     now: i64,
 ) -> Result<String, Error> {
     check_offered_to(request, username)?;
@@ -243,6 +318,8 @@ pub async fn approve(
         username: username.to_owned(),
         scope: request.scope.to_wire(),
         code_challenge: request.code_challenge.clone(),
+        nonce: request.nonce.clone(),
+        auth_time: Some(auth_time),
         lifetimes: request.client.lifetimes(),
         issued_at: now,
         expires_at: now + CODE_TTL,
@@ -332,6 +409,7 @@ pub async fn redeem(
             client_id: &code.client_id,
             owner: &owner,
             scope: code.scope.as_deref(),
+            auth_time: code.auth_time,
         },
         code.lifetimes,
         now,
@@ -342,7 +420,11 @@ pub async fn redeem(
     {
         CodeRedemption::Redeemed => {
             tracing::info!(client_id = %code.client_id, family_id = %family.family_id, "authorization code redeemed");
-            Ok(issued.token_set)
+            let mut tokens = issued.token_set;
+            if let Some(authentication) = &mut tokens.authentication {
+                authentication.nonce = code.nonce.clone();
+            }
+            Ok(tokens)
         }
         CodeRedemption::AlreadyUsed(current) => {
             // Lost a race with another redemption: that one's tokens go too.

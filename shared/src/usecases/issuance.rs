@@ -38,6 +38,8 @@ pub(crate) struct TokenOwner<'a> {
     pub(crate) client_id: &'a str,
     pub(crate) owner: &'a Owner,
     pub(crate) scope: Option<&'a str>,
+    /// When the person the tokens speak for signed in, if one did and it is known.
+    pub(crate) auth_time: Option<i64>,
 }
 
 /// A fresh access and refresh token, as records to store and as values to hand out.
@@ -93,6 +95,7 @@ impl IssuedPair {
             lifetimes,
             rotated_at: None,
             rotated_by: None,
+            auth_time: owner.auth_time,
             ttl: now + ttl,
         };
         Ok(IssuedPair {
@@ -107,7 +110,25 @@ impl IssuedPair {
                 refresh_token: refresh.into_value(),
                 expires_in: lifetimes.access_token_ttl,
                 scope: owner.scope.map(str::to_owned),
+                id_token: None,
+                authentication: authentication(owner),
             },
         })
+    }
+}
+
+/// The person an OAuth client's tokens speak for, for the OpenID Connect layer. A device's or
+/// a Paragon user token's holder is not an OpenID Connect relying party.
+fn authentication(owner: TokenOwner<'_>) -> Option<Authentication> {
+    match owner.owner {
+        Owner::Client {
+            username: Some(username),
+        } => Some(Authentication {
+            username: username.clone(),
+            client_id: owner.client_id.to_owned(),
+            auth_time: owner.auth_time,
+            nonce: None,
+        }),
+        _ => None,
     }
 }

@@ -152,6 +152,7 @@ pub(crate) async fn rotate(
             client_id: &token.client_id,
             owner: &token.owner,
             scope: scope.or(token.scope.as_deref()),
+            auth_time: token.auth_time,
         },
         token.lifetimes,
         now,

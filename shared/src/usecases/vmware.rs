@@ -175,6 +175,8 @@ pub async fn approve(
         username: username.to_owned(),
         scope: valid.scope.to_wire(),
         code_challenge: valid.code_challenge.clone(),
+        nonce: None,
+        auth_time: None,
         lifetimes: valid.template.lifetimes,
         issued_at: now,
         // The app activates first, then redeems: the code waits as long as the activation.

@@ -336,6 +336,7 @@ fn users_list(csrf: &str, users: &[User], limits: &HashMap<String, LimitState>) 
             (text_field("password", "Password", "password", true))
             (text_field("display_name", "Display name (optional)", "text", false))
             (text_field("email", "Email (optional)", "email", false))
+            (checkbox("email_verified", "The email address is verified"))
         }))
         h2 { "Users (" (users.len()) ")" }
         @for u in users {
@@ -343,7 +344,7 @@ fn users_list(csrf: &str, users: &[User], limits: &HashMap<String, LimitState>) 
                 b { (u.username) } @if u.disabled { " (disabled)" }
                 div.meta {
                     @if let Some(name) = &u.display_name { bdi { (name) } " · " }
-                    @if let Some(email) = &u.email { (email) " · " }
+                    @if let Some(email) = &u.email { (email) @if u.email_verified { " (verified)" } " · " }
                     "created " (rfc3339(u.created_at))
                 }
                 @if let Some(limit) = limits.get(&u.username) {

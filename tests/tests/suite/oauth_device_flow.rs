@@ -489,6 +489,7 @@ async fn the_page_refuses_forged_forms_and_limits_wrong_codes() {
             password: "hopper hopper".into(),
             display_name: None,
             email: None,
+            email_verified: false,
         },
         devicegate::http::now(),
     )

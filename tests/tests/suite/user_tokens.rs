@@ -29,6 +29,7 @@ async fn user_ada(env: &TestEnv) {
             password: PASSWORD.into(),
             display_name: None,
             email: Some(EMAIL.into()),
+            email_verified: false,
         },
         http::now(),
     )
@@ -481,6 +482,7 @@ async fn refusals_are_uniform_where_they_must_be_and_specific_where_they_may_be(
             password: PASSWORD.into(),
             display_name: None,
             email: None,
+            email_verified: false,
         },
         http::now(),
     )

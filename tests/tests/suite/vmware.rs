@@ -336,6 +336,7 @@ async fn an_instance_gets_no_tokens_for_another_person_and_codes_are_no_activati
             password: "bob's long passphrase".into(),
             display_name: None,
             email: None,
+            email_verified: false,
         },
         devicegate::http::now(),
     )

@@ -139,8 +139,12 @@ impl NewClientBody {
 pub struct NewUserBody {
     username: String,
     password: String,
+    /// OpenID Connect's `name`; `display_name` as well.
+    #[serde(alias = "name")]
     display_name: Option<String>,
     email: Option<String>,
+    #[serde(default)]
+    email_verified: bool,
 }
 
 impl From<NewUserBody> for NewUser {
@@ -150,6 +154,7 @@ impl From<NewUserBody> for NewUser {
             password: body.password,
             display_name: body.display_name,
             email: body.email,
+            email_verified: body.email_verified,
         }
     }
 }

@@ -3,7 +3,9 @@
 use super::form::*;
 use crate::Deps;
 use crate::error::Error;
-use crate::usecases::authorization_code::{self, AuthorizationRequest, Refusal, ValidRequest};
+use crate::usecases::authorization_code::{
+    self, AuthorizationRequest, Prompt, Refusal, ValidRequest,
+};
 use crate::usecases::vmware;
 use crate::web::pages;
 
@@ -27,11 +29,20 @@ pub(crate) trait Flow {
         Ok(())
     }
     fn consent(valid: &Self::Valid, form: pages::ConsentForm<'_>) -> String;
+    /// What the request's `prompt` and `max_age` ask of the page (OpenID Connect only).
+    fn prompt(_valid: &Self::Valid) -> (Prompt, Option<i64>) {
+        (Prompt::default(), None)
+    }
+    /// Once the person has signed in again, the request no longer asks for it (or the page
+    /// would ask forever).
+    fn signed_in_again(_request: &mut Self::Request) {}
     /// The approval: the parameters the redirect carries back (besides `state` and `iss`).
+    /// `signed_in_at` is when the approving person's session began.
     fn approve(
         deps: &Deps,
         valid: &Self::Valid,
         username: &str,
+        signed_in_at: i64,
         issuer: &str,
         now: i64,
     ) -> impl std::future::Future<Output = Result<Vec<(&'static str, String)>, Error>> + Send;
@@ -76,14 +87,31 @@ impl Flow for CodeFlow {
         pages::consent(form, &valid.client, &valid.scope)
     }
 
+    fn prompt(valid: &ValidRequest) -> (Prompt, Option<i64>) {
+        (valid.prompt, valid.max_age)
+    }
+
+    fn signed_in_again(request: &mut AuthorizationRequest) {
+        request.max_age = None;
+        request.prompt = request.prompt.take().and_then(|p| {
+            let rest: Vec<&str> = p
+                .split(' ')
+                .filter(|v| *v != "login" && !v.is_empty())
+                .collect();
+            (!rest.is_empty()).then(|| rest.join(" "))
+        });
+    }
+
     async fn approve(
         deps: &Deps,
         valid: &ValidRequest,
         username: &str,
+        signed_in_at: i64,
         _issuer: &str,
         now: i64,
     ) -> Result<Vec<(&'static str, String)>, Error> {
-        let code = authorization_code::approve(&deps.store, valid, username, now).await?;
+        let code =
+            authorization_code::approve(&deps.store, valid, username, signed_in_at, now).await?;
         Ok(vec![("code", code)])
     }
 }
@@ -152,6 +180,7 @@ impl Flow for MobileRegistrationFlow {
         deps: &Deps,
         valid: &vmware::ValidRegistration,
         username: &str,
+        _signed_in_at: i64,
         issuer: &str,
         now: i64,
     ) -> Result<Vec<(&'static str, String)>, Error> {

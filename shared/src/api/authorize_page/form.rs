@@ -27,6 +27,10 @@ pub(super) fn set_authorization_field(
         "state" => &mut request.state,
         "code_challenge" => &mut request.code_challenge,
         "code_challenge_method" => &mut request.code_challenge_method,
+        "nonce" => &mut request.nonce,
+        "prompt" => &mut request.prompt,
+        "max_age" => &mut request.max_age,
+        "login_hint" => &mut request.login_hint,
         _ => return Ok(false),
     };
     if slot.replace(value).is_some() {
@@ -44,6 +48,10 @@ pub(super) fn authorization_pairs(request: &AuthorizationRequest) -> Vec<(&'stat
         &request.state,
         &request.code_challenge,
         &request.code_challenge_method,
+        &request.nonce,
+        &request.prompt,
+        &request.max_age,
+        &request.login_hint,
     ];
     FIELDS
         .iter()
@@ -52,7 +60,7 @@ pub(super) fn authorization_pairs(request: &AuthorizationRequest) -> Vec<(&'stat
         .collect()
 }
 
-pub(super) const FIELDS: [&str; 7] = [
+pub(super) const FIELDS: [&str; 11] = [
     "response_type",
     "client_id",
     "redirect_uri",
@@ -60,6 +68,10 @@ pub(super) const FIELDS: [&str; 7] = [
     "state",
     "code_challenge",
     "code_challenge_method",
+    "nonce",
+    "prompt",
+    "max_age",
+    "login_hint",
 ];
 
 /// Reads a request from name/value pairs (a query string or the re-posted form): every

@@ -16,6 +16,7 @@ use crate::Deps;
 use crate::dialect::rfc6749;
 use crate::error::Error;
 use crate::http::{Form, now};
+use crate::model::Session;
 use crate::secrets::hashes_match;
 use crate::usecases::authorization_code::Refusal;
 use crate::usecases::sign_in::{self, SESSION_TTL};
@@ -126,11 +127,31 @@ async fn respond<F: Flow>(
             Err(refusal) => return refusal_response(refusal, &issuer),
         };
         let encoded = encode_request::<F>(&request);
+        let (prompt, _) = F::prompt(&valid);
+        let silent = |error: Error| {
+            refusal_response(
+                Refusal::Redirect {
+                    redirect_uri: F::redirect_uri(&valid).to_owned(),
+                    state: F::state(&valid).map(str::to_owned),
+                    error,
+                },
+                &issuer,
+            )
+        };
         return match (&session, &session_cookie) {
-            (Some(session), Some(cookie)) => {
+            (Some(session), Some(cookie)) if fresh_enough::<F>(&valid, session, now) => {
                 F::offered_to(&valid, &session.username)?;
+                if prompt.none {
+                    // Consent is asked on every request: prompt=none can never be answered.
+                    return silent(Error::ConsentRequired(
+                        "the person must consent on the page".into(),
+                    ));
+                }
                 Ok(consent_page(&valid, &encoded, &session.username, cookie))
             }
+            _ if prompt.none => silent(Error::LoginRequired(
+                "the person must sign in on the page".into(),
+            )),
             _ => sign_in_page(StatusCode::OK, &encoded, None),
         };
     }
@@ -140,7 +161,7 @@ async fn respond<F: Flow>(
 
     let form = Form::from_request(req)?;
     let action = form.required("action")?;
-    let request = read_request::<F>(url::form_urlencoded::parse(
+    let mut request = read_request::<F>(url::form_urlencoded::parse(
         form.optional("request").unwrap_or("").as_bytes(),
     ))?;
     let encoded = encode_request::<F>(&request);
@@ -184,6 +205,8 @@ async fn respond<F: Flow>(
             .await
             {
                 Ok(signed_in) => {
+                    F::signed_in_again(&mut request);
+                    let again = format!("{path}?{}", encode_request::<F>(&request));
                     let mut response = web::redirect(&again);
                     set_cookie(
                         &mut response,
@@ -217,8 +240,27 @@ async fn respond<F: Flow>(
             );
             Ok(response)
         }
+        ("approve", Some(_))
+            if !session
+                .as_ref()
+                .is_some_and(|s| fresh_enough::<F>(&valid, s, now)) =>
+        {
+            sign_in_page(
+                StatusCode::UNAUTHORIZED,
+                &encoded,
+                Some("Please sign in again to continue."),
+            )
+        }
         ("approve", Some(session)) => {
-            let answer = F::approve(deps, &valid, &session.username, &issuer, now).await?;
+            let answer = F::approve(
+                deps,
+                &valid,
+                &session.username,
+                session.created_at,
+                &issuer,
+                now,
+            )
+            .await?;
             let mut params: Vec<(&str, &str)> =
                 answer.iter().map(|(n, v)| (*n, v.as_str())).collect();
             if let Some(state) = F::state(&valid) {
@@ -247,4 +289,11 @@ async fn respond<F: Flow>(
             other.chars().take(32).collect::<String>()
         ))),
     }
+}
+
+/// Whether the session is recent enough for the request: not when it asks to sign in again
+/// (`prompt=login`), nor when the sign-in is older than its `max_age`.
+fn fresh_enough<F: Flow>(valid: &F::Valid, session: &Session, now: i64) -> bool {
+    let (prompt, max_age) = F::prompt(valid);
+    !prompt.login && max_age.is_none_or(|max_age| session.created_at + max_age >= now)
 }

@@ -207,6 +207,8 @@ fn client_user_token_and_family_conditions_read_stored_paths() {
         password_hash: "p".into(),
         display_name: None,
         email: None,
+        email_verified: false,
+        subject: Some("01J0000000000000000000000".into()),
         disabled: false,
         created_at: 0,
         updated_at: 0,
@@ -252,6 +254,7 @@ fn client_user_token_and_family_conditions_read_stored_paths() {
         lifetimes: Lifetimes::default(),
         rotated_at: Some(1),
         rotated_by: None,
+        auth_time: None,
         ttl: 1,
     };
     assert_paths(&token, &["token_hash", "rotated_at"]);

@@ -13,6 +13,7 @@ pub struct NewUser {
     pub password: String,
     pub display_name: Option<String>,
     pub email: Option<String>,
+    pub email_verified: bool,
 }
 
 pub async fn create_user(store: &Store, new: NewUser, now: i64) -> Result<User, Error> {
@@ -35,7 +36,9 @@ pub async fn create_user(store: &Store, new: NewUser, now: i64) -> Result<User, 
         password_hash: password::hash(&new.password)?,
         display_name,
         email_key: email.as_deref().map(email_key),
+        email_verified: new.email_verified && email.is_some(),
         email,
+        subject: Some(ulid::Ulid::new().to_string()),
         disabled: false,
         created_at: now,
         updated_at: now,

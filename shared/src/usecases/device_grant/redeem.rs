@@ -103,6 +103,7 @@ pub(super) async fn redeem(
             client_id: &code.client_id,
             owner: &code.owner,
             scope: code.scope.as_deref(),
+            auth_time: None,
         },
         code.lifetimes,
         now,

@@ -127,6 +127,7 @@ pub async fn login(
             client_id: USER_TOKEN_CLIENT_ID,
             owner: &owner,
             scope: None,
+            auth_time: Some(now),
         },
         api_key.settings.lifetimes(),
         now,

@@ -120,6 +120,7 @@ async fn an_app_instance_is_offered_only_to_the_person_it_is_registered_to() {
         password: "another long passphrase".into(),
         display_name: None,
         email: None,
+        email_verified: false,
     };
     admin::create_user(env.store(), bob, now).await.unwrap();
     let query = format!(
@@ -161,6 +162,8 @@ async fn an_app_instance_is_offered_only_to_the_person_it_is_registered_to() {
         username: "bob".into(),
         scope: None,
         code_challenge: None,
+        nonce: None,
+        auth_time: None,
         lifetimes: devicegate::model::Lifetimes::default(),
         issued_at: now,
         expires_at: now + 60,

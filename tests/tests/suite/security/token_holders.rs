@@ -61,6 +61,7 @@ async fn tokens_written_while_their_holder_lapsed_are_dead_at_every_use() {
             password: "correct horse battery".into(),
             display_name: None,
             email: None,
+            email_verified: false,
         };
         admin::create_user(env.store(), ada, http::now())
             .await
@@ -128,6 +129,7 @@ async fn a_user_token_missed_when_its_user_was_disabled_is_refused_by_the_author
         password: "correct horse battery".into(),
         display_name: None,
         email: None,
+        email_verified: false,
     };
     admin::create_user(env.store(), ada, http::now())
         .await
