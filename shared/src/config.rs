@@ -26,6 +26,36 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Who may register OAuth clients, and the bounds on self-registered ones.
     pub registration: RegistrationSettings,
+    /// The OpenID Connect provider's keys and ID token lifetime.
+    pub oidc: OidcSettings,
+}
+
+/// The OpenID Connect provider's settings.
+#[derive(Clone, Debug)]
+pub struct OidcSettings {
+    /// The signing keys, read at cold start from `SIGNING_KEYS_ARN` (Secrets Manager) or
+    /// `SIGNING_KEYS_FILE` (local runs). Without them no ID token is issued and discovery and
+    /// the JWK Set answer 404: an OAuth-only deployment.
+    pub keys: Option<std::sync::Arc<crate::oidc::SigningKeySet>>,
+    /// `SIGNING_KEYS_FILE`: where a local run keeps its key set (created on first start).
+    pub keys_file: Option<std::path::PathBuf>,
+    /// `ID_TOKEN_TTL_SECONDS` (default 3600).
+    pub id_token_ttl: i64,
+}
+
+pub const DEFAULT_ID_TOKEN_TTL: i64 = 3600;
+
+/// Names the Secrets Manager secret holding the signing key set in deployed stacks.
+pub const SIGNING_KEYS_ARN: &str = "SIGNING_KEYS_ARN";
+
+impl Default for OidcSettings {
+    fn default() -> OidcSettings {
+        OidcSettings {
+            keys: None,
+            keys_file: None,
+            id_token_ttl: DEFAULT_ID_TOKEN_TTL,
+        }
+    }
 }
 
 /// Who may register a client through the registration dialects (RFC 7591 §3).
@@ -157,6 +187,11 @@ impl Settings {
             issuer: value("ISSUER").map(|v| issuer(&v)).transpose()?,
             secure_cookies: flag("COOKIE_SECURE", value("COOKIE_SECURE"), true)?,
             registration,
+            oidc: OidcSettings {
+                keys: None,
+                keys_file: value("SIGNING_KEYS_FILE").map(std::path::PathBuf::from),
+                id_token_ttl: seconds("ID_TOKEN_TTL_SECONDS", DEFAULT_ID_TOKEN_TTL)?,
+            },
         })
     }
 
@@ -178,6 +213,7 @@ impl Settings {
             issuer: None,
             secure_cookies: true,
             registration: RegistrationSettings::default(),
+            oidc: OidcSettings::default(),
         }
     }
 }

@@ -23,6 +23,7 @@ impl Deps {
             let client = aws_sdk_secretsmanager::Client::new(&config);
             settings.server_secret = Some(config::fetch_server_secret(&client, &arn).await?);
         }
+        settings.oidc.keys = load_signing_keys(&settings, Some(&config)).await?;
         let store = Store::new(
             aws_sdk_dynamodb::Client::new(&config),
             settings.tables.clone(),
@@ -52,4 +53,40 @@ impl Deps {
         }
         Ok(deps)
     }
+}
+
+/// The `metadata` function's state: it reads no table, so it builds an AWS client only to read
+/// the signing keys' secret, and only where one is named.
+pub async fn settings_with_signing_keys() -> Result<Settings, String> {
+    let mut settings = Settings::from_env()?;
+    settings.oidc.keys = load_signing_keys(&settings, None).await?;
+    Ok(settings)
+}
+
+/// The signing key set, once per cold start: from Secrets Manager (created there on the first
+/// start after a deploy) or from the local key file (created on first run).
+async fn load_signing_keys(
+    settings: &Settings,
+    config: Option<&aws_config::SdkConfig>,
+) -> Result<Option<std::sync::Arc<crate::oidc::SigningKeySet>>, String> {
+    use crate::oidc::key_storage;
+    let now = crate::http::now();
+    let set = match (
+        std::env::var(config::SIGNING_KEYS_ARN).ok().filter(|v| !v.is_empty()),
+        &settings.oidc.keys_file,
+    ) {
+        (Some(arn), _) => {
+            let client = match config {
+                Some(config) => aws_sdk_secretsmanager::Client::new(config),
+                None => aws_sdk_secretsmanager::Client::new(&sdk_config().await),
+            };
+            key_storage::load_or_create_secret(&client, &arn, now)
+                .await
+                .map_err(|e| format!("{}: {e}", config::SIGNING_KEYS_ARN))?
+        }
+        (None, Some(path)) => key_storage::load_or_create_file(path, now)
+            .map_err(|e| format!("SIGNING_KEYS_FILE: {e}"))?,
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(std::sync::Arc::new(set)))
 }

@@ -49,6 +49,9 @@ pub enum Error {
     /// OpenID Connect `prompt=none` where the person would have to consent.
     #[error("consent_required: {0}")]
     ConsentRequired(String),
+    /// A bearer token valid but not for this (RFC 6750 §3.1): 403.
+    #[error("insufficient_scope: {0}")]
+    InsufficientScope(String),
     #[error("unauthorized")]
     Unauthorized,
     /// Too many failed attempts; retry after this many seconds.
@@ -90,6 +93,7 @@ impl Error {
             | Error::AccessDenied(d)
             | Error::LoginRequired(d)
             | Error::ConsentRequired(d)
+            | Error::InsufficientScope(d)
             | Error::NotFound(d)
             | Error::Conflict(d) => d.clone(),
             Error::AuthorizationPending => "the authorization request is still pending".into(),

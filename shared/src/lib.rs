@@ -14,7 +14,7 @@
 pub mod api;
 pub mod aws;
 pub mod config;
-mod deps;
+pub mod deps;
 pub mod dialect;
 pub mod error;
 pub mod http;

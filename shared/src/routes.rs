@@ -131,6 +131,8 @@ pub const REVOKE: &[Route<Deps>] = routes![Deps:
 
 pub const INTROSPECT: &[Route<Deps>] = routes![Deps:
     "POST" "/oauth2/introspect" OAuth => |d, r| api::introspect::handle(&d, r);
+    "GET" "/oauth2/userinfo" OAuth => |d, r| api::openid::userinfo(&d, r);
+    "POST" "/oauth2/userinfo" OAuth => |d, r| api::openid::userinfo(&d, r);
 ];
 
 pub const LOGIN: &[Route<Deps>] = routes![Deps:
@@ -144,6 +146,8 @@ pub const PROTECTED: &[(&str, &str)] = &[("GET", "/api/v1/me")];
 
 pub const METADATA: &[Route<Settings>] = routes![Settings:
     "GET" "/.well-known/oauth-authorization-server" OAuth => |s, r| api::metadata::handle(&s, r);
+    "GET" "/.well-known/openid-configuration" OAuth => |s, r| api::openid::discovery(&s, r);
+    "GET" "/.well-known/jwks.json" OAuth => |s, r| api::openid::jwks(&s, r);
 ];
 
 pub const DEVICE_REDIRECT: &[Route<Deps>] = routes![Deps:

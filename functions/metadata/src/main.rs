@@ -1,10 +1,10 @@
-//! The `metadata` Lambda function: the RFC 8414 document. Its routes are
-//! `devicegate::routes::METADATA`; it reads no table, so it builds no AWS client.
+//! The `metadata` Lambda function: the RFC 8414 document, OpenID Connect discovery and the JWK
+//! Set. Its routes are `devicegate::routes::METADATA`; it reads no table.
 
-use devicegate::{Settings, lambda, routes};
+use devicegate::{deps, lambda, routes};
 
 // Lambda hands an instance one invocation at a time: one thread, no cross-thread wake-ups.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda::run(routes::METADATA, async { Settings::from_env() }).await
+    lambda::run(routes::METADATA, deps::settings_with_signing_keys()).await
 }

@@ -12,6 +12,7 @@ pub mod device_page;
 pub mod introspect;
 pub mod login;
 pub mod metadata;
+pub mod openid;
 pub mod register;
 pub mod revoke;
 pub mod token;

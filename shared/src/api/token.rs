@@ -7,12 +7,17 @@ use crate::Deps;
 use crate::dialect::TokenCodec;
 use crate::error::Error;
 use crate::http::now;
-use crate::usecases::grants;
+use crate::usecases::{grants, openid};
 
 /// Parses the grant in the route's dialect, exchanges it, renders the tokens.
 pub async fn handle<C: TokenCodec>(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     let request = C::parse(&req)?;
     let source = crate::http::source_address(&req);
-    let tokens = grants::exchange(&deps.store, request, C::TOO_FAST, &source, now()).await?;
+    let now = now();
+    let mut tokens = grants::exchange(&deps.store, request, C::TOO_FAST, &source, now).await?;
+    if tokens.authentication.is_some() {
+        let issuer = crate::dialect::rfc6749::base_url(&req, &deps.settings)?;
+        openid::add_id_token(&deps.store, &deps.settings, &issuer, &mut tokens, now).await?;
+    }
     Ok(C::render(&tokens))
 }

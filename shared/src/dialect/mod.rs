@@ -5,6 +5,7 @@
 
 pub mod aws;
 pub mod huawei;
+pub mod openid;
 pub mod paragon;
 pub mod rfc6749;
 pub mod rfc7591;
@@ -91,6 +92,9 @@ pub(crate) struct TokenOut<'a> {
     refresh_token: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     scope: Option<&'a str>,
+    /// OpenID Connect Core §3.1.3.3 (`idToken` in the AWS dialect).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_token: Option<&'a str>,
 }
 
 impl<'a> TokenOut<'a> {
@@ -101,6 +105,7 @@ impl<'a> TokenOut<'a> {
             expires_in: tokens.expires_in,
             refresh_token: &tokens.refresh_token,
             scope: tokens.scope.as_deref(),
+            id_token: tokens.id_token.as_deref(),
         }
     }
 }

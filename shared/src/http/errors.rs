@@ -51,6 +51,7 @@ impl ErrorShape {
             Error::ExpiredToken => "expired_token",
             Error::LoginRequired(_) => "login_required",
             Error::ConsentRequired(_) => "consent_required",
+            Error::InsufficientScope(_) => "insufficient_scope",
             Error::Unauthorized => "unauthorized",
             Error::TooManyAttempts(_) => "too_many_attempts",
             Error::NotFound(_) => "not_found",
@@ -63,7 +64,7 @@ impl ErrorShape {
             // The sso-oidc model: every exception but these two is a 400.
             (ErrorShape::Aws, _) => 400,
             (_, Error::Unauthorized | Error::InvalidToken(_)) => 401,
-            (_, Error::Forbidden(_)) => 403,
+            (_, Error::Forbidden(_) | Error::InsufficientScope(_)) => 403,
             (_, Error::NotFound(_)) => 404,
             (_, Error::Conflict(_)) => 409,
             (_, Error::TooManyAttempts(_)) => 429,
@@ -95,6 +96,7 @@ impl ErrorShape {
             | Error::Unauthorized
             | Error::LoginRequired(_)
             | Error::ConsentRequired(_)
+            | Error::InsufficientScope(_)
             | Error::NotFound(_)
             | Error::Conflict(_) => "InvalidRequestException",
         }
@@ -140,6 +142,12 @@ impl ErrorShape {
             headers.insert(
                 "x-amzn-ErrorType",
                 HeaderValue::from_static(Self::aws_exception(error)),
+            );
+        }
+        if let Error::InsufficientScope(_) = error {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Bearer error="insufficient_scope", scope="openid""#),
             );
         }
         if status == 401

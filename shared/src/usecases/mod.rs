@@ -15,6 +15,7 @@ pub mod device_grant;
 pub mod device_trust;
 pub mod grants;
 pub mod issuance;
+pub mod openid;
 pub mod refresh;
 pub mod sign_in;
 pub mod token_status;

@@ -103,6 +103,25 @@ pub async fn introspect(
     })))
 }
 
+/// A bearer access token as a resource endpoint of ours (UserInfo) takes it: unexpired, its
+/// family live and its holder in good standing, or `None`. Two round trips.
+pub async fn live_access_token(
+    store: &Store,
+    token: &str,
+    now: i64,
+) -> Result<Option<TokenRecord>, Error> {
+    let Some(record) = store
+        .get_token(&hash_secret(token))
+        .await?
+        .filter(|r| r.kind == TokenKind::Access && r.expires_at > now && r.rotated_at.is_none())
+    else {
+        return Ok(None);
+    };
+    Ok(holder_in_good_standing(store, &record, now)
+        .await?
+        .then_some(record))
+}
+
 async fn holder_in_good_standing(
     store: &Store,
     record: &TokenRecord,
