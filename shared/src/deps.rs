@@ -72,7 +72,9 @@ async fn load_signing_keys(
     use crate::oidc::key_storage;
     let now = crate::http::now();
     let set = match (
-        std::env::var(config::SIGNING_KEYS_ARN).ok().filter(|v| !v.is_empty()),
+        std::env::var(config::SIGNING_KEYS_ARN)
+            .ok()
+            .filter(|v| !v.is_empty()),
         &settings.oidc.keys_file,
     ) {
         (Some(arn), _) => {

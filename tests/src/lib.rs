@@ -219,6 +219,7 @@ impl TestEnv {
             issuer: Some("https://gate.test".into()),
             ..Settings::with_secret(ServerSecret::from_bytes(TEST_SERVER_SECRET.to_vec()))
         };
+        settings.oidc.keys = Some(signing_keys());
         // What the tests' self-registered clients ask for (the SDKs' usual scopes included).
         settings.registration.allowed_scopes =
             devicegate::model::Scope::parse("read write openid sso:account:access").expect("scope");
@@ -784,4 +785,16 @@ pub fn template_json() -> Value {
         }
     }
     convert(&serde_norway::from_str(devicegate::storage::schema::TEMPLATE).unwrap())
+}
+
+/// One signing key set per test binary: generating an RSA key takes a while.
+pub fn signing_keys() -> std::sync::Arc<devicegate::oidc::SigningKeySet> {
+    static KEYS: std::sync::OnceLock<std::sync::Arc<devicegate::oidc::SigningKeySet>> =
+        std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        std::sync::Arc::new(
+            devicegate::oidc::SigningKeySet::generate(http::now()).expect("signing keys"),
+        )
+    })
+    .clone()
 }

@@ -102,6 +102,16 @@ pub async fn run(options: Options) -> Result<(), String> {
     if settings.server_secret.is_none() {
         settings.server_secret = Some(server_secret(&options.data)?);
     }
+    // The OpenID Connect signing keys: SIGNING_KEYS_FILE, or beside the data (made on first run).
+    let keys_file = settings
+        .oidc
+        .keys_file
+        .clone()
+        .unwrap_or_else(|| options.data.join("signing-keys.json"));
+    settings.oidc.keys = Some(Arc::new(
+        devicegate::oidc::key_storage::load_or_create_file(&keys_file, now())
+            .map_err(|e| format!("the signing keys in {}: {e}", keys_file.display()))?,
+    ));
     settings.issuer.get_or_insert_with(|| base.clone());
     // Plain HTTP on loopback: cookies cannot be `Secure` or `__Host-`.
     settings.secure_cookies = false;
