@@ -13,6 +13,7 @@ mod events;
 mod faults;
 mod huawei_sdk;
 mod oauth_device_flow;
+mod openid_connect;
 mod openidconnect;
 mod paragon_flow;
 mod permissions;
