@@ -10,6 +10,7 @@ use commands::api_keys::ApiKeyCommand;
 use commands::clients::ClientCommand;
 use commands::devices::DeviceCommand;
 use commands::initial_access_tokens::InitialAccessTokenCommand;
+use commands::keys::KeysCommand;
 use commands::templates::TemplateCommand;
 use commands::users::UserCommand;
 use devicegate::{Error, Store, Tables};
@@ -98,6 +99,11 @@ enum Command {
         #[command(subcommand)]
         command: InitialAccessTokenCommand,
     },
+    /// Rotate and list the OpenID Connect signing keys (a key file or a Secrets Manager secret).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -140,8 +146,15 @@ async fn main() -> std::process::ExitCode {
             }
         };
     }
+    if let Command::Keys { command } = cli.command {
+        return report(commands::keys::run(command).await);
+    }
     let store = Store::new(devicegate::dynamodb_client().await, Tables::from_env());
-    match run(cli.command, &store).await {
+    report(run(cli.command, &store).await)
+}
+
+fn report(result: Result<(), Error>) -> std::process::ExitCode {
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             let detail = match &e {
@@ -162,6 +175,7 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
         // Handled in `main`, before any store is made.
         #[cfg(feature = "serve")]
         Command::Serve { .. } | Command::Store { .. } => Ok(()),
+        Command::Keys { .. } => Ok(()),
         Command::Bootstrap { name } => commands::admin_keys::bootstrap(store, &name).await,
         Command::SeedExamples => commands::local::seed_examples(store).await,
         Command::Tables {

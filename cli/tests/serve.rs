@@ -159,8 +159,38 @@ async fn serve_runs_the_flows_and_keeps_its_data_across_a_restart() {
         (400, Some("authorization_pending"))
     );
 
+    let jwks_before = jwks_kids(&served.base).await;
+    assert_eq!(
+        jwks_before.len(),
+        4,
+        "an active and a next key per algorithm"
+    );
+
     let (clean, last) = served.stop();
     assert!(clean, "SIGTERM stops it cleanly: {last:?}");
+
+    // `devicegate keys rotate` on the key file serve made: the keys it published stay published.
+    let keys_file = data.join("signing-keys.json");
+    let rotated = Command::new(env!("CARGO_BIN_EXE_devicegate"))
+        .args(["keys", "rotate", "--file"])
+        .arg(&keys_file)
+        .output()
+        .unwrap();
+    assert!(rotated.status.success(), "{rotated:?}");
+    let listing = String::from_utf8(rotated.stdout).unwrap();
+    let states: Vec<Value> = listing
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let count = |state: &str| states.iter().filter(|k| k["state"] == state).count();
+    assert_eq!(
+        (count("active"), count("next"), count("retired")),
+        (2, 2, 2)
+    );
+    assert!(
+        !listing.contains("\"d\""),
+        "no private part listed: {listing}"
+    );
     assert!(last.iter().any(|l| l == "devicegate: stopped"), "{last:?}");
 
     // The same data again: the device, its tokens and the admin key are still there.
@@ -170,6 +200,9 @@ async fn serve_runs_the_flows_and_keeps_its_data_across_a_restart() {
         "{:?}",
         served.banner
     );
+    let jwks_after = jwks_kids(&served.base).await;
+    assert_eq!(jwks_after.len(), 6);
+    assert!(jwks_before.iter().all(|kid| jwks_after.contains(kid)));
     let introspect = [("token", access_token.as_str())];
     let response = reqwest::Client::new()
         .post(format!("{}/oauth2/introspect", served.base))
@@ -198,4 +231,19 @@ async fn serve_runs_the_flows_and_keeps_its_data_across_a_restart() {
     let (clean, _) = served.stop();
     assert!(clean);
     let _ = std::fs::remove_dir_all(&data);
+}
+
+async fn jwks_kids(base: &str) -> Vec<String> {
+    let jwks: Value = reqwest::get(format!("{base}/.well-known/jwks.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_owned())
+        .collect()
 }

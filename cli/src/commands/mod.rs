@@ -8,6 +8,7 @@ pub mod api_keys;
 pub mod clients;
 pub mod devices;
 pub mod initial_access_tokens;
+pub mod keys;
 pub mod local;
 pub mod templates;
 pub mod users;

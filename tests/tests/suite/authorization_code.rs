@@ -327,6 +327,7 @@ async fn the_aws_sdk_redeems_a_code_after_consent_at_slash_authorize() {
         .client_name("botocore-client-devicegate")
         .client_type("public")
         .scopes("sso:account:access")
+        .scopes("openid")
         .grant_types("authorization_code")
         .grant_types("refresh_token")
         .redirect_uris("http://127.0.0.1/oauth/callback")
@@ -351,7 +352,7 @@ async fn the_aws_sdk_redeems_a_code_after_consent_at_slash_authorize() {
                 redirect,
                 &[
                     ("code_challenge_method", "S256"),
-                    ("scopes", "sso:account:access"),
+                    ("scopes", "sso:account:access openid"),
                     ("code_challenge", &challenge(VERIFIER)),
                 ],
             ),
@@ -371,6 +372,18 @@ async fn the_aws_sdk_redeems_a_code_after_consent_at_slash_authorize() {
         .await
         .unwrap();
     assert!(created.access_token().unwrap().starts_with("dga_"));
+    // `openid` granted: the sso-oidc model's idToken, a signed JWT for this client.
+    let id_token = created.id_token().expect("idToken");
+    let keys = f.env.deps.settings.oidc.keys.clone().unwrap();
+    let claims = devicegate::oidc::id_token::IdTokenClaims::verify(
+        &keys,
+        id_token,
+        &base,
+        &client_id,
+        devicegate::http::now(),
+    )
+    .unwrap();
+    assert_eq!(claims.preferred_username, None, "no profile scope granted");
     let refreshed = sso
         .create_token()
         .client_id(&client_id)
