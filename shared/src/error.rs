@@ -61,6 +61,9 @@ pub enum Error {
     NotFound(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// An upstream identity provider down, slow or unreadable: 502, nothing of its answer shown.
+    #[error("temporarily_unavailable: {0}")]
+    Upstream(String),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -95,7 +98,8 @@ impl Error {
             | Error::ConsentRequired(d)
             | Error::InsufficientScope(d)
             | Error::NotFound(d)
-            | Error::Conflict(d) => d.clone(),
+            | Error::Conflict(d)
+            | Error::Upstream(d) => d.clone(),
             Error::AuthorizationPending => "the authorization request is still pending".into(),
             Error::SlowDown => "polling too fast; the interval has grown by 5 seconds".into(),
             Error::ExpiredToken => "the device code has expired".into(),

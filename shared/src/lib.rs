@@ -17,6 +17,7 @@ pub mod config;
 pub mod deps;
 pub mod dialect;
 pub mod error;
+pub mod federation;
 pub mod http;
 pub mod lambda;
 pub mod model;

@@ -38,7 +38,8 @@ pub fn hash(password: &str) -> Result<String, Error> {
 /// Whether `password` matches the stored hash. With no stored hash (unknown user) it still
 /// spends the time of one verification, so response time does not tell which usernames exist.
 pub fn verify(password: &str, stored: Option<&str>) -> bool {
-    let stored = stored.unwrap_or(DUMMY_HASH);
+    // No user, or one without a password (a federated user): the same work as a wrong password.
+    let stored = stored.filter(|s| !s.is_empty()).unwrap_or(DUMMY_HASH);
     let Ok(parsed) = PasswordHash::new(stored) else {
         return false;
     };

@@ -326,6 +326,7 @@ impl TestEnv {
                 email_verified: false,
                 // As a user written before OpenID Connect: given a subject at its first ID token.
                 subject: None,
+                federation: None,
                 disabled: false,
                 created_at: now,
                 updated_at: now,

@@ -56,10 +56,12 @@ impl ErrorShape {
             Error::TooManyAttempts(_) => "too_many_attempts",
             Error::NotFound(_) => "not_found",
             Error::Conflict(_) => "conflict",
+            Error::Upstream(_) => "temporarily_unavailable",
             Error::Internal(_) => "server_error",
         };
         let status = match (self, error) {
             (_, Error::Internal(_)) => 500,
+            (_, Error::Upstream(_)) => 502,
             (_, Error::InvalidClient(_)) => 401,
             // The sso-oidc model: every exception but these two is a 400.
             (ErrorShape::Aws, _) => 400,
@@ -89,7 +91,7 @@ impl ErrorShape {
             Error::SlowDown | Error::TooManyAttempts(_) => "SlowDownException",
             Error::AccessDenied(_) | Error::Forbidden(_) => "AccessDeniedException",
             Error::ExpiredToken => "ExpiredTokenException",
-            Error::Internal(_) => "InternalServerException",
+            Error::Internal(_) | Error::Upstream(_) => "InternalServerException",
             Error::InvalidRequest(_)
             | Error::UnsupportedResponseType(_)
             | Error::UnsupportedTokenType(_)

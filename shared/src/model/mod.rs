@@ -47,6 +47,7 @@ mod client;
 mod device;
 mod device_code;
 mod display_name;
+pub mod identity_provider;
 mod initial_access_token;
 mod owner;
 mod scope;
@@ -74,6 +75,9 @@ pub use device::{
 };
 pub use device_code::{CodeStatus, DeviceCode, UserCodeRecord};
 pub use display_name::DisplayName;
+pub use identity_provider::{
+    FederatedIdentity, FederationLink, IdentityProvider, PendingFederation,
+};
 pub use initial_access_token::InitialAccessToken;
 pub use owner::{
     DeviceBinding, Guard, Holder, Owner, USER_TOKEN_CLIENT_ID, api_key_guard_id, client_owner_key,

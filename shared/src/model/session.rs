@@ -13,6 +13,19 @@ pub struct Session {
     pub created_at: i64,
     pub expires_at: i64,
     pub ttl: i64,
+    /// The upstream identity provider's name, for a federated sign-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+}
+
+impl Session {
+    /// Who the pages say is signed in: the username, and the provider they came through.
+    pub fn who(&self) -> String {
+        match &self.via {
+            Some(provider) => format!("{} (through {provider})", self.username),
+            None => self.username.clone(),
+        }
+    }
 }
 
 /// A signed-in admin console (table `SessionsTable`, key `console#<hash of the cookie>`, TTL):

@@ -44,6 +44,10 @@ pub struct User {
     /// Users created before OpenID Connect get theirs at their first ID token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// The upstream account this user signs in as (created on a first federated sign-in, or
+    /// linked by an administrator); such a user has no password (`password_hash` empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federation: Option<crate::model::FederatedIdentity>,
     pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,

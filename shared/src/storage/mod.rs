@@ -9,7 +9,7 @@
 //! - [`checks`]: the other condition checks that ride inside other writes.
 //! - [`devices`], [`device_codes`], [`tokens`], [`user_tokens`], [`api_keys`], [`admin_keys`],
 //!   [`initial_access_tokens`], [`clients`], [`users`], [`sessions`], [`attempts`],
-//!   [`authorization_codes`], [`vmware`]: the areas.
+//!   [`authorization_codes`], [`vmware`], [`identity_providers`]: the areas.
 
 pub mod admin_keys;
 pub mod api_keys;
@@ -20,6 +20,7 @@ pub mod clients;
 pub mod device_codes;
 pub mod devices;
 pub mod dynamo;
+pub mod identity_providers;
 pub mod initial_access_tokens;
 pub mod schema;
 pub mod sessions;
@@ -36,6 +37,7 @@ pub use checks::ClientProof;
 pub use clients::RegistrationWrite;
 pub use device_codes::{PageDecision, PollPresenter, PollWrite, RedeemOutcome, StartOutcome};
 pub use devices::Decision;
+pub use identity_providers::FirstSignIn;
 pub use standing::{Inactive, Standing, lapse};
 pub use tables::Tables;
 pub use tokens::RotateOutcome;

@@ -46,6 +46,7 @@ tables! {
     initial_access_tokens: "INITIAL_ACCESS_TOKENS_TABLE" = "devicegate-initial-access-tokens",
     authorization_codes: "AUTHORIZATION_CODES_TABLE" = "devicegate-authorization-codes",
     templates: "TEMPLATES_TABLE" = "devicegate-templates",
+    identity_providers: "IDENTITY_PROVIDERS_TABLE" = "devicegate-identity-providers",
 }
 
 impl Tables {

@@ -13,6 +13,7 @@ pub mod client_registration;
 pub mod console;
 pub mod device_grant;
 pub mod device_trust;
+pub mod federation;
 pub mod grants;
 pub mod issuance;
 pub mod openid;

@@ -150,6 +150,7 @@ pub async fn sign_in(
         created_at: now,
         expires_at: now + SESSION_TTL,
         ttl: now + SESSION_TTL,
+        via: None,
     };
     store.start_session(&session, &counters).await?;
     Ok(SignedIn {

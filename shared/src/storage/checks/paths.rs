@@ -209,6 +209,7 @@ fn client_user_token_and_family_conditions_read_stored_paths() {
         email: None,
         email_verified: false,
         subject: Some("01J0000000000000000000000".into()),
+        federation: None,
         disabled: false,
         created_at: 0,
         updated_at: 0,
@@ -265,6 +266,7 @@ fn client_user_token_and_family_conditions_read_stored_paths() {
         created_at: 0,
         expires_at: 1,
         ttl: 1,
+        via: None,
     };
     assert_paths(&session, &["session_hash", "username"]);
     let record = UserCodeRecord {
