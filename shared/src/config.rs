@@ -24,6 +24,9 @@ pub struct Settings {
     pub issuer: Option<String>,
     /// Whether cookies carry `Secure`; only local runs over plain HTTP turn it off.
     pub secure_cookies: bool,
+    /// `LOCAL_PASSWORDS` (`enabled`, the default, or `disabled`): whether people may sign in
+    /// on the pages with a devicegate password, or only through an identity provider.
+    pub local_passwords: bool,
     /// Who may register OAuth clients, and the bounds on self-registered ones.
     pub registration: RegistrationSettings,
     /// The OpenID Connect provider's keys and ID token lifetime.
@@ -186,6 +189,15 @@ impl Settings {
             server_secret,
             issuer: value("ISSUER").map(|v| issuer(&v)).transpose()?,
             secure_cookies: flag("COOKIE_SECURE", value("COOKIE_SECURE"), true)?,
+            local_passwords: match value("LOCAL_PASSWORDS").as_deref() {
+                None | Some("enabled") => true,
+                Some("disabled") => false,
+                Some(other) => {
+                    return Err(format!(
+                        "LOCAL_PASSWORDS is {other:?}; use enabled or disabled"
+                    ));
+                }
+            },
             registration,
             oidc: OidcSettings {
                 keys: None,
@@ -212,6 +224,7 @@ impl Settings {
             server_secret: Some(server_secret),
             issuer: None,
             secure_cookies: true,
+            local_passwords: true,
             registration: RegistrationSettings::default(),
             oidc: OidcSettings::default(),
         }

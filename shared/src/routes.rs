@@ -159,6 +159,8 @@ pub const DEVICE_REDIRECT: &[Route<Deps>] = routes![Deps:
     "POST" "/authorize" Aws => |d, r| api::authorize_page::aws(&d, r);
     "GET" "/SAAS/auth/device/register" OAuth => |d, r| api::authorize_page::vmware(&d, r);
     "POST" "/SAAS/auth/device/register" OAuth => |d, r| api::authorize_page::vmware(&d, r);
+    "GET" "/signin/callback" OAuth => |d, r| api::federation::callback(&d, r);
+    "GET" "/signin/{id}" OAuth => |d, r| api::federation::start(&d, r);
     "POST" "/SAAS/API/1.0/REST/oauth2/activate" OAuth => |d, r| api::vmware::activate(&d, r);
 ];
 
@@ -210,6 +212,11 @@ pub const ADMIN: &[Route<Deps>] = admin_routes![
     "GET" "/admin/templates" => api::admin::templates::list;
     "POST" "/admin/templates" => api::admin::templates::create;
     "POST" "/admin/templates/{id}/{action}" => api::admin::templates::act;
+    "GET" "/admin/identity-providers" => api::admin::identity_providers::list;
+    "POST" "/admin/identity-providers" => api::admin::identity_providers::create;
+    "GET" "/admin/identity-providers/{id}" => api::admin::identity_providers::get;
+    "PATCH" "/admin/identity-providers/{id}" => api::admin::identity_providers::update;
+    "DELETE" "/admin/identity-providers/{id}" => api::admin::identity_providers::delete;
     console:
     "GET" "/admin/console" => api::console::handle;
     "POST" "/admin/console" => api::console::handle;
@@ -281,6 +288,7 @@ fn method_filter(method: &str) -> MethodFilter {
         "GET" => MethodFilter::GET,
         "PUT" => MethodFilter::PUT,
         "DELETE" => MethodFilter::DELETE,
+        "PATCH" => MethodFilter::PATCH,
         _ => MethodFilter::POST,
     }
 }
@@ -298,7 +306,7 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for (_, method, path) in &table {
             assert!(seen.insert((method, path)), "{method} {path}");
-            assert!(matches!(*method, "GET" | "POST" | "PUT" | "DELETE"));
+            assert!(matches!(*method, "GET" | "POST" | "PUT" | "PATCH" | "DELETE"));
         }
     }
 }

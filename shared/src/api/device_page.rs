@@ -18,6 +18,7 @@ use crate::model::Session;
 use crate::secrets::ServerSecret;
 use crate::secrets::hashes_match;
 use crate::storage::PageDecision;
+use crate::usecases::federation;
 use crate::usecases::sign_in::{self, SESSION_TTL};
 use crate::usecases::verification;
 use crate::web::{
@@ -45,8 +46,9 @@ impl Visit<'_> {
         web::csrf_for(self.secret, cookie)
     }
 
-    /// A sign-in page, with a new pre-session cookie when the browser has none.
-    fn sign_in_page(
+    /// A sign-in page, with a new pre-session cookie when the browser has none, and a button
+    /// per enabled identity provider (one Scan) that comes back here with the code.
+    async fn sign_in_page(
         &self,
         status: StatusCode,
         user_code: Option<&str>,
@@ -57,9 +59,15 @@ impl Visit<'_> {
             SESSION_TTL,
             self.deps.settings.secure_cookies,
         )?;
+        let back_here = with_code(user_code);
+        let providers = federation::buttons(&self.deps.store, &back_here).await?;
+        let choices = pages::SignInChoices {
+            providers: &providers,
+            passwords: self.deps.settings.local_passwords,
+        };
         let mut response = html(
             status,
-            pages::sign_in(&self.csrf_for(&pre), user_code, error),
+            pages::sign_in(&self.csrf_for(&pre), user_code, error, &choices),
         );
         if let Some(set) = new_cookie {
             set_cookie(&mut response, &set);
@@ -73,6 +81,17 @@ impl Visit<'_> {
 
     fn cookie(&self, name: &'static str, value: &str, max_age: i64) -> String {
         web::cookie(name, value, max_age, self.deps.settings.secure_cookies)
+    }
+}
+
+/// This page, with the code typed so far filled in.
+fn with_code(user_code: Option<&str>) -> String {
+    match user_code {
+        Some(code) => format!(
+            "{PATH}?user_code={}",
+            percent_encoding::utf8_percent_encode(code, percent_encoding::NON_ALPHANUMERIC)
+        ),
+        None => PATH.to_owned(),
     }
 }
 
@@ -103,12 +122,16 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
                 StatusCode::OK,
                 pages::enter_code(
                     &visit.csrf_for(cookie),
-                    &session.username,
+                    &session.who(),
                     typed.as_deref(),
                     None,
                 ),
             )),
-            _ => visit.sign_in_page(StatusCode::OK, typed.as_deref(), None),
+            _ => {
+                visit
+                    .sign_in_page(StatusCode::OK, typed.as_deref(), None)
+                    .await
+            }
         };
     }
     if req.method() != Method::POST {
@@ -134,16 +157,20 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
                 StatusCode::FORBIDDEN,
                 pages::enter_code(
                     &visit.csrf_for(cookie),
-                    &session.username,
+                    &session.who(),
                     typed,
                     Some("This form expired. Please try again."),
                 ),
             )),
-            _ => visit.sign_in_page(
-                StatusCode::FORBIDDEN,
-                typed,
-                Some("Please sign in (the previous page expired)."),
-            ),
+            _ => {
+                visit
+                    .sign_in_page(
+                        StatusCode::FORBIDDEN,
+                        typed,
+                        Some("Please sign in (the previous page expired)."),
+                    )
+                    .await
+            }
         };
     }
 
@@ -151,6 +178,7 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
         ("sign_in", _) => {
             let signed_in = sign_in::sign_in(
                 &deps.store,
+                &deps.settings,
                 form.optional("username").unwrap_or(""),
                 form.optional("password").unwrap_or(""),
                 &visit.source,
@@ -159,16 +187,7 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
             .await;
             match signed_in {
                 Ok(signed_in) => {
-                    let location = match typed {
-                        Some(code) => format!(
-                            "{PATH}?user_code={}",
-                            percent_encoding::utf8_percent_encode(
-                                code,
-                                percent_encoding::NON_ALPHANUMERIC
-                            )
-                        ),
-                        None => PATH.to_owned(),
-                    };
+                    let location = with_code(typed);
                     let mut response = redirect(web::safe_return_path(&location).unwrap_or(PATH));
                     set_cookie(
                         &mut response,
@@ -185,7 +204,9 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
                         Error::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
                         _ => StatusCode::UNAUTHORIZED,
                     };
-                    visit.sign_in_page(status, typed, Some(&e.description()))
+                    visit
+                        .sign_in_page(status, typed, Some(&e.description()))
+                        .await
                 }
                 Err(other) => Err(other),
             }
@@ -201,11 +222,15 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
             );
             Ok(response)
         }
-        (_, None) => visit.sign_in_page(
-            StatusCode::UNAUTHORIZED,
-            typed,
-            Some("Please sign in to continue."),
-        ),
+        (_, None) => {
+            visit
+                .sign_in_page(
+                    StatusCode::UNAUTHORIZED,
+                    typed,
+                    Some("Please sign in to continue."),
+                )
+                .await
+        }
         (action @ ("find" | "approve" | "deny"), Some(session)) => {
             let Some(cookie) = &visit.session_cookie else {
                 return Err(Error::internal("a session without its cookie"));
@@ -277,12 +302,7 @@ async fn on_code(
         Err(e) => {
             return Ok(html(
                 status_of(&e),
-                pages::enter_code(
-                    &csrf,
-                    &session.username,
-                    Some(typed),
-                    Some(&e.description()),
-                ),
+                pages::enter_code(&csrf, &session.who(), Some(typed), Some(&e.description())),
             ));
         }
     };
@@ -297,7 +317,7 @@ async fn on_code(
             );
             return Ok(html(
                 StatusCode::OK,
-                pages::confirm(&csrf, &session.username, &request, &confirmation, note),
+                pages::confirm(&csrf, &session.who(), &request, &confirmation, note),
             ));
         }
     };
@@ -312,7 +332,7 @@ async fn on_code(
         Err(Error::Internal(cause)) => Err(Error::Internal(cause)),
         Err(e) => Ok(html(
             status_of(&e),
-            pages::enter_code(&csrf, &session.username, None, Some(&e.description())),
+            pages::enter_code(&csrf, &session.who(), None, Some(&e.description())),
         )),
     }
 }

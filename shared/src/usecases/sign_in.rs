@@ -120,11 +120,17 @@ pub struct SignedIn {
 /// the same time (an argon2id verification each).
 pub async fn sign_in(
     store: &Store,
+    settings: &crate::config::Settings,
     username: &str,
     password_text: &str,
     source: &str,
     now: i64,
 ) -> Result<SignedIn, Error> {
+    if !settings.local_passwords {
+        return Err(Error::AccessDenied(
+            "password sign-in is turned off here; sign in with your identity provider".into(),
+        ));
+    }
     let refused = || Error::AccessDenied("wrong username or password".into());
     let Ok(username) = Username::parse(username) else {
         return Err(refused());

@@ -9,6 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use sha2::{Digest, Sha256};
 
+use crate::usecases::federation::ProviderButton;
 use crate::usecases::verification::PendingRequest;
 const STYLE: &str = "\
 *{box-sizing:border-box}\
@@ -38,7 +39,8 @@ h2{font-size:1.1rem;margin:1.5rem 0 .5rem}\
 .item button,button.inline{width:auto;margin:.5rem 0 0;padding:.4rem .9rem}\
 .meta{color:#5b6475;font-size:.9rem;overflow-wrap:anywhere}\
 code{overflow-wrap:anywhere}\
-.check{display:flex;gap:.5rem;align-items:center;font-weight:400}";
+.check{display:flex;gap:.5rem;align-items:center;font-weight:400}\
+a.button{display:block;margin-top:1rem;padding:.7rem;text-align:center;font-weight:600;border:1px solid #1f5fd6;border-radius:.5rem;color:#1f5fd6;text-decoration:none}";
 
 /// The Content-Security-Policy: nothing but this page's own style sheet and forms.
 pub fn content_security_policy() -> &'static str {
@@ -99,26 +101,57 @@ fn signed_in_footer(csrf: &str, who: &str) -> Markup {
     }
 }
 
-pub fn sign_in(csrf: &str, user_code: Option<&str>, error: Option<&str>) -> String {
+pub fn sign_in(
+    csrf: &str,
+    user_code: Option<&str>,
+    error: Option<&str>,
+    choices: &SignInChoices,
+) -> String {
     layout(
         "Sign in",
         html! {
             h1 { "Sign in to connect a device" }
             (message(error, ""))
-            form method="post" action="/device" {
-                (hidden("csrf", csrf))
-                (hidden("action", "sign_in"))
-                @if let Some(code) = user_code { (hidden("user_code", code)) }
-                label for="username" { "Username" }
-                input type="text" id="username" name="username" autocomplete="username"
-                    autocapitalize="none" required;
-                label for="password" { "Password" }
-                input type="password" id="password" name="password"
-                    autocomplete="current-password" required;
-                button type="submit" { "Sign in" }
+            @if choices.passwords {
+                form method="post" action="/device" {
+                    (hidden("csrf", csrf))
+                    (hidden("action", "sign_in"))
+                    @if let Some(code) = user_code { (hidden("user_code", code)) }
+                    label for="username" { "Username" }
+                    input type="text" id="username" name="username" autocomplete="username"
+                        autocapitalize="none" required;
+                    label for="password" { "Password" }
+                    input type="password" id="password" name="password"
+                        autocomplete="current-password" required;
+                    button type="submit" { "Sign in" }
+                }
             }
+            (providers(choices))
         },
     )
+}
+
+/// What a sign-in page offers besides (or instead of) a password: one button per enabled
+/// upstream identity provider.
+pub struct SignInChoices<'a> {
+    pub providers: &'a [ProviderButton],
+    /// Whether the password form is shown (`LOCAL_PASSWORDS`).
+    pub passwords: bool,
+}
+
+fn providers(choices: &SignInChoices) -> Markup {
+    html! {
+        @if !choices.providers.is_empty() {
+            div.providers {
+                @for provider in choices.providers {
+                    p { a.button href=(provider.href) { "Sign in with " (provider.name) } }
+                }
+            }
+        }
+        @if choices.providers.is_empty() && !choices.passwords {
+            p { "No way to sign in is set up here yet. Ask an administrator." }
+        }
+    }
 }
 
 pub fn enter_code(csrf: &str, who: &str, typed: Option<&str>, error: Option<&str>) -> String {
@@ -215,24 +248,33 @@ pub fn done(approved: bool, client_name: &str) -> String {
 
 /// The sign-in page of the authorization endpoint: `request` is the authorization request
 /// itself (re-checked from scratch when the form comes back).
-pub fn authorize_sign_in(action: &str, csrf: &str, request: &str, error: Option<&str>) -> String {
+pub fn authorize_sign_in(
+    action: &str,
+    csrf: &str,
+    request: &str,
+    error: Option<&str>,
+    choices: &SignInChoices,
+) -> String {
     layout(
         "Sign in",
         html! {
             h1 { "Sign in to continue" }
             (message(error, ""))
-            form method="post" action=(action) {
-                (hidden("csrf", csrf))
-                (hidden("action", "sign_in"))
-                (hidden("request", request))
-                label for="username" { "Username" }
-                input type="text" id="username" name="username" autocomplete="username"
-                    autocapitalize="none" required;
-                label for="password" { "Password" }
-                input type="password" id="password" name="password"
-                    autocomplete="current-password" required;
-                button type="submit" { "Sign in" }
+            @if choices.passwords {
+                form method="post" action=(action) {
+                    (hidden("csrf", csrf))
+                    (hidden("action", "sign_in"))
+                    (hidden("request", request))
+                    label for="username" { "Username" }
+                    input type="text" id="username" name="username" autocomplete="username"
+                        autocapitalize="none" required;
+                    label for="password" { "Password" }
+                    input type="password" id="password" name="password"
+                        autocomplete="current-password" required;
+                    button type="submit" { "Sign in" }
+                }
             }
+            (providers(choices))
         },
     )
 }
@@ -362,7 +404,11 @@ mod tests {
 
     #[test]
     fn sign_in_page_carries_the_code_and_csrf_escaped() {
-        let html = sign_in("tok\"en", Some("BCDF-GHJK"), Some("<script>"));
+        let choices = SignInChoices {
+            providers: &[],
+            passwords: true,
+        };
+        let html = sign_in("tok\"en", Some("BCDF-GHJK"), Some("<script>"), &choices);
         assert!(html.contains("value=\"tok&quot;en\""), "{html}");
         assert!(html.contains("value=\"BCDF-GHJK\""));
         assert!(!html.contains("<script>"));

@@ -235,9 +235,16 @@ async fn setup_in(step: Step, env: TestEnv, n: usize) -> Ctx {
     c.device_code = start.str("device_code");
     c.user_code = start.str("user_code");
     if step == Step::PageApprove {
-        let signed_in = sign_in::sign_in(env.store(), &c.username, PASSWORD, &c.source, now)
-            .await
-            .unwrap();
+        let signed_in = sign_in::sign_in(
+            env.store(),
+            &env.deps.settings,
+            &c.username,
+            PASSWORD,
+            &c.source,
+            now,
+        )
+        .await
+        .unwrap();
         c.session = Some(signed_in.session);
         return c;
     }
@@ -400,9 +407,16 @@ async fn run(step: Step, c: &Ctx) -> Outcome {
             )
         }
         Step::PageSignIn => Outcome::of_result(
-            sign_in::sign_in(env.store(), &c.username, PASSWORD, &c.source, now)
-                .await
-                .map(|_| ()),
+            sign_in::sign_in(
+                env.store(),
+                &env.deps.settings,
+                &c.username,
+                PASSWORD,
+                &c.source,
+                now,
+            )
+            .await
+            .map(|_| ()),
         ),
         Step::PageApprove => {
             let session = c.session.as_ref().unwrap();

@@ -232,3 +232,11 @@ impl From<NewInitialAccessTokenBody> for NewInitialAccessToken {
         }
     }
 }
+
+/// `POST /admin/users/{username}/link`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkBody {
+    pub identity_provider: String,
+    pub subject: String,
+}

@@ -3,7 +3,7 @@
 
 use lambda_http::Request;
 
-use super::requests::{LoginIdsBody, NewUserBody, PasswordBody};
+use super::requests::{LinkBody, LoginIdsBody, NewUserBody, PasswordBody};
 use super::views::UserView;
 use super::{Reply, param, query_param, unknown_action};
 use crate::Deps;
@@ -33,7 +33,8 @@ pub async fn limits(deps: &Deps, req: Request) -> Reply {
     Ok(json_response(200, &serde_json::json!({ "limits": limits })))
 }
 
-/// `POST /admin/users/{username}/{disable|login-ids|password|unlock}`; `unlock` (with an
+/// `POST /admin/users/{username}/{disable|login-ids|link|password|unlock}` (`link`:
+/// `{"identity_provider", "subject"}`, the upstream account they sign in as); `unlock` (with an
 /// optional `?source=<address>`) lifts the guessing limits and answers them as `limits` does.
 pub async fn act(deps: &Deps, req: Request) -> Reply {
     let username = param(&req, "username")?;
@@ -44,7 +45,19 @@ pub async fn act(deps: &Deps, req: Request) -> Reply {
             admin::lift_user_limits(&deps.store, &username, source.as_deref(), now()).await?;
         return Ok(json_response(200, &serde_json::json!({ "limits": limits })));
     }
+    if action == "link" {
+        let input: LinkBody = json_body(&req)?;
+        admin::link_user(
+            &deps.store,
+            &username,
+            &input.identity_provider,
+            &input.subject,
+            now(),
+        )
+        .await?;
+    }
     let user = match action.as_str() {
+        "link" => admin::get_user(&deps.store, &username).await?,
         "disable" => admin::disable_user(&deps.store, &username, now()).await?,
         "login-ids" => {
             let input: LoginIdsBody = json_body(&req)?;

@@ -179,6 +179,11 @@ pub struct UserView<'a> {
     /// Whether a card id / short id is set (their values are never stored).
     card_id_set: bool,
     short_id_set: bool,
+    /// The upstream provider and `sub` a federated user signs in as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    identity_provider: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    upstream_subject: Option<&'a str>,
     disabled: bool,
     created_at: String,
     updated_at: String,
@@ -192,6 +197,8 @@ impl<'a> From<&'a User> for UserView<'a> {
             email: u.email.as_deref(),
             card_id_set: u.card_id_hmac.is_some(),
             short_id_set: u.short_id_hmac.is_some(),
+            identity_provider: u.federation.as_ref().map(|f| f.provider_id.as_str()),
+            upstream_subject: u.federation.as_ref().map(|f| f.subject.as_str()),
             disabled: u.disabled,
             created_at: rfc3339(u.created_at),
             updated_at: rfc3339(u.updated_at),

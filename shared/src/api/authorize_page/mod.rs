@@ -19,6 +19,7 @@ use crate::http::{Form, now};
 use crate::model::Session;
 use crate::secrets::hashes_match;
 use crate::usecases::authorization_code::Refusal;
+use crate::usecases::federation;
 use crate::usecases::sign_in::{self, SESSION_TTL};
 use crate::web::{self, Cookies, PRE_COOKIE, SESSION_COOKIE, cookie_name, html, pages, set_cookie};
 
@@ -75,12 +76,18 @@ async fn respond<F: Flow>(
         Some(value) => sign_in::session_of(&deps.store, value, now).await?,
         None => None,
     };
-    let sign_in_page = |status: StatusCode, request: &str, error: Option<&str>| {
+    let sign_in_page = async |status: StatusCode, request: &str, error: Option<&str>| {
         let (pre, new_cookie) = web::pre_session(pre_cookie.as_deref(), SESSION_TTL, secure)?;
         let csrf = web::csrf_for(secret, &pre);
+        // Each provider's button comes back to this very request.
+        let providers = federation::buttons(&deps.store, &format!("{path}?{request}")).await?;
+        let choices = pages::SignInChoices {
+            providers: &providers,
+            passwords: deps.settings.local_passwords,
+        };
         let mut response = html(
             status,
-            pages::authorize_sign_in(path, &csrf, request, error),
+            pages::authorize_sign_in(path, &csrf, request, error, &choices),
         );
         if let Some(set) = new_cookie {
             set_cookie(&mut response, &set);
@@ -147,12 +154,12 @@ async fn respond<F: Flow>(
                         "the person must consent on the page".into(),
                     ));
                 }
-                Ok(consent_page(&valid, &encoded, &session.username, cookie))
+                Ok(consent_page(&valid, &encoded, &session.who(), cookie))
             }
             _ if prompt.none => silent(Error::LoginRequired(
                 "the person must sign in on the page".into(),
             )),
-            _ => sign_in_page(StatusCode::OK, &encoded, None),
+            _ => sign_in_page(StatusCode::OK, &encoded, None).await,
         };
     }
     if req.method() != Method::POST {
@@ -179,7 +186,8 @@ async fn respond<F: Flow>(
             StatusCode::FORBIDDEN,
             &encoded,
             Some("This form expired. Please sign in again."),
-        );
+        )
+        .await;
     }
     let valid = match F::validate(&deps.store, &request, now).await {
         Ok(valid) => valid,
@@ -197,6 +205,7 @@ async fn respond<F: Flow>(
             let source = crate::http::source_address(req);
             match sign_in::sign_in(
                 &deps.store,
+                &deps.settings,
                 form.optional("username").unwrap_or(""),
                 form.optional("password").unwrap_or(""),
                 &source,
@@ -224,7 +233,7 @@ async fn respond<F: Flow>(
                         Error::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
                         _ => StatusCode::UNAUTHORIZED,
                     };
-                    sign_in_page(status, &encoded, Some(&e.description()))
+                    sign_in_page(status, &encoded, Some(&e.description())).await
                 }
                 Err(other) => Err(other),
             }
@@ -250,6 +259,7 @@ async fn respond<F: Flow>(
                 &encoded,
                 Some("Please sign in again to continue."),
             )
+            .await
         }
         ("approve", Some(session)) => {
             let answer = F::approve(
@@ -279,11 +289,14 @@ async fn respond<F: Flow>(
                 &issuer,
             )
         }
-        (_, None) => sign_in_page(
-            StatusCode::UNAUTHORIZED,
-            &encoded,
-            Some("Please sign in to continue."),
-        ),
+        (_, None) => {
+            sign_in_page(
+                StatusCode::UNAUTHORIZED,
+                &encoded,
+                Some("Please sign in to continue."),
+            )
+            .await
+        }
         (other, Some(_)) => Err(Error::invalid_request(format!(
             "unknown action {}",
             other.chars().take(32).collect::<String>()

@@ -1,5 +1,6 @@
 //! Administration, one module per resource: [`admin_keys`], [`devices`], [`api_keys`],
 //! [`clients`], [`users`], [`templates`] (VMware registration templates),
+//! [`identity_providers`] (upstream OpenID Providers people sign in with),
 //! [`initial_access_tokens`] and [`limits`] (guessing limits, seen and lifted). Each admin operation is one function here, called alike by the
 //! admin API ([`crate::api::admin`]), the console ([`crate::api::console`]) and the
 //! `devicegate` command-line tool; none of them reaches the store another way. The index
@@ -10,6 +11,7 @@ pub mod admin_keys;
 pub mod api_keys;
 pub mod clients;
 pub mod devices;
+pub mod identity_providers;
 pub mod initial_access_tokens;
 pub mod limits;
 pub mod templates;
@@ -25,10 +27,17 @@ pub use clients::{
     disable_client, list_clients,
 };
 pub use devices::{DeviceAction, act_on_device, list_devices};
+pub use identity_providers::{
+    IdentityProviderChanges, NewIdentityProvider, create_identity_provider,
+    delete_identity_provider, get_identity_provider, link_user, list_identity_providers,
+    update_identity_provider,
+};
 pub use initial_access_tokens::{
     NewInitialAccessToken, disable_initial_access_token, issue_initial_access_token,
     list_initial_access_tokens,
 };
 pub use limits::{LimitState, lift_user_limits, user_limits, wrong_code_limits};
 pub use templates::{NewTemplate, create_template, disable_template, list_templates};
-pub use users::{NewUser, create_user, disable_user, list_users, reset_password, set_login_ids};
+pub use users::{
+    NewUser, create_user, disable_user, get_user, list_users, reset_password, set_login_ids,
+};

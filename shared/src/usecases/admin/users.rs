@@ -51,6 +51,14 @@ pub async fn create_user(store: &Store, new: NewUser, now: i64) -> Result<User, 
     Ok(user)
 }
 
+/// One user.
+pub async fn get_user(store: &Store, username: &str) -> Result<User, Error> {
+    store
+        .get_user(username)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no user named {username}")))
+}
+
 /// Every user, disabled ones included.
 pub async fn list_users(store: &Store) -> Result<Vec<User>, Error> {
     store.list_users().await

@@ -75,6 +75,7 @@ async fn concurrent_failed_sign_ins_cannot_exceed_the_limit_nor_lock_the_user_ou
     // The guesser's address is limited, not the user: ada signs in from elsewhere.
     let elsewhere = devicegate::usecases::sign_in::sign_in(
         f.env.store(),
+        &f.env.deps.settings,
         "ada",
         "correct horse battery",
         "198.51.100.7",

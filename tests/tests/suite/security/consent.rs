@@ -132,6 +132,7 @@ async fn an_app_instance_is_offered_only_to_the_person_it_is_registered_to() {
 
     let bobs = sign_in(
         env.store(),
+        &env.deps.settings,
         "bob",
         "another long passphrase",
         "192.0.2.9",
@@ -186,6 +187,7 @@ async fn an_app_instance_is_offered_only_to_the_person_it_is_registered_to() {
     // The person it is registered to is asked as before.
     let adas = sign_in(
         env.store(),
+        &env.deps.settings,
         "ada",
         "correct horse battery",
         "192.0.2.9",
