@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use commands::api_keys::ApiKeyCommand;
 use commands::clients::ClientCommand;
 use commands::devices::DeviceCommand;
+use commands::identity_providers::IdpCommand;
 use commands::initial_access_tokens::InitialAccessTokenCommand;
 use commands::keys::KeysCommand;
 use commands::templates::TemplateCommand;
@@ -98,6 +99,11 @@ enum Command {
     InitialAccessToken {
         #[command(subcommand)]
         command: InitialAccessTokenCommand,
+    },
+    /// Manage the upstream OpenID Providers people may sign in with on the pages.
+    Idp {
+        #[command(subcommand)]
+        command: IdpCommand,
     },
     /// Rotate and list the OpenID Connect signing keys (a key file or a Secrets Manager secret).
     Keys {
@@ -189,5 +195,6 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
             commands::initial_access_tokens::run(command, store).await
         }
         Command::User { command } => commands::users::run(command, store).await,
+        Command::Idp { command } => commands::identity_providers::run(command, store).await,
     }
 }

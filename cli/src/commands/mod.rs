@@ -7,6 +7,7 @@ pub mod admin_keys;
 pub mod api_keys;
 pub mod clients;
 pub mod devices;
+pub mod identity_providers;
 pub mod initial_access_tokens;
 pub mod keys;
 pub mod local;

@@ -52,6 +52,16 @@ pub enum UserCommand {
         #[arg(long)]
         source: Option<String>,
     },
+    /// Link a user to an upstream account: signing in with that provider is signing in as them.
+    Link {
+        username: String,
+        /// The identity provider's id (`devicegate idp list`).
+        #[arg(long)]
+        idp: String,
+        /// The upstream account's `sub`.
+        #[arg(long)]
+        subject: String,
+    },
 }
 
 pub async fn run(command: UserCommand, store: &Store) -> Result<(), Error> {
@@ -129,6 +139,14 @@ pub async fn run(command: UserCommand, store: &Store) -> Result<(), Error> {
                 print_json(&limit)?;
             }
             eprintln!("limits of {username} lifted");
+        }
+        UserCommand::Link {
+            username,
+            idp,
+            subject,
+        } => {
+            admin::link_user(store, &username, &idp, &subject, now()).await?;
+            eprintln!("user {username} linked to {subject} at {idp}");
         }
     }
     Ok(())
