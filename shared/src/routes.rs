@@ -306,7 +306,10 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for (_, method, path) in &table {
             assert!(seen.insert((method, path)), "{method} {path}");
-            assert!(matches!(*method, "GET" | "POST" | "PUT" | "PATCH" | "DELETE"));
+            assert!(matches!(
+                *method,
+                "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+            ));
         }
     }
 }
