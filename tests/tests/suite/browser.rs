@@ -3,95 +3,15 @@
 //! `oauth2` crate polls; and an administrator works through the admin console while devices
 //! poll. `scripts/test` installs `chromium` and `chromium-driver`.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use devicegate::model::{ApiKeySettings, DeviceStatus};
+use devicegate_tests::browser::{start_browser, start_driver};
 use devicegate_tests::oauth::{crate_client, fixture, http_client, start_device_flow};
 use devicegate_tests::{TestEnv, register_body, server};
 use fantoccini::elements::Element;
-use fantoccini::{Client as Browser, ClientBuilder, Locator};
+use fantoccini::{Client as Browser, Locator};
 use oauth2::TokenResponse;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-/// chromedriver on a free loopback port, killed when dropped.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_driver() -> Driver {
-    assert!(
-        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
-        "Chromium is missing: run scripts/test (it installs Debian's chromium and chromium-driver)"
-    );
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
-    // Held by `Driver` at once, so that every path (a panic included) kills and waits for it.
-    let driver = Driver {
-        child: Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return driver;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not start on port {port}");
-}
-
-/// Headless Chromium with a phone's viewport and its own profile directory (removed by the
-/// caller when done).
-async fn start_browser(driver: &Driver) -> (Browser, std::path::PathBuf) {
-    let profile = std::env::temp_dir().join(format!("devicegate-chromium-{}", ulid::Ulid::new()));
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": CHROMIUM,
-            // A phone's viewport (headless windows are at least 500 px wide).
-            "mobileEmulation": {
-                "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 1.0, "touch": true }
-            },
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--window-size=500,900",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
-    );
-    // rustls has both ring (devicegate's AWS client) and aws-lc (fantoccini's default) in this
-    // build, so it cannot pick a process default by itself.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let browser = ClientBuilder::rustls()
-        .unwrap()
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .unwrap();
-    (browser, profile)
-}
 
 /// Asserts that the page fits a phone-sized window without sideways scrolling.
 async fn assert_fits_a_phone(browser: &Browser) {
