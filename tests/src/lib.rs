@@ -7,6 +7,7 @@ pub mod browser;
 pub mod faults;
 pub mod oauth;
 pub mod server;
+pub mod upstream;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
