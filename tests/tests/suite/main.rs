@@ -22,5 +22,6 @@ mod schema;
 mod security;
 mod signatures;
 mod signing_key_secret;
+mod upstream_harness;
 mod user_tokens;
 mod vmware;
