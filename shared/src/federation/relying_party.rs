@@ -51,10 +51,13 @@ const ASYMMETRIC: [CoreJwsSigningAlgorithm; 10] = [
 ];
 
 /// One HTTPS client per warm function: no redirects (SSRF), bounded time for a provider
-/// that is down or slow.
+/// that is down or slow, and no idle connections kept: a sign-in makes two or three calls a
+/// few seconds apart, and a pooled connection is bound to the runtime that opened it (one per
+/// test, or per `devicegate serve`).
 static HTTP: LazyLock<Result<reqwest::Client, String>> = LazyLock::new(|| {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(0)
         .connect_timeout(Duration::from_secs(3))
         .timeout(Duration::from_secs(5))
         .build()

@@ -11,6 +11,7 @@ mod client_registration;
 mod console;
 mod events;
 mod faults;
+mod federation;
 mod huawei_sdk;
 mod oauth_device_flow;
 mod openid_connect;
