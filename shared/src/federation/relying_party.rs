@@ -256,6 +256,14 @@ fn verify(
         .set_allowed_algs(advertised_asymmetric(metadata))
         .set_other_audience_verifier_fn(|_| false);
     let claims = id_token.claims(&verifier, nonce)?;
+    // OIDC Core §3.1.3.7 step 5, which the crate leaves to its users: an `azp` must be us.
+    if let Some(azp) = claims.authorized_party()
+        && azp.as_str() != provider.client_id
+    {
+        return Err(ClaimsVerificationError::InvalidAudience(
+            "the authorized party is another client".into(),
+        ));
+    }
     Ok(claims.subject().as_str().to_owned())
 }
 
@@ -320,3 +328,7 @@ fn check_issue_time(
         )),
     }
 }
+
+#[cfg(test)]
+#[path = "relying_party_tests.rs"]
+mod tests;
