@@ -82,7 +82,12 @@ pub async fn start(
     let provider = enabled_provider(store, provider_id).await?;
     let metadata = relying_party::metadata(&provider.issuer, now, false).await?;
     let request = relying_party::authorization(&metadata, &provider, &callback_url(issuer))?;
-    let browser_cookie = crate::web::new_cookie_value()?;
+    // 256 random bits; the pages layer is not imported here (it imports this module).
+    let browser_cookie = {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(crate::secrets::random_bytes::<32>()?)
+    };
     store
         .put_pending_federation(&PendingFederation {
             session_hash: PendingFederation::key(&request.state),
