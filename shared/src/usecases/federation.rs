@@ -12,7 +12,7 @@ use crate::federation::{claims, sealing};
 use crate::model::*;
 use crate::secrets::hash_secret;
 use crate::storage::{FirstSignIn, Store};
-use crate::usecases::sign_in::{self, SESSION_TTL, SignedIn};
+use crate::usecases::sign_in::{self, SignedIn};
 
 /// How long a person has at the provider before the sign-in must start again.
 pub const PENDING_TTL: i64 = 600;
@@ -194,23 +194,11 @@ pub async fn finish(
     if user.disabled {
         return Err(Error::AccessDenied("this account is disabled".into()));
     }
-    let cookie = crate::secrets::issue(crate::secrets::SecretKind::Session)?;
-    let session = Session {
-        session_hash: cookie.hash().to_owned(),
-        credentials_version: user.credentials_version,
-        username: user.username,
-        created_at: now,
-        expires_at: now + SESSION_TTL,
-        ttl: now + SESSION_TTL,
-        via: Some(provider.name),
-    };
-    store.start_session(&session, &counters).await?;
+    let signed_in =
+        sign_in::start_session(store, user, Some(provider.name), &counters, now).await?;
     tracing::info!(provider = %provider.id, "federated sign-in");
     Ok(FederatedSignIn {
-        signed_in: SignedIn {
-            cookie_value: cookie.into_value(),
-            session,
-        },
+        signed_in,
         return_to: pending.return_to,
     })
 }

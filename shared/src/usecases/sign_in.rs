@@ -148,6 +148,18 @@ pub async fn sign_in(
         tracing::info!(%source, "failed sign-in on the verification page");
         return Err(refused());
     };
+    start_session(store, user, None, &counters, now).await
+}
+
+/// Starts a page session for `user` (signed in by password, or through the provider named
+/// `via`) and gives back the attempts the sign-in took, in one transaction.
+pub(crate) async fn start_session(
+    store: &Store,
+    user: User,
+    via: Option<String>,
+    counters: &[AttemptCounter],
+    now: i64,
+) -> Result<SignedIn, Error> {
     let cookie = secrets::issue(SecretKind::Session)?;
     let session = Session {
         session_hash: cookie.hash().to_owned(),
@@ -156,9 +168,9 @@ pub async fn sign_in(
         created_at: now,
         expires_at: now + SESSION_TTL,
         ttl: now + SESSION_TTL,
-        via: None,
+        via,
     };
-    store.start_session(&session, &counters).await?;
+    store.start_session(&session, counters).await?;
     Ok(SignedIn {
         cookie_value: cookie.into_value(),
         session,
