@@ -16,6 +16,9 @@ pub struct Session {
     /// The upstream identity provider's name, for a federated sign-in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via: Option<String>,
+    /// That provider's id: disabling or removing it ends the session at its next request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_id: Option<String>,
 }
 
 impl Session {

@@ -194,8 +194,7 @@ pub async fn finish(
     if user.disabled {
         return Err(Error::AccessDenied("this account is disabled".into()));
     }
-    let signed_in =
-        sign_in::start_session(store, user, Some(provider.name), &counters, now).await?;
+    let signed_in = sign_in::start_session(store, user, Some(&provider), &counters, now).await?;
     tracing::info!(provider = %provider.id, "federated sign-in");
     Ok(FederatedSignIn {
         signed_in,

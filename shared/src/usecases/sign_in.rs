@@ -151,12 +151,12 @@ pub async fn sign_in(
     start_session(store, user, None, &counters, now).await
 }
 
-/// Starts a page session for `user` (signed in by password, or through the provider named
-/// `via`) and gives back the attempts the sign-in took, in one transaction.
+/// Starts a page session for `user` (signed in by password, or through the provider `via`)
+/// and gives back the attempts the sign-in took, in one transaction.
 pub(crate) async fn start_session(
     store: &Store,
     user: User,
-    via: Option<String>,
+    via: Option<&IdentityProvider>,
     counters: &[AttemptCounter],
     now: i64,
 ) -> Result<SignedIn, Error> {
@@ -168,7 +168,8 @@ pub(crate) async fn start_session(
         created_at: now,
         expires_at: now + SESSION_TTL,
         ttl: now + SESSION_TTL,
-        via,
+        via: via.map(|p| p.name.clone()),
+        provider_id: via.map(|p| p.id.clone()),
     };
     store.start_session(&session, counters).await?;
     Ok(SignedIn {
@@ -177,9 +178,9 @@ pub(crate) async fn start_session(
     })
 }
 
-/// The session behind a cookie, if it is live.
 /// The session behind a cookie, if it is live and its user's password has not been reset nor
-/// the user disabled since it began (two reads: the session, then its user).
+/// the user disabled since it began (two reads: the session, then its user), nor the provider
+/// it came through disabled.
 pub async fn session_of(
     store: &Store,
     cookie_value: &str,
@@ -194,7 +195,17 @@ pub async fn session_of(
     let user = store.get_user(&session.username).await?;
     let current =
         user.is_some_and(|u| !u.disabled && u.credentials_version == session.credentials_version);
-    Ok(current.then_some(session))
+    if !current {
+        return Ok(None);
+    }
+    // A federated session lasts only while its provider is enabled (a third read).
+    if let Some(id) = &session.provider_id {
+        let provider = store.get_identity_provider(id).await?;
+        if !provider.is_some_and(|p| p.enabled) {
+            return Ok(None);
+        }
+    }
+    Ok(Some(session))
 }
 
 pub async fn sign_out(store: &Store, cookie_value: &str) -> Result<(), Error> {

@@ -14,17 +14,22 @@ use fantoccini::{Client as Browser, Locator};
 use oauth2::TokenResponse;
 use serde_json::{Value, json};
 
-const CLIENT_ID: &str = "devicegate";
-const CLIENT_SECRET: &str = "upstream-client-secret-9f2c";
+pub(crate) const CLIENT_ID: &str = "devicegate";
+pub(crate) const CLIENT_SECRET: &str = "upstream-client-secret-9f2c";
 
 /// The upstream, with devicegate's callback at `base` registered.
-async fn upstream_for(base: &str) -> Upstream {
+pub(crate) async fn upstream_for(base: &str) -> Upstream {
     let callback = format!("{base}/signin/callback");
     Upstream::start(&[UpstreamClient::new(CLIENT_ID, CLIENT_SECRET, &callback)]).await
 }
 
 /// Adds the provider through the admin API; gives its id.
-async fn add_provider(env: &TestEnv, admin: &str, upstream: &Upstream, extra: Value) -> String {
+pub(crate) async fn add_provider(
+    env: &TestEnv,
+    admin: &str,
+    upstream: &Upstream,
+    extra: Value,
+) -> String {
     let mut body = json!({
         "name": "Corp IdP",
         "issuer": upstream.issuer,
@@ -42,7 +47,7 @@ async fn add_provider(env: &TestEnv, admin: &str, upstream: &Upstream, extra: Va
     created.str("id")
 }
 
-fn no_redirects() -> reqwest::Client {
+pub(crate) fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -50,7 +55,7 @@ fn no_redirects() -> reqwest::Client {
 }
 
 /// The value of the `name` cookie a response sets.
-fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+pub(crate) fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
     response
         .headers()
         .get_all("set-cookie")
@@ -61,7 +66,7 @@ fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-async fn page_text(browser: &Browser) -> String {
+pub(crate) async fn page_text(browser: &Browser) -> String {
     browser
         .find(Locator::Css("main"))
         .await
@@ -71,7 +76,7 @@ async fn page_text(browser: &Browser) -> String {
         .unwrap()
 }
 
-async fn users(env: &TestEnv, admin: &str) -> Vec<Value> {
+pub(crate) async fn users(env: &TestEnv, admin: &str) -> Vec<Value> {
     let listed = env.admin("GET", "/admin/users", Some(admin), None).await;
     listed.json["users"].as_array().cloned().unwrap_or_default()
 }

@@ -267,6 +267,7 @@ fn client_user_token_and_family_conditions_read_stored_paths() {
         expires_at: 1,
         ttl: 1,
         via: None,
+        provider_id: None,
     };
     assert_paths(&session, &["session_hash", "username"]);
     let record = UserCodeRecord {
