@@ -11,11 +11,14 @@
 //!   (the admin cookie, or before sign-in the pre-session cookie).
 //! - Errors are pages: the handler never answers in JSON.
 
+mod identity_providers;
+
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 
 use super::admin::unknown_action;
 use crate::Deps;
+use crate::dialect::rfc6749;
 use crate::error::Error;
 use crate::http::{Form, now};
 use crate::model::{ApiKeySettings, DeviceStatus};
@@ -44,6 +47,9 @@ struct Visit<'a> {
     /// An admin cookie that no longer signs in (a disabled key): cleared on the next page.
     stale: bool,
     pre: Option<String>,
+    /// The request, for where this devicegate is reached (the redirect URI a provider
+    /// registers), worked out only by the page that shows it.
+    req: &'a Request,
 }
 
 impl Visit<'_> {
@@ -82,7 +88,7 @@ impl Visit<'_> {
         let Some(admin) = &self.admin else {
             return self.sign_in_page(StatusCode::UNAUTHORIZED, Some("Please sign in."));
         };
-        let content = load(self.deps, section).await?;
+        let content = load(self.deps, section, self.req).await?;
         Ok(html(
             status,
             pages::section(&self.csrf_for(admin), notice.as_ref(), &content),
@@ -120,6 +126,7 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
         admin,
         admin_id,
         pre: cookies.get(cookie_name(PRE_COOKIE, secure)),
+        req,
     };
     let section = match req.path_parameters_ref().and_then(|p| p.first("section")) {
         Some(slug) => Some(
@@ -306,12 +313,13 @@ async fn act(deps: &Deps, section: Section, action: &str, form: &Form) -> Result
             let user = admin::reset_password(store, username, password, now()).await?;
             done("Set a new password for", &user.username)
         }
+        (Section::IdentityProviders, action) => identity_providers::act(deps, action, form).await,
         (_, other) => Err(unknown_action(other)),
     }
 }
 
 /// What a section lists: the use cases of the JSON API's list routes.
-async fn load(deps: &Deps, section: Section) -> Result<Content, Error> {
+async fn load(deps: &Deps, section: Section, req: &Request) -> Result<Content, Error> {
     let store = &deps.store;
     Ok(match section {
         Section::Devices => {
@@ -333,6 +341,10 @@ async fn load(deps: &Deps, section: Section) -> Result<Content, Error> {
             let names: Vec<&str> = users.iter().map(|u| u.username.as_str()).collect();
             let limits = admin::wrong_code_limits(store, &names, now()).await?;
             Content::Users(users, limits)
+        }
+        Section::IdentityProviders => {
+            let base = rfc6749::base_url(req, &deps.settings)?;
+            identity_providers::load(deps, &base).await?
         }
     })
 }

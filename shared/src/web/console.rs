@@ -3,6 +3,9 @@
 //! form a POST carrying the CSRF token of the admin cookie (or, to sign in, of the pre-session
 //! cookie). The handlers are in [`crate::api::console`].
 
+mod identity_providers;
+mod users;
+
 use std::collections::HashMap;
 
 use maud::{Markup, html};
@@ -11,6 +14,7 @@ use super::pages::{hidden, message, page};
 use crate::api::admin::views::rfc3339;
 use crate::model::{ApiKey, Device, DeviceStatus, OAuthClient, User};
 use crate::usecases::admin::{CreatedApiKey, LimitState};
+pub use identity_providers::ProviderRow;
 
 /// Where the console lives; each section is a path below it.
 pub const PATH: &str = "/admin/console";
@@ -22,14 +26,16 @@ pub enum Section {
     ApiKeys,
     Clients,
     Users,
+    IdentityProviders,
 }
 
 impl Section {
-    pub const ALL: [Section; 4] = [
+    pub const ALL: [Section; 5] = [
         Section::Devices,
         Section::ApiKeys,
         Section::Clients,
         Section::Users,
+        Section::IdentityProviders,
     ];
 
     /// The section's path segment.
@@ -39,6 +45,7 @@ impl Section {
             Section::ApiKeys => "api-keys",
             Section::Clients => "clients",
             Section::Users => "users",
+            Section::IdentityProviders => "identity-providers",
         }
     }
 
@@ -52,6 +59,7 @@ impl Section {
             Section::ApiKeys => "API keys",
             Section::Clients => "Clients",
             Section::Users => "Users",
+            Section::IdentityProviders => "Identity providers",
         }
     }
 
@@ -71,6 +79,8 @@ pub enum Content {
     Clients(Vec<OAuthClient>),
     /// Every user, and the wrong-code limits of those with recent failures.
     Users(Vec<User>, HashMap<String, LimitState>),
+    /// Every upstream provider, and the redirect URI a new one registers.
+    IdentityProviders(Vec<ProviderRow>, String),
 }
 
 impl Content {
@@ -80,6 +90,7 @@ impl Content {
             Content::ApiKeys(_) => Section::ApiKeys,
             Content::Clients(_) => Section::Clients,
             Content::Users(..) => Section::Users,
+            Content::IdentityProviders(..) => Section::IdentityProviders,
         }
     }
 }
@@ -214,7 +225,10 @@ pub fn section(csrf: &str, notice: Option<&Notice>, content: &Content) -> String
                 Content::Devices { pending, by_status } => (devices(csrf, pending, by_status)),
                 Content::ApiKeys(keys) => (api_keys(csrf, keys)),
                 Content::Clients(clients) => (clients_list(csrf, clients)),
-                Content::Users(users, limits) => (users_list(csrf, users, limits)),
+                Content::Users(users, limits) => (users::list(csrf, users, limits)),
+                Content::IdentityProviders(rows, redirect_uri) => {
+                    (identity_providers::list(csrf, rows, redirect_uri))
+                },
             }
         },
     )
@@ -312,59 +326,6 @@ fn clients_list(csrf: &str, clients: &[OAuthClient]) -> Markup {
                 }
                 @if !c.disabled { (button(csrf, s, "disable", ("client_id", &c.client_id), "Disable")) }
                 @if c.self_registered() { (button(csrf, s, "delete", ("client_id", &c.client_id), "Delete")) }
-            }
-        }
-    }
-}
-
-/// A wait in words: "2 h 24 min", "3 min", "under a minute".
-fn wait_in_words(seconds: i64) -> String {
-    let minutes = (seconds + 59) / 60;
-    match (minutes / 60, minutes % 60) {
-        (0, 0) => "under a minute".into(),
-        (0, m) => format!("{m} min"),
-        (h, 0) => format!("{h} h"),
-        (h, m) => format!("{h} h {m} min"),
-    }
-}
-
-fn users_list(csrf: &str, users: &[User], limits: &HashMap<String, LimitState>) -> Markup {
-    let s = Section::Users;
-    html! {
-        (create_form(csrf, s, "New user", html! {
-            (text_field("username", "Username", "text", true))
-            (text_field("password", "Password", "password", true))
-            (text_field("display_name", "Display name (optional)", "text", false))
-            (text_field("email", "Email (optional)", "email", false))
-            (checkbox("email_verified", "The email address is verified"))
-        }))
-        h2 { "Users (" (users.len()) ")" }
-        @for u in users {
-            div.item id={ "user-" (u.username) } {
-                b { (u.username) } @if u.disabled { " (disabled)" }
-                div.meta {
-                    @if let Some(name) = &u.display_name { bdi { (name) } " · " }
-                    @if let Some(email) = &u.email { (email) @if u.email_verified { " (verified)" } " · " }
-                    "created " (rfc3339(u.created_at))
-                }
-                @if let Some(limit) = limits.get(&u.username) {
-                    p.limit {
-                        @if limit.remaining == 0 {
-                            "Held back after wrong codes: next try in "
-                            (wait_in_words(limit.retry_after_seconds)) ". "
-                        } @else {
-                            (limit.burst - limit.remaining) " wrong codes recently. "
-                        }
-                    }
-                    (button(csrf, s, "unlock", ("username", &u.username), "Lift limits"))
-                }
-                @if !u.disabled { (button(csrf, s, "disable", ("username", &u.username), "Disable")) }
-                (form(csrf, &s.path(), "password", html! {
-                    (hidden("username", &u.username))
-                    input type="password" name="password" aria-label="New password"
-                        autocomplete="new-password" required;
-                    button.inline type="submit" { "Reset password" }
-                }))
             }
         }
     }

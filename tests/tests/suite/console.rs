@@ -12,7 +12,13 @@ use lambda_http::http::HeaderMap;
 
 const ADMIN: &str = "__Host-dg_admin";
 const PRE: &str = "__Host-dg_pre";
-const SECTIONS: [&str; 4] = ["devices", "api-keys", "clients", "users"];
+const SECTIONS: [&str; 5] = [
+    "devices",
+    "api-keys",
+    "clients",
+    "users",
+    "identity-providers",
+];
 
 struct Page {
     status: u16,

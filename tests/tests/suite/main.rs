@@ -12,7 +12,7 @@ mod console;
 mod events;
 mod faults;
 mod federation;
-mod federation_authorize;
+mod federation_pages;
 mod huawei_sdk;
 mod oauth_device_flow;
 mod openid_connect;

@@ -1,8 +1,10 @@
-//! Federation on the consent page: an app runs the authorization code flow against devicegate
-//! with the `openidconnect` crate, the person signs in at `/oauth2/authorize` through the
-//! upstream (node-oidc-provider) in headless Chromium, is made a user on the spot, consents,
-//! and the app gets devicegate's own ID token for them. Disabling the provider then ends that
-//! session at once.
+//! Federation on the consent page and in the console, in headless Chromium against
+//! node-oidc-provider as the upstream. At `/oauth2/authorize` an app runs the authorization code
+//! flow with the `openidconnect` crate, the person signs in through the upstream, is made a
+//! user on the spot, consents, and the app gets devicegate's own ID token for them; disabling
+//! the provider then ends that session at once. In the console an administrator adds a
+//! provider (its issuer discovered), reads the redirect URI to register, disables and removes
+//! it.
 
 use std::time::Duration;
 
@@ -21,7 +23,7 @@ use openidconnect::{
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::federation::{add_provider, page_text, upstream_for, users};
+use super::federation::{CLIENT_ID, CLIENT_SECRET, add_provider, page_text, upstream_for, users};
 
 /// The app's redirect listener on an ephemeral loopback port (RFC 8252 §7.3): gives the port
 /// and the request target of the one redirect it receives.
@@ -183,6 +185,165 @@ async fn a_person_signs_in_upstream_at_the_consent_page_and_the_app_gets_an_id_t
     let again = page_text(&browser).await;
     assert!(!again.contains("through Corp IdP"), "{again}");
     assert!(!again.contains("Sign in with Corp IdP"), "{again}");
+    browser.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
+    drop(driver);
+}
+
+/// The page's text once it says `what` (a form's answer is a new page, loaded after the click).
+async fn saying(browser: &fantoccini::Client, what: &str) -> String {
+    for _ in 0..100 {
+        if let Ok(main) = browser.find(Locator::Css("main")).await
+            && let Ok(text) = main.text().await
+            && text.contains(what)
+        {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("the page never said {what:?}: {}", page_text(browser).await);
+}
+
+#[tokio::test]
+async fn an_administrator_adds_disables_and_removes_a_provider_in_the_console() {
+    let mut env = TestEnv::new().await;
+    env.deps.settings.secure_cookies = false;
+    let base = server::serve(env.deps.clone()).await;
+    env.deps.settings.issuer = Some(base.clone());
+    let admin = env.admin_key().await;
+    let upstream = upstream_for(&base).await;
+    let driver = start_driver().await;
+    let (browser, profile) = start_browser(&driver).await;
+    let field = async |id: &str, text: &str| {
+        let input = browser.find(Locator::Id(id)).await.unwrap();
+        input.send_keys(text).await.unwrap();
+    };
+    browser
+        .goto(&format!("{base}/admin/console"))
+        .await
+        .unwrap();
+    field("admin_key", &admin).await;
+    browser
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(
+            "nav a[href='/admin/console/identity-providers']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("issuer"))
+        .await
+        .unwrap();
+    let empty = page_text(&browser).await;
+    assert!(empty.contains("No identity provider yet"), "{empty}");
+    let callback = format!("{base}/signin/callback");
+    assert!(
+        empty.contains(&callback),
+        "the redirect URI to register: {empty}"
+    );
+
+    // An issuer that does not answer discovery is refused, and nothing is added.
+    field("name", "Corp IdP").await;
+    field("issuer", "http://127.0.0.1:9/nowhere").await;
+    field("client_id", CLIENT_ID).await;
+    field("client_secret", CLIENT_SECRET).await;
+    field("required_claims", "groups=fleet-approvers").await;
+    browser
+        .find(Locator::Css("form.create button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    saying(&browser, "could not be read").await;
+    let refused = page_text(&browser).await;
+    assert!(refused.contains("could not be read"), "{refused}");
+    assert!(refused.contains("Identity providers (0)"), "{refused}");
+
+    field("name", "Corp IdP").await;
+    field("issuer", &upstream.issuer).await;
+    field("client_id", CLIENT_ID).await;
+    field("client_secret", CLIENT_SECRET).await;
+    field("required_claims", "groups=fleet-approvers").await;
+    browser
+        .find(Locator::Css("form.create button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    saying(&browser, "Added identity provider Corp IdP").await;
+    let added = page_text(&browser).await;
+    assert!(
+        added.contains("Added identity provider Corp IdP"),
+        "{added}"
+    );
+    assert!(
+        added.contains("requires: groups=fleet-approvers"),
+        "{added}"
+    );
+    assert!(!added.contains(CLIENT_SECRET), "the secret is never shown");
+    let listed = env
+        .admin("GET", "/admin/identity-providers", Some(&admin), None)
+        .await;
+    let providers = listed.json["identity_providers"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(providers.len(), 1, "{}", listed.json);
+    assert_eq!(providers[0]["jit"], true);
+    assert_eq!(providers[0]["enabled"], true);
+    let id = providers[0]["id"].as_str().unwrap().to_owned();
+    let device_page = async || {
+        reqwest::get(format!("{base}/device"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    assert!(device_page().await.contains("Sign in with Corp IdP"));
+
+    // Disabled: the button goes from the pages; removed: gone from the list.
+    let item = format!("#identity-provider-{id}");
+    browser
+        .find(Locator::Css(&format!("{item} form.disable button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    saying(&browser, "Disabled identity provider Corp IdP").await;
+    assert!(
+        page_text(&browser)
+            .await
+            .contains("Disabled identity provider Corp IdP")
+    );
+    assert!(!device_page().await.contains("Corp IdP"));
+    browser
+        .find(Locator::Css(&format!("{item} form.delete button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    saying(&browser, "Removed identity provider").await;
+    assert!(page_text(&browser).await.contains("Identity providers (0)"));
+    let after = env
+        .admin("GET", "/admin/identity-providers", Some(&admin), None)
+        .await;
+    assert_eq!(after.json["identity_providers"], json!([]));
     browser.close().await.unwrap();
     let _ = std::fs::remove_dir_all(&profile);
     drop(driver);

@@ -1,0 +1,68 @@
+//! The console's users section: make a user, see who signs in through a provider, lift a
+//! wrong-code limit, disable a user or set a new password.
+
+use std::collections::HashMap;
+
+use maud::{Markup, html};
+
+use super::{Section, button, checkbox, create_form, form, text_field};
+use crate::api::admin::views::rfc3339;
+use crate::model::User;
+use crate::usecases::admin::LimitState;
+use crate::web::pages::hidden;
+
+/// A wait in words: "2 h 24 min", "3 min", "under a minute".
+fn wait_in_words(seconds: i64) -> String {
+    let minutes = (seconds + 59) / 60;
+    match (minutes / 60, minutes % 60) {
+        (0, 0) => "under a minute".into(),
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+pub(super) fn list(csrf: &str, users: &[User], limits: &HashMap<String, LimitState>) -> Markup {
+    let s = Section::Users;
+    html! {
+        (create_form(csrf, s, "New user", html! {
+            (text_field("username", "Username", "text", true))
+            (text_field("password", "Password", "password", true))
+            (text_field("display_name", "Display name (optional)", "text", false))
+            (text_field("email", "Email (optional)", "email", false))
+            (checkbox("email_verified", "The email address is verified"))
+        }))
+        h2 { "Users (" (users.len()) ")" }
+        @for u in users {
+            div.item id={ "user-" (u.username) } {
+                b { (u.username) } @if u.disabled { " (disabled)" }
+                div.meta {
+                    @if let Some(name) = &u.display_name { bdi { (name) } " · " }
+                    @if let Some(email) = &u.email { (email) @if u.email_verified { " (verified)" } " · " }
+                    "created " (rfc3339(u.created_at))
+                    @if let Some(f) = &u.federation {
+                        " · signs in through " code { (f.provider_id) } " as " code { (f.subject) }
+                    }
+                }
+                @if let Some(limit) = limits.get(&u.username) {
+                    p.limit {
+                        @if limit.remaining == 0 {
+                            "Held back after wrong codes: next try in "
+                            (wait_in_words(limit.retry_after_seconds)) ". "
+                        } @else {
+                            (limit.burst - limit.remaining) " wrong codes recently. "
+                        }
+                    }
+                    (button(csrf, s, "unlock", ("username", &u.username), "Lift limits"))
+                }
+                @if !u.disabled { (button(csrf, s, "disable", ("username", &u.username), "Disable")) }
+                (form(csrf, &s.path(), "password", html! {
+                    (hidden("username", &u.username))
+                    input type="password" name="password" aria-label="New password"
+                        autocomplete="new-password" required;
+                    button.inline type="submit" { "Reset password" }
+                }))
+            }
+        }
+    }
+}
