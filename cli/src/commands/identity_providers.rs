@@ -37,6 +37,10 @@ pub enum IdpCommand {
         /// A claim the ID token must carry, as NAME=VALUE (repeatable), e.g. groups=fleet.
         #[arg(long = "require-claim", value_parser = claim_pair)]
         required_claims: Vec<(String, String)>,
+        /// Make it an admin provider: a person whose ID token also carries this claim, as
+        /// NAME=VALUE (repeatable), may sign in to the admin console with it.
+        #[arg(long = "admin-claim", value_parser = claim_pair)]
+        admin_claims: Vec<(String, String)>,
         /// Do not create users on first sign-in: only linked users may sign in.
         #[arg(long)]
         no_jit: bool,
@@ -88,6 +92,7 @@ pub async fn run(command: IdpCommand, store: &Store) -> Result<(), Error> {
             username_claim,
             allowed_email_domains,
             required_claims,
+            admin_claims,
             no_jit,
             disabled,
         } => {
@@ -101,6 +106,7 @@ pub async fn run(command: IdpCommand, store: &Store) -> Result<(), Error> {
                 username_claim,
                 allowed_email_domains: Some(allowed_email_domains),
                 required_claims: Some(required_claims.into_iter().collect::<BTreeMap<_, _>>()),
+                admin_claims: Some(admin_claims.into_iter().collect::<BTreeMap<_, _>>()),
                 jit: Some(!no_jit),
                 enabled: Some(!disabled),
             };

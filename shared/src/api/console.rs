@@ -26,6 +26,7 @@ use crate::secrets::ServerSecret;
 use crate::secrets::hashes_match;
 use crate::usecases::admin::{self, ClientAction, DeviceAction, NewUser};
 use crate::usecases::console::{self as session, CONSOLE_TTL};
+use crate::usecases::federation::{self, CONSOLE_RETURN};
 use crate::web::console::{self as pages, Content, Notice, PATH, Section};
 use crate::web::{
     self, ADMIN_COOKIE, Cookies, PRE_COOKIE, cookie_name, html, redirect, set_cookie, status_of,
@@ -61,14 +62,19 @@ impl Visit<'_> {
         self.deps.settings.secure_cookies
     }
 
-    /// The sign-in page, with a pre-session cookie for its form.
-    fn sign_in_page(
+    /// The sign-in page, with a pre-session cookie for its form and the buttons of the
+    /// providers that sign in administrators.
+    async fn sign_in_page(
         &self,
         status: StatusCode,
         error: Option<&str>,
     ) -> Result<Response<Body>, Error> {
         let (pre, new_cookie) = web::pre_session(self.pre.as_deref(), CONSOLE_TTL, self.secure())?;
-        let mut response = html(status, pages::sign_in(&self.csrf_for(&pre), error));
+        let providers = federation::buttons(&self.deps.store, CONSOLE_RETURN).await?;
+        let mut response = html(
+            status,
+            pages::sign_in(&self.csrf_for(&pre), error, &providers),
+        );
         if let Some(set) = new_cookie {
             set_cookie(&mut response, &set);
         }
@@ -86,7 +92,9 @@ impl Visit<'_> {
         notice: Option<Notice>,
     ) -> Result<Response<Body>, Error> {
         let Some(admin) = &self.admin else {
-            return self.sign_in_page(StatusCode::UNAUTHORIZED, Some("Please sign in."));
+            return self
+                .sign_in_page(StatusCode::UNAUTHORIZED, Some("Please sign in."))
+                .await;
         };
         let content = load(self.deps, section, self.req).await?;
         Ok(html(
@@ -145,7 +153,7 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
     match (section, &visit.admin) {
         // Anywhere in the console, signed out: to the sign-in page.
         (Some(_), None) => Ok(redirect(PATH)),
-        (None, None) => visit.sign_in_page(StatusCode::OK, None),
+        (None, None) => visit.sign_in_page(StatusCode::OK, None).await,
         (section, Some(_)) => {
             visit
                 .section_page(StatusCode::OK, section.unwrap_or(Section::Devices), None)
@@ -182,10 +190,14 @@ async fn post(
                     )
                     .await
             }
-            None => visit.sign_in_page(
-                StatusCode::FORBIDDEN,
-                Some("Please sign in (the previous page expired)."),
-            ),
+            None => {
+                visit
+                    .sign_in_page(
+                        StatusCode::FORBIDDEN,
+                        Some("Please sign in (the previous page expired)."),
+                    )
+                    .await
+            }
         };
     }
     let Some(section) = section else {
@@ -205,7 +217,7 @@ async fn post(
     let outcome = act(visit.deps, section, action, &form).await;
     // Who did what to which item, and how it went: the console's audit trail.
     tracing::info!(
-        admin_key = visit.admin_id.as_deref().unwrap_or("?"),
+        admin = visit.admin_id.as_deref().unwrap_or("?"),
         section = ?section,
         action,
         target = form
@@ -229,15 +241,19 @@ async fn sign_in(visit: &Visit<'_>, key: Option<&str>) -> Result<Response<Body>,
     // A key pasted with a stray newline or space is still the key, as in `Authorization`.
     match session::sign_in(&visit.deps.store, key.map(str::trim), now()).await {
         Ok(signed_in) => {
-            tracing::info!(admin_key = %signed_in.admin_key.id, "signed in to the admin console");
+            tracing::info!(admin = %signed_in.admin.id, "signed in to the admin console");
             let mut response = redirect(PATH);
             set_cookie(&mut response, &visit.admin_cookie(&signed_in.cookie_value));
             Ok(response)
         }
-        Err(Error::Unauthorized) => visit.sign_in_page(
-            StatusCode::UNAUTHORIZED,
-            Some("That admin key is not valid."),
-        ),
+        Err(Error::Unauthorized) => {
+            visit
+                .sign_in_page(
+                    StatusCode::UNAUTHORIZED,
+                    Some("That admin key is not valid."),
+                )
+                .await
+        }
         Err(other) => Err(other),
     }
 }

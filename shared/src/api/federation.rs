@@ -9,20 +9,25 @@ use crate::Deps;
 use crate::dialect::rfc6749;
 use crate::error::Error;
 use crate::http::{now, path_param, source_address};
-use crate::usecases::federation::{self, Callback, PENDING_TTL};
+use crate::usecases::console::CONSOLE_TTL;
+use crate::usecases::federation::{self, CONSOLE_RETURN, Callback, FederatedSignIn, PENDING_TTL};
 use crate::usecases::sign_in::SESSION_TTL;
-use crate::web::{self, Cookies, SESSION_COOKIE, cookie, cookie_name, redirect, set_cookie};
+use crate::web::{
+    self, ADMIN_COOKIE, Cookies, SESSION_COOKIE, cookie, cookie_name, redirect, set_cookie,
+};
 
 /// Binds a sign-in sent to a provider to the browser that started it. SameSite=Lax, so that
 /// the provider's top-level redirect back carries it.
 pub const FEDERATION_COOKIE: [&str; 2] = ["__Host-dg_federation", "dg_federation"];
 
-/// The pages a sign-in may come back to; anything else goes to `/device`.
-const RETURN_PAGES: [&str; 4] = [
+/// The pages a sign-in may come back to; anything else goes to `/device`. The console only
+/// through a provider that signs in administrators (the use case checks).
+const RETURN_PAGES: [&str; 5] = [
     "/device",
     "/oauth2/authorize",
     "/authorize",
     "/SAAS/auth/device/register",
+    CONSOLE_RETURN,
 ];
 
 fn query<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
@@ -93,16 +98,30 @@ pub async fn callback(deps: &Deps, req: Request) -> Result<Response<Body>, Error
             now(),
         )
         .await?;
-        let mut response = redirect(page_path(&finished.return_to).unwrap_or("/device"));
-        set_cookie(
-            &mut response,
-            &cookie(
-                cookie_name(SESSION_COOKIE, secure),
-                &finished.signed_in.cookie_value,
-                SESSION_TTL,
-                secure,
+        let (mut response, session_cookie) = match &finished {
+            FederatedSignIn::Page {
+                signed_in,
+                return_to,
+            } => (
+                redirect(page_path(return_to).unwrap_or("/device")),
+                cookie(
+                    cookie_name(SESSION_COOKIE, secure),
+                    &signed_in.cookie_value,
+                    SESSION_TTL,
+                    secure,
+                ),
             ),
-        );
+            FederatedSignIn::Console(signed_in) => (
+                redirect(CONSOLE_RETURN),
+                cookie(
+                    cookie_name(ADMIN_COOKIE, secure),
+                    &signed_in.cookie_value,
+                    CONSOLE_TTL,
+                    secure,
+                ),
+            ),
+        };
+        set_cookie(&mut response, &session_cookie);
         set_cookie(
             &mut response,
             &cookie(cookie_name(FEDERATION_COOKIE, secure), "", 0, secure),
@@ -124,10 +143,12 @@ mod tests {
             Some("/device?user_code=BCDF")
         );
         assert!(page_path("/oauth2/authorize?client_id=a&state=b").is_some());
+        assert_eq!(page_path("/admin/console"), Some("/admin/console"));
         for bad in [
             "https://evil.example/device",
             "//evil.example/device",
-            "/admin/console",
+            "/admin/console/users",
+            "/admin/consolex",
             "/device\\x",
             "/device?x=a b",
             "/devicex",

@@ -40,20 +40,28 @@ fn refused(provider: &IdentityProvider, why: String) -> Error {
     ))
 }
 
-/// Checks `required_claims` (a string claim equal to the value, or a list holding it) and
-/// `allowed_email_domains` (a verified email in one of them).
-pub fn admit(provider: &IdentityProvider, claims: &Map<String, Value>) -> Result<(), Error> {
-    for (name, wanted) in &provider.required_claims {
-        let holds = match claims.get(name) {
-            Some(Value::String(s)) => s == wanted,
-            Some(Value::Array(items)) => items.iter().any(|v| v.as_str() == Some(wanted)),
-            Some(Value::Bool(b)) => b.to_string() == *wanted,
-            Some(Value::Number(n)) => n.to_string() == *wanted,
+/// Whether every claim of `wanted` holds: a string claim equal to the value, or a list
+/// holding it; gives the first that does not.
+fn lacking<'a>(
+    wanted: &'a std::collections::BTreeMap<String, String>,
+    claims: &Map<String, Value>,
+) -> Option<(&'a String, &'a String)> {
+    wanted.iter().find(|(name, value)| {
+        let holds = match claims.get(*name) {
+            Some(Value::String(s)) => s == *value,
+            Some(Value::Array(items)) => items.iter().any(|v| v.as_str() == Some(value.as_str())),
+            Some(Value::Bool(b)) => b.to_string() == **value,
+            Some(Value::Number(n)) => n.to_string() == **value,
             _ => false,
         };
-        if !holds {
-            return Err(refused(provider, format!("it lacks {name} = {wanted}")));
-        }
+        !holds
+    })
+}
+
+/// Checks `required_claims` and `allowed_email_domains` (a verified email in one of them).
+pub fn admit(provider: &IdentityProvider, claims: &Map<String, Value>) -> Result<(), Error> {
+    if let Some((name, wanted)) = lacking(&provider.required_claims, claims) {
+        return Err(refused(provider, format!("it lacks {name} = {wanted}")));
     }
     if !provider.allowed_email_domains.is_empty() {
         let domain = verified_email(claims)
@@ -70,6 +78,25 @@ pub fn admit(provider: &IdentityProvider, claims: &Map<String, Value>) -> Result
         }
     }
     Ok(())
+}
+
+/// Checks, on top of [`admit`], that the provider signs in administrators and that the claims
+/// carry its `admin_claims`.
+pub fn admit_admin(provider: &IdentityProvider, claims: &Map<String, Value>) -> Result<(), Error> {
+    admit(provider, claims)?;
+    if provider.admin_claims.is_empty() {
+        return Err(refused(
+            provider,
+            "it does not sign in administrators".into(),
+        ));
+    }
+    match lacking(&provider.admin_claims, claims) {
+        Some((name, wanted)) => Err(Error::AccessDenied(format!(
+            "your {} account may not administer devicegate: it lacks {name} = {wanted}",
+            provider.name
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The person the claims describe; the username from `username_claim`, else `email`.
@@ -119,6 +146,7 @@ mod tests {
             username_claim: "preferred_username".into(),
             allowed_email_domains: vec![],
             required_claims: BTreeMap::new(),
+            admin_claims: BTreeMap::new(),
             jit: true,
             enabled: true,
             created_at: 0,

@@ -30,6 +30,7 @@ fn provider() -> IdentityProvider {
         username_claim: "preferred_username".into(),
         allowed_email_domains: vec![],
         required_claims: Default::default(),
+        admin_claims: Default::default(),
         jit: true,
         enabled: true,
         created_at: 0,

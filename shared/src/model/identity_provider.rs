@@ -33,6 +33,10 @@ pub struct IdentityProvider {
     /// Claims the ID token must carry with these values (a list claim must contain it).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub required_claims: BTreeMap<String, String>,
+    /// When not empty, this is an admin provider: a person whose ID token also carries these
+    /// claims may sign in to the admin console with it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub admin_claims: BTreeMap<String, String>,
     /// Whether the first sign-in of an unknown person creates their user.
     pub jit: bool,
     pub enabled: bool,
@@ -42,6 +46,11 @@ pub struct IdentityProvider {
 
 impl IdentityProvider {
     pub const ID_PREFIX: &'static str = "idp_";
+
+    /// Whether people may sign in to the admin console with it.
+    pub fn signs_in_admins(&self) -> bool {
+        self.enabled && !self.admin_claims.is_empty()
+    }
 
     /// Whether `id` could name a provider (bounded before it reaches the store).
     pub fn is_id(id: &str) -> bool {
@@ -225,19 +234,27 @@ pub fn email_domains(domains: &[String]) -> Result<Vec<String>, Error> {
 pub fn required_claims(
     claims: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, String>, Error> {
+    claim_values("required_claims", claims)
+}
+
+/// Claims an ID token must carry with these values (`setting` names the field in errors).
+pub fn claim_values(
+    setting: &str,
+    claims: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, Error> {
     if claims.len() > 10 {
-        return Err(Error::invalid_request(
-            "required_claims holds at most 10 claims",
-        ));
+        return Err(Error::invalid_request(format!(
+            "{setting} holds at most 10 claims"
+        )));
     }
     claims
         .iter()
         .map(|(name, value)| {
-            let name = claim_name("required_claims", name)?;
+            let name = claim_name(setting, name)?;
             if value.is_empty() || value.len() > 256 {
-                return Err(Error::invalid_request(
-                    "required_claims: each value is 1 to 256 bytes",
-                ));
+                return Err(Error::invalid_request(format!(
+                    "{setting}: each value is 1 to 256 bytes"
+                )));
             }
             Ok((name, value.clone()))
         })

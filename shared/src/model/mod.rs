@@ -84,7 +84,7 @@ pub use owner::{
     device_owner_key, user_guard_id, user_owner_key,
 };
 pub use scope::Scope;
-pub use session::{ConsoleSession, Session};
+pub use session::{ConsoleSession, FederatedAdmin, Session};
 pub use token::{
     Authentication, FamilyStatus, Lifetimes, TokenFamily, TokenKind, TokenRecord, TokenSet,
 };

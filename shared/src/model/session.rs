@@ -37,8 +37,23 @@ impl Session {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsoleSession {
     pub session_hash: String,
+    /// The admin key signed in with; empty for an administrator who came through a provider.
+    #[serde(default)]
     pub admin_key_hash: String,
+    /// For one who came through an admin provider: who, by which provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federated: Option<FederatedAdmin>,
     pub created_at: i64,
     pub expires_at: i64,
     pub ttl: i64,
+}
+
+/// An administrator signed in to the console through an admin identity provider.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FederatedAdmin {
+    pub provider_id: String,
+    /// Their `sub` at the provider.
+    pub subject: String,
+    /// Their name there (the provider's username claim), for the console's records.
+    pub name: String,
 }

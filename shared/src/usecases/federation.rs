@@ -12,6 +12,7 @@ use crate::federation::{claims, sealing};
 use crate::model::*;
 use crate::secrets::hash_secret;
 use crate::storage::{FirstSignIn, Store};
+use crate::usecases::console::{self, ConsoleSignIn};
 use crate::usecases::sign_in::{self, SignedIn};
 
 /// How long a person has at the provider before the sign-in must start again.
@@ -20,6 +21,10 @@ pub const PENDING_TTL: i64 = 600;
 pub const CALLBACK_PATH: &str = "/signin/callback";
 /// Where a provider's sign-in button points: `/signin/{id}?return_to=...`.
 pub const START_PATH: &str = "/signin/{id}";
+
+/// The `return_to` of a sign-in to the admin console (only through a provider with
+/// `admin_claims`); every other `return_to` is a page session's.
+pub const CONSOLE_RETURN: &str = "/admin/console";
 
 /// The redirect URI to register at every provider.
 pub fn callback_url(issuer: &str) -> String {
@@ -40,13 +45,15 @@ pub struct ProviderButton {
     pub href: String,
 }
 
-/// The enabled providers' buttons, each coming back to `return_to` (one Scan).
+/// The enabled providers' buttons, each coming back to `return_to` (one Scan); for the
+/// console, only the providers that sign in administrators.
 pub async fn buttons(store: &Store, return_to: &str) -> Result<Vec<ProviderButton>, Error> {
+    let console = return_to == CONSOLE_RETURN;
     Ok(store
         .list_identity_providers()
         .await?
         .into_iter()
-        .filter(|p| p.enabled)
+        .filter(|p| p.enabled && (!console || p.signs_in_admins()))
         .map(|p| ProviderButton {
             href: start_link(&p.id, return_to),
             name: p.name,
@@ -80,6 +87,12 @@ pub async fn start(
     now: i64,
 ) -> Result<Started, Error> {
     let provider = enabled_provider(store, provider_id).await?;
+    if return_to == CONSOLE_RETURN && !provider.signs_in_admins() {
+        return Err(Error::AccessDenied(format!(
+            "{} does not sign in administrators here; sign in to the console with an admin key",
+            provider.name
+        )));
+    }
     let metadata = relying_party::metadata(&provider.issuer, now, false).await?;
     let request = relying_party::authorization(&metadata, &provider, &callback_url(issuer))?;
     // 256 random bits; the pages layer is not imported here (it imports this module).
@@ -117,10 +130,13 @@ pub struct Callback<'a> {
     pub source: &'a str,
 }
 
-/// A finished sign-in: the session, and where the person was going.
-pub struct FederatedSignIn {
-    pub signed_in: SignedIn,
-    pub return_to: String,
+/// A finished sign-in: a page session and where the person was going, or a console session.
+pub enum FederatedSignIn {
+    Page {
+        signed_in: SignedIn,
+        return_to: String,
+    },
+    Console(ConsoleSignIn),
 }
 
 fn start_again(why: &str) -> Error {
@@ -189,6 +205,20 @@ pub async fn finish(
         now,
     )
     .await?;
+    if pending.return_to == CONSOLE_RETURN {
+        // An administrator: no devicegate user is found or made, the provider vouches.
+        claims::admit_admin(&provider, &verified.claims)?;
+        let name = claims::person(&provider, &verified.claims)?.username;
+        let admin = FederatedAdmin {
+            provider_id: provider.id.clone(),
+            subject: verified.subject,
+            name,
+        };
+        // The attempt taken stays taken: an administrator's sign-ins are few.
+        let signed_in = console::sign_in_federated(store, admin, now).await?;
+        tracing::info!(provider = %provider.id, admin = %signed_in.admin.id, "signed in to the admin console");
+        return Ok(FederatedSignIn::Console(signed_in));
+    }
     claims::admit(&provider, &verified.claims)?;
     let user = account(store, &provider, &verified, now).await?;
     if user.disabled {
@@ -196,7 +226,7 @@ pub async fn finish(
     }
     let signed_in = sign_in::start_session(store, user, Some(&provider), &counters, now).await?;
     tracing::info!(provider = %provider.id, "federated sign-in");
-    Ok(FederatedSignIn {
+    Ok(FederatedSignIn::Page {
         signed_in,
         return_to: pending.return_to,
     })

@@ -14,6 +14,7 @@ use super::pages::{hidden, message, page};
 use crate::api::admin::views::rfc3339;
 use crate::model::{ApiKey, Device, DeviceStatus, OAuthClient, User};
 use crate::usecases::admin::{CreatedApiKey, LimitState};
+use crate::usecases::federation::ProviderButton;
 pub use identity_providers::ProviderRow;
 
 /// Where the console lives; each section is a path below it.
@@ -174,8 +175,8 @@ fn yes_no(value: bool) -> &'static str {
     if value { "yes" } else { "no" }
 }
 
-/// The sign-in page.
-pub fn sign_in(csrf: &str, error: Option<&str>) -> String {
+/// The sign-in page: an admin key, or a button per provider that signs in administrators.
+pub fn sign_in(csrf: &str, error: Option<&str>, providers: &[ProviderButton]) -> String {
     page(
         "Admin console",
         false,
@@ -188,6 +189,9 @@ pub fn sign_in(csrf: &str, error: Option<&str>) -> String {
                     required;
                 button type="submit" { "Sign in" }
             }))
+            @for provider in providers {
+                p { a.button href=(provider.href) { "Sign in with " (provider.name) } }
+            }
             p.meta { "Make an admin key with " code { "devicegate bootstrap" } "." }
         },
     )

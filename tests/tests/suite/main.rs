@@ -12,6 +12,7 @@ mod console;
 mod events;
 mod faults;
 mod federation;
+mod federation_console;
 mod federation_pages;
 mod huawei_sdk;
 mod oauth_device_flow;

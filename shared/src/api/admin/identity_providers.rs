@@ -25,6 +25,7 @@ pub struct IdentityProviderView<'a> {
     username_claim: &'a str,
     allowed_email_domains: &'a [String],
     required_claims: &'a std::collections::BTreeMap<String, String>,
+    admin_claims: &'a std::collections::BTreeMap<String, String>,
     jit: bool,
     enabled: bool,
     /// The redirect URI to register at the provider for this client.
@@ -44,6 +45,7 @@ impl<'a> IdentityProviderView<'a> {
             username_claim: &p.username_claim,
             allowed_email_domains: &p.allowed_email_domains,
             required_claims: &p.required_claims,
+            admin_claims: &p.admin_claims,
             jit: p.jit,
             enabled: p.enabled,
             redirect_uri: callback_url(issuer),
@@ -68,7 +70,7 @@ pub async fn list(deps: &Deps, req: Request) -> Reply {
 }
 
 /// `POST /admin/identity-providers` `{"name", "issuer", "client_id", "client_secret",
-/// "scopes"?, "username_claim"?, "allowed_email_domains"?, "required_claims"?, "jit"?,
+/// "scopes"?, "username_claim"?, "allowed_email_domains"?, "required_claims"?, "admin_claims"?, "jit"?,
 /// "enabled"?}`: 201; the issuer is discovered first.
 pub async fn create(deps: &Deps, req: Request) -> Reply {
     let issuer = rfc6749::base_url(&req, &deps.settings)?;

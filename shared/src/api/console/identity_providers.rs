@@ -22,8 +22,8 @@ fn words(form: &Form, field: &str) -> Option<Vec<String>> {
 }
 
 /// `claim=value` pairs.
-fn claims(form: &Form) -> Result<Option<BTreeMap<String, String>>, Error> {
-    let Some(pairs) = words(form, "required_claims") else {
+fn claims(form: &Form, field: &str) -> Result<Option<BTreeMap<String, String>>, Error> {
+    let Some(pairs) = words(form, field) else {
         return Ok(None);
     };
     pairs
@@ -31,7 +31,7 @@ fn claims(form: &Form) -> Result<Option<BTreeMap<String, String>>, Error> {
         .map(|pair| match pair.split_once('=') {
             Some((claim, value)) => Ok((claim.to_owned(), value.to_owned())),
             None => Err(Error::invalid_request(format!(
-                "required_claims: \"{pair}\" is not claim=value"
+                "{field}: \"{pair}\" is not claim=value"
             ))),
         })
         .collect::<Result<_, _>>()
@@ -52,7 +52,8 @@ pub(super) async fn act(deps: &Deps, action: &str, form: &Form) -> Result<Notice
                 scopes: words(form, "scopes"),
                 username_claim: form.optional("username_claim").map(str::to_owned),
                 allowed_email_domains: words(form, "allowed_email_domains"),
-                required_claims: claims(form)?,
+                required_claims: claims(form, "required_claims")?,
+                admin_claims: claims(form, "admin_claims")?,
                 // A checkbox left unticked is absent from the form.
                 jit: Some(form.optional("jit").is_some()),
                 enabled: Some(form.optional("enabled").is_some()),

@@ -24,6 +24,7 @@ pub struct NewIdentityProvider {
     pub username_claim: Option<String>,
     pub allowed_email_domains: Option<Vec<String>>,
     pub required_claims: Option<BTreeMap<String, String>>,
+    pub admin_claims: Option<BTreeMap<String, String>>,
     pub jit: Option<bool>,
     pub enabled: Option<bool>,
 }
@@ -40,6 +41,7 @@ pub struct IdentityProviderChanges {
     pub username_claim: Option<String>,
     pub allowed_email_domains: Option<Vec<String>>,
     pub required_claims: Option<BTreeMap<String, String>>,
+    pub admin_claims: Option<BTreeMap<String, String>>,
     pub jit: Option<bool>,
     pub enabled: Option<bool>,
 }
@@ -82,6 +84,7 @@ pub async fn create_identity_provider(
             new.allowed_email_domains.as_deref().unwrap_or(&[]),
         )?,
         required_claims: idp::required_claims(&new.required_claims.unwrap_or_default())?,
+        admin_claims: idp::claim_values("admin_claims", &new.admin_claims.unwrap_or_default())?,
         jit: new.jit.unwrap_or(true),
         enabled: new.enabled.unwrap_or(true),
         created_at: now,
@@ -139,6 +142,9 @@ pub async fn update_identity_provider(
     }
     if let Some(claims) = changes.required_claims {
         provider.required_claims = idp::required_claims(&claims)?;
+    }
+    if let Some(claims) = changes.admin_claims {
+        provider.admin_claims = idp::claim_values("admin_claims", &claims)?;
     }
     if let Some(jit) = changes.jit {
         provider.jit = jit;

@@ -33,6 +33,7 @@ pub(super) fn list(csrf: &str, rows: &[ProviderRow], redirect_uri: &str) -> Mark
             (text_field("username_claim", "Username claim (optional; default: preferred_username, else email)", "text", false))
             (text_field("allowed_email_domains", "Allowed email domains (optional, space-separated)", "text", false))
             (text_field("required_claims", "Required claims (optional, claim=value, space-separated)", "text", false))
+            (text_field("admin_claims", "Administrators (optional, claim=value: people with these claims may sign in to this console)", "text", false))
             (checked_box("jit", "Create a user at a person's first sign-in"))
             (checked_box("enabled", "Enabled"))
             p.meta { "Register this redirect URI at the provider: " code { (redirect_uri) } }
@@ -57,6 +58,10 @@ pub(super) fn list(csrf: &str, rows: &[ProviderRow], redirect_uri: &str) -> Mark
                     @if !p.required_claims.is_empty() {
                         " · requires: "
                         (p.required_claims.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "))
+                    }
+                    @if p.signs_in_admins() {
+                        " · console administrators: "
+                        (p.admin_claims.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "))
                     }
                 }
                 @if p.enabled {
