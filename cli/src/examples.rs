@@ -11,6 +11,21 @@ use devicegate::secrets::{self, SecretKind, hash_secret};
 use devicegate::storage::Store;
 use devicegate::usecases::admin::{NewUser, create_user};
 
+/// The audit record of an example API key's creation (by the local server itself).
+fn created(key: &ApiKey) -> devicegate::model::AuditEvent {
+    seeded(devicegate::model::AuditType::ApiKeyCreated, &key.id)
+}
+
+/// The audit record of an example the local server writes at its first start.
+fn seeded(kind: devicegate::model::AuditType, subject: &str) -> devicegate::model::AuditEvent {
+    devicegate::model::AuditEvent::success(
+        kind,
+        &devicegate::model::Origin::system("serve"),
+        subject,
+    )
+    .because("an example written by devicegate serve")
+}
+
 /// Well-known credentials the sample events in `events/` use. They are written only by
 /// `devicegate seed-examples`, which refuses to run against anything but a local endpoint.
 pub mod credentials {
@@ -106,7 +121,7 @@ async fn seed(
         disabled: false,
         created_at: now,
     };
-    store.put_api_key(&api_key).await?;
+    store.put_api_key(&api_key, &created(&api_key)).await?;
     if with_admin_key {
         store
             .put_admin_key(&AdminKey {
@@ -155,6 +170,10 @@ async fn seed(
                 settings,
                 now,
             ),
+            &seeded(
+                devicegate::model::AuditType::DeviceRegistered,
+                &waiting.client_id,
+            ),
         )
         .await?;
     let key = StoredKey {
@@ -174,6 +193,10 @@ async fn seed(
                 Some(key),
                 settings,
                 now,
+            ),
+            &seeded(
+                devicegate::model::AuditType::DeviceRegistered,
+                "printer-signed",
             ),
         )
         .await?;
@@ -205,7 +228,7 @@ async fn seed_user_token_examples(
         disabled: false,
         created_at: now,
     };
-    store.put_api_key(&open).await?;
+    store.put_api_key(&open, &created(&open)).await?;
     let mut kiosk = device(credentials::KIOSK_CLIENT_ID, DeviceStatus::Approved, None);
     kiosk.api_key_id = open.id.clone();
     kiosk.api_key_name = open.name.clone();
@@ -222,6 +245,10 @@ async fn seed_user_token_examples(
                 None,
                 settings,
                 now,
+            ),
+            &seeded(
+                devicegate::model::AuditType::DeviceRegistered,
+                &kiosk.client_id,
             ),
         )
         .await?;

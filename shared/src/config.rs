@@ -31,6 +31,8 @@ pub struct Settings {
     pub registration: RegistrationSettings,
     /// The OpenID Connect provider's keys and ID token lifetime.
     pub oidc: OidcSettings,
+    /// `AUDIT_RETENTION_DAYS` (default 400): how long an audit record is kept.
+    pub audit_retention_days: i64,
 }
 
 /// The OpenID Connect provider's settings.
@@ -141,6 +143,7 @@ pub async fn fetch_server_secret(
 pub const DEFAULT_APPROVAL_WINDOW: i64 = 72 * 3600;
 pub const DEFAULT_POLL_INTERVAL: i64 = 5;
 pub const DEFAULT_DEVICE_CODE_TTL: i64 = 600;
+pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 400;
 
 impl Settings {
     /// Reads the environment once, at cold start (see [`Settings::from_lookup`]).
@@ -204,6 +207,12 @@ impl Settings {
                 keys_file: value("SIGNING_KEYS_FILE").map(std::path::PathBuf::from),
                 id_token_ttl: seconds("ID_TOKEN_TTL_SECONDS", DEFAULT_ID_TOKEN_TTL)?,
             },
+            audit_retention_days: positive(
+                "AUDIT_RETENTION_DAYS",
+                value("AUDIT_RETENTION_DAYS"),
+                DEFAULT_AUDIT_RETENTION_DAYS,
+                "days",
+            )?,
         })
     }
 
@@ -227,6 +236,7 @@ impl Settings {
             local_passwords: true,
             registration: RegistrationSettings::default(),
             oidc: OidcSettings::default(),
+            audit_retention_days: DEFAULT_AUDIT_RETENTION_DAYS,
         }
     }
 }
@@ -322,6 +332,7 @@ mod tests {
             ("POLL_INTERVAL_SECONDS", "-5"),
             ("CLIENT_SECRET_TTL_SECONDS", "1.5"),
             ("CLIENT_IDLE_TTL_SECONDS", "ninety days"),
+            ("AUDIT_RETENTION_DAYS", "0"),
             (
                 "REGISTRATIONS_PER_SOURCE_PER_MINUTE",
                 "99999999999999999999",

@@ -28,7 +28,8 @@ impl Deps {
             aws_sdk_dynamodb::Client::new(&config),
             settings.tables.clone(),
         )
-        .with_client_idle_ttl(settings.registration.idle_ttl);
+        .with_client_idle_ttl(settings.registration.idle_ttl)
+        .with_audit_retention_days(settings.audit_retention_days);
         // `WARM_UP_DYNAMODB=false` leaves the connection to the first request: only for
         // measuring what the warm-up saves (scripts/coldstart).
         if config::flag(

@@ -178,7 +178,9 @@ macro_rules! admin_routes {
                 path: $path,
                 shape: ErrorShape::Admin,
                 handler: |d, r| Box::pin(async move {
-                    api::admin::authenticated(&d, &r).await?;
+                    let key = api::admin::authenticated(&d, &r).await?;
+                    let mut r = r;
+                    r.extensions_mut().insert(crate::model::Actor::admin(&key.id));
                     $handler(&d, r).await
                 }),
             },)+
@@ -194,6 +196,7 @@ macro_rules! admin_routes {
 
 pub const ADMIN: &[Route<Deps>] = admin_routes![
     behind_admin_key:
+    "GET" "/admin/audit" => api::admin::audit::list;
     "GET" "/admin/devices" => api::admin::devices::list;
     "POST" "/admin/devices/{client_id}/{action}" => api::admin::devices::act;
     "GET" "/admin/api-keys" => api::admin::api_keys::list;

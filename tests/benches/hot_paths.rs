@@ -80,7 +80,7 @@ fn register_printer(
         &env.deps.settings,
         request,
         None,
-        "127.0.0.1",
+        &devicegate::model::Origin::system("bench"),
         devicegate::http::now(),
     ))
     .unwrap()

@@ -242,10 +242,16 @@ impl TestEnv {
     }
 
     pub async fn api_key(&self, settings: ApiKeySettings) -> String {
-        admin::create_api_key(self.store(), "test", settings, http::now())
-            .await
-            .unwrap()
-            .value
+        admin::create_api_key(
+            self.store(),
+            "test",
+            settings,
+            http::now(),
+            &devicegate::model::Origin::system("test"),
+        )
+        .await
+        .unwrap()
+        .value
     }
 
     pub async fn admin_key(&self) -> String {

@@ -7,7 +7,7 @@ use devicegate::model::ApiKeySettings;
 use devicegate::usecases::admin::{self, ApiKeySettingsChange};
 use devicegate::{Error, Store};
 
-use super::print_json;
+use super::{cli_origin, print_json};
 
 #[derive(Subcommand)]
 pub enum ApiKeyCommand {
@@ -91,7 +91,8 @@ impl From<ApiKeyFlags> for ApiKeySettings {
 pub async fn run(command: ApiKeyCommand, store: &Store) -> Result<(), Error> {
     match command {
         ApiKeyCommand::Create { name, settings } => {
-            let created = admin::create_api_key(store, &name, settings.into(), now()).await?;
+            let created =
+                admin::create_api_key(store, &name, settings.into(), now(), &cli_origin()).await?;
             eprintln!("API key id {}", created.key.id);
             println!("{}", created.value);
         }
@@ -101,7 +102,7 @@ pub async fn run(command: ApiKeyCommand, store: &Store) -> Result<(), Error> {
             }
         }
         ApiKeyCommand::Disable { id } => {
-            admin::disable_api_key(store, &id).await?;
+            admin::disable_api_key(store, &id, &cli_origin()).await?;
             eprintln!("API key {id} disabled");
         }
         ApiKeyCommand::Update {

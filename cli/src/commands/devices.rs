@@ -37,7 +37,8 @@ pub async fn run(command: DeviceCommand, store: &Store) -> Result<(), Error> {
         DeviceCommand::Deny { client_id } => (client_id, DeviceAction::Deny),
         DeviceCommand::Revoke { client_id } => (client_id, DeviceAction::Revoke),
     };
-    let device = admin::act_on_device(store, &client_id, action, now()).await?;
+    let device =
+        admin::act_on_device(store, &client_id, action, now(), &super::cli_origin()).await?;
     eprintln!(
         "device {} is now {}",
         device.client_id,

@@ -15,6 +15,14 @@ pub mod templates;
 pub mod users;
 
 use devicegate::Error;
+use devicegate::model::{Actor, Origin};
+
+/// Who a command acts as in the audit trail: `cli:<the account that ran it>` (the machine's
+/// word for it, not a proof), from this host.
+fn cli_origin() -> Origin {
+    let account = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    Origin::system("cli").by(Actor::cli(&account))
+}
 
 /// Prints one JSON object on a line of its own, so that a listing pipes into `jq`.
 fn print_json(value: &impl serde::Serialize) -> Result<(), Error> {

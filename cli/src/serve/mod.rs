@@ -124,7 +124,8 @@ pub async fn run(options: Options) -> Result<(), String> {
         .await
         .map_err(|e| format!("creating the tables: {e}"))?;
     let store_handle = Store::new(client, settings.tables.clone())
-        .with_client_idle_ttl(settings.registration.idle_ttl);
+        .with_client_idle_ttl(settings.registration.idle_ttl)
+        .with_audit_retention_days(settings.audit_retention_days);
     seed_examples_without_admin_key(&store_handle, &settings, now())
         .await
         .map_err(|e| format!("writing the examples: {e}"))?;

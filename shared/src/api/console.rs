@@ -214,7 +214,10 @@ async fn post(
             other => Err(unknown_action(other)),
         };
     };
-    let outcome = act(visit.deps, section, action, &form).await;
+    let origin = crate::api::audit_origin(visit.req, "console").by(crate::model::Actor::admin(
+        visit.admin_id.as_deref().unwrap_or("?"),
+    ));
+    let outcome = act(visit.deps, section, action, &form, &origin).await;
     // Who did what to which item, and how it went: the console's audit trail.
     tracing::info!(
         admin = visit.admin_id.as_deref().unwrap_or("?"),
@@ -259,7 +262,13 @@ async fn sign_in(visit: &Visit<'_>, key: Option<&str>) -> Result<Response<Body>,
 }
 
 /// One action of a section: the use case the JSON admin API calls for it.
-async fn act(deps: &Deps, section: Section, action: &str, form: &Form) -> Result<Notice, Error> {
+async fn act(
+    deps: &Deps,
+    section: Section,
+    action: &str,
+    form: &Form,
+    origin: &crate::model::Origin,
+) -> Result<Notice, Error> {
     let store = &deps.store;
     let done = |what: &str, name: &str| -> Result<Notice, Error> {
         Ok(Notice::Done(format!("{what} {name}.")))
@@ -268,7 +277,7 @@ async fn act(deps: &Deps, section: Section, action: &str, form: &Form) -> Result
         (Section::Devices, action) => {
             let client_id = form.key("client_id")?;
             let action = DeviceAction::parse(action).ok_or_else(|| unknown_action(action))?;
-            let device = admin::act_on_device(store, client_id, action, now()).await?;
+            let device = admin::act_on_device(store, client_id, action, now(), origin).await?;
             done(
                 &format!("Device is now {}:", device.status.as_str()),
                 &device.client_id,
@@ -287,11 +296,11 @@ async fn act(deps: &Deps, section: Section, action: &str, form: &Form) -> Result
                 allowed_sources: Vec::new(),
             };
             let name = form.required("name")?;
-            let created = admin::create_api_key(store, name, settings, now()).await?;
+            let created = admin::create_api_key(store, name, settings, now(), origin).await?;
             Ok(Notice::NewApiKey(created))
         }
         (Section::ApiKeys, "disable") => {
-            let key = admin::disable_api_key(store, form.key("id")?).await?;
+            let key = admin::disable_api_key(store, form.key("id")?, origin).await?;
             done("Disabled API key", &key.name)
         }
         (Section::Clients, action) => {

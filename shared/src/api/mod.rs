@@ -14,7 +14,10 @@ pub mod introspect;
 pub mod login;
 pub mod metadata;
 pub mod openid;
+pub mod origin;
 pub mod register;
 pub mod revoke;
 pub mod token;
 pub mod vmware;
+
+pub use origin::audit_origin;

@@ -6,7 +6,7 @@ use lambda_http::{Body, Request, Response};
 use crate::Deps;
 use crate::dialect::{DeviceAuthorizationCodec, paragon, rfc6749};
 use crate::error::Error;
-use crate::http::{self, now};
+use crate::http::now;
 use crate::usecases::device_grant::start_device_authorization;
 use crate::usecases::device_trust::register;
 
@@ -14,9 +14,9 @@ use crate::usecases::device_trust::register;
 pub async fn paragon(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     let (form, signed) = paragon::read_request(&req)?;
     let request = paragon::parse_register(&form)?;
-    let source = http::source_address(&req);
+    let origin = crate::api::audit_origin(&req, "paragon");
     let registration =
-        register(&deps.store, &deps.settings, request, signed, &source, now()).await?;
+        register(&deps.store, &deps.settings, request, signed, &origin, now()).await?;
     Ok(paragon::registration_response(&registration))
 }
 

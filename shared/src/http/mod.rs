@@ -226,6 +226,11 @@ pub fn into_axum(response: Response<Body>) -> axum::response::Response {
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
+/// The id of the request being served (Lambda's, or a fresh ULID locally), as a request
+/// extension: responses and audit records quote it.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
 /// Runs one request: a span carrying the Lambda request id around every log line, one summary
 /// line with route, status and latency, every 5xx logged with its cause, and errors rendered in
 /// the endpoint's shape.
@@ -241,6 +246,8 @@ where
         .map(|c| c.request_id.clone())
         .filter(|id| !id.is_empty())
         .unwrap_or_else(|| ulid::Ulid::new().to_string());
+    let mut req = req;
+    req.extensions_mut().insert(RequestId(request_id.clone()));
     let method = req.method().to_string();
     let route = loggable_path(req.uri().path()).into_owned();
     let presented = AuthScheme::of(&req);

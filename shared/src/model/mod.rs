@@ -42,6 +42,7 @@ macro_rules! wire_enum {
 
 mod admin_key;
 mod api_key;
+mod audit;
 mod authorization_code;
 mod client;
 mod device;
@@ -64,6 +65,7 @@ pub use api_key::{
     ApiKey, ApiKeySettings, MAX_ACCESS_TTL, MAX_ALLOWED_SOURCES, MAX_API_KEY_LIFETIME,
     MAX_REFRESH_TTL, source_allowed,
 };
+pub use audit::{Actor, AuditEvent, AuditType, Origin, Outcome};
 pub use authorization_code::AuthorizationCode;
 pub use client::{
     ClientOrigin, GrantType, OAuthClient, OAuthClientType, RedirectUri, Registration,

@@ -1,18 +1,29 @@
 //! API keys (stored by hash, found by id through the `by_id` index).
 
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+
 use crate::error::Error;
-use crate::model::ApiKey;
+use crate::model::{ApiKey, AuditEvent};
 
 use super::Store;
-use super::dynamo::{s, strings};
+use super::dynamo::{build_error, put, s, strings, tx_put};
 
 impl Store {
     pub async fn get_api_key(&self, key_hash: &str) -> Result<Option<ApiKey>, Error> {
         self.get(&self.tables.api_keys, "key_hash", key_hash).await
     }
 
-    pub async fn put_api_key(&self, key: &ApiKey) -> Result<(), Error> {
-        self.put_new(&self.tables.api_keys, key, "key_hash").await
+    /// Stores a new API key with the record of its creation.
+    pub async fn put_api_key(&self, key: &ApiKey, audit: &AuditEvent) -> Result<(), Error> {
+        let key_put =
+            put(&self.tables.api_keys, key)?.condition_expression("attribute_not_exists(key_hash)");
+        match self
+            .transact_audited(vec![tx_put(key_put)?], &[audit])
+            .await?
+        {
+            None => Ok(()),
+            Some(_) => Err(Error::internal("PutItem: the key_hash is taken")),
+        }
     }
 
     /// Every API key (an administrator's listing; the table is small).
@@ -22,11 +33,29 @@ impl Store {
         Ok(keys)
     }
 
-    /// Disables an API key by id (two round trips: the id index, then the conditional write).
-    pub async fn disable_api_key(&self, id: &str) -> Result<ApiKey, Error> {
-        self.disable_by_id(&self.tables.api_keys, "key_hash", id)
+    /// Disables an API key by id with the record of it (three round trips: the id index, the
+    /// key, then the conditional write and the record in one transaction).
+    pub async fn disable_api_key(&self, id: &str, audit: &AuditEvent) -> Result<ApiKey, Error> {
+        let mut key = self
+            .get_api_key_by_id(id)
             .await?
-            .ok_or_else(|| Error::NotFound(format!("no API key with id {id}")))
+            .ok_or_else(|| Error::NotFound(format!("no API key with id {id}")))?;
+        let update = Update::builder()
+            .table_name(&self.tables.api_keys)
+            .key("key_hash", s(&key.key_hash))
+            .update_expression("SET disabled = :t")
+            .condition_expression("attribute_exists(key_hash)")
+            .expression_attribute_values(":t", AttributeValue::Bool(true))
+            .build()
+            .map_err(build_error)?;
+        let items = vec![TransactWriteItem::builder().update(update).build()];
+        match self.transact_audited(items, &[audit]).await? {
+            None => {
+                key.disabled = true;
+                Ok(key)
+            }
+            Some(_) => Err(Error::NotFound(format!("no API key with id {id}"))),
+        }
     }
 
     /// An API key by its id (the `by_id` index, then a consistent read).

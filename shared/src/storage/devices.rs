@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
 use crate::error::Error;
-use crate::model::{ApiKey, CodeStatus, Device, DeviceCode, DeviceStatus};
+use crate::model::{ApiKey, AuditEvent, CodeStatus, Device, DeviceCode, DeviceStatus};
 
 use super::Store;
 use super::dynamo::{build_error, failed, from_item, n, put, s, tx_put};
@@ -35,12 +35,13 @@ impl Store {
 
     /// Writes a device and its new device code together. The device write is conditional on the
     /// version that was read (or on the device not existing), so two registrations racing for one
-    /// `client_id` cannot both win.
+    /// `client_id` cannot both win. The audit record rides in the same transaction.
     pub async fn save_registration(
         &self,
         device: &Device,
         read_version: Option<i64>,
         code: &DeviceCode,
+        audit: &AuditEvent,
     ) -> Result<(), Error> {
         let device_put = match read_version {
             None => put(&self.tables.devices, device)?
@@ -56,7 +57,7 @@ impl Store {
             tx_put(code_put)?,
             self.absent_check(&self.tables.clients, "client_id", &device.client_id)?,
         ];
-        match self.transact(items).await? {
+        match self.transact_audited(items, &[audit]).await? {
             None => Ok(()),
             Some(reasons) if failed(&reasons, 2) => Err(Error::invalid_request(
                 "this client_id belongs to an OAuth client; choose another",
@@ -102,6 +103,7 @@ impl Store {
         device: &Device,
         decision: Decision,
         now: i64,
+        audit: &AuditEvent,
     ) -> Result<Device, Error> {
         let mut updated = device.clone();
         let Some(pending) = updated.take_pending() else {
@@ -153,7 +155,7 @@ impl Store {
         if decision == Decision::Approve || pending.expires_at > now {
             items.push(TransactWriteItem::builder().update(code_update).build());
         }
-        match self.transact(items).await? {
+        match self.transact_audited(items, &[audit]).await? {
             None => Ok(updated),
             Some(reasons) if failed(&reasons, 0) => Err(Error::Conflict(
                 "the device changed while deciding; read it again".into(),
@@ -170,7 +172,12 @@ impl Store {
     /// final and every use of a device's tokens reads the device again (introspection and
     /// refresh judge it, a login's transaction checks it), and a revocation that failed
     /// half-way is finished by revoking again.
-    pub async fn revoke_device(&self, device: &Device, now: i64) -> Result<Device, Error> {
+    pub async fn revoke_device(
+        &self,
+        device: &Device,
+        now: i64,
+        audit: &AuditEvent,
+    ) -> Result<Device, Error> {
         let mut updated = device.clone();
         updated.status = DeviceStatus::Revoked;
         updated.take_pending();
@@ -179,7 +186,11 @@ impl Store {
         let device_put = put(&self.tables.devices, &updated)?
             .condition_expression("version = :v")
             .expression_attribute_values(":v", n(device.version));
-        if self.transact(vec![tx_put(device_put)?]).await?.is_some() {
+        if self
+            .transact_audited(vec![tx_put(device_put)?], &[audit])
+            .await?
+            .is_some()
+        {
             return Err(Error::Conflict(
                 "the device changed while revoking; try again".into(),
             ));

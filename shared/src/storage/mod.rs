@@ -7,6 +7,7 @@
 //! - [`dynamo`]: reads, transactions and item encoding every area shares.
 //! - [`standing`]: the rule of good standing, as condition checks and as a judgement in Rust.
 //! - [`checks`]: the other condition checks that ride inside other writes.
+//! - [`audit`]: the audit trail, written inside the decisions' transactions.
 //! - [`devices`], [`device_codes`], [`tokens`], [`user_tokens`], [`api_keys`], [`admin_keys`],
 //!   [`initial_access_tokens`], [`clients`], [`users`], [`sessions`], [`attempts`],
 //!   [`authorization_codes`], [`vmware`], [`identity_providers`]: the areas.
@@ -14,6 +15,7 @@
 pub mod admin_keys;
 pub mod api_keys;
 pub mod attempts;
+pub mod audit;
 pub mod authorization_codes;
 pub mod checks;
 pub mod clients;
@@ -32,6 +34,7 @@ pub mod users;
 pub mod vmware;
 
 pub use attempts::{AttemptCounter, WindowCounter};
+pub use audit::{AuditPage, AuditQuery};
 pub use authorization_codes::CodeRedemption;
 pub use checks::ClientProof;
 pub use clients::RegistrationWrite;
@@ -54,6 +57,8 @@ pub struct Store {
     tables: Tables,
     /// How far each use moves a self-registered client's idle expiry.
     client_idle_ttl: i64,
+    /// How long an audit record is kept, in seconds.
+    audit_retention: i64,
 }
 
 impl Store {
@@ -62,12 +67,19 @@ impl Store {
             client,
             tables,
             client_idle_ttl: crate::model::OAuthClient::DEFAULT_IDLE_TTL,
+            audit_retention: crate::config::DEFAULT_AUDIT_RETENTION_DAYS * 86_400,
         }
     }
 
     /// Sets how long a self-registered client may go unused (`CLIENT_IDLE_TTL_SECONDS`).
     pub fn with_client_idle_ttl(mut self, seconds: i64) -> Store {
         self.client_idle_ttl = seconds;
+        self
+    }
+
+    /// Sets how long audit records are kept (`AUDIT_RETENTION_DAYS`).
+    pub fn with_audit_retention_days(mut self, days: i64) -> Store {
+        self.audit_retention = days.saturating_mul(86_400);
         self
     }
 

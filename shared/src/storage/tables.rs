@@ -47,6 +47,7 @@ tables! {
     authorization_codes: "AUTHORIZATION_CODES_TABLE" = "devicegate-authorization-codes",
     templates: "TEMPLATES_TABLE" = "devicegate-templates",
     identity_providers: "IDENTITY_PROVIDERS_TABLE" = "devicegate-identity-providers",
+    audit: "AUDIT_TABLE" = "devicegate-audit",
 }
 
 impl Tables {

@@ -44,9 +44,10 @@ pub async fn register(
     settings: &Settings,
     request: RegisterRequest,
     signed: Option<SignedRequest<'_>>,
-    source: &str,
+    origin: &Origin,
     now: i64,
 ) -> Result<Registration, Error> {
+    let source = origin.source_ip.as_str();
     let api_key_hash = hash_secret(&request.api_key);
     let (api_key, existing) = store
         .get_api_key_and_device(&api_key_hash, request.client_id.as_str())
@@ -135,8 +136,30 @@ pub async fn register(
         settings,
         now,
     );
+    let kind = if signed.is_some() && existing.is_some() {
+        AuditType::DeviceReregistered
+    } else {
+        AuditType::DeviceRegistered
+    };
+    let mut audit = AuditEvent::success(
+        kind,
+        &origin.by(Actor::device(&device.client_id)),
+        &device.client_id,
+    );
+    if approved_at_once {
+        audit = audit.because(if signed.is_some() {
+            "trusted at once: signed with the registered key"
+        } else {
+            "trusted at once: the API key auto-trusts"
+        });
+    }
     store
-        .save_registration(&device, existing.as_ref().map(|d| d.version), &device_code)
+        .save_registration(
+            &device,
+            existing.as_ref().map(|d| d.version),
+            &device_code,
+            &audit,
+        )
         .await?;
     tracing::info!(
         client_id = %device.client_id,

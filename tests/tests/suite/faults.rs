@@ -202,9 +202,15 @@ async fn setup_in(step: Step, env: TestEnv, n: usize) -> Ctx {
             step,
             Step::ParagonRedeem | Step::ParagonRefresh | Step::AdminRevoke
         ) {
-            admin::act_on_device(env.store(), &c.printer, DeviceAction::Approve, now)
-                .await
-                .unwrap();
+            admin::act_on_device(
+                env.store(),
+                &c.printer,
+                DeviceAction::Approve,
+                now,
+                &devicegate::model::Origin::system("test"),
+            )
+            .await
+            .unwrap();
             env.force_poll_due(&c.device_code).await;
         }
         if matches!(step, Step::ParagonRefresh | Step::AdminRevoke) {

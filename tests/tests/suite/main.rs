@@ -4,6 +4,7 @@
 //! `cargo test -p devicegate-tests --test suite -- security::`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit;
 mod authorization_code;
 mod aws_sdk;
 mod browser;

@@ -387,6 +387,7 @@ async fn codes_expire_before_ttl_deletes_them() {
         "late",
         devicegate::usecases::admin::DeviceAction::Approve,
         after_window,
+        &devicegate::model::Origin::system("test"),
     )
     .await;
     assert!(matches!(late, Err(Error::Conflict(_))), "{late:?}");

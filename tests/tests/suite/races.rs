@@ -208,9 +208,15 @@ async fn approved_paragon_codes(
                 .await;
             assert_eq!(reg.status, 200, "{}", reg.json);
             let code = reg.str("device_code");
-            admin::act_on_device(env.store(), &client_id, DeviceAction::Approve, http::now())
-                .await
-                .unwrap();
+            admin::act_on_device(
+                env.store(),
+                &client_id,
+                DeviceAction::Approve,
+                http::now(),
+                &devicegate::model::Origin::system("test"),
+            )
+            .await
+            .unwrap();
             env.force_poll_due(&code).await;
             (client_id, code)
         }

@@ -22,7 +22,8 @@ pub async fn list(deps: &Deps, _req: Request) -> Reply {
 /// `POST /admin/api-keys`: the key is in the response this once.
 pub async fn create(deps: &Deps, req: Request) -> Reply {
     let (name, settings) = json_body::<NewApiKeyBody>(&req)?.parse()?;
-    let created = admin::create_api_key(&deps.store, &name, settings, now()).await?;
+    let origin = crate::api::audit_origin(&req, "admin");
+    let created = admin::create_api_key(&deps.store, &name, settings, now(), &origin).await?;
     Ok(json_response(
         201,
         &ApiKeyView::new(&created.key, Some(&created.value)),
@@ -32,7 +33,10 @@ pub async fn create(deps: &Deps, req: Request) -> Reply {
 /// `POST /admin/api-keys/{id}/{disable|settings}`.
 pub async fn act(deps: &Deps, req: Request) -> Reply {
     let key = match param(&req, "action")?.as_str() {
-        "disable" => admin::disable_api_key(&deps.store, &param(&req, "id")?).await?,
+        "disable" => {
+            let origin = crate::api::audit_origin(&req, "admin");
+            admin::disable_api_key(&deps.store, &param(&req, "id")?, &origin).await?
+        }
         "settings" => {
             let change = json_body::<ApiKeySettingsBody>(&req)?.change()?;
             admin::change_api_key_settings(&deps.store, &param(&req, "id")?, change, now()).await?

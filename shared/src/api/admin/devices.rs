@@ -22,7 +22,13 @@ pub async fn list(deps: &Deps, req: Request) -> Reply {
 pub async fn act(deps: &Deps, req: Request) -> Reply {
     let action = param(&req, "action")?;
     let action = DeviceAction::parse(&action).ok_or_else(|| unknown_action(&action))?;
-    let device =
-        admin::act_on_device(&deps.store, &param(&req, "client_id")?, action, now()).await?;
+    let device = admin::act_on_device(
+        &deps.store,
+        &param(&req, "client_id")?,
+        action,
+        now(),
+        &crate::api::audit_origin(&req, "admin"),
+    )
+    .await?;
     Ok(json_response(200, &DeviceView::from(&device)))
 }

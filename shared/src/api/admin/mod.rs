@@ -5,6 +5,7 @@
 //! its [`views`]. The console ([`crate::api::console`]) is the same use cases behind pages.
 
 pub mod api_keys;
+pub mod audit;
 pub mod clients;
 pub mod devices;
 pub mod identity_providers;

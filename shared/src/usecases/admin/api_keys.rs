@@ -1,7 +1,7 @@
 //! API keys: what Paragon devices and logins present, and the policies they carry.
 
 use crate::error::Error;
-use crate::model::{ApiKey, ApiKeySettings};
+use crate::model::{ApiKey, ApiKeySettings, AuditEvent, AuditType, Origin};
 use crate::secrets::{self, SecretKind};
 use crate::storage::Store;
 
@@ -17,6 +17,7 @@ pub async fn create_api_key(
     name: &str,
     settings: ApiKeySettings,
     now: i64,
+    origin: &Origin,
 ) -> Result<CreatedApiKey, Error> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 128 {
@@ -32,7 +33,8 @@ pub async fn create_api_key(
         disabled: false,
         created_at: now,
     };
-    store.put_api_key(&key).await?;
+    let audit = AuditEvent::success(AuditType::ApiKeyCreated, origin, &key.id);
+    store.put_api_key(&key, &audit).await?;
     Ok(CreatedApiKey {
         key,
         value: secret.into_value(),
@@ -46,8 +48,9 @@ pub async fn list_api_keys(store: &Store) -> Result<Vec<ApiKey>, Error> {
 
 /// Disables an API key: registrations, tokens and logins under it stop at once (they read the
 /// key), and its guard is revoked so that the authorizer refuses its user tokens too.
-pub async fn disable_api_key(store: &Store, id: &str) -> Result<ApiKey, Error> {
-    let key = store.disable_api_key(id).await?;
+pub async fn disable_api_key(store: &Store, id: &str, origin: &Origin) -> Result<ApiKey, Error> {
+    let audit = AuditEvent::success(AuditType::ApiKeyDisabled, origin, id);
+    let key = store.disable_api_key(id, &audit).await?;
     store
         .record_api_key_guard(&key.id, true, key.settings.expires_at)
         .await?;

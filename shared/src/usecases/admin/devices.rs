@@ -1,7 +1,7 @@
 //! Devices: listing by status, and an administrator's decision on a registration.
 
 use crate::error::Error;
-use crate::model::{Device, DeviceStatus};
+use crate::model::{AuditEvent, AuditType, Device, DeviceStatus, Origin};
 use crate::storage::{Decision, Store};
 
 /// Devices by status; `pending` lists every device with a registration waiting for a decision,
@@ -38,6 +38,7 @@ pub async fn act_on_device(
     client_id: &str,
     action: DeviceAction,
     now: i64,
+    origin: &Origin,
 ) -> Result<Device, Error> {
     let device = store
         .get_device(client_id)
@@ -56,7 +57,13 @@ pub async fn act_on_device(
             } else {
                 Decision::Deny
             };
-            store.decide(&device, decision, now).await?
+            let kind = if decision == Decision::Approve {
+                AuditType::DeviceApproved
+            } else {
+                AuditType::DeviceDenied
+            };
+            let audit = AuditEvent::success(kind, origin, client_id);
+            store.decide(&device, decision, now, &audit).await?
         }
         // Revoking is idempotent: revoking a revoked device revokes its token families again,
         // which finishes a revocation that failed after the device was written.
@@ -66,7 +73,10 @@ pub async fn act_on_device(
                 .await?;
             device
         }
-        DeviceAction::Revoke => store.revoke_device(&device, now).await?,
+        DeviceAction::Revoke => {
+            let audit = AuditEvent::success(AuditType::DeviceRevoked, origin, client_id);
+            store.revoke_device(&device, now, &audit).await?
+        }
     };
     tracing::info!(client_id, action = ?action, status = result.status.as_str(), "device updated by an administrator");
     Ok(result)

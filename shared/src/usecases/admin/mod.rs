@@ -1,7 +1,7 @@
 //! Administration, one module per resource: [`admin_keys`], [`devices`], [`api_keys`],
 //! [`clients`], [`users`], [`templates`] (VMware registration templates),
 //! [`identity_providers`] (upstream OpenID Providers people sign in with),
-//! [`initial_access_tokens`] and [`limits`] (guessing limits, seen and lifted). Each admin operation is one function here, called alike by the
+//! [`initial_access_tokens`], [`audit`] (the trail, read) and [`limits`] (guessing limits, seen and lifted). Each admin operation is one function here, called alike by the
 //! admin API ([`crate::api::admin`]), the console ([`crate::api::console`]) and the
 //! `devicegate` command-line tool; none of them reaches the store another way. The index
 //! re-exports every operation, so `usecases::admin::create_client` and
@@ -9,6 +9,7 @@
 
 pub mod admin_keys;
 pub mod api_keys;
+pub mod audit;
 pub mod clients;
 pub mod devices;
 pub mod identity_providers;
@@ -22,6 +23,7 @@ pub use api_keys::{
     ApiKeySettingsChange, CreatedApiKey, change_api_key_settings, create_api_key, disable_api_key,
     list_api_keys,
 };
+pub use audit::{AuditFilter, AuditListing, list_audit};
 pub use clients::{
     ClientAction, CreatedClient, NewClient, act_on_client, create_client, delete_client,
     disable_client, list_clients,

@@ -35,6 +35,7 @@ async fn absurd_timestamps_are_refused_and_no_listing_can_panic() {
         "old",
         ApiKeySettings::default(),
         http::now(),
+        &devicegate::model::Origin::system("test"),
     )
     .await
     .unwrap()
@@ -43,7 +44,12 @@ async fn absurd_timestamps_are_refused_and_no_listing_can_panic() {
     key.id = "far-future".into();
     key.settings.expires_at = Some(999_999_999_999);
     key.created_at = i64::MAX;
-    env.store().put_api_key(&key).await.unwrap();
+    let audit = devicegate::model::AuditEvent::success(
+        devicegate::model::AuditType::ApiKeyCreated,
+        &devicegate::model::Origin::system("test"),
+        &key.id,
+    );
+    env.store().put_api_key(&key, &audit).await.unwrap();
     let listed = env
         .admin("GET", "/admin/api-keys", Some(&admin), None)
         .await;
