@@ -16,6 +16,9 @@ use crate::error::Error;
 use crate::http::{self, ErrorShape};
 use crate::{Deps, Settings, api};
 
+pub mod unrouted;
+use unrouted::Row;
+
 /// The Lambda functions of `template.yaml`, one binary each under `functions/`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Function {
@@ -140,6 +143,25 @@ pub const LOGIN: &[Route<Deps>] = routes![Deps:
     "GET" "/api/v1/me" OAuth => |d, r| api::login::me(&d, r);
 ];
 
+/// The routes that answer a browser with pages (HTML, errors as error pages); every other route
+/// is an API answering JSON. A request no route takes is answered in its path's family
+/// ([`unrouted`]).
+pub const PAGES: &[&str] = &[
+    "/device",
+    "/oauth2/authorize",
+    "/authorize",
+    "/SAAS/auth/device/register",
+    "/signin/callback",
+    "/signin/{id}",
+    "/admin/console",
+    "/admin/console/{section}",
+];
+
+/// Whether a route's path (as the tables write it) is a page's.
+pub fn is_page(path: &str) -> bool {
+    PAGES.contains(&path)
+}
+
 /// The routes API Gateway puts behind the `authorizer` function (template.yaml attaches it to
 /// exactly these; `devicegate serve` applies it in front of them the same way).
 pub const PROTECTED: &[(&str, &str)] = &[("GET", "/api/v1/me")];
@@ -253,11 +275,55 @@ pub fn table() -> Vec<(Function, &'static str, &'static str)> {
 }
 
 /// A function's router: exactly its routes, each wrapped in [`http::serve`] (request span,
-/// summary log line, errors in the route's shape).
+/// summary log line, errors in the route's shape), and answers in the right shape to a request
+/// none of them takes ([`unrouted`]).
 pub fn router<S: Send + Sync + 'static>(
     routes: &'static [Route<S>],
     state: Arc<S>,
 ) -> axum::Router {
+    unrouted::with_fallbacks(routes_of(routes, state), rows(routes))
+}
+
+/// Every route of every function in one router, as a local server or a test serves them.
+pub fn router_all(deps: Arc<Deps>) -> axum::Router {
+    let settings = Arc::new(deps.settings.clone());
+    let router = routes_of(REGISTER, deps.clone())
+        .merge(routes_of(CLIENT_REGISTRATION, deps.clone()))
+        .merge(routes_of(TOKEN, deps.clone()))
+        .merge(routes_of(ADMIN, deps.clone()))
+        .merge(routes_of(DEVICE_REDIRECT, deps.clone()))
+        .merge(routes_of(REVOKE, deps.clone()))
+        .merge(routes_of(INTROSPECT, deps.clone()))
+        .merge(routes_of(LOGIN, deps))
+        .merge(routes_of(METADATA, settings));
+    let rows = [
+        rows(REGISTER),
+        rows(CLIENT_REGISTRATION),
+        rows(TOKEN),
+        rows(ADMIN),
+        rows(DEVICE_REDIRECT),
+        rows(REVOKE),
+        rows(INTROSPECT),
+        rows(LOGIN),
+        rows(METADATA),
+    ]
+    .concat();
+    unrouted::with_fallbacks(router, rows)
+}
+
+fn rows<S>(routes: &[Route<S>]) -> Vec<Row> {
+    routes
+        .iter()
+        .map(|r| Row {
+            method: r.method,
+            path: r.path,
+            shape: r.shape,
+        })
+        .collect()
+}
+
+/// The routes, without fallbacks (axum merges routers only while at most one has them).
+fn routes_of<S: Send + Sync + 'static>(routes: &'static [Route<S>], state: Arc<S>) -> axum::Router {
     let mut router = axum::Router::new();
     for route in routes {
         let (shape, handler) = (route.shape, route.handler);
@@ -270,20 +336,6 @@ pub fn router<S: Send + Sync + 'static>(
         router = router.route(route.path, on(method_filter(route.method), serve));
     }
     router.with_state(state)
-}
-
-/// Every route of every function in one router, as a local server or a test serves them.
-pub fn router_all(deps: Arc<Deps>) -> axum::Router {
-    let settings = Arc::new(deps.settings.clone());
-    router(REGISTER, deps.clone())
-        .merge(router(CLIENT_REGISTRATION, deps.clone()))
-        .merge(router(TOKEN, deps.clone()))
-        .merge(router(ADMIN, deps.clone()))
-        .merge(router(DEVICE_REDIRECT, deps.clone()))
-        .merge(router(REVOKE, deps.clone()))
-        .merge(router(INTROSPECT, deps.clone()))
-        .merge(router(LOGIN, deps))
-        .merge(router(METADATA, settings))
 }
 
 fn method_filter(method: &str) -> MethodFilter {
@@ -305,6 +357,12 @@ mod tests {
         let table = table();
         for function in Function::ALL {
             assert!(table.iter().any(|(f, _, _)| *f == function));
+        }
+        for page in PAGES {
+            assert!(
+                table.iter().any(|(_, m, p)| p == page && *m == "GET"),
+                "{page}"
+            );
         }
         let mut seen = std::collections::HashSet::new();
         for (_, method, path) in &table {

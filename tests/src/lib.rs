@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod faults;
+pub mod logs;
 pub mod oauth;
 pub mod server;
 pub mod upstream;
@@ -188,7 +189,11 @@ pub struct TestEnv {
 impl TestEnv {
     /// A fresh set of tables on the shared server.
     pub async fn new() -> TestEnv {
-        let addr = dynamodb_server();
+        TestEnv::on(dynamodb_server()).await
+    }
+
+    /// A fresh set of tables on the DynamoDB-compatible server at `addr`.
+    pub async fn on(addr: SocketAddr) -> TestEnv {
         let calls = CallLog::default();
         let faults = faults::Faults::default();
         let config = aws_sdk_dynamodb::Config::builder()

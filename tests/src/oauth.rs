@@ -57,7 +57,11 @@ pub async fn acme_clients(env: &TestEnv, now: i64) -> (admin::CreatedClient, adm
 }
 
 pub async fn fixture() -> Fixture {
-    let mut env = TestEnv::new().await;
+    fixture_on(TestEnv::new().await).await
+}
+
+/// The fixture on tables of its own, in `env`.
+pub async fn fixture_on(mut env: TestEnv) -> Fixture {
     env.deps.settings.poll_interval = 1;
     let now = devicegate::http::now();
     let (cli, resource_server) = acme_clients(&env, now).await;

@@ -176,11 +176,14 @@ async fn shutdown_signal() {
     println!("devicegate: stopping");
 }
 
-/// One log line per request (method, route, status, latency, request id): JSON or readable.
+/// One log line per request (method, route, status, latency, request id): JSON or readable,
+/// filtered as the functions filter theirs ([`devicegate::telemetry`]: the embedded store's
+/// report of each refusal it was asked for stays out of the log unless `RUST_LOG` names it).
 fn init_logs(json: bool) {
-    use lambda_http::tracing::subscriber::{EnvFilter, fmt};
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = fmt().with_target(false).with_env_filter(filter);
+    use lambda_http::tracing::subscriber::fmt;
+    let builder = fmt()
+        .with_target(false)
+        .with_env_filter(devicegate::telemetry::filter_from_env());
     let result = if json {
         builder.json().try_init()
     } else {

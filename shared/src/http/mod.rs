@@ -268,13 +268,19 @@ where
             method,
             route,
             status = response.status().as_u16(),
-            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            latency_ms = millis(started.elapsed()),
             "request"
         );
         response
     }
     .instrument(span)
     .await
+}
+
+/// A duration in milliseconds to two decimals, as the request line gives latencies (`1.85`,
+/// not `1.8483569999999998`).
+pub fn millis(elapsed: std::time::Duration) -> f64 {
+    (elapsed.as_secs_f64() * 100_000.0).round() / 100.0
 }
 
 /// The client's address as API Gateway saw it (never a header the client could set), or as the
@@ -337,6 +343,16 @@ mod tests {
         assert!(Form::parse(b"a=%FF").is_err());
         assert!(Form::parse(&[b'a', b'=', 0xff]).is_err());
         assert!(Form::parse(&vec![b'a'; MAX_BODY_BYTES + 1]).is_err());
+    }
+
+    #[test]
+    fn latencies_are_logged_to_two_decimals() {
+        use std::time::Duration;
+        let logged = |d: Duration| millis(d).to_string();
+        assert_eq!(logged(Duration::from_nanos(1_848_357)), "1.85");
+        assert_eq!(logged(Duration::from_nanos(12_300_000)), "12.3");
+        assert_eq!(logged(Duration::from_nanos(999)), "0");
+        assert_eq!(logged(Duration::from_secs(2)), "2000");
     }
 
     #[test]

@@ -131,14 +131,14 @@ pub(crate) async fn rotate(
         && replay_key.is_some()
         && token.rotated_by.as_deref() == replay_key
     {
-        tracing::warn!(client_id = %token.client_id, "a signed refresh was replayed; refused");
+        tracing::info!(client_id = %token.client_id, "a signed refresh was replayed; refused");
         return Err(Error::InvalidGrant(
             "the refresh token has already been used".into(),
         ));
     }
     if token.rotated_at.is_some() {
         store.revoke_family(&token.family_id, now).await?;
-        tracing::warn!(client_id = %token.client_id, family_id = %token.family_id, "refresh token reused; family revoked");
+        tracing::info!(client_id = %token.client_id, family_id = %token.family_id, "refresh token reused; family revoked");
         return Err(Error::InvalidGrant(
             "the refresh token has already been used".into(),
         ));

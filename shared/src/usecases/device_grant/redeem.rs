@@ -24,7 +24,7 @@ pub(crate) async fn settle(
         && replay_key.is_some()
         && code.redeemed_by.as_deref() == replay_key
     {
-        tracing::warn!(client_id = %code.client_id, "a signed redemption was replayed; refused");
+        tracing::info!(client_id = %code.client_id, "a signed redemption was replayed; refused");
         return Err(Error::InvalidGrant(
             "the device code has already been used".into(),
         ));
@@ -33,7 +33,7 @@ pub(crate) async fn settle(
         // A second redemption: refuse it and revoke what the first one issued (RFC 6749 §4.1.2).
         if let Some(family_id) = &code.family_id {
             store.revoke_family(family_id, now).await?;
-            tracing::warn!(client_id = %code.client_id, "device code presented again after redemption; its tokens are revoked");
+            tracing::info!(client_id = %code.client_id, "device code presented again after redemption; its tokens are revoked");
         }
         return Err(Error::InvalidGrant(
             "the device code has already been used".into(),
