@@ -14,7 +14,12 @@ use rsa::traits::PublicKeyParts as _;
 use secrecy::{ExposeSecret as _, SecretSlice, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::signing_keys::{KeyError, RSA_BITS, SigningAlg};
+use super::key_error::KeyError;
+use super::signing_alg::SigningAlg;
+
+/// RSA keys are generated at this size (RFC 7518 §3.3 asks at least 2048 bits) and refused
+/// below it when loaded.
+pub const RSA_BITS: usize = 2048;
 
 /// PKCS#8 DER, base64 in JSON.
 #[derive(Clone)]

@@ -19,8 +19,10 @@ pub mod access_token_jwt;
 pub mod discovery;
 pub mod id_token;
 pub mod jwt;
+mod key_error;
 mod key_material;
 pub mod key_storage;
+mod signing_alg;
 pub mod signing_keys;
 
 pub use jwt::{Expected, JwtError, TokenType};

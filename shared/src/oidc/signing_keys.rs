@@ -6,63 +6,14 @@
 //! rotation. Private keys are PKCS#8 DER, base64 in JSON, and never in `Debug` output.
 
 use jsonwebtoken::jwk::{CommonParameters, Jwk, JwkSet, KeyAlgorithm, PublicKeyUse};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use jsonwebtoken::{DecodingKey, EncodingKey};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+pub use super::key_error::KeyError;
+pub use super::key_material::RSA_BITS;
 use super::key_material::{KeyMaterial, Pkcs8};
-
-/// RSA keys are generated at this size (RFC 7518 §3.3 asks at least 2048 bits) and refused
-/// below it when loaded.
-pub const RSA_BITS: usize = 2048;
-
-#[derive(Debug, thiserror::Error)]
-pub enum KeyError {
-    #[error("generating a signing key failed: {0}")]
-    Generate(String),
-    #[error("a signing key is malformed: {0}")]
-    Malformed(String),
-    #[error("the signing key set is not valid: {0}")]
-    InvalidSet(String),
-    #[error("the signing key set is not valid JSON: {0}")]
-    Json(#[from] serde_json::Error),
-}
-
-/// The algorithms devicegate signs with: RS256 because every relying party must support it
-/// (OIDC Core §15.1), EdDSA (Ed25519, RFC 8037) because it is small and fast.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum SigningAlg {
-    RS256,
-    EdDSA,
-}
-
-impl SigningAlg {
-    pub const ALL: [SigningAlg; 2] = [SigningAlg::RS256, SigningAlg::EdDSA];
-
-    /// The JWA name (`alg`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SigningAlg::RS256 => "RS256",
-            SigningAlg::EdDSA => "EdDSA",
-        }
-    }
-
-    pub fn jwt_algorithm(self) -> Algorithm {
-        match self {
-            SigningAlg::RS256 => Algorithm::RS256,
-            SigningAlg::EdDSA => Algorithm::EdDSA,
-        }
-    }
-
-    /// `None` for every algorithm devicegate does not sign with (HS256 and the rest).
-    pub fn from_jwt_algorithm(alg: Algorithm) -> Option<SigningAlg> {
-        match alg {
-            Algorithm::RS256 => Some(SigningAlg::RS256),
-            Algorithm::EdDSA => Some(SigningAlg::EdDSA),
-            _ => None,
-        }
-    }
-}
+pub use super::signing_alg::SigningAlg;
 
 /// Where a key is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,6 @@
 //! What differs between the pages: the request each reads, how it is judged, and its answer.
 
-use super::form::*;
+use super::parameters::{authorization_pairs, repeated, set_authorization_field};
 use crate::Deps;
 use crate::error::Error;
 use crate::usecases::authorization_code::{

@@ -52,6 +52,7 @@ pub async fn vmware(deps: &Deps, req: Request) -> Result<Response<Body>, Error> 
 
 mod flows;
 mod form;
+mod parameters;
 
 use flows::{CodeFlow, Flow, MobileRegistrationFlow};
 use form::{
