@@ -105,6 +105,8 @@ enum Command {
         #[command(subcommand)]
         command: IdpCommand,
     },
+    /// Read the audit trail, newest first (one JSON line per record).
+    Audit(commands::audit::AuditArgs),
     /// Rotate and list the OpenID Connect signing keys (a key file or a Secrets Manager secret).
     Keys {
         #[command(subcommand)]
@@ -196,5 +198,6 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
         }
         Command::User { command } => commands::users::run(command, store).await,
         Command::Idp { command } => commands::identity_providers::run(command, store).await,
+        Command::Audit(args) => commands::audit::run(args, store).await,
     }
 }

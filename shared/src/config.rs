@@ -143,7 +143,7 @@ pub async fn fetch_server_secret(
 pub const DEFAULT_APPROVAL_WINDOW: i64 = 72 * 3600;
 pub const DEFAULT_POLL_INTERVAL: i64 = 5;
 pub const DEFAULT_DEVICE_CODE_TTL: i64 = 600;
-pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 400;
+pub use crate::storage::audit::DEFAULT_AUDIT_RETENTION_DAYS;
 
 impl Settings {
     /// Reads the environment once, at cold start (see [`Settings::from_lookup`]).

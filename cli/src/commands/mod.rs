@@ -5,6 +5,7 @@
 
 pub mod admin_keys;
 pub mod api_keys;
+pub mod audit;
 pub mod clients;
 pub mod devices;
 pub mod identity_providers;

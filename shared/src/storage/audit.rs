@@ -32,6 +32,9 @@ pub struct AuditPage {
     pub next: Option<ulid::Ulid>,
 }
 
+/// How many days an audit record is kept when `AUDIT_RETENTION_DAYS` is not set.
+pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 400;
+
 /// At most this many DynamoDB pages are read for one answer: a filter that matches little
 /// answers a short page with a cursor rather than reading the whole trail.
 const MAX_READS: usize = 8;

@@ -67,7 +67,7 @@ impl Store {
             client,
             tables,
             client_idle_ttl: crate::model::OAuthClient::DEFAULT_IDLE_TTL,
-            audit_retention: crate::config::DEFAULT_AUDIT_RETENTION_DAYS * 86_400,
+            audit_retention: audit::DEFAULT_AUDIT_RETENTION_DAYS * 86_400,
         }
     }
 

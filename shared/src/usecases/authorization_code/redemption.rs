@@ -50,7 +50,7 @@ pub async fn redeem(
     }
     if let Some(family_id) = &code.family_id {
         store.revoke_family(family_id, now).await?;
-        tracing::warn!(client_id = %code.client_id, family_id, "authorization code used twice; its tokens revoked");
+        tracing::info!(client_id = %code.client_id, family_id, "authorization code used twice; its tokens revoked");
         return Err(invalid("the authorization code has already been used"));
     }
     if code.expires_at <= now {
