@@ -4,8 +4,8 @@
 
 use devicegate::Error;
 use devicegate::model::{
-    AdminKey, ApiKey, ApiKeySettings, ClientOrigin, Device, DeviceStatus, GrantType, OAuthClient,
-    OAuthClientType, Registration, Scope, TokenEndpointAuthMethod,
+    AdminKey, ApiKey, ApiKeySettings, AuditEvent, AuditType, ClientOrigin, Device, DeviceStatus,
+    GrantType, OAuthClient, OAuthClientType, Origin, Registration, Scope, TokenEndpointAuthMethod,
 };
 use devicegate::secrets::{self, SecretKind, hash_secret};
 use devicegate::storage::Store;
@@ -334,6 +334,17 @@ async fn seed_user_token_examples(
     Ok(())
 }
 
+/// Stores one example client, with the record a client's creation leaves.
+async fn put_example(store: &Store, client: &OAuthClient) -> Result<(), Error> {
+    let audit = AuditEvent::success(
+        AuditType::ClientRegistered,
+        &Origin::system("serve"),
+        &client.client_id,
+    )
+    .because("an example client of devicegate serve");
+    store.put_client(client, &audit).await
+}
+
 /// The example OAuth clients and user of the sample events.
 async fn seed_oauth_examples(store: &Store, now: i64) -> Result<(), Error> {
     let client =
@@ -349,16 +360,19 @@ async fn seed_oauth_examples(store: &Store, now: i64) -> Result<(), Error> {
                 now,
             )
         };
-    store
-        .put_client(&client(
+    put_example(
+        store,
+        &client(
             credentials::CLI_CLIENT_ID,
             "Example CLI",
             OAuthClientType::Public,
             None,
-        ))
-        .await?;
-    store
-        .put_client(&OAuthClient {
+        ),
+    )
+    .await?;
+    put_example(
+        store,
+        &OAuthClient {
             redirect_uris: vec![
                 "http://127.0.0.1/callback".into(),
                 "com.example.app:/oauth2redirect".into(),
@@ -370,18 +384,22 @@ async fn seed_oauth_examples(store: &Store, now: i64) -> Result<(), Error> {
                 OAuthClientType::Public,
                 None,
             )
-        })
-        .await?;
-    store
-        .put_client(&client(
+        },
+    )
+    .await?;
+    put_example(
+        store,
+        &client(
             credentials::API_CLIENT_ID,
             "Example API",
             OAuthClientType::Confidential,
             Some(credentials::API_CLIENT_SECRET),
-        ))
-        .await?;
-    store
-        .put_client(&OAuthClient {
+        ),
+    )
+    .await?;
+    put_example(
+        store,
+        &OAuthClient {
             origin: ClientOrigin::Rfc7591,
             registration: Some(Registration {
                 token_endpoint_auth_method: Some(TokenEndpointAuthMethod::None),
@@ -396,8 +414,9 @@ async fn seed_oauth_examples(store: &Store, now: i64) -> Result<(), Error> {
                 OAuthClientType::Public,
                 None,
             )
-        })
-        .await?;
+        },
+    )
+    .await?;
     devicegate::usecases::vmware::create_template(
         store,
         devicegate::usecases::vmware::NewTemplate {
@@ -421,6 +440,7 @@ async fn seed_oauth_examples(store: &Store, now: i64) -> Result<(), Error> {
             email_verified: false,
         },
         now,
+        &Origin::system("serve"),
     )
     .await?;
     Ok(())

@@ -115,7 +115,7 @@ fn use_cases(c: &mut Criterion) {
                 &grant,
                 None,
                 TooFastPolls::SlowDown,
-                "127.0.0.1",
+                &devicegate_tests::origin_from("127.0.0.1"),
                 at,
             ));
             assert!(matches!(

@@ -19,12 +19,22 @@ use aws_sdk_dynamodb::config::{ConfigBag, Credentials, Intercept, Region, Runtim
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_runtime_api::box_error::BoxError;
 use devicegate::config::ServerSecret;
-use devicegate::model::{ApiKeySettings, Device, DeviceCode, User};
+use devicegate::model::{ApiKeySettings, AuditEvent, AuditType, Device, DeviceCode, Origin, User};
 use devicegate::storage::schema;
 use devicegate::usecases::admin;
 use devicegate::{Deps, Settings, Store, Tables, http, routes};
 use lambda_http::{Body, Request, RequestExt};
 use serde_json::Value;
+
+/// Who the tests' own setup acts as in the audit trail.
+pub fn origin() -> Origin {
+    Origin::system("test")
+}
+
+/// The audit record a test's setup writes beside what it stores.
+pub fn setup_record(kind: AuditType, subject: &str) -> AuditEvent {
+    AuditEvent::success(kind, &origin(), subject)
+}
 
 /// Starts dynoxide once per test binary, on its own thread and runtime so that it outlives
 /// every test's runtime.
@@ -331,23 +341,26 @@ impl TestEnv {
     /// password costs tens of milliseconds; some tests never sign in).
     pub async fn put_user(&self, username: &str, password_hash: &str, now: i64) {
         self.store()
-            .put_user(&User {
-                username: username.to_owned(),
-                password_hash: password_hash.to_owned(),
-                display_name: None,
-                email: None,
-                email_verified: false,
-                // As a user written before OpenID Connect: given a subject at its first ID token.
-                subject: None,
-                federation: None,
-                disabled: false,
-                created_at: now,
-                updated_at: now,
-                credentials_version: 0,
-                card_id_hmac: None,
-                short_id_hmac: None,
-                email_key: None,
-            })
+            .put_user(
+                &User {
+                    username: username.to_owned(),
+                    password_hash: password_hash.to_owned(),
+                    display_name: None,
+                    email: None,
+                    email_verified: false,
+                    // As a user written before OpenID Connect: given a subject at its first ID token.
+                    subject: None,
+                    federation: None,
+                    disabled: false,
+                    created_at: now,
+                    updated_at: now,
+                    credentials_version: 0,
+                    card_id_hmac: None,
+                    short_id_hmac: None,
+                    email_key: None,
+                },
+                &setup_record(AuditType::UserCreated, username),
+            )
             .await
             .unwrap();
     }
@@ -425,6 +438,7 @@ impl TestEnv {
                 devicegate::storage::PageDecision::Approve,
                 (scope, devicegate::model::Lifetimes::default()),
                 http::now(),
+                &setup_record(AuditType::DeviceCodeApproved, "test"),
             )
             .await
             .unwrap()
@@ -521,6 +535,7 @@ impl TestEnv {
                 ..admin::NewClient::new(name, OAuthClientType::Confidential, grants)
             },
             http::now(),
+            &origin(),
         )
         .await
         .unwrap();
@@ -811,4 +826,12 @@ pub fn signing_keys() -> std::sync::Arc<devicegate::oidc::SigningKeySet> {
         )
     })
     .clone()
+}
+
+/// The tests' origin, from `source` (an address the guessing limits count by).
+pub fn origin_from(source: &str) -> Origin {
+    Origin {
+        source_ip: source.to_owned(),
+        ..origin()
+    }
 }

@@ -36,6 +36,7 @@ pub async fn acme_clients(env: &TestEnv, now: i64) -> (admin::CreatedClient, adm
             ..public_cli_client("Acme CLI")
         },
         now,
+        &crate::origin(),
     )
     .await
     .unwrap();
@@ -50,6 +51,7 @@ pub async fn acme_clients(env: &TestEnv, now: i64) -> (admin::CreatedClient, adm
             )
         },
         now,
+        &crate::origin(),
     )
     .await
     .unwrap();
@@ -75,6 +77,7 @@ pub async fn fixture_on(mut env: TestEnv) -> Fixture {
             email_verified: false,
         },
         now,
+        &crate::origin(),
     )
     .await
     .unwrap();

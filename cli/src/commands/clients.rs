@@ -7,7 +7,7 @@ use devicegate::model::{GrantType, OAuthClientType, Scope};
 use devicegate::usecases::admin::{self, ClientAction, NewClient};
 use devicegate::{Error, Store};
 
-use super::print_json;
+use super::{cli_origin, print_json};
 
 #[derive(Subcommand)]
 pub enum ClientCommand {
@@ -71,7 +71,7 @@ pub async fn run(command: ClientCommand, store: &Store) -> Result<(), Error> {
                 introspection,
                 ..NewClient::new(name, client_type, grant_types)
             };
-            let created = admin::create_client(store, new, now()).await?;
+            let created = admin::create_client(store, new, now(), &cli_origin()).await?;
             return print_json(&ClientView::new(&created.client, created.secret.as_deref()));
         }
         ClientCommand::List { username } => {

@@ -6,7 +6,7 @@ use devicegate::http::now;
 use devicegate::usecases::admin::{self, NewUser};
 use devicegate::{Error, Store};
 
-use super::{print_json, secret_from_stdin};
+use super::{cli_origin, print_json, secret_from_stdin};
 
 #[derive(Subcommand)]
 pub enum UserCommand {
@@ -79,7 +79,7 @@ pub async fn run(command: UserCommand, store: &Store) -> Result<(), Error> {
                 email,
                 email_verified,
             };
-            let user = admin::create_user(store, new, now()).await?;
+            let user = admin::create_user(store, new, now(), &cli_origin()).await?;
             eprintln!("user {} created", user.username);
         }
         UserCommand::List => {

@@ -8,7 +8,7 @@ use crate::Deps;
 use crate::dialect::rfc7591::{self, Rfc7591};
 use crate::dialect::{ClientRegistrationCodec, rfc6749};
 use crate::error::Error;
-use crate::http::{now, path_param, source_address};
+use crate::http::{now, path_param};
 use crate::usecases::client_registration::{self, ClientMetadata, Registered};
 
 /// Registers a client in the route's dialect: `register::<Rfc7591>` at `POST /oauth2/register`.
@@ -24,7 +24,7 @@ pub async fn register<C: ClientRegistrationCodec>(
         C::ORIGIN,
         metadata,
         rfc7591::bearer(&req)?,
-        &source_address(&req),
+        &crate::api::audit_origin(&req, C::ORIGIN.as_str()),
         now(),
     )
     .await?;

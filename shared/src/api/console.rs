@@ -320,7 +320,7 @@ async fn act(
                 email: form.optional("email").map(str::to_owned),
                 email_verified: form.optional("email_verified") == Some("on"),
             };
-            let user = admin::create_user(store, new, now()).await?;
+            let user = admin::create_user(store, new, now(), origin).await?;
             done("Created user", &user.username)
         }
         (Section::Users, "disable") => {

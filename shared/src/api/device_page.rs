@@ -14,7 +14,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use crate::Deps;
 use crate::error::Error;
 use crate::http::{Form, now};
-use crate::model::Session;
+use crate::model::{Origin, Session};
 use crate::secrets::ServerSecret;
 use crate::secrets::hashes_match;
 use crate::storage::PageDecision;
@@ -37,7 +37,8 @@ struct Visit<'a> {
     secret: &'a ServerSecret,
     session_cookie: Option<String>,
     pre_cookie: Option<String>,
-    source: String,
+    /// Where the request came from, for the guessing limits and the audit trail.
+    origin: Origin,
     now: i64,
 }
 
@@ -104,7 +105,7 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
         secret: deps.settings.server_secret()?,
         session_cookie: cookies.get(cookie_name(SESSION_COOKIE, secure)),
         pre_cookie: cookies.get(cookie_name(PRE_COOKIE, secure)),
-        source: crate::http::source_address(req),
+        origin: crate::api::audit_origin(req, "page"),
         now,
     };
     let session = match &visit.session_cookie {
@@ -181,7 +182,7 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
                 &deps.settings,
                 form.optional("username").unwrap_or(""),
                 form.optional("password").unwrap_or(""),
-                &visit.source,
+                &visit.origin,
                 now,
             )
             .await;
@@ -289,7 +290,7 @@ async fn on_code(
                 &deps.settings,
                 session,
                 typed,
-                &visit.source,
+                &visit.origin.source_ip,
                 visit.now,
             )
             .await;
@@ -321,7 +322,16 @@ async fn on_code(
             ));
         }
     };
-    match verification::decide(&deps.store, session, &request, decision, visit.now).await {
+    match verification::decide(
+        &deps.store,
+        session,
+        &request,
+        decision,
+        &visit.origin,
+        visit.now,
+    )
+    .await
+    {
         Ok(()) => Ok(html(
             StatusCode::OK,
             pages::done(

@@ -8,7 +8,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use crate::Deps;
 use crate::dialect::rfc6749;
 use crate::error::Error;
-use crate::http::{now, path_param, source_address};
+use crate::http::{now, path_param};
 use crate::usecases::console::CONSOLE_TTL;
 use crate::usecases::federation::{self, CONSOLE_RETURN, Callback, FederatedSignIn, PENDING_TTL};
 use crate::usecases::sign_in::SESSION_TTL;
@@ -83,7 +83,7 @@ pub async fn callback(deps: &Deps, req: Request) -> Result<Response<Body>, Error
         let issuer = rfc6749::base_url(&req, &deps.settings)?;
         let cookies = Cookies::read(&req, cookie_name(SESSION_COOKIE, secure))?;
         let browser = cookies.get(cookie_name(FEDERATION_COOKIE, secure));
-        let source = source_address(&req);
+        let origin = crate::api::audit_origin(&req, "page");
         let finished = federation::finish(
             &deps.store,
             &deps.settings,
@@ -93,7 +93,7 @@ pub async fn callback(deps: &Deps, req: Request) -> Result<Response<Body>, Error
                 code: query(&req, "code"),
                 error: query(&req, "error"),
                 browser_cookie: browser.as_deref(),
-                source: &source,
+                origin: &origin,
             },
             now(),
         )

@@ -153,6 +153,7 @@ struct CreateTokenIn {
 impl super::TokenCodec for Aws {
     /// RFC 8628 §3.5, as `SlowDownException`.
     const TOO_FAST: TooFastPolls = TooFastPolls::SlowDown;
+    const DIALECT: &'static str = "aws";
 
     fn parse(req: &Request) -> Result<TokenRequest<'_>, Error> {
         let input: CreateTokenIn = json_body(req)?;

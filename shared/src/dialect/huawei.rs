@@ -142,6 +142,7 @@ struct CreateTokenIn {
 impl super::TokenCodec for Huawei {
     /// RFC 8628 §3.5: `error_code` `slow_down`.
     const TOO_FAST: TooFastPolls = TooFastPolls::SlowDown;
+    const DIALECT: &'static str = "huawei";
 
     fn parse(req: &Request) -> Result<TokenRequest<'_>, Error> {
         let input: CreateTokenIn = json_body(req)?;

@@ -26,6 +26,8 @@ use crate::usecases::grants::{Grant, TokenRequest};
 pub trait TokenCodec {
     /// How the dialect's clients expect a too-early poll to be answered.
     const TOO_FAST: TooFastPolls;
+    /// The dialect's name in the audit trail.
+    const DIALECT: &'static str;
 
     /// Reads the grant and who presents it.
     fn parse(req: &Request) -> Result<TokenRequest<'_>, Error>;

@@ -276,6 +276,7 @@ pub struct Paragon;
 impl super::TokenCodec for Paragon {
     /// Paragon clients know only `authorization_pending` and give up on anything else.
     const TOO_FAST: TooFastPolls = TooFastPolls::AnswerPending;
+    const DIALECT: &'static str = "paragon";
 
     fn parse(req: &Request) -> Result<grants::TokenRequest<'_>, Error> {
         let (form, signed) = read_request(req)?;

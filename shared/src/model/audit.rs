@@ -71,6 +71,26 @@ impl Actor {
     }
 }
 
+impl crate::model::Holder<'_> {
+    /// Who acts when a token's holder uses it: the device, the client, or the signed-in user.
+    pub fn actor(&self) -> Actor {
+        match self {
+            crate::model::Holder::Device { client_id, .. } => Actor::device(client_id),
+            crate::model::Holder::OAuthClient { client_id, .. } => Actor::client(client_id),
+            crate::model::Holder::User { username, .. } => Actor::user(username),
+        }
+    }
+
+    /// The trail's subject for what a holder owns: its client id, or a user's username.
+    pub fn subject(&self) -> &str {
+        match self {
+            crate::model::Holder::Device { client_id, .. }
+            | crate::model::Holder::OAuthClient { client_id, .. } => client_id,
+            crate::model::Holder::User { username, .. } => username,
+        }
+    }
+}
+
 /// What a request tells the trail about where a decision came from: filled in once per
 /// request by the API layer ([`crate::api::audit_origin`]).
 #[derive(Clone, Debug)]

@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::error::Error;
-use crate::model::OAuthClient;
+use crate::model::{AuditEvent, OAuthClient};
 
 use super::dynamo::{db_error, describe, failed, put, s, tx_put};
 use super::{Store, WindowCounter};
@@ -21,7 +21,7 @@ pub enum RegistrationWrite {
 impl Store {
     /// Writes a new client; 409 when its id is taken, by a client or by a device (the two share
     /// no ids, so that nothing done to a device can touch a client's tokens, or the reverse).
-    pub async fn put_client(&self, client: &OAuthClient) -> Result<(), Error> {
+    pub async fn put_client(&self, client: &OAuthClient, audit: &AuditEvent) -> Result<(), Error> {
         let items = vec![
             tx_put(
                 put(&self.tables.clients, client)?
@@ -29,7 +29,7 @@ impl Store {
             )?,
             self.absent_check(&self.tables.devices, "client_id", &client.client_id)?,
         ];
-        match self.transact(items).await? {
+        match self.transact_audited(items, &[audit]).await? {
             None => Ok(()),
             Some(_) => Err(Error::Conflict(format!(
                 "the id {} is taken by another client or a device",
@@ -62,6 +62,7 @@ impl Store {
         client: &OAuthClient,
         counter: &WindowCounter,
         initial_access_token: Option<&str>,
+        audit: &AuditEvent,
     ) -> Result<RegistrationWrite, Error> {
         let mut items = vec![
             self.take_window_item(counter)?,
@@ -74,7 +75,7 @@ impl Store {
         if let Some(hash) = initial_access_token {
             items.push(self.initial_access_token_use(hash, client.created_at)?);
         }
-        match self.transact(items).await? {
+        match self.transact_audited(items, &[audit]).await? {
             None => Ok(RegistrationWrite::Saved),
             Some(reasons) if failed(&reasons, 0) => Ok(RegistrationWrite::OverLimit),
             Some(reasons) if failed(&reasons, 3) => Ok(RegistrationWrite::TokenRefused),

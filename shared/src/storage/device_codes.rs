@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWrite
 
 use crate::error::Error;
 use crate::model::{
-    ApiKey, CodeStatus, DeviceCode, Lifetimes, OAuthClient, Owner, TokenFamily, TokenRecord,
+    ApiKey, AuditEvent, CodeStatus, DeviceCode, Lifetimes, OAuthClient, Owner, TokenFamily,
     UserCodeRecord,
 };
 
@@ -13,7 +13,7 @@ use super::dynamo::{
     Conditional, build_error, conditional, describe, failed, first_failed, n, passed, put,
     reason_item, s, tx_put,
 };
-use super::{ClientProof, Inactive, Store};
+use super::{ClientProof, Inactive, NewPair, Store};
 
 /// What happened to a pending poll's conditional write.
 #[derive(Debug)]
@@ -199,8 +199,7 @@ impl Store {
         code: &DeviceCode,
         judged: &[Inactive],
         family: &TokenFamily,
-        tokens: [&TokenRecord; 2],
-        replay_key: Option<&str>,
+        pair: NewPair<'_>,
         now: i64,
     ) -> Result<RedeemOutcome, Error> {
         let mut code_update = Update::builder()
@@ -214,16 +213,17 @@ impl Store {
             .expression_attribute_values(":fid", s(&family.family_id))
             .expression_attribute_values(":now", n(now))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        if let Some(by) = replay_key {
+        if let Some(by) = pair.replay_key {
             code_update = code_update
                 .update_expression("SET #s = :redeemed, family_id = :fid, redeemed_by = :by")
                 .expression_attribute_values(":by", s(by));
         }
         let code_update = code_update.build().map_err(build_error)?;
         let mut items = vec![TransactWriteItem::builder().update(code_update).build()];
-        let (issue, inactive) = self.first_issue(code.holder(), judged, family, tokens, now)?;
+        let (issue, inactive) =
+            self.first_issue(code.holder(), judged, family, pair.tokens, now)?;
         items.extend(issue);
-        let Some(reasons) = self.transact(items).await? else {
+        let Some(reasons) = self.transact_audited(items, &[pair.audit]).await? else {
             return Ok(RedeemOutcome::Redeemed);
         };
         if failed(&reasons, 0) {
@@ -292,12 +292,12 @@ impl Store {
         .await
     }
 
-    /// A signed-in user's decision on a pending OAuth device code: one conditional write to the
-    /// code (one write unit). `Ok(false)`: the code is no longer pending (decided, expired);
-    /// nothing changed. On approval the code also takes the scope the user saw and the client's
-    /// token lifetimes. The user is not checked here: the page read them enabled moments ago,
-    /// the redemption reads and judges them again before any token exists, and every use of
-    /// the tokens (introspection, refresh) reads them once more.
+    /// A signed-in user's decision on a pending OAuth device code, with its audit record: one
+    /// transaction of the conditional write to the code and the record. `Ok(false)`: the code
+    /// is no longer pending (decided, expired); nothing changed. On approval the code also
+    /// takes the scope the user saw and the client's token lifetimes. The user is not checked
+    /// here: the page read them enabled moments ago, the redemption reads and judges them
+    /// again before any token exists, and every use of the tokens reads them once more.
     pub async fn decide_on_page(
         &self,
         code_hash: &str,
@@ -305,15 +305,14 @@ impl Store {
         decision: PageDecision,
         granted: (Option<&str>, Lifetimes),
         now: i64,
+        audit: &AuditEvent,
     ) -> Result<bool, Error> {
         let (scope, lifetimes) = granted;
         let decided = match decision {
             PageDecision::Approve => CodeStatus::Approved,
             PageDecision::Deny => CodeStatus::Denied,
         };
-        let update = self
-            .client
-            .update_item()
+        let update = Update::builder()
             .table_name(&self.tables.device_codes)
             .key("code_hash", s(code_hash))
             .update_expression(match scope {
@@ -340,19 +339,23 @@ impl Store {
                 .expression_attribute_values(":sc", s(scope)),
             None => update,
         };
-        let result = update
+        let update = update
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        Ok(
-            match conditional::<DeviceCode>(result, "UpdateItem page decision")? {
-                Conditional::Written => true,
-                // The SDK retries a write whose answer was lost: finding this very decision by
-                // this user already made is that write having happened.
-                Conditional::Refused(old) => {
-                    old.is_some_and(|c| c.status == decided && c.owner.username() == Some(username))
-                }
-            },
-        )
+            .build()
+            .map_err(build_error)?;
+        let items = vec![TransactWriteItem::builder().update(update).build()];
+        let Some(reasons) = self.transact_audited(items, &[audit]).await? else {
+            return Ok(true);
+        };
+        if !failed(&reasons, 0) {
+            return Err(Error::internal(format!(
+                "page decision cancelled: {}",
+                describe(&reasons)
+            )));
+        }
+        // The SDK retries a write whose answer was lost: finding this very decision by this
+        // user already made is that write (and its record) having happened.
+        let old: Option<DeviceCode> = reason_item(&reasons, 0)?;
+        Ok(old.is_some_and(|c| c.status == decided && c.owner.username() == Some(username)))
     }
 }

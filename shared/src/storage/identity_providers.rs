@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use crate::error::Error;
-use crate::model::{FederationLink, IdentityProvider, PendingFederation, User};
+use crate::model::{AuditEvent, FederationLink, IdentityProvider, PendingFederation, User};
 
 use super::Store;
 use super::dynamo::{db_error, failed, from_item, n, put, s, to_item, tx_put};
@@ -117,6 +117,7 @@ impl Store {
         &self,
         user: &User,
         link: &FederationLink,
+        audit: &AuditEvent,
     ) -> Result<FirstSignIn, Error> {
         let items = vec![
             tx_put(
@@ -128,7 +129,7 @@ impl Store {
                     .condition_expression("attribute_not_exists(id)"),
             )?,
         ];
-        Ok(match self.transact(items).await? {
+        Ok(match self.transact_audited(items, &[audit]).await? {
             None => FirstSignIn::Created,
             Some(reasons) if failed(&reasons, 1) => FirstSignIn::AlreadyLinked,
             Some(_) => FirstSignIn::UsernameTaken,

@@ -43,7 +43,7 @@ pub use devices::Decision;
 pub use identity_providers::FirstSignIn;
 pub use standing::{Inactive, Standing, lapse};
 pub use tables::Tables;
-pub use tokens::RotateOutcome;
+pub use tokens::{NewPair, RotateOutcome};
 pub use user_tokens::{AuthorizerKeys, AuthorizerRead, LoginRead};
 
 use aws_sdk_dynamodb::Client;

@@ -1,7 +1,7 @@
 //! Sessions: a person signed in at `/device` or `/oauth2/authorize`, and admin console sessions.
 
 use crate::error::Error;
-use crate::model::{ConsoleSession, Session};
+use crate::model::{AuditEvent, ConsoleSession, Session};
 
 use super::dynamo::{describe, put, strings, tx_put};
 use super::{AttemptCounter, Store};
@@ -12,13 +12,14 @@ impl Store {
         &self,
         session: &Session,
         attempts: &[AttemptCounter],
+        audit: &AuditEvent,
     ) -> Result<(), Error> {
         let mut items = vec![tx_put(
             put(&self.tables.sessions, session)?
                 .condition_expression("attribute_not_exists(session_hash)"),
         )?];
         items.extend(self.return_attempt_items(attempts, session.created_at)?);
-        match self.transact(items).await? {
+        match self.transact_audited(items, &[audit]).await? {
             None => Ok(()),
             Some(reasons) => Err(Error::internal(format!(
                 "session write cancelled: {}",

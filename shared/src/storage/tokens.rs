@@ -6,13 +6,24 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
 use crate::error::Error;
-use crate::model::{ApiKey, Device, FamilyStatus, Holder, OAuthClient, TokenFamily, TokenRecord};
+use crate::model::{
+    ApiKey, AuditEvent, Device, FamilyStatus, Holder, OAuthClient, TokenFamily, TokenRecord,
+};
 
 use super::Store;
 use super::dynamo::{
     build_error, db_error, describe, failed, first_failed, n, put, s, strings, take, tx_put,
 };
 use super::standing::{Inactive, still_checked};
+
+/// What a redemption or a rotation writes beside its conditions: the new pair, the signed
+/// request that made it (to tell its replay from a reuse), and the decision's audit record.
+#[derive(Clone, Copy, Debug)]
+pub struct NewPair<'a> {
+    pub tokens: [&'a TokenRecord; 2],
+    pub replay_key: Option<&'a str>,
+    pub audit: &'a AuditEvent,
+}
 
 #[derive(Debug)]
 pub enum RotateOutcome {
@@ -102,9 +113,8 @@ impl Store {
     pub async fn rotate(
         &self,
         old: &TokenRecord,
-        tokens: [&TokenRecord; 2],
+        pair: NewPair<'_>,
         family_ttl: i64,
-        replay_key: Option<&str>,
         judged: &[Inactive],
         now: i64,
     ) -> Result<RotateOutcome, Error> {
@@ -116,7 +126,7 @@ impl Store {
                 "attribute_exists(token_hash) AND attribute_not_exists(rotated_at)",
             )
             .expression_attribute_values(":now", n(now));
-        if let Some(by) = replay_key {
+        if let Some(by) = pair.replay_key {
             mark_rotated = mark_rotated
                 .update_expression("SET rotated_at = :now, rotated_by = :by")
                 .expression_attribute_values(":by", s(by));
@@ -143,8 +153,8 @@ impl Store {
             .filter(|(_, which)| still_checked(judged, *which, &old.client_id))
             .unzip();
         items.extend(checks);
-        items.extend(self.new_tokens(tokens)?);
-        let Some(reasons) = self.transact(items).await? else {
+        items.extend(self.new_tokens(pair.tokens)?);
+        let Some(reasons) = self.transact_audited(items, &[pair.audit]).await? else {
             return Ok(RotateOutcome::Rotated);
         };
         let outcome = if failed(&reasons, 0) {
@@ -226,6 +236,32 @@ impl Store {
                 Ok(())
             }
             Err(other) => Err(db_error("UpdateItem family", other)),
+        }
+    }
+
+    /// Revokes a family for a decision the trail records (a token presented again): the
+    /// revocation and its record in one transaction. A family already gone (past its TTL)
+    /// still leaves the record.
+    pub async fn revoke_family_audited(
+        &self,
+        family_id: &str,
+        now: i64,
+        audit: &AuditEvent,
+    ) -> Result<(), Error> {
+        let revoke = Update::builder()
+            .table_name(&self.tables.families)
+            .key("family_id", s(family_id))
+            .update_expression("SET #s = :revoked, revoked_at = :now")
+            .condition_expression("attribute_exists(family_id)")
+            .expression_attribute_names("#s", "status")
+            .expression_attribute_values(":revoked", s(FamilyStatus::Revoked.as_str()))
+            .expression_attribute_values(":now", n(now))
+            .build()
+            .map_err(build_error)?;
+        let items = vec![TransactWriteItem::builder().update(revoke).build()];
+        match self.transact_audited(items, &[audit]).await? {
+            None => Ok(()),
+            Some(_) => self.record(std::slice::from_ref(audit)).await,
         }
     }
 

@@ -4,24 +4,25 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::types::ReturnValue;
 
 use crate::error::Error;
-use crate::model::User;
+use crate::model::{AuditEvent, User};
 
 use super::Store;
-use super::dynamo::{n, s, updated_or_missing};
+use super::dynamo::{n, put, s, tx_put, updated_or_missing};
 
 impl Store {
-    /// Creates a user; 409 when the username is taken.
-    pub async fn put_user(&self, user: &User) -> Result<(), Error> {
-        if self
-            .put_unique(&self.tables.users, user, "username")
+    /// Creates a user with the record of it; 409 when the username is taken.
+    pub async fn put_user(&self, user: &User, audit: &AuditEvent) -> Result<(), Error> {
+        let user_put =
+            put(&self.tables.users, user)?.condition_expression("attribute_not_exists(username)");
+        match self
+            .transact_audited(vec![tx_put(user_put)?], &[audit])
             .await?
         {
-            Ok(())
-        } else {
-            Err(Error::Conflict(format!(
+            None => Ok(()),
+            Some(_) => Err(Error::Conflict(format!(
                 "a user named {} already exists",
                 user.username
-            )))
+            ))),
         }
     }
 

@@ -127,7 +127,8 @@ pub struct Callback<'a> {
     /// The provider's `error` (RFC 6749 §4.1.2.1), when it did not sign the person in.
     pub error: Option<&'a str>,
     pub browser_cookie: Option<&'a str>,
-    pub source: &'a str,
+    /// Where the browser came from, for the guessing limit and the audit trail.
+    pub origin: &'a Origin,
 }
 
 /// A finished sign-in: a page session and where the person was going, or a console session.
@@ -151,7 +152,7 @@ pub async fn finish(
     callback: Callback<'_>,
     now: i64,
 ) -> Result<FederatedSignIn, Error> {
-    let source = sign_in::source_subject(callback.source);
+    let source = sign_in::source_subject(&callback.origin.source_ip);
     let counters = [sign_in::counter(
         "signin-source",
         &source,
@@ -220,11 +221,19 @@ pub async fn finish(
         return Ok(FederatedSignIn::Console(signed_in));
     }
     claims::admit(&provider, &verified.claims)?;
-    let user = account(store, &provider, &verified, now).await?;
+    let user = account(store, &provider, &verified, callback.origin, now).await?;
     if user.disabled {
         return Err(Error::AccessDenied("this account is disabled".into()));
     }
-    let signed_in = sign_in::start_session(store, user, Some(&provider), &counters, now).await?;
+    let signed_in = sign_in::start_session(
+        store,
+        user,
+        Some(&provider),
+        &counters,
+        callback.origin,
+        now,
+    )
+    .await?;
     tracing::info!(provider = %provider.id, "federated sign-in");
     Ok(FederatedSignIn::Page {
         signed_in,
@@ -238,6 +247,7 @@ async fn account(
     store: &Store,
     provider: &IdentityProvider,
     verified: &relying_party::Verified,
+    origin: &Origin,
     now: i64,
 ) -> Result<User, Error> {
     let key = FederationLink::key(&provider.issuer, &verified.subject);
@@ -285,7 +295,16 @@ async fn account(
         subject: verified.subject.clone(),
         created_at: now,
     };
-    match store.create_federated_user(&user, &link).await? {
+    let audit = AuditEvent::success(
+        AuditType::UserCreated,
+        &origin.by(Actor::user(&user.username)),
+        &user.username,
+    )
+    .because(&format!(
+        "created on a first sign-in through the identity provider {}",
+        provider.id
+    ));
+    match store.create_federated_user(&user, &link, &audit).await? {
         FirstSignIn::Created => {
             tracing::info!(provider = %provider.id, "user created on a first federated sign-in");
             Ok(user)

@@ -3,7 +3,7 @@
 //! [`crate::usecases::device_grant`] and [`crate::usecases::refresh`].
 
 use crate::error::Error;
-use crate::model::{Scope, TokenSet};
+use crate::model::{Origin, Scope, TokenSet};
 use crate::storage::Store;
 use crate::usecases::SignedRequest;
 use crate::usecases::authorization_code::{self, CodeGrant};
@@ -53,7 +53,7 @@ pub async fn exchange(
     store: &Store,
     request: TokenRequest<'_>,
     too_fast: TooFastPolls,
-    source: &str,
+    origin: &Origin,
     now: i64,
 ) -> Result<TokenSet, Error> {
     match (request.caller, request.grant) {
@@ -70,7 +70,7 @@ pub async fn exchange(
                 api_key,
                 device_code,
             };
-            device_grant::poll_as_device(store, &grant, signed, too_fast, source, now).await
+            device_grant::poll_as_device(store, &grant, signed, too_fast, origin, now).await
         }
         (
             Caller::Device {
@@ -93,10 +93,10 @@ pub async fn exchange(
                 api_key,
                 refresh_token,
             };
-            refresh::refresh_as_device(store, &grant, signed, source, now).await
+            refresh::refresh_as_device(store, &grant, signed, origin, now).await
         }
         (Caller::User { api_key }, Grant::Refresh { refresh_token, .. }) => {
-            user_tokens::refresh_as_user(store, &api_key, &refresh_token, source, now).await
+            user_tokens::refresh_as_user(store, &api_key, &refresh_token, origin, now).await
         }
         (Caller::User { .. }, Grant::DeviceCode(_) | Grant::AuthorizationCode(_)) => {
             Err(Error::UnauthorizedClient(
@@ -110,7 +110,7 @@ pub async fn exchange(
             "devices use the device_code grant".into(),
         )),
         (Caller::Client(client), Grant::DeviceCode(device_code)) => {
-            device_grant::poll_as_client(store, &client, &device_code, too_fast, now).await
+            device_grant::poll_as_client(store, &client, &device_code, too_fast, origin, now).await
         }
         (
             Caller::Client(client),
@@ -118,6 +118,9 @@ pub async fn exchange(
                 refresh_token,
                 scope,
             },
-        ) => refresh::refresh_as_client(store, &client, &refresh_token, scope.as_ref(), now).await,
+        ) => {
+            refresh::refresh_as_client(store, &client, &refresh_token, scope.as_ref(), origin, now)
+                .await
+        }
     }
 }

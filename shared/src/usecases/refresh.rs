@@ -22,7 +22,7 @@ pub async fn refresh_as_device(
     store: &Store,
     grant: &RefreshGrant,
     signed: Option<SignedRequest<'_>>,
-    source: &str,
+    origin: &Origin,
     now: i64,
 ) -> Result<TokenSet, Error> {
     let token_hash = hash_secret(&grant.refresh_token);
@@ -32,7 +32,7 @@ pub async fn refresh_as_device(
         .await?;
     let api_key = api_key.filter(|k| hashes_match(&k.key_hash, &api_key_hash));
     if let Some(key) = &api_key {
-        key.settings.check_source(source)?;
+        key.settings.check_source(&origin.source_ip)?;
     }
     let token = token
         .filter(|t| {
@@ -68,9 +68,9 @@ pub async fn refresh_as_device(
         })?;
         signed.verify_with(key, now)?;
         let replay_key = signed.replay_key();
-        return rotate(store, &token, None, Some(&replay_key), JUDGED, now).await;
+        return rotate(store, &token, None, Some(&replay_key), JUDGED, origin, now).await;
     }
-    rotate(store, &token, None, None, JUDGED, now).await
+    rotate(store, &token, None, None, JUDGED, origin, now).await
 }
 
 /// The refresh grant (RFC 6749 §6) for an OAuth client: two round trips (token and client read
@@ -80,6 +80,7 @@ pub async fn refresh_as_client(
     client: &ClientCredentials,
     refresh_token: &str,
     scope: Option<&Scope>,
+    origin: &Origin,
     now: i64,
 ) -> Result<TokenSet, Error> {
     let (token, found) = store
@@ -112,7 +113,16 @@ pub async fn refresh_as_client(
     };
     // The client authenticated against the record read with the token.
     let judged = &[Inactive::Client];
-    rotate(store, &token, narrowed.as_deref(), None, judged, now).await
+    rotate(
+        store,
+        &token,
+        narrowed.as_deref(),
+        None,
+        judged,
+        origin,
+        now,
+    )
+    .await
 }
 
 /// Rotates a refresh token the caller has authenticated: reuse of a rotated-out token revokes
@@ -125,6 +135,7 @@ pub(crate) async fn rotate(
     scope: Option<&str>,
     replay_key: Option<&str>,
     judged: &[Inactive],
+    origin: &Origin,
     now: i64,
 ) -> Result<TokenSet, Error> {
     if token.rotated_at.is_some()
@@ -137,7 +148,9 @@ pub(crate) async fn rotate(
         ));
     }
     if token.rotated_at.is_some() {
-        store.revoke_family(&token.family_id, now).await?;
+        store
+            .revoke_family_audited(&token.family_id, now, &reused(token, origin))
+            .await?;
         tracing::info!(client_id = %token.client_id, family_id = %token.family_id, "refresh token reused; family revoked");
         return Err(Error::InvalidGrant(
             "the refresh token has already been used".into(),
@@ -158,12 +171,21 @@ pub(crate) async fn rotate(
         now,
     )?;
     let family_ttl = now + token.lifetimes.refresh_token_ttl;
+    let holder = token.holder();
+    let audit = AuditEvent::success(
+        AuditType::TokenRefreshed,
+        &origin.by(holder.actor()),
+        holder.subject(),
+    );
     match store
         .rotate(
             token,
-            [&issued.access, &issued.refresh],
+            NewPair {
+                tokens: [&issued.access, &issued.refresh],
+                replay_key,
+                audit: &audit,
+            },
             family_ttl,
-            replay_key,
             judged,
             now,
         )
@@ -180,7 +202,9 @@ pub(crate) async fn rotate(
                     ));
                 }
             }
-            store.revoke_family(&token.family_id, now).await?;
+            store
+                .revoke_family_audited(&token.family_id, now, &reused(token, origin))
+                .await?;
             Err(Error::InvalidGrant(
                 "the refresh token has already been used".into(),
             ))
@@ -190,4 +214,18 @@ pub(crate) async fn rotate(
         )),
         RotateOutcome::Inactive(which) => Err(which.refusal()),
     }
+}
+
+/// The record of a rotated-out refresh token presented again, which revokes its family.
+fn reused(token: &TokenRecord, origin: &Origin) -> AuditEvent {
+    let holder = token.holder();
+    AuditEvent::failure(
+        AuditType::TokenReuseDetected,
+        &origin.by(holder.actor()),
+        holder.subject(),
+        &format!(
+            "refresh token presented again after rotation; token family {} revoked",
+            token.family_id
+        ),
+    )
 }

@@ -123,7 +123,7 @@ pub async fn sign_in(
     settings: &crate::config::Settings,
     username: &str,
     password_text: &str,
-    source: &str,
+    origin: &Origin,
     now: i64,
 ) -> Result<SignedIn, Error> {
     if !settings.local_passwords {
@@ -132,10 +132,19 @@ pub async fn sign_in(
         ));
     }
     let refused = || Error::AccessDenied("wrong username or password".into());
+    let failed = |subject: &str| {
+        AuditEvent::failure(
+            AuditType::SigninFailed,
+            origin,
+            subject,
+            "wrong username or password, or the user is disabled",
+        )
+    };
     let Ok(username) = Username::parse(username) else {
+        store.record(&[failed("(not a username)")]).await?;
         return Err(refused());
     };
-    let source = source_subject(source);
+    let source = source_subject(&origin.source_ip);
     let counters = sign_in_counters(username.as_str(), &source);
     take_attempt(store, &counters, now).await?;
     let user: Option<User> = store.get_user(username.as_str()).await?;
@@ -146,9 +155,10 @@ pub async fn sign_in(
     let Some(user) = user.filter(|u| matches && !u.disabled) else {
         // The attempt taken stays taken: it was a failure.
         tracing::info!(%source, "failed sign-in on the verification page");
+        store.record(&[failed(username.as_str())]).await?;
         return Err(refused());
     };
-    start_session(store, user, None, &counters, now).await
+    start_session(store, user, None, &counters, origin, now).await
 }
 
 /// Starts a page session for `user` (signed in by password, or through the provider `via`)
@@ -158,9 +168,19 @@ pub(crate) async fn start_session(
     user: User,
     via: Option<&IdentityProvider>,
     counters: &[AttemptCounter],
+    origin: &Origin,
     now: i64,
 ) -> Result<SignedIn, Error> {
     let cookie = secrets::issue(SecretKind::Session)?;
+    let audit = AuditEvent::success(
+        AuditType::SigninSucceeded,
+        &origin.by(Actor::user(&user.username)),
+        &user.username,
+    )
+    .because(&match via {
+        Some(provider) => format!("through the identity provider {}", provider.id),
+        None => "with a password".to_owned(),
+    });
     let session = Session {
         session_hash: cookie.hash().to_owned(),
         credentials_version: user.credentials_version,
@@ -171,7 +191,7 @@ pub(crate) async fn start_session(
         via: via.map(|p| p.name.clone()),
         provider_id: via.map(|p| p.id.clone()),
     };
-    store.start_session(&session, counters).await?;
+    store.start_session(&session, counters, &audit).await?;
     Ok(SignedIn {
         cookie_value: cookie.into_value(),
         session,

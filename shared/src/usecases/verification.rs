@@ -188,9 +188,23 @@ pub async fn decide(
     session: &Session,
     request: &PendingRequest,
     decision: PageDecision,
+    origin: &Origin,
     now: i64,
 ) -> Result<(), Error> {
     let scope = request.scope.to_wire();
+    let by_user = origin.by(Actor::user(&session.username));
+    let client_id = &request.client.client_id;
+    let audit = match decision {
+        PageDecision::Approve => {
+            AuditEvent::success(AuditType::DeviceCodeApproved, &by_user, client_id)
+        }
+        PageDecision::Deny => AuditEvent::failure(
+            AuditType::DeviceCodeDenied,
+            &by_user,
+            client_id,
+            "denied by the user on the verification page",
+        ),
+    };
     let decided = store
         .decide_on_page(
             &request.code_hash,
@@ -198,6 +212,7 @@ pub async fn decide(
             decision,
             (scope.as_deref(), request.client.lifetimes()),
             now,
+            &audit,
         )
         .await?;
     if !decided {

@@ -44,6 +44,7 @@ async fn native_app(env: &devicegate_tests::TestEnv) -> String {
             )
         },
         devicegate::http::now(),
+        &devicegate_tests::origin(),
     )
     .await
     .unwrap()

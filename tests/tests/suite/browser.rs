@@ -288,6 +288,7 @@ async fn a_browser_consents_while_the_oauth2_crate_runs_the_authorization_code_f
             )
         },
         devicegate::http::now(),
+        &devicegate_tests::origin(),
     )
     .await
     .unwrap()

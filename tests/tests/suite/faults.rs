@@ -246,7 +246,7 @@ async fn setup_in(step: Step, env: TestEnv, n: usize) -> Ctx {
             &env.deps.settings,
             &c.username,
             PASSWORD,
-            &c.source,
+            &devicegate_tests::origin_from(&c.source),
             now,
         )
         .await
@@ -265,6 +265,10 @@ async fn setup_in(step: Step, env: TestEnv, n: usize) -> Ctx {
                 PageDecision::Approve,
                 (Some("read"), Lifetimes::default()),
                 now,
+                &devicegate_tests::setup_record(
+                    devicegate::model::AuditType::DeviceCodeApproved,
+                    "test"
+                ),
             )
             .await
             .unwrap()
@@ -418,7 +422,7 @@ async fn run(step: Step, c: &Ctx) -> Outcome {
                 &env.deps.settings,
                 &c.username,
                 PASSWORD,
-                &c.source,
+                &devicegate_tests::origin_from(&c.source),
                 now,
             )
             .await
@@ -436,8 +440,15 @@ async fn run(step: Step, c: &Ctx) -> Outcome {
                     now,
                 )
                 .await?;
-                verification::decide(env.store(), session, &request, PageDecision::Approve, now)
-                    .await
+                verification::decide(
+                    env.store(),
+                    session,
+                    &request,
+                    PageDecision::Approve,
+                    &devicegate_tests::origin(),
+                    now,
+                )
+                .await
             }
             .await;
             Outcome::of_result(result)

@@ -73,6 +73,7 @@ async fn a_person_signs_in_upstream_at_the_consent_page_and_the_app_gets_an_id_t
             )
         },
         devicegate::http::now(),
+        &devicegate_tests::origin(),
     )
     .await
     .unwrap()

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod audit;
+mod audit_flows;
 mod authorization_code;
 mod aws_sdk;
 mod browser;

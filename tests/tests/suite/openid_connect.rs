@@ -38,6 +38,7 @@ async fn provider() -> (TestEnv, String, String) {
             email_verified: true,
         },
         now,
+        &devicegate_tests::origin(),
     )
     .await
     .unwrap();
@@ -57,6 +58,7 @@ async fn provider() -> (TestEnv, String, String) {
             )
         },
         now,
+        &devicegate_tests::origin(),
     )
     .await
     .unwrap()
@@ -317,6 +319,7 @@ async fn openid_is_refused_to_a_client_not_registered_for_it_and_userinfo_to_oth
             )
         },
         devicegate::http::now(),
+        &devicegate_tests::origin(),
     )
     .await
     .unwrap()

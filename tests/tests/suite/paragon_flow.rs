@@ -63,7 +63,7 @@ async fn register_approve_poll_refresh() {
 
     // Approval took effect; the redemption is four round trips (the API key read and judged,
     // the refused poll write, the device and API key read and judged, the redeem transaction
-    // of 4 items: 1 + 8 write units).
+    // of 5 items with the audit record: 1 + 10 write units).
     env.force_poll_due(&code).await;
     env.calls.take();
     env.calls.take_write_units();
@@ -78,7 +78,7 @@ async fn register_approve_poll_refresh() {
             "TransactWriteItems"
         ]
     );
-    assert_eq!(env.calls.take_write_units(), 1 + 8);
+    assert_eq!(env.calls.take_write_units(), 1 + 10);
     assert_eq!(tokens.json["token_type"], "Bearer");
     assert_eq!(tokens.json["expires_in"], 3600);
     assert_eq!(tokens.headers["cache-control"], "no-store");
@@ -89,13 +89,13 @@ async fn register_approve_poll_refresh() {
     assert_eq!(rotated.status, 200, "{:?}", rotated.json);
     assert_eq!(env.calls.take(), ["BatchGetItem", "TransactWriteItems"]);
     // The device and API key were read and judged with the token, so the transaction holds only
-    // the old token, the family and the new pair: 4 items, 8 write units (was 6 items, 12).
+    // the old token, the family, the new pair and the audit record: 5 items, 10 write units.
     env.calls.take_write_units();
     let again = env
         .refresh("printer-1", &api_key, &rotated.str("refresh_token"))
         .await;
     assert_eq!(again.status, 200, "{:?}", again.json);
-    assert_eq!(env.calls.take_write_units(), 8);
+    assert_eq!(env.calls.take_write_units(), 10);
     env.calls.take();
     let rotated = again;
     let newer = rotated.str("refresh_token");
@@ -375,7 +375,7 @@ async fn codes_expire_before_ttl_deletes_them() {
         &grant,
         None,
         TooFastPolls::SlowDown,
-        "127.0.0.1",
+        &devicegate_tests::origin_from("127.0.0.1"),
         after_window,
     )
     .await;
@@ -418,7 +418,7 @@ async fn rfc8628_slow_down_grows_the_interval_for_good() {
             &grant,
             None,
             TooFastPolls::SlowDown,
-            "127.0.0.1",
+            &devicegate_tests::origin_from("127.0.0.1"),
             now
         )
         .await,
@@ -430,7 +430,7 @@ async fn rfc8628_slow_down_grows_the_interval_for_good() {
             &grant,
             None,
             TooFastPolls::SlowDown,
-            "127.0.0.1",
+            &devicegate_tests::origin_from("127.0.0.1"),
             now + 1
         )
         .await,
@@ -444,7 +444,7 @@ async fn rfc8628_slow_down_grows_the_interval_for_good() {
             &grant,
             None,
             TooFastPolls::SlowDown,
-            "127.0.0.1",
+            &devicegate_tests::origin_from("127.0.0.1"),
             now + 7
         )
         .await,
@@ -457,7 +457,7 @@ async fn rfc8628_slow_down_grows_the_interval_for_good() {
             &grant,
             None,
             TooFastPolls::SlowDown,
-            "127.0.0.1",
+            &devicegate_tests::origin_from("127.0.0.1"),
             now + 7 + 15
         )
         .await,

@@ -251,6 +251,10 @@ async fn approved_oauth_codes(
                         PageDecision::Approve,
                         (Some("read"), Lifetimes::default()),
                         http::now(),
+                        &devicegate_tests::setup_record(
+                            devicegate::model::AuditType::DeviceCodeApproved,
+                            "test"
+                        ),
                     )
                     .await
                     .unwrap()
@@ -264,9 +268,14 @@ async fn approved_oauth_codes(
 
 async fn oauth_client_and_user(env: &TestEnv) -> (String, String) {
     let now = http::now();
-    let cli = admin::create_client(env.store(), oauth::public_cli_client("Race CLI"), now)
-        .await
-        .unwrap();
+    let cli = admin::create_client(
+        env.store(),
+        oauth::public_cli_client("Race CLI"),
+        now,
+        &devicegate_tests::origin(),
+    )
+    .await
+    .unwrap();
     // The page decision only checks that the user is enabled: no password is needed.
     env.put_user("racer", "unused", now).await;
     (cli.client.client_id, "racer".into())

@@ -32,6 +32,7 @@ async fn user_ada(env: &TestEnv) {
             email_verified: false,
         },
         http::now(),
+        &devicegate_tests::origin(),
     )
     .await
     .unwrap();
@@ -485,6 +486,7 @@ async fn refusals_are_uniform_where_they_must_be_and_specific_where_they_may_be(
             email_verified: false,
         },
         http::now(),
+        &devicegate_tests::origin(),
     )
     .await
     .unwrap();

@@ -339,6 +339,7 @@ async fn an_instance_gets_no_tokens_for_another_person_and_codes_are_no_activati
             email_verified: false,
         },
         devicegate::http::now(),
+        &devicegate_tests::origin(),
     )
     .await
     .unwrap();

@@ -20,7 +20,13 @@ pub async fn list(deps: &Deps, req: Request) -> Reply {
 /// `POST /admin/clients`: a confidential client's secret is in the response this once.
 pub async fn create(deps: &Deps, req: Request) -> Reply {
     let input: NewClientBody = json_body(&req)?;
-    let created = admin::create_client(&deps.store, input.parse()?, now()).await?;
+    let created = admin::create_client(
+        &deps.store,
+        input.parse()?,
+        now(),
+        &crate::api::audit_origin(&req, "admin"),
+    )
+    .await?;
     Ok(json_response(
         201,
         &ClientView::new(&created.client, created.secret.as_deref()),

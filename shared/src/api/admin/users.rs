@@ -20,7 +20,13 @@ pub async fn list(deps: &Deps, _req: Request) -> Reply {
 /// `POST /admin/users`: the password is never echoed.
 pub async fn create(deps: &Deps, req: Request) -> Reply {
     let input: NewUserBody = json_body(&req)?;
-    let user = admin::create_user(&deps.store, input.into(), now()).await?;
+    let user = admin::create_user(
+        &deps.store,
+        input.into(),
+        now(),
+        &crate::api::audit_origin(&req, "admin"),
+    )
+    .await?;
     Ok(json_response(201, &UserView::from(&user)))
 }
 

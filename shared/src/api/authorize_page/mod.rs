@@ -203,13 +203,13 @@ async fn respond<F: Flow>(
     }
     match (action, &session) {
         ("sign_in", _) => {
-            let source = crate::http::source_address(req);
+            let origin = crate::api::audit_origin(req, "page");
             match sign_in::sign_in(
                 &deps.store,
                 &deps.settings,
                 form.optional("username").unwrap_or(""),
                 form.optional("password").unwrap_or(""),
-                &source,
+                &origin,
                 now,
             )
             .await

@@ -204,6 +204,7 @@ impl super::DeviceAuthorizationCodec for Rfc6749 {
 impl super::TokenCodec for Rfc6749 {
     /// RFC 8628 §3.5: `slow_down`, and the interval grows by 5 s for good.
     const TOO_FAST: TooFastPolls = TooFastPolls::SlowDown;
+    const DIALECT: &'static str = "oauth2";
 
     fn parse(req: &Request) -> Result<grants::TokenRequest<'_>, Error> {
         let form = read_form(req)?;

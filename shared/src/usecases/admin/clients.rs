@@ -1,7 +1,10 @@
 //! OAuth clients an administrator makes, lists, disables or (self-registered ones) deletes.
 
 use crate::error::Error;
-use crate::model::{DisplayName, GrantType, OAuthClient, OAuthClientType, RedirectUri, Scope};
+use crate::model::{
+    AuditEvent, AuditType, DisplayName, GrantType, OAuthClient, OAuthClientType, Origin,
+    RedirectUri, Scope,
+};
 use crate::secrets::{self, SecretKind};
 use crate::storage::Store;
 
@@ -51,6 +54,7 @@ pub async fn create_client(
     store: &Store,
     new: NewClient,
     now: i64,
+    origin: &Origin,
 ) -> Result<CreatedClient, Error> {
     let name =
         DisplayName::parse("client_name", &new.client_name, OAuthClient::MAX_NAME)?.into_string();
@@ -93,7 +97,9 @@ pub async fn create_client(
         ));
     }
     client.validate_lifetimes()?;
-    store.put_client(&client).await?;
+    let audit = AuditEvent::success(AuditType::ClientRegistered, origin, &client.client_id)
+        .because("created by an administrator");
+    store.put_client(&client, &audit).await?;
     Ok(CreatedClient {
         client,
         secret: secret.map(|s| s.into_value()),

@@ -1,7 +1,10 @@
 //! The users who sign in on the pages and through Paragon login.
 
 use crate::error::Error;
-use crate::model::{LoginId, LoginIdKind, User, Username, bounded_text, email_key, user_owner_key};
+use crate::model::{
+    AuditEvent, AuditType, LoginId, LoginIdKind, Origin, User, Username, bounded_text, email_key,
+    user_owner_key,
+};
 use crate::password;
 use crate::secrets::ServerSecret;
 use crate::storage::Store;
@@ -16,7 +19,12 @@ pub struct NewUser {
     pub email_verified: bool,
 }
 
-pub async fn create_user(store: &Store, new: NewUser, now: i64) -> Result<User, Error> {
+pub async fn create_user(
+    store: &Store,
+    new: NewUser,
+    now: i64,
+    origin: &Origin,
+) -> Result<User, Error> {
     let username = Username::parse(&new.username)?;
     password::check_new(&new.password)?;
     let display_name = bounded_text("display_name", new.display_name.as_deref(), 256)?;
@@ -47,7 +55,8 @@ pub async fn create_user(store: &Store, new: NewUser, now: i64) -> Result<User, 
         card_id_hmac: None,
         short_id_hmac: None,
     };
-    store.put_user(&user).await?;
+    let audit = AuditEvent::success(AuditType::UserCreated, origin, &user.username);
+    store.put_user(&user, &audit).await?;
     Ok(user)
 }
 

@@ -60,7 +60,7 @@ pub async fn register(
     origin: ClientOrigin,
     metadata: ClientMetadata,
     initial_access_token: Option<&str>,
-    source: &str,
+    from: &Origin,
     now: i64,
 ) -> Result<Registered, Error> {
     let token_hash = match settings.registration.policy {
@@ -94,12 +94,30 @@ pub async fn register(
     };
     let window_start = now - now.rem_euclid(limit.window);
     let counter = WindowCounter {
-        key: format!("register-source#{}#{window_start}", source_subject(source)),
+        key: format!(
+            "register-source#{}#{window_start}",
+            source_subject(&from.source_ip)
+        ),
         max: limit.max_failures,
         window_end: window_start + limit.window,
     };
     match store
-        .put_registered_client(&client, &counter, token_hash.as_deref())
+        .put_registered_client(
+            &client,
+            &counter,
+            token_hash.as_deref(),
+            &AuditEvent::success(AuditType::ClientRegistered, from, &client.client_id).because(
+                &format!(
+                    "self-registered ({}){}",
+                    origin.as_str(),
+                    if token_hash.is_some() {
+                        " with an initial access token"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+        )
         .await?
     {
         RegistrationWrite::Saved => {}

@@ -19,7 +19,7 @@ pub async fn poll_as_device(
     grant: &DeviceCodeGrant,
     signed: Option<SignedRequest<'_>>,
     too_fast: TooFastPolls,
-    source: &str,
+    origin: &Origin,
     now: i64,
 ) -> Result<TokenSet, Error> {
     let code_hash = hash_secret(&grant.device_code);
@@ -30,7 +30,7 @@ pub async fn poll_as_device(
             admit_api_key(
                 store.get_api_key(&api_key_hash).await?,
                 &api_key_hash,
-                source,
+                &origin.source_ip,
                 now,
             )?;
             match store
@@ -46,7 +46,7 @@ pub async fn poll_as_device(
             let (code, api_key) = store
                 .get_device_code_and_api_key(&code_hash, &api_key_hash)
                 .await?;
-            admit_api_key(api_key, &api_key_hash, source, now)?;
+            admit_api_key(api_key, &api_key_hash, &origin.source_ip, now)?;
             let code = code.ok_or_else(unknown_code)?;
             check_presenter(&code, grant, &api_key_hash)?;
             if let Some(key) = &code.key {
@@ -84,6 +84,7 @@ pub async fn poll_as_device(
     let presented = Presented {
         replay_key: replay_key.as_deref(),
         client: None,
+        origin,
     };
     settle(store, &code, too_fast, presented, now).await
 }
@@ -97,6 +98,7 @@ pub async fn poll_as_client(
     client: &ClientCredentials,
     device_code: &str,
     too_fast: TooFastPolls,
+    origin: &Origin,
     now: i64,
 ) -> Result<TokenSet, Error> {
     let secret_hash = client.secret_hash();
@@ -140,6 +142,7 @@ pub async fn poll_as_client(
     let presented = Presented {
         replay_key: None,
         client: Some(client),
+        origin,
     };
     settle(store, &code, too_fast, presented, now).await
 }
@@ -161,10 +164,12 @@ pub(super) fn issued_to(
 
 /// What came with a poll beyond the code: a signed request's replay key, or the OAuth client's
 /// credentials, which the redemption authenticates against the client as it is then.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub(crate) struct Presented<'a> {
     pub replay_key: Option<&'a str>,
     pub client: Option<&'a ClientCredentials>,
+    /// Where the poll came from, for the audit record of a redemption or a reuse.
+    pub origin: &'a Origin,
 }
 
 pub(super) fn presenter<'a>(

@@ -32,7 +32,9 @@ pub(crate) async fn settle(
     if code.status == CodeStatus::Redeemed {
         // A second redemption: refuse it and revoke what the first one issued (RFC 6749 §4.1.2).
         if let Some(family_id) = &code.family_id {
-            store.revoke_family(family_id, now).await?;
+            store
+                .revoke_family_audited(family_id, now, &code_reused(code, &presented, family_id))
+                .await?;
             tracing::info!(client_id = %code.client_id, "device code presented again after redemption; its tokens are revoked");
         }
         return Err(Error::InvalidGrant(
@@ -98,6 +100,11 @@ pub(super) async fn redeem(
         Inactive::Device,
         Inactive::ApiKey,
     ];
+    let audit = AuditEvent::success(
+        AuditType::DeviceCodeRedeemed,
+        &presented.origin.by(holder.actor()),
+        holder.subject(),
+    );
     let (family, issued) = issuance::first_pair(
         TokenOwner {
             client_id: &code.client_id,
@@ -113,8 +120,11 @@ pub(super) async fn redeem(
             code,
             JUDGED,
             &family,
-            [&issued.access, &issued.refresh],
-            replay_key,
+            NewPair {
+                tokens: [&issued.access, &issued.refresh],
+                replay_key,
+                audit: &audit,
+            },
             now,
         )
         .await?
@@ -128,7 +138,13 @@ pub(super) async fn redeem(
             // signed request (replayed, or retried by the device) that won.
             let same_request = replay_key.is_some() && current.redeemed_by.as_deref() == replay_key;
             if let (Some(family_id), false) = (&current.family_id, same_request) {
-                store.revoke_family(family_id, now).await?;
+                store
+                    .revoke_family_audited(
+                        family_id,
+                        now,
+                        &code_reused(code, &presented, family_id),
+                    )
+                    .await?;
             }
             Err(Error::InvalidGrant(
                 "the device code has already been used".into(),
@@ -142,6 +158,17 @@ pub(super) async fn redeem(
         )),
         RedeemOutcome::Inactive(which) => Err(redemption_refused(which)),
     }
+}
+
+/// The record of a redeemed code presented again, which revokes what its redemption issued.
+fn code_reused(code: &DeviceCode, presented: &Presented<'_>, family_id: &str) -> AuditEvent {
+    let holder = code.holder();
+    AuditEvent::failure(
+        AuditType::TokenReuseDetected,
+        &presented.origin.by(holder.actor()),
+        holder.subject(),
+        &format!("device code presented again after redemption; token family {family_id} revoked"),
+    )
 }
 
 /// What a redemption says when something its code depends on is no longer usable.

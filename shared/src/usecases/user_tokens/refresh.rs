@@ -15,14 +15,14 @@ pub async fn refresh_as_user(
     store: &Store,
     api_key: &str,
     refresh_token: &str,
-    source: &str,
+    origin: &Origin,
     now: i64,
 ) -> Result<TokenSet, Error> {
     let api_key_hash = hash_secret(api_key);
     let (token, key): (Option<TokenRecord>, Option<ApiKey>) = store
         .get_token_and_api_key(&hash_secret(refresh_token), &api_key_hash)
         .await?;
-    admit_api_key(key, &api_key_hash, source, now)?;
+    admit_api_key(key, &api_key_hash, &origin.source_ip, now)?;
     let token = token
         .filter(|t| t.kind == TokenKind::Refresh && matches!(t.owner, Owner::User { .. }))
         .ok_or_else(|| Error::InvalidGrant("unknown refresh token".into()))?;
@@ -36,5 +36,5 @@ pub async fn refresh_as_user(
         ));
     }
     // The key was read with the token and judged usable above.
-    rotate(store, &token, None, None, &[Inactive::ApiKey], now).await
+    rotate(store, &token, None, None, &[Inactive::ApiKey], origin, now).await
 }

@@ -41,7 +41,11 @@ async fn a_confirmation_is_good_only_for_its_own_session_and_code() {
         ])
         .await;
     assert_eq!(status, 200, "{page}");
-    assert_eq!(units(), 8 + 1, "another session's confirmation was taken");
+    assert_eq!(
+        units(),
+        8 + 4,
+        "another session's confirmation was taken (the decision and its audit record: a 2-item transaction)"
+    );
 
     // Its own confirmation, altered to name another code, or sent with another typed code:
     // counted again; a wrong typed code is a wrong code.
@@ -60,7 +64,7 @@ async fn a_confirmation_is_good_only_for_its_own_session_and_code() {
         ])
         .await;
     assert_eq!(status, 200);
-    assert_eq!(units(), 8 + 1, "an altered confirmation was taken");
+    assert_eq!(units(), 8 + 4, "an altered confirmation was taken");
     assert_eq!(
         env.device_code_by_user_code(&second).await.status,
         CodeStatus::Approved
@@ -91,7 +95,7 @@ async fn a_confirmation_is_good_only_for_its_own_session_and_code() {
         ])
         .await;
     assert_eq!(status, 200, "{page}");
-    assert_eq!(units(), 1);
+    assert_eq!(units(), 4, "the decision and its audit record");
 }
 
 /// Review probes of the confirm form's reference: malformed values never fail the page and
@@ -188,7 +192,7 @@ async fn a_confirmation_survives_no_tampering_sign_out_or_change() {
     assert_eq!(status, 200, "{page}");
     assert_eq!(
         units(),
-        8 + 1,
+        8 + 4,
         "the old session's reference was counted again"
     );
 

@@ -49,6 +49,10 @@ async fn round_trips_per_request() {
             devicegate::storage::PageDecision::Approve,
             (Some("read"), Default::default()),
             devicegate::http::now(),
+            &devicegate_tests::setup_record(
+                devicegate::model::AuditType::DeviceCodeApproved,
+                "test",
+            ),
         )
         .await
         .unwrap();
@@ -119,25 +123,26 @@ async fn write_units_per_step_of_a_device_flow() {
 
     // The page: the code typed (an attempt taken from the user's and the source's counters and
     // given back: two 2-item transactions), then the decision from the confirm form, which
-    // refers to what this session found and so takes no attempt: one conditional write.
+    // refers to what this session found and so takes no attempt: the conditional write and
+    // its audit record, a 2-item transaction.
     let (status, confirm) = person.find(&started.str("user_code")).await;
     assert_eq!(status, 200, "{confirm}");
     assert_eq!(units(), 8, "code typed on the page");
     let (status, page) = person.decide(&started.str("user_code"), "approve").await;
     assert_eq!(status, 200, "{page}");
-    assert_eq!(units(), 8 + 1, "found (by decide), and approved");
+    assert_eq!(units(), 8 + 4, "found (by decide), and approved");
 
-    // The refused poll write; the client and user read and judged; then code, family and
-    // both tokens in one transaction (was 1 + 12 with the client and user as conditions).
+    // The refused poll write; the client and user read and judged; then code, family, both
+    // tokens and the audit record in one transaction.
     env.force_poll_due(&device_code).await;
     units();
     let tokens = poll(&f, &device_code).await;
     assert_eq!(tokens.status, 200, "{:?}", tokens.json);
-    assert_eq!(units(), 1 + 8, "redemption");
+    assert_eq!(units(), 1 + 10, "redemption");
 
     // The client is read and judged with the token; the old token, the family, the user's
-    // check and the new pair are written.
+    // check, the new pair and the audit record are written.
     let refreshed = refresh(&f, &tokens.str("refresh_token")).await;
     assert_eq!(refreshed.status, 200, "{:?}", refreshed.json);
-    assert_eq!(units(), 10, "refresh");
+    assert_eq!(units(), 12, "refresh");
 }

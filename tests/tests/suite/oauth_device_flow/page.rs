@@ -37,6 +37,7 @@ async fn the_page_refuses_forged_forms_and_limits_wrong_codes() {
             email_verified: false,
         },
         devicegate::http::now(),
+        &devicegate_tests::origin(),
     )
     .await
     .unwrap();

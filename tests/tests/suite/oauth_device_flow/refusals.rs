@@ -104,6 +104,7 @@ async fn polls_check_the_issuing_secret_and_the_redemption_checks_the_client_as_
             vec![GrantType::DeviceCode, GrantType::RefreshToken],
         ),
         devicegate::http::now(),
+        &devicegate_tests::origin(),
     )
     .await
     .unwrap();

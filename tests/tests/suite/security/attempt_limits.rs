@@ -78,7 +78,7 @@ async fn concurrent_failed_sign_ins_cannot_exceed_the_limit_nor_lock_the_user_ou
         &f.env.deps.settings,
         "ada",
         "correct horse battery",
-        "198.51.100.7",
+        &devicegate_tests::origin_from("198.51.100.7"),
         http::now(),
     )
     .await;

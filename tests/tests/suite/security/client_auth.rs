@@ -171,7 +171,17 @@ async fn a_rotated_out_secret_cannot_revoke_or_read_a_finished_flow() {
             let granted = (None, Lifetimes::default());
             let decided = env
                 .store()
-                .decide_on_page(&hash_of(&code), "ada", decision, granted, http::now())
+                .decide_on_page(
+                    &hash_of(&code),
+                    "ada",
+                    decision,
+                    granted,
+                    http::now(),
+                    &devicegate_tests::setup_record(
+                        devicegate::model::AuditType::DeviceCodeApproved,
+                        "test",
+                    ),
+                )
                 .await
                 .unwrap();
             assert!(decided);

@@ -114,7 +114,13 @@ async fn an_app_instance_is_offered_only_to_the_person_it_is_registered_to() {
             now,
         )
     };
-    env.store().put_client(&instance).await.unwrap();
+    env.store()
+        .put_client(
+            &instance,
+            &devicegate_tests::setup_record(devicegate::model::AuditType::ClientRegistered, "test"),
+        )
+        .await
+        .unwrap();
     let bob = NewUser {
         username: "bob".into(),
         password: "another long passphrase".into(),
@@ -122,7 +128,9 @@ async fn an_app_instance_is_offered_only_to_the_person_it_is_registered_to() {
         email: None,
         email_verified: false,
     };
-    admin::create_user(env.store(), bob, now).await.unwrap();
+    admin::create_user(env.store(), bob, now, &devicegate_tests::origin())
+        .await
+        .unwrap();
     let query = format!(
         "response_type=code&client_id={}&redirect_uri={}&state=s1",
         enc(&instance.client_id),
@@ -135,7 +143,7 @@ async fn an_app_instance_is_offered_only_to_the_person_it_is_registered_to() {
         &env.deps.settings,
         "bob",
         "another long passphrase",
-        "192.0.2.9",
+        &devicegate_tests::origin_from("192.0.2.9"),
         now,
     )
     .await
@@ -190,7 +198,7 @@ async fn an_app_instance_is_offered_only_to_the_person_it_is_registered_to() {
         &env.deps.settings,
         "ada",
         "correct horse battery",
-        "192.0.2.9",
+        &devicegate_tests::origin_from("192.0.2.9"),
         now,
     )
     .await

@@ -212,7 +212,14 @@ async fn an_oauth_client_cannot_take_a_devices_id() {
     );
     let mut client = f.env.store().get_client(&f.cli_id).await.unwrap().unwrap();
     client.client_id = "printer-9".into();
-    let refused = f.env.store().put_client(&client).await;
+    let refused = f
+        .env
+        .store()
+        .put_client(
+            &client,
+            &devicegate_tests::setup_record(devicegate::model::AuditType::ClientRegistered, "test"),
+        )
+        .await;
     assert!(
         matches!(refused, Err(devicegate::Error::Conflict(_))),
         "{refused:?}"

@@ -63,7 +63,7 @@ async fn tokens_written_while_their_holder_lapsed_are_dead_at_every_use() {
             email: None,
             email_verified: false,
         };
-        admin::create_user(env.store(), ada, http::now())
+        admin::create_user(env.store(), ada, http::now(), &devicegate_tests::origin())
             .await
             .unwrap();
         let code = env.register_code(&register_body("desk-1", &api_key)).await;
@@ -131,7 +131,7 @@ async fn a_user_token_missed_when_its_user_was_disabled_is_refused_by_the_author
         email: None,
         email_verified: false,
     };
-    admin::create_user(env.store(), ada, http::now())
+    admin::create_user(env.store(), ada, http::now(), &devicegate_tests::origin())
         .await
         .unwrap();
     let mut login = form_request(

@@ -1,0 +1,186 @@
+//! The audit trail of a person's flow: a client registered, a wrong password and a sign-in on
+//! the device page, the device code approved there, redeemed, refreshed, and the rotated-out
+//! refresh token presented again. Each leaves its record, read back through `GET /admin/audit`,
+//! and no record holds a password, a code or a token.
+
+use std::time::Duration;
+
+use devicegate_tests::oauth::{Person, fixture};
+use devicegate_tests::{TestEnv, enc, server};
+use serde_json::{Value, json};
+
+/// The records a filter finds, newest first.
+async fn trail(env: &TestEnv, admin: &str, query: &str) -> Vec<Value> {
+    let reply = env
+        .admin("GET", &format!("/admin/audit?{query}"), Some(admin), None)
+        .await;
+    assert_eq!(reply.status, 200, "{query}: {}", reply.json);
+    reply.json["events"].as_array().cloned().unwrap_or_default()
+}
+
+fn types(events: &[Value]) -> Vec<&str> {
+    events.iter().filter_map(|e| e["type"].as_str()).collect()
+}
+
+#[tokio::test]
+async fn a_device_flow_approved_on_the_page_and_a_refresh_reuse_are_recorded() {
+    let f = fixture().await;
+    let env = &f.env;
+    let admin = env.admin_key().await;
+    let base = server::serve(env.deps.clone()).await;
+
+    // A self-registered client.
+    let registered = env
+        .admin(
+            "POST",
+            "/oauth2/register",
+            None,
+            Some(json!({"client_name": "Kiosk", "grant_types": ["urn:ietf:params:oauth:grant-type:device_code"], "token_endpoint_auth_method": "none"})),
+        )
+        .await;
+    assert_eq!(registered.status, 201, "{}", registered.json);
+    let kiosk = registered.str("client_id");
+    let records = trail(env, &admin, &format!("subject={kiosk}")).await;
+    assert_eq!(types(&records), ["client.registered"]);
+    assert_eq!(records[0]["dialect"], "rfc7591");
+    assert_eq!(records[0]["actor"], "anonymous");
+
+    // A wrong password, then the right one, on the device page.
+    let person = Person::new(&base);
+    let (status, _) = person.sign_in("not the password at all").await;
+    assert_eq!(status, 401);
+    person.sign_in("correct horse battery").await;
+    let signins = trail(env, &admin, "subject=ada").await;
+    // The fixture made ada (and its clients) through the admin use cases: recorded too.
+    assert_eq!(
+        types(&signins),
+        ["signin.succeeded", "signin.failed", "user.created"]
+    );
+    assert_eq!(signins[0]["actor"], "user:ada");
+    assert_eq!(signins[1]["outcome"], "failure");
+    assert_eq!(signins[1]["actor"], "anonymous");
+    assert_eq!(signins[0]["dialect"], "page");
+
+    // The fixture's CLI starts a flow; ada approves it on the page; the CLI redeems it.
+    let started = env
+        .oauth2(
+            "/oauth2/device_authorization",
+            &format!("client_id={}&scope=read", f.cli_id),
+            None,
+        )
+        .await;
+    assert_eq!(started.status, 200, "{:?}", started.json);
+    let (device_code, user_code) = (started.str("device_code"), started.str("user_code"));
+    let (status, page) = person.decide(&user_code, "approve").await;
+    assert_eq!(status, 200, "{page}");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let poll = format!(
+        "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code={}&client_id={}",
+        enc(&device_code),
+        f.cli_id
+    );
+    let tokens = env.oauth2("/oauth2/token", &poll, None).await;
+    assert_eq!(tokens.status, 200, "{:?}", tokens.json);
+    let first_refresh = tokens.str("refresh_token");
+    let refresh = |token: &str| {
+        format!(
+            "grant_type=refresh_token&refresh_token={}&client_id={}",
+            enc(token),
+            f.cli_id
+        )
+    };
+    let refreshed = env
+        .oauth2("/oauth2/token", &refresh(&first_refresh), None)
+        .await;
+    assert_eq!(refreshed.status, 200, "{:?}", refreshed.json);
+    // The rotated-out token again: refused, and its family revoked.
+    let reused = env
+        .oauth2("/oauth2/token", &refresh(&first_refresh), None)
+        .await;
+    assert_eq!(reused.error(), "invalid_grant");
+
+    let records = trail(env, &admin, &format!("subject={}", f.cli_id)).await;
+    assert_eq!(
+        types(&records),
+        [
+            "token.reuse_detected",
+            "token.refreshed",
+            "device_code.redeemed",
+            "device_code.approved",
+            "client.registered",
+        ]
+    );
+    let actor = format!("client:{}", f.cli_id);
+    assert_eq!(records[0]["outcome"], "failure");
+    assert!(
+        records[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("revoked")),
+        "{}",
+        records[0]
+    );
+    assert_eq!(records[0]["actor"], actor.as_str());
+    assert_eq!(records[2]["actor"], actor.as_str());
+    assert_eq!(records[2]["dialect"], "oauth2");
+    assert_eq!(records[3]["actor"], "user:ada");
+    assert_eq!(records[3]["dialect"], "page");
+    let reuses = trail(env, &admin, "type=token.reuse_detected").await;
+    assert_eq!(reuses.len(), 1);
+
+    // Nothing secret anywhere in the trail.
+    let everything = serde_json::to_string(&trail(env, &admin, "limit=200").await).unwrap();
+    for secret in [
+        "correct horse battery",
+        "not the password at all",
+        device_code.as_str(),
+        user_code.as_str(),
+        first_refresh.as_str(),
+        tokens.str("access_token").as_str(),
+        refreshed.str("refresh_token").as_str(),
+        registered.str("registration_access_token").as_str(),
+    ] {
+        assert!(!everything.contains(secret), "{secret} is in the trail");
+        let hashed = devicegate::secrets::hash_secret(secret);
+        assert!(!everything.contains(&hashed), "a hash is in the trail");
+    }
+}
+
+#[tokio::test]
+async fn a_user_made_by_an_administrator_is_recorded_with_the_admin_as_actor() {
+    let (env, _api_key, admin) = TestEnv::with_keys().await;
+    let created = env
+        .admin_post(
+            &admin,
+            "/admin/users",
+            Some(json!({"username": "grace", "password": "a long enough passphrase"})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.json);
+    let records = trail(&env, &admin, "subject=grace").await;
+    assert_eq!(types(&records), ["user.created"]);
+    assert!(
+        records[0]["actor"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("admin:"))
+    );
+    let client = env
+        .admin_post(
+            &admin,
+            "/admin/clients",
+            Some(json!({"client_name": "Printers", "client_type": "public", "grant_types": ["urn:ietf:params:oauth:grant-type:device_code"]})),
+        )
+        .await;
+    assert_eq!(client.status, 201, "{}", client.json);
+    let records = trail(
+        &env,
+        &admin,
+        &format!("subject={}", client.str("client_id")),
+    )
+    .await;
+    assert_eq!(types(&records), ["client.registered"]);
+    assert!(
+        !serde_json::to_string(&records)
+            .unwrap()
+            .contains("a long enough passphrase")
+    );
+}
