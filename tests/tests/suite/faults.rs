@@ -124,6 +124,19 @@ impl Step {
         )
     }
 
+    /// The audit record a once-only step leaves when it happens (docs/audit.md).
+    fn record(self) -> Option<&'static str> {
+        Some(match self {
+            Step::ParagonRegister => "device.registered",
+            Step::ParagonRedeem | Step::OAuthRedeem => "device_code.redeemed",
+            Step::ParagonRefresh | Step::OAuthRefresh => "token.refreshed",
+            Step::AdminApprove => "device.approved",
+            Step::AdminDeny => "device.denied",
+            Step::PageApprove => "device_code.approved",
+            _ => return None,
+        })
+    }
+
     fn paragon(self) -> bool {
         matches!(
             self,
@@ -469,6 +482,17 @@ struct World {
     users: HashMap<String, Value>,
     sessions: HashMap<String, Value>,
     rate_limits: HashMap<String, Value>,
+    audit: HashMap<String, Value>,
+}
+
+impl World {
+    /// How many audit records of `kind` there are.
+    fn records(&self, kind: &str) -> usize {
+        self.audit
+            .values()
+            .filter(|r| s(r, "type") == Some(kind))
+            .count()
+    }
 }
 
 fn world(env: &TestEnv, snapshot: &[String]) -> World {
@@ -493,6 +517,8 @@ fn world(env: &TestEnv, snapshot: &[String]) -> World {
             (&mut w.sessions, "session_hash")
         } else if table == t.rate_limits {
             (&mut w.rate_limits, "counter_key")
+        } else if table == t.audit {
+            (&mut w.audit, "id")
         } else {
             continue;
         };
@@ -807,6 +833,22 @@ async fn fault_case(
             }
         } else if outcome.status < 300 && done.is_none() {
             problems.push("answered success but the step did not fully happen".into());
+        }
+        // The decision and its record: both or neither, and never twice (a retried write
+        // meets its own first attempt).
+        if let Some(kind) = step.record() {
+            let new = after.records(kind) - before.records(kind).min(after.records(kind));
+            let expected = usize::from(done.is_some());
+            if new != expected {
+                problems.push(format!(
+                    "{new} new {kind} records, {expected} expected (the step {})",
+                    if done.is_some() {
+                        "happened"
+                    } else {
+                        "did not happen"
+                    }
+                ));
+            }
         }
         revoked_after_issue = done == Some(true);
         if revoked_after_issue && outcome.status < 300 {
