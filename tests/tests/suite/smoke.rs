@@ -1,7 +1,8 @@
 //! `scripts/smoke`, the smoke test for a deployed stack, run as an operator would against
 //! devicegate served over HTTP on loopback: with an admin key every check passes and what it
 //! made is gone or disabled afterwards; without one it skips the administrator's checks and
-//! still passes; against a port nothing listens on it exits 2 with one clear line.
+//! still passes; against a port nothing listens on, or an HTTP server that is not devicegate, it
+//! exits 2 with one clear line.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -210,4 +211,35 @@ async fn the_smoke_script_refuses_a_url_with_no_devicegate_behind_it() {
         stderr.starts_with("smoke: cannot reach ") && stderr.contains(&base),
         "{stderr}"
     );
+}
+
+#[tokio::test]
+async fn the_smoke_script_refuses_an_http_server_that_is_not_devicegate() {
+    use std::io::{Read, Write};
+    // An HTTP server that answers every request with a page, as a wrong URL would.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let body = "<html>hello</html>";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let out = smoke(&[&base]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("does not look like devicegate"), "{stderr}");
 }
