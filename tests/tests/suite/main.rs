@@ -29,6 +29,7 @@ mod schema;
 mod security;
 mod signatures;
 mod signing_key_secret;
+mod smoke;
 mod upstream_harness;
 mod user_tokens;
 mod vmware;
