@@ -305,7 +305,8 @@ async fn act(
         }
         (Section::Clients, action) => {
             let action = ClientAction::parse(action).ok_or_else(|| unknown_action(action))?;
-            let client = admin::act_on_client(store, form.key("client_id")?, action, now()).await?;
+            let client =
+                admin::act_on_client(store, form.key("client_id")?, action, now(), origin).await?;
             let what = match action {
                 ClientAction::Disable => "Disabled client",
                 ClientAction::Delete => "Deleted client",
@@ -324,7 +325,7 @@ async fn act(
             done("Created user", &user.username)
         }
         (Section::Users, "disable") => {
-            let user = admin::disable_user(store, form.key("username")?, now()).await?;
+            let user = admin::disable_user(store, form.key("username")?, now(), origin).await?;
             done("Disabled user", &user.username)
         }
         (Section::Users, "unlock") => {

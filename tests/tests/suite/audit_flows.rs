@@ -146,7 +146,7 @@ async fn a_device_flow_approved_on_the_page_and_a_refresh_reuse_are_recorded() {
 }
 
 #[tokio::test]
-async fn a_user_made_by_an_administrator_is_recorded_with_the_admin_as_actor() {
+async fn users_and_clients_made_and_disabled_by_an_administrator_are_recorded() {
     let (env, _api_key, admin) = TestEnv::with_keys().await;
     let created = env
         .admin_post(
@@ -183,6 +183,15 @@ async fn a_user_made_by_an_administrator_is_recorded_with_the_admin_as_actor() {
             .unwrap()
             .contains("a long enough passphrase")
     );
+    let client_id = client.str("client_id");
+    let path = format!("/admin/clients/{client_id}/disable");
+    assert_eq!(env.admin_post(&admin, &path, None).await.status, 200);
+    let records = trail(&env, &admin, &format!("subject={client_id}")).await;
+    assert_eq!(types(&records), ["client.disabled", "client.registered"]);
+    let path = "/admin/users/grace/disable";
+    assert_eq!(env.admin_post(&admin, path, None).await.status, 200);
+    let records = trail(&env, &admin, "subject=grace").await;
+    assert_eq!(types(&records), ["user.disabled", "user.created"]);
 }
 
 /// What a store hands its sink (`devicegate serve`'s events log) is what it stored: a decision
