@@ -12,9 +12,11 @@ use crate::error::Error;
 use crate::usecases::admin::{self, AuditFilter, AuditListing};
 use crate::web::console::Content;
 
+/// A query parameter; a field the form left empty is no filter.
 fn query_param(req: &Request, name: &str) -> Option<String> {
     req.query_string_parameters_ref()
         .and_then(|q| q.first(name))
+        .filter(|v| !v.trim().is_empty())
         .map(str::to_owned)
 }
 
