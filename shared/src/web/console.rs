@@ -1,7 +1,8 @@
 //! The admin console's pages (`/admin/console`), rendered with maud like the verification
 //! page and under the same Content-Security-Policy: no script, one pinned style sheet, every
-//! form a POST carrying the CSRF token of the admin cookie (or, to sign in, of the pre-session
-//! cookie). The handlers are in [`crate::api::console`].
+//! form that changes something a POST carrying the CSRF token of the admin cookie (or, to sign
+//! in, of the pre-session cookie); the audit section's filter form is a GET, and only reads.
+//! The handlers are in [`crate::api::console`].
 
 mod audit;
 mod identity_providers;

@@ -219,6 +219,12 @@ async fn the_console_shows_filters_and_pages_the_audit_trail() {
         "{approved:?}"
     );
     assert_fits_a_phone(&browser).await;
+    if let Ok(png) = browser.screenshot().await {
+        let _ = std::fs::write(
+            std::env::temp_dir().join("devicegate-console-audit.png"),
+            png,
+        );
+    }
 
     // By subject, through the form.
     browser

@@ -43,7 +43,7 @@ a.history{display:inline-block;margin:.5rem 0 0;font-size:.9rem}\
 .scroll{overflow-x:auto;max-width:100%;margin-top:1rem}\
 table{border-collapse:collapse;font-size:.85rem}\
 th,td{text-align:left;vertical-align:top;padding:.35rem .5rem;border-top:1px solid #e3e6ec}\
-td.time{white-space:nowrap}\
+th,td.time,td code{white-space:nowrap;overflow-wrap:normal}\
 td.ua{min-width:12rem}";
 
 /// The Content-Security-Policy: nothing but this page's own style sheet and forms.
