@@ -15,6 +15,7 @@ wire_enum! {
         DeviceCodeApproved = "device_code.approved",
         DeviceCodeDenied = "device_code.denied",
         DeviceCodeRedeemed = "device_code.redeemed",
+        AuthorizationCodeRedeemed = "authorization_code.redeemed",
         TokenRefreshed = "token.refreshed",
         TokenReuseDetected = "token.reuse_detected",
         TokenRevoked = "token.revoked",
