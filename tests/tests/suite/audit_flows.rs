@@ -5,22 +5,10 @@
 
 use std::time::Duration;
 
+use devicegate_tests::audit::{trail, types};
 use devicegate_tests::oauth::{Person, fixture};
 use devicegate_tests::{TestEnv, enc, server};
-use serde_json::{Value, json};
-
-/// The records a filter finds, newest first.
-async fn trail(env: &TestEnv, admin: &str, query: &str) -> Vec<Value> {
-    let reply = env
-        .admin("GET", &format!("/admin/audit?{query}"), Some(admin), None)
-        .await;
-    assert_eq!(reply.status, 200, "{query}: {}", reply.json);
-    reply.json["events"].as_array().cloned().unwrap_or_default()
-}
-
-fn types(events: &[Value]) -> Vec<&str> {
-    events.iter().filter_map(|e| e["type"].as_str()).collect()
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn a_device_flow_approved_on_the_page_and_a_refresh_reuse_are_recorded() {
