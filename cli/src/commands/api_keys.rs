@@ -129,7 +129,8 @@ pub async fn run(command: ApiKeyCommand, store: &Store) -> Result<(), Error> {
                     (!allowed_sources.is_empty()).then_some(allowed_sources)
                 },
             };
-            let key = admin::change_api_key_settings(store, &id, change, now()).await?;
+            let key =
+                admin::change_api_key_settings(store, &id, change, now(), &cli_origin()).await?;
             print_json(&ApiKeyView::new(&key, None))?;
         }
     }

@@ -74,21 +74,18 @@ impl Store {
         &self,
         key_hash: &str,
         settings: &crate::model::ApiKeySettings,
+        audit: &AuditEvent,
     ) -> Result<ApiKey, Error> {
         let value = serde_dynamo::to_attribute_value(settings)
             .map_err(|e| Error::internal(format!("encode settings: {e}")))?;
-        let result = self
-            .client
-            .update_item()
+        let update = aws_sdk_dynamodb::types::Update::builder()
             .table_name(&self.tables.api_keys)
             .key("key_hash", s(key_hash))
             .update_expression("SET settings = :s")
             .condition_expression("attribute_exists(key_hash)")
-            .expression_attribute_values(":s", value)
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
-            .send()
-            .await;
-        super::dynamo::updated_or_missing(result, "UpdateItem api key settings")?
+            .expression_attribute_values(":s", value);
+        self.update_audited(update, (&self.tables.api_keys, "key_hash", key_hash), audit)
+            .await?
             .ok_or_else(|| Error::NotFound("no such API key".into()))
     }
 

@@ -107,10 +107,22 @@ async fn an_api_key_created_and_disabled_leaves_two_records_and_bad_filters_are_
     assert_eq!(created.status, 201, "{}", created.json);
     let id = created.str("id");
     let value = created.str("api_key");
+    let path = format!("/admin/api-keys/{id}/settings");
+    let changed = env
+        .admin_post(
+            &admin,
+            &path,
+            Some(serde_json::json!({ "auto_trust": true })),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.json);
     let path = format!("/admin/api-keys/{id}/disable");
     assert_eq!(env.admin_post(&admin, &path, None).await.status, 200);
     let events = trail(&env, &admin, &format!("subject={id}")).await;
-    assert_eq!(types(&events), ["api_key.disabled", "api_key.created"]);
+    assert_eq!(
+        types(&events),
+        ["api_key.disabled", "api_key.changed", "api_key.created"]
+    );
     assert!(!serde_json::to_string(&events).unwrap().contains(&value));
 
     for (query, named) in [

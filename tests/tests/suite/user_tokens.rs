@@ -619,6 +619,7 @@ async fn the_authorizer_refuses_anything_but_a_standing_user_token() {
             ..Default::default()
         },
         now,
+        &devicegate_tests::origin(),
     )
     .await
     .unwrap();
@@ -816,11 +817,24 @@ async fn a_new_expiry_reaches_the_authorizer_after_a_failed_write_and_a_retry() 
             ..Default::default()
         };
         env.faults.fail_call(call, Fault::Timeout);
-        let first = admin::change_api_key_settings(env.store(), &id, change(), now).await;
+        let first = admin::change_api_key_settings(
+            env.store(),
+            &id,
+            change(),
+            now,
+            &devicegate_tests::origin(),
+        )
+        .await;
         assert_eq!(env.faults.clear().len(), 1, "call {call}: {first:?}");
-        admin::change_api_key_settings(env.store(), &id, change(), now)
-            .await
-            .unwrap();
+        admin::change_api_key_settings(
+            env.store(),
+            &id,
+            change(),
+            now,
+            &devicegate_tests::origin(),
+        )
+        .await
+        .unwrap();
         let header = format!("Bearer {token}");
         let decision = user_tokens::authorize(
             env.store(),

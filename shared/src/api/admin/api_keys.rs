@@ -39,7 +39,14 @@ pub async fn act(deps: &Deps, req: Request) -> Reply {
         }
         "settings" => {
             let change = json_body::<ApiKeySettingsBody>(&req)?.change()?;
-            admin::change_api_key_settings(&deps.store, &param(&req, "id")?, change, now()).await?
+            admin::change_api_key_settings(
+                &deps.store,
+                &param(&req, "id")?,
+                change,
+                now(),
+                &crate::api::audit_origin(&req, "admin"),
+            )
+            .await?
         }
         other => return Err(unknown_action(other)),
     };

@@ -76,6 +76,7 @@ pub async fn change_api_key_settings(
     id: &str,
     change: ApiKeySettingsChange,
     now: i64,
+    origin: &Origin,
 ) -> Result<ApiKey, Error> {
     let key = store
         .get_api_key_by_id(id)
@@ -102,5 +103,8 @@ pub async fn change_api_key_settings(
     store
         .record_api_key_guard(&key.id, key.disabled, settings.expires_at)
         .await?;
-    store.set_api_key_settings(&key.key_hash, &settings).await
+    let audit = AuditEvent::success(AuditType::ApiKeyChanged, origin, &key.id);
+    store
+        .set_api_key_settings(&key.key_hash, &settings, &audit)
+        .await
 }
