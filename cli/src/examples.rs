@@ -123,15 +123,20 @@ async fn seed(
     };
     store.put_api_key(&api_key, &created(&api_key)).await?;
     if with_admin_key {
-        store
-            .put_admin_key(&AdminKey {
-                key_hash: hash_secret(credentials::ADMIN_KEY),
-                id: ulid::Ulid::new().to_string(),
-                name: "example (local runs only)".into(),
-                disabled: false,
-                created_at: now,
-            })
-            .await?;
+        let admin_key = AdminKey {
+            key_hash: hash_secret(credentials::ADMIN_KEY),
+            id: ulid::Ulid::new().to_string(),
+            name: "example (local runs only)".into(),
+            disabled: false,
+            created_at: now,
+        };
+        let audit = AuditEvent::success(
+            AuditType::AdminKeyCreated,
+            &Origin::system("serve"),
+            &admin_key.id,
+        )
+        .because("the publicly known example admin key");
+        store.put_admin_key(&admin_key, &audit).await?;
     }
     let device = |client_id: &str, status: DeviceStatus, key: Option<StoredKey>| Device {
         client_id: client_id.into(),

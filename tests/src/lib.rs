@@ -271,7 +271,7 @@ impl TestEnv {
     }
 
     pub async fn admin_key(&self) -> String {
-        admin::create_admin_key(self.store(), "test", http::now())
+        admin::create_admin_key(self.store(), "test", http::now(), &origin())
             .await
             .unwrap()
     }

@@ -6,6 +6,9 @@ use devicegate::{Error, Store};
 
 /// Makes an admin key and prints it alone on stdout (shown this once).
 pub async fn bootstrap(store: &Store, name: &str) -> Result<(), Error> {
-    println!("{}", admin::create_admin_key(store, name, now()).await?);
+    println!(
+        "{}",
+        admin::create_admin_key(store, name, now(), &super::cli_origin()).await?
+    );
     Ok(())
 }

@@ -139,9 +139,14 @@ pub async fn run(options: Options) -> Result<(), String> {
             options.data.display()
         );
     } else {
-        let admin_key = admin::create_admin_key(&store_handle, "devicegate serve", now())
-            .await
-            .map_err(|e| format!("making the admin key: {e}"))?;
+        let admin_key = admin::create_admin_key(
+            &store_handle,
+            "devicegate serve",
+            now(),
+            &devicegate::model::Origin::system("serve"),
+        )
+        .await
+        .map_err(|e| format!("making the admin key: {e}"))?;
         print_first_run(&base, &admin_key, &options.data);
     }
     let deps = Arc::new(Deps {

@@ -22,6 +22,7 @@ wire_enum! {
         ApiKeyCreated = "api_key.created",
         ApiKeyChanged = "api_key.changed",
         ApiKeyDisabled = "api_key.disabled",
+        AdminKeyCreated = "admin_key.created",
         UserCreated = "user.created",
         SigninSucceeded = "signin.succeeded",
         SigninFailed = "signin.failed",

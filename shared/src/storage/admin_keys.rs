@@ -11,7 +11,20 @@ impl Store {
             .await
     }
 
-    pub async fn put_admin_key(&self, key: &AdminKey) -> Result<(), Error> {
-        self.put_new(&self.tables.admin_keys, key, "key_hash").await
+    /// Stores a new admin key with the record of its creation.
+    pub async fn put_admin_key(
+        &self,
+        key: &AdminKey,
+        audit: &crate::model::AuditEvent,
+    ) -> Result<(), Error> {
+        let key_put = super::dynamo::put(&self.tables.admin_keys, key)?
+            .condition_expression("attribute_not_exists(key_hash)");
+        match self
+            .transact_audited(vec![super::dynamo::tx_put(key_put)?], &[audit])
+            .await?
+        {
+            None => Ok(()),
+            Some(_) => Err(Error::internal("PutItem: the admin key hash is taken")),
+        }
     }
 }

@@ -180,7 +180,8 @@ async fn the_console_shows_filters_and_pages_the_audit_trail() {
         .await
         .unwrap();
 
-    // The whole trail, newest first: the three decisions, the registrations, the keys made.
+    // The whole trail, newest first: the three decisions, the registrations, the keys made
+    // (API keys and the admin key).
     follow(&browser, "nav a[href='/admin/console/audit']").await;
     let all = rows(&browser).await;
     assert_eq!(
@@ -194,6 +195,7 @@ async fn the_console_shows_filters_and_pages_the_audit_trail() {
             "device.registered",
             "api_key.created",
             "api_key.created",
+            "admin_key.created",
         ],
         "{all:?}"
     );

@@ -21,7 +21,12 @@ pub async fn authenticate_hash(store: &Store, key_hash: &str) -> Result<AdminKey
 }
 
 /// Makes an admin key; the value is returned this once and stored only as a hash.
-pub async fn create_admin_key(store: &Store, name: &str, now: i64) -> Result<String, Error> {
+pub async fn create_admin_key(
+    store: &Store,
+    name: &str,
+    now: i64,
+    origin: &crate::model::Origin,
+) -> Result<String, Error> {
     let secret = secrets::issue(SecretKind::AdminKey)?;
     let key = AdminKey {
         key_hash: secret.hash().to_owned(),
@@ -30,6 +35,12 @@ pub async fn create_admin_key(store: &Store, name: &str, now: i64) -> Result<Str
         disabled: false,
         created_at: now,
     };
-    store.put_admin_key(&key).await?;
+    let audit = crate::model::AuditEvent::success(
+        crate::model::AuditType::AdminKeyCreated,
+        origin,
+        &key.id,
+    )
+    .because(&format!("named {}", key.name));
+    store.put_admin_key(&key, &audit).await?;
     Ok(secret.into_value())
 }
