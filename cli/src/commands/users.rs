@@ -93,7 +93,7 @@ pub async fn run(command: UserCommand, store: &Store) -> Result<(), Error> {
         }
         UserCommand::Password { username } => {
             let password = secret_from_stdin()?;
-            admin::reset_password(store, &username, &password, now()).await?;
+            admin::reset_password(store, &username, &password, now(), &cli_origin()).await?;
             eprintln!("password of {username} changed");
         }
         UserCommand::LoginId {

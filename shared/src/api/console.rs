@@ -345,7 +345,7 @@ async fn act(
         (Section::Users, "password") => {
             let username = form.key("username")?;
             let password = form.required("password")?;
-            let user = admin::reset_password(store, username, password, now()).await?;
+            let user = admin::reset_password(store, username, password, now(), origin).await?;
             done("Set a new password for", &user.username)
         }
         (Section::IdentityProviders, action) => identity_providers::act(deps, action, form).await,

@@ -30,6 +30,7 @@ wire_enum! {
         ClientDisabled = "client.disabled",
         ClientDeleted = "client.deleted",
         UserDisabled = "user.disabled",
+        UserPasswordReset = "user.password_reset",
         TemplateDisabled = "template.disabled",
         InitialAccessTokenDisabled = "initial_access_token.disabled",
     }

@@ -76,10 +76,9 @@ impl Store {
         username: &str,
         password_hash: &str,
         now: i64,
+        audit: &AuditEvent,
     ) -> Result<User, Error> {
-        let result = self
-            .client
-            .update_item()
+        let update = aws_sdk_dynamodb::types::Update::builder()
             .table_name(&self.tables.users)
             .key("username", s(username))
             .update_expression(
@@ -88,11 +87,9 @@ impl Store {
             .condition_expression("attribute_exists(username)")
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":h", s(password_hash))
-            .expression_attribute_values(":now", n(now))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        updated_or_missing(result, "UpdateItem user password")?
+            .expression_attribute_values(":now", n(now));
+        self.update_audited(update, (&self.tables.users, "username", username), audit)
+            .await?
             .ok_or_else(|| Error::NotFound(format!("no user named {username}")))
     }
 }

@@ -87,7 +87,14 @@ pub async fn act(deps: &Deps, req: Request) -> Reply {
         }
         "password" => {
             let input: PasswordBody = json_body(&req)?;
-            admin::reset_password(&deps.store, &username, &input.password, now()).await?
+            admin::reset_password(
+                &deps.store,
+                &username,
+                &input.password,
+                now(),
+                &crate::api::audit_origin(&req, "admin"),
+            )
+            .await?
         }
         other => return Err(unknown_action(other)),
     };

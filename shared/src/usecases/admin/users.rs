@@ -80,10 +80,14 @@ pub async fn reset_password(
     username: &str,
     new_password: &str,
     now: i64,
+    origin: &Origin,
 ) -> Result<User, Error> {
     password::check_new(new_password)?;
     let hash = password::hash(new_password)?;
-    let user = store.set_password_hash(username, &hash, now).await?;
+    let audit = AuditEvent::success(AuditType::UserPasswordReset, origin, username);
+    let user = store
+        .set_password_hash(username, &hash, now, &audit)
+        .await?;
     store.end_sessions_of(username).await?;
     // A user token may have been had with the old password: it goes too.
     store
