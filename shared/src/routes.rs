@@ -275,28 +275,58 @@ pub fn table() -> Vec<(Function, &'static str, &'static str)> {
 }
 
 /// A function's router: exactly its routes, each wrapped in [`http::serve`] (request span,
-/// summary log line, errors in the route's shape), and answers in the right shape to a request
-/// none of them takes ([`unrouted`]).
+/// summary log line, metrics, errors in the route's shape), and answers in the right shape to a
+/// request none of them takes ([`unrouted`]).
 pub fn router<S: Send + Sync + 'static>(
     routes: &'static [Route<S>],
     state: Arc<S>,
 ) -> axum::Router {
-    unrouted::with_fallbacks(routes_of(routes, state), rows(routes))
+    let function = routes
+        .first()
+        .map_or(LOCAL_FUNCTION, |r| function_name(r.method, r.path));
+    unrouted::with_fallbacks(routes_of(routes, state), rows(routes), function)
 }
 
-/// Every route of every function in one router, as a local server or a test serves them.
+/// The routes only `devicegate serve` (and the load harness behind it) answers. `/health` is
+/// not deployed: the `metadata` function reads no table and links no DynamoDB client, and a
+/// deployment is watched by its metrics and alarms instead (docs/monitoring.md).
+pub const LOCAL: &[Route<Deps>] = routes![Deps:
+    "GET" "/health" OAuth => |d, _r| api::health::handle(&d);
+];
+
+/// What the metrics of a route outside [`table`] (or a request none takes locally) name as its
+/// function.
+pub const LOCAL_FUNCTION: &str = "serve";
+
+/// The function that hosts (method, path) in [`table`], by binary name.
+fn function_name(method: &str, path: &str) -> &'static str {
+    table()
+        .into_iter()
+        .find(|(_, m, p)| *m == method && *p == path)
+        .map_or(LOCAL_FUNCTION, |(function, _, _)| function.name())
+}
+
+/// Every route of every function in one router, as a test serves them.
 pub fn router_all(deps: Arc<Deps>) -> axum::Router {
+    served(deps, false)
+}
+
+/// [`router_all`] and the [`LOCAL`] routes: what `devicegate serve` answers.
+pub fn router_local(deps: Arc<Deps>) -> axum::Router {
+    served(deps, true)
+}
+
+fn served(deps: Arc<Deps>, local: bool) -> axum::Router {
     let settings = Arc::new(deps.settings.clone());
-    let router = routes_of(REGISTER, deps.clone())
+    let mut router = routes_of(REGISTER, deps.clone())
         .merge(routes_of(CLIENT_REGISTRATION, deps.clone()))
         .merge(routes_of(TOKEN, deps.clone()))
         .merge(routes_of(ADMIN, deps.clone()))
         .merge(routes_of(DEVICE_REDIRECT, deps.clone()))
         .merge(routes_of(REVOKE, deps.clone()))
         .merge(routes_of(INTROSPECT, deps.clone()))
-        .merge(routes_of(LOGIN, deps))
         .merge(routes_of(METADATA, settings));
-    let rows = [
+    let mut rows = [
         rows(REGISTER),
         rows(CLIENT_REGISTRATION),
         rows(TOKEN),
@@ -308,7 +338,12 @@ pub fn router_all(deps: Arc<Deps>) -> axum::Router {
         rows(METADATA),
     ]
     .concat();
-    unrouted::with_fallbacks(router, rows)
+    if local {
+        router = router.merge(routes_of(LOCAL, deps.clone()));
+        rows.extend(self::rows(LOCAL));
+    }
+    let router = router.merge(routes_of(LOGIN, deps));
+    unrouted::with_fallbacks(router, rows, LOCAL_FUNCTION)
 }
 
 fn rows<S>(routes: &[Route<S>]) -> Vec<Row> {
@@ -327,11 +362,15 @@ fn routes_of<S: Send + Sync + 'static>(routes: &'static [Route<S>], state: Arc<S
     let mut router = axum::Router::new();
     for route in routes {
         let (shape, handler) = (route.shape, route.handler);
+        let site = http::Site {
+            function: function_name(route.method, route.path),
+            route: route.path,
+        };
         let serve = move |State(state): State<Arc<S>>,
                           params: RawPathParams,
                           req: axum::extract::Request| async move {
             let req = http::from_axum(req, &params).await;
-            http::into_axum(http::serve(req, shape, |r| handler(state, r)).await)
+            http::into_axum(http::serve(req, site, shape, |r| handler(state, r)).await)
         };
         router = router.route(route.path, on(method_filter(route.method), serve));
     }
@@ -349,28 +388,4 @@ fn method_filter(method: &str) -> MethodFilter {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_function_has_a_route_and_no_route_is_listed_twice() {
-        let table = table();
-        for function in Function::ALL {
-            assert!(table.iter().any(|(f, _, _)| *f == function));
-        }
-        for page in PAGES {
-            assert!(
-                table.iter().any(|(_, m, p)| p == page && *m == "GET"),
-                "{page}"
-            );
-        }
-        let mut seen = std::collections::HashSet::new();
-        for (_, method, path) in &table {
-            assert!(seen.insert((method, path)), "{method} {path}");
-            assert!(matches!(
-                *method,
-                "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
-            ));
-        }
-    }
-}
+mod tests;

@@ -15,6 +15,8 @@ use std::str::FromStr;
 
 use lambda_http::tracing::subscriber::EnvFilter;
 use lambda_http::tracing::subscriber::filter::LevelFilter;
+use lambda_http::tracing::subscriber::fmt::{self, FmtContext, FormatEvent, FormatFields};
+use lambda_http::tracing::subscriber::registry::LookupSpan;
 
 /// The targets (prefixes) held to ERROR at `info` and quieter: the AWS SDK and its HTTP stack,
 /// and dynoxide, the store `devicegate serve` embeds.
@@ -61,7 +63,8 @@ pub fn filter_from_env() -> EnvFilter {
 }
 
 /// Installs the subscriber once per cold start: no timestamps (CloudWatch stamps each line),
-/// JSON when Lambda's format says so.
+/// JSON when Lambda's format says so, and then (unless `METRICS=off`) the request line carries
+/// the request's metrics ([`crate::metrics`], [`Emf`]).
 pub fn init() {
     let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
     let builder = lambda_http::tracing::subscriber::fmt()
@@ -69,13 +72,80 @@ pub fn init() {
         .without_time()
         .with_env_filter(filter_from_env());
     let result = if json {
-        builder.json().try_init()
+        enable_metrics_from_env();
+        builder
+            .json()
+            .event_format(Emf(fmt::format().json().with_target(false).without_time()))
+            .try_init()
     } else {
         builder.try_init()
     };
     if let Err(e) = result {
         eprintln!("logging is already set up: {e}");
     }
+}
+
+/// Turns metrics on unless `METRICS=off` (a value [`crate::metrics::parse`] refuses stops the
+/// start when the settings are read).
+pub fn enable_metrics_from_env() {
+    let asked = std::env::var("METRICS").ok();
+    crate::metrics::enable(crate::metrics::parse(asked.as_deref()).unwrap_or(true));
+}
+
+/// A JSON event format that lifts an event's `emf` field (a JSON object, as
+/// [`crate::http::serve`] gives the request line) to the top level of its line, where
+/// CloudWatch reads embedded metrics; every other line is the inner format's, unchanged.
+pub struct Emf<F>(pub F);
+
+impl<S, N, F> FormatEvent<S, N> for Emf<F>
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+    F: FormatEvent<S, N>,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let mut found = EmfField(None);
+        event.record(&mut found);
+        let Some(emf) = found.0 else {
+            return self.0.format_event(ctx, writer, event);
+        };
+        let mut line = String::new();
+        self.0
+            .format_event(ctx, fmt::format::Writer::new(&mut line), event)?;
+        writeln!(writer, "{}", lifted(&line, &emf))
+    }
+}
+
+struct EmfField(Option<String>);
+
+impl tracing::field::Visit for EmfField {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "emf" {
+            self.0 = Some(format!("{value:?}"));
+        }
+    }
+}
+
+/// The JSON `line` without `fields.emf`, and with the members of `emf` at its top level (the
+/// line as it was when either is not a JSON object).
+fn lifted(line: &str, emf: &str) -> String {
+    use serde_json::Value;
+    let line = line.trim_end();
+    let (Ok(Value::Object(mut merged)), Ok(Value::Object(members))) =
+        (serde_json::from_str(line), serde_json::from_str(emf))
+    else {
+        return line.to_owned();
+    };
+    if let Some(Value::Object(fields)) = merged.get_mut("fields") {
+        fields.remove("emf");
+    }
+    merged.extend(members);
+    Value::Object(merged).to_string()
 }
 
 #[cfg(test)]

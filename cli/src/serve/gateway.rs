@@ -15,9 +15,10 @@ use lambda_http::aws_lambda_events::apigw::{
 };
 use lambda_http::request::RequestContext;
 
-/// The local stand-in for API Gateway in front of [`routes::router_all`].
+/// The local stand-in for API Gateway in front of [`routes::router_local`] (every function's
+/// routes and `/health`).
 pub fn router(deps: Arc<Deps>) -> axum::Router {
-    routes::router_all(deps.clone()).layer(axum::middleware::from_fn_with_state(
+    routes::router_local(deps.clone()).layer(axum::middleware::from_fn_with_state(
         deps,
         api_gateway_context,
     ))
