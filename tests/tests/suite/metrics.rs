@@ -232,3 +232,84 @@ async fn health_answers_200_while_the_store_answers_and_503_when_it_cannot_be_re
     assert!(failed.get("Refused4xx").is_none(), "{failed}");
     assert!(failed["DynamoDbCalls"].as_u64().unwrap() >= 1, "{failed}");
 }
+
+/// The quoted terms of the token-reuse metric filter in `template.yaml`.
+fn reuse_filter_terms() -> Vec<String> {
+    let template = template_json();
+    let pattern = template["Resources"]["TokenReuseMetricFilter"]["Properties"]["FilterPattern"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let terms: Vec<String> = pattern
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(terms.len(), 2, "{pattern}");
+    terms
+}
+
+#[tokio::test]
+async fn the_reuse_alarm_counts_the_lines_the_token_function_writes_on_reuse() {
+    let (log, _guard) = logs::capture(None);
+    let f = fixture_on(TestEnv::on(logs::own_store().await).await).await;
+    let base = server::serve(f.env.deps.clone()).await;
+    let cli = f.cli_id.as_str();
+    let (_, started) = post(
+        &base,
+        "/oauth2/device_authorization",
+        &[("client_id", cli), ("scope", "read")],
+    )
+    .await;
+    let device_code = started["device_code"].as_str().unwrap();
+    let person = Person::new(&base);
+    assert_eq!(person.sign_in("correct horse battery").await.0, 200);
+    let user_code = started["user_code"].as_str().unwrap();
+    assert_eq!(person.decide(user_code, "approve").await.0, 200);
+    let redeem = [
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("device_code", device_code),
+        ("client_id", cli),
+    ];
+    f.env.force_poll_due(device_code).await;
+    let (status, tokens) = post(&base, "/oauth2/token", &redeem).await;
+    assert_eq!(status, 200, "{tokens}");
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ("client_id", cli),
+    ];
+    let before = log.lines().len();
+    assert_eq!(post(&base, "/oauth2/token", &refresh).await.0, 200);
+    let rotated = log.lines().len();
+    assert_eq!(post(&base, "/oauth2/token", &refresh).await.0, 400);
+    let reused = log.lines().len();
+    assert_eq!(post(&base, "/oauth2/token", &redeem).await.0, 400);
+
+    // What CloudWatch's filter matches: the term anywhere in the line as written.
+    let matching = |from: usize, to: usize| -> Vec<String> {
+        let lines = log.lines();
+        reuse_filter_terms()
+            .into_iter()
+            .filter(|term| lines[from..to].iter().any(|l| l.to_string().contains(term)))
+            .collect()
+    };
+    let terms = reuse_filter_terms();
+    assert_eq!(
+        matching(before, rotated),
+        Vec::<String>::new(),
+        "a rotation is no reuse"
+    );
+    assert_eq!(
+        matching(rotated, reused),
+        terms[..1].to_vec(),
+        "the refresh token reused"
+    );
+    let again = matching(reused, log.lines().len());
+    assert_eq!(
+        again,
+        terms[1..].to_vec(),
+        "the device code presented again"
+    );
+}
