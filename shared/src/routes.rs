@@ -287,15 +287,8 @@ pub fn router<S: Send + Sync + 'static>(
     unrouted::with_fallbacks(routes_of(routes, state), rows(routes), function)
 }
 
-/// The routes only `devicegate serve` (and the load harness behind it) answers. `/health` is
-/// not deployed: the `metadata` function reads no table and links no DynamoDB client, and a
-/// deployment is watched by its metrics and alarms instead (docs/monitoring.md).
-pub const LOCAL: &[Route<Deps>] = routes![Deps:
-    "GET" "/health" OAuth => |d, _r| api::health::handle(&d);
-];
-
-/// What the metrics of a route outside [`table`] (or a request none takes locally) name as its
-/// function.
+/// What the metrics of a request [`table`] does not route (locally: one no route takes, or
+/// `devicegate serve`'s own `/health`) name as its function.
 pub const LOCAL_FUNCTION: &str = "serve";
 
 /// The function that hosts (method, path) in [`table`], by binary name.
@@ -306,27 +299,19 @@ fn function_name(method: &str, path: &str) -> &'static str {
         .map_or(LOCAL_FUNCTION, |(function, _, _)| function.name())
 }
 
-/// Every route of every function in one router, as a test serves them.
+/// Every route of every function in one router, as a local server or a test serves them.
 pub fn router_all(deps: Arc<Deps>) -> axum::Router {
-    served(deps, false)
-}
-
-/// [`router_all`] and the [`LOCAL`] routes: what `devicegate serve` answers.
-pub fn router_local(deps: Arc<Deps>) -> axum::Router {
-    served(deps, true)
-}
-
-fn served(deps: Arc<Deps>, local: bool) -> axum::Router {
     let settings = Arc::new(deps.settings.clone());
-    let mut router = routes_of(REGISTER, deps.clone())
+    let router = routes_of(REGISTER, deps.clone())
         .merge(routes_of(CLIENT_REGISTRATION, deps.clone()))
         .merge(routes_of(TOKEN, deps.clone()))
         .merge(routes_of(ADMIN, deps.clone()))
         .merge(routes_of(DEVICE_REDIRECT, deps.clone()))
         .merge(routes_of(REVOKE, deps.clone()))
         .merge(routes_of(INTROSPECT, deps.clone()))
+        .merge(routes_of(LOGIN, deps))
         .merge(routes_of(METADATA, settings));
-    let mut rows = [
+    let rows = [
         rows(REGISTER),
         rows(CLIENT_REGISTRATION),
         rows(TOKEN),
@@ -338,11 +323,6 @@ fn served(deps: Arc<Deps>, local: bool) -> axum::Router {
         rows(METADATA),
     ]
     .concat();
-    if local {
-        router = router.merge(routes_of(LOCAL, deps.clone()));
-        rows.extend(self::rows(LOCAL));
-    }
-    let router = router.merge(routes_of(LOGIN, deps));
     unrouted::with_fallbacks(router, rows, LOCAL_FUNCTION)
 }
 

@@ -8,6 +8,7 @@
 
 mod first_run;
 mod gateway;
+mod health;
 mod store;
 
 use std::net::SocketAddr;

@@ -10,7 +10,6 @@ pub mod client_registration;
 pub mod console;
 pub mod device_page;
 pub mod federation;
-pub mod health;
 pub mod introspect;
 pub mod login;
 pub mod metadata;
