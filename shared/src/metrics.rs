@@ -161,6 +161,12 @@ pub struct RequestMetrics<'a> {
 }
 
 impl RequestMetrics<'_> {
+    /// [`RequestMetrics::members`] stamped now, as the object the request line's `emf` field
+    /// carries ([`crate::telemetry::Emf`] lifts it to the top of the line).
+    pub fn emf(&self) -> Value {
+        Value::Object(self.members(timestamp_ms()))
+    }
+
     /// The EMF members of the request line: `_aws` (timestamp in ms, namespace, dimension sets,
     /// metric names and units), the dimensions and every metric's value at the top level.
     pub fn members(&self, timestamp_ms: u64) -> Map<String, Value> {

@@ -291,8 +291,7 @@ where
                 latency_ms,
                 store,
             }
-            .members(metrics::timestamp_ms());
-            let emf = serde_json::Value::Object(emf);
+            .emf();
             tracing::info!(method, route, status, latency_ms, emf = %emf, "request");
         } else {
             tracing::info!(method, route, status, latency_ms, "request");
