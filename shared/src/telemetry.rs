@@ -222,4 +222,83 @@ mod tests {
             "{debug}"
         );
     }
+
+    /// The request line as Lambda's JSON format writes it, with or without metrics.
+    fn request_line(metrics: bool) -> serde_json::Value {
+        #[derive(Clone, Default)]
+        struct Buffer(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Buffer {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                if let Ok(mut b) = self.0.lock() {
+                    b.extend_from_slice(bytes);
+                }
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = lambda_http::tracing::subscriber::fmt()
+            .with_target(false)
+            .without_time()
+            .json()
+            .event_format(Emf(fmt::format().json().with_target(false).without_time()))
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!(
+                "request",
+                request_id = "8c9a3f5e-0d1b-4a7e-9f57-3b2c1d0e9a84"
+            );
+            let _entered = span.enter();
+            let (method, route, status, latency_ms) = ("POST", "/oauth2/token", 400u16, 2.5);
+            if metrics {
+                let emf = crate::metrics::RequestMetrics {
+                    function: "token",
+                    route,
+                    status,
+                    latency_ms,
+                    store: crate::metrics::StoreUse {
+                        calls: 1,
+                        throttles: 0,
+                    },
+                }
+                .emf();
+                tracing::info!(method, route, status, latency_ms, emf = %emf, "request");
+            } else {
+                tracing::info!(method, route, status, latency_ms, "request");
+            }
+        });
+        let bytes = buffer.0.lock().map(|b| b.clone()).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        eprintln!(
+            "request line, metrics {metrics}: {} bytes",
+            text.trim_end().len()
+        );
+        serde_json::from_str(text.trim_end()).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_metrics_are_lifted_to_the_top_of_the_request_line() {
+        let plain = request_line(false);
+        let with = request_line(true);
+        assert!(plain.get("_aws").is_none(), "{plain}");
+        assert_eq!(
+            with["fields"], plain["fields"],
+            "the fields are as they were"
+        );
+        assert_eq!(with["span"], plain["span"]);
+        assert_eq!(
+            with["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+            "devicegate"
+        );
+        assert_eq!(
+            (with["Function"].as_str(), with["DynamoDbCalls"].as_u64()),
+            (Some("token"), Some(1))
+        );
+        assert!(with["fields"].get("emf").is_none(), "{with}");
+    }
 }

@@ -313,3 +313,41 @@ async fn the_reuse_alarm_counts_the_lines_the_token_function_writes_on_reuse() {
         "the device code presented again"
     );
 }
+
+#[tokio::test]
+async fn a_throttled_call_is_counted_with_its_retry() {
+    let (log, _guard) = logs::capture(None);
+    let f = fixture_on(TestEnv::on(logs::own_store().await).await).await;
+    let base = server::serve(f.env.deps.clone()).await;
+    let cli = f.cli_id.as_str();
+    let (_, started) = post(
+        &base,
+        "/oauth2/device_authorization",
+        &[("client_id", cli), ("scope", "read")],
+    )
+    .await;
+    let device_code = started["device_code"].as_str().unwrap();
+    f.env.force_poll_due(device_code).await;
+    f.env.faults.fail_call(1, faults::Fault::Throttle);
+    let redeem = [
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("device_code", device_code),
+        ("client_id", cli),
+    ];
+    let (status, pending) = post(&base, "/oauth2/token", &redeem).await;
+    assert_eq!(
+        (status, pending["error"].as_str()),
+        (400, Some("authorization_pending")),
+        "the SDK's retry answers for the throttled call"
+    );
+    assert_eq!(f.env.faults.clear().len(), 1);
+
+    let lines = log.saying("request");
+    let poll = line_of(&lines, "/oauth2/token", 400);
+    assert_emf(poll);
+    assert_eq!(poll["DynamoDbThrottles"], 1, "{poll}");
+    assert_eq!(
+        poll["DynamoDbCalls"], 2,
+        "the throttled attempt and its retry: {poll}"
+    );
+}
