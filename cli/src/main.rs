@@ -55,6 +55,10 @@ enum Command {
         /// Log lines as JSON (`json`) or readable text (`pretty`).
         #[arg(long, default_value = "pretty", value_parser = ["pretty", "json"])]
         log_format: String,
+        /// Append each audit event, as the EventBridge bus would carry it, to this file (one
+        /// JSON object a line) instead of the log.
+        #[arg(long)]
+        events_file: Option<std::path::PathBuf>,
     },
     /// Make a new admin key and print it alone on stdout (shown this once).
     Bootstrap {
@@ -138,6 +142,7 @@ async fn main() -> std::process::ExitCode {
         data,
         dynamodb_endpoint,
         log_format,
+        events_file,
     } = cli.command
     {
         let options = devicegate_cli::serve::Options {
@@ -145,6 +150,7 @@ async fn main() -> std::process::ExitCode {
             data,
             dynamodb_endpoint,
             json_logs: log_format == "json",
+            events_file,
         };
         return match devicegate_cli::serve::run(options).await {
             Ok(()) => std::process::ExitCode::SUCCESS,

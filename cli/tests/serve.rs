@@ -20,9 +20,15 @@ struct Served {
 }
 
 fn start(data: &Path) -> Served {
+    start_with(data, &[])
+}
+
+/// As [`start`], with more arguments to `devicegate serve`.
+fn start_with(data: &Path, more: &[&str]) -> Served {
     let mut child = Command::new(env!("CARGO_BIN_EXE_devicegate"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)
+        .args(more)
         .env_remove("AWS_ENDPOINT_URL_DYNAMODB")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -246,4 +252,48 @@ async fn jwks_kids(base: &str) -> Vec<String> {
         .iter()
         .map(|k| k["kid"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// `--events-file`: every audit record serve stores is appended as the EventBridge event the
+/// deployed pipe publishes (`source`, `detail-type`, `detail`), the examples' first.
+#[tokio::test]
+async fn serve_appends_each_audit_event_to_the_events_file() {
+    let data = std::env::temp_dir().join(format!("devicegate-events-{}", ulid::Ulid::new()));
+    std::fs::create_dir_all(&data).unwrap();
+    let file = data.join("events.jsonl");
+    let served = start_with(&data, &["--events-file", file.to_str().unwrap()]);
+    let device = [
+        ("client_id", "events-printer"),
+        ("client_secret", credentials::API_KEY),
+        ("client_type", "printer"),
+        ("response_type", "device_code"),
+    ];
+    let (status, registered) = served.post("/oauth/v1/register", &device, None).await;
+    assert_eq!(status, 200, "{registered}");
+    let (stopped, _) = served.stop();
+    assert!(stopped);
+
+    let text = std::fs::read_to_string(&file).unwrap();
+    let events: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(events.iter().all(|e| e["source"] == "devicegate"));
+    assert!(
+        events
+            .iter()
+            .all(|e| e["detail-type"] == e["detail"]["type"])
+    );
+    let of = |kind: &str| events.iter().filter(|e| e["detail-type"] == kind).count();
+    assert_eq!(of("user.created"), 1, "the example user: {text}");
+    assert!(of("client.registered") >= 4, "the example clients: {text}");
+    let registration = events
+        .iter()
+        .find(|e| {
+            e["detail-type"] == "device.registered" && e["detail"]["subject"] == "events-printer"
+        })
+        .expect("the registration's event");
+    assert_eq!(registration["detail"]["dialect"], "paragon");
+    assert!(!text.contains(credentials::API_KEY));
+    std::fs::remove_dir_all(&data).ok();
 }

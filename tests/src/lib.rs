@@ -3,6 +3,7 @@
 //! that records every call it makes so tests can count round trips.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod audit;
 pub mod browser;
 pub mod faults;
 pub mod logs;

@@ -83,7 +83,7 @@ pub async fn run(command: ClientCommand, store: &Store) -> Result<(), Error> {
         ClientCommand::Disable { client_id } => (client_id, ClientAction::Disable),
         ClientCommand::Delete { client_id } => (client_id, ClientAction::Delete),
     };
-    admin::act_on_client(store, &client_id, action, now()).await?;
+    admin::act_on_client(store, &client_id, action, now(), &cli_origin()).await?;
     match action {
         ClientAction::Disable => eprintln!("client {client_id} disabled"),
         ClientAction::Delete => eprintln!("client {client_id} deleted; its tokens are revoked"),

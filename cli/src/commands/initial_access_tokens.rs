@@ -6,7 +6,7 @@ use devicegate::http::now;
 use devicegate::usecases::admin::{self, NewInitialAccessToken};
 use devicegate::{Error, Store};
 
-use super::print_json;
+use super::{cli_origin, print_json};
 
 #[derive(Subcommand)]
 pub enum InitialAccessTokenCommand {
@@ -48,7 +48,7 @@ pub async fn run(command: InitialAccessTokenCommand, store: &Store) -> Result<()
             }
         }
         InitialAccessTokenCommand::Disable { id } => {
-            admin::disable_initial_access_token(store, &id).await?;
+            admin::disable_initial_access_token(store, &id, &cli_origin()).await?;
             eprintln!("initial access token {id} disabled");
         }
     }

@@ -7,7 +7,7 @@ use devicegate::model::Scope;
 use devicegate::usecases::admin::{self, NewTemplate};
 use devicegate::{Error, Store};
 
-use super::print_json;
+use super::{cli_origin, print_json};
 
 #[derive(Subcommand)]
 pub enum TemplateCommand {
@@ -62,7 +62,7 @@ pub async fn run(command: TemplateCommand, store: &Store) -> Result<(), Error> {
             }
         }
         TemplateCommand::Disable { id } => {
-            admin::disable_template(store, &id).await?;
+            admin::disable_template(store, &id, &cli_origin()).await?;
             eprintln!("template {id} disabled");
         }
     }

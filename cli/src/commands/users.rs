@@ -88,7 +88,7 @@ pub async fn run(command: UserCommand, store: &Store) -> Result<(), Error> {
             }
         }
         UserCommand::Disable { username } => {
-            admin::disable_user(store, &username, now()).await?;
+            admin::disable_user(store, &username, now(), &cli_origin()).await?;
             eprintln!("user {username} disabled");
         }
         UserCommand::Password { username } => {

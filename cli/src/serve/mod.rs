@@ -6,6 +6,7 @@
 //! [`gateway`] plays API Gateway, [`store`] the DynamoDB behind it, [`first_run`] what a new
 //! data folder is given.
 
+mod events;
 mod first_run;
 mod gateway;
 mod health;
@@ -35,6 +36,8 @@ pub struct Options {
     /// An external DynamoDB-compatible endpoint instead of the embedded store.
     pub dynamodb_endpoint: Option<String>,
     pub json_logs: bool,
+    /// Where audit events go as JSON lines (else the log).
+    pub events_file: Option<PathBuf>,
 }
 
 /// The scope tokens self-registered clients may ask for locally, unless `REGISTRATION_SCOPES`
@@ -126,7 +129,8 @@ pub async fn run(options: Options) -> Result<(), String> {
         .map_err(|e| format!("creating the tables: {e}"))?;
     let store_handle = Store::new(client, settings.tables.clone())
         .with_client_idle_ttl(settings.registration.idle_ttl)
-        .with_audit_retention_days(settings.audit_retention_days);
+        .with_audit_retention_days(settings.audit_retention_days)
+        .with_audit_sink(events::sink(options.events_file.as_deref())?);
     seed_examples_without_admin_key(&store_handle, &settings, now())
         .await
         .map_err(|e| format!("writing the examples: {e}"))?;

@@ -62,7 +62,14 @@ pub async fn update(deps: &Deps, req: Request) -> Result<Response<Body>, Error> 
 /// `DELETE /oauth2/register/{client_id}` (RFC 7592 §2.3): 204.
 pub async fn delete(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     let client_id = path_param(&req, "client_id")?;
-    client_registration::delete(&deps.store, &client_id, rfc7591::bearer(&req)?, now()).await?;
+    client_registration::delete(
+        &deps.store,
+        &client_id,
+        rfc7591::bearer(&req)?,
+        &crate::api::audit_origin(&req, "rfc7591"),
+        now(),
+    )
+    .await?;
     let mut response = Response::new(Body::Empty);
     *response.status_mut() = lambda_http::http::StatusCode::NO_CONTENT;
     Ok(response)

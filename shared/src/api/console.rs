@@ -11,6 +11,7 @@
 //!   (the admin cookie, or before sign-in the pre-session cookie).
 //! - Errors are pages: the handler never answers in JSON.
 
+mod audit;
 mod identity_providers;
 
 use lambda_http::http::{Method, StatusCode};
@@ -96,7 +97,15 @@ impl Visit<'_> {
                 .sign_in_page(StatusCode::UNAUTHORIZED, Some("Please sign in."))
                 .await;
         };
-        let content = load(self.deps, section, self.req).await?;
+        let (status, notice, content) = match load(self.deps, section, self.req).await {
+            Ok(content) => (status, notice, content),
+            // A filter the audit use case refused: the form again, with the error naming it.
+            Err(e @ Error::InvalidRequest(_)) if section == Section::Audit => {
+                let notice = Notice::Failed(audit::sentence(&e));
+                (status_of(&e), Some(notice), audit::refused(self.req))
+            }
+            Err(e) => return Err(e),
+        };
         Ok(html(
             status,
             pages::section(&self.csrf_for(admin), notice.as_ref(), &content),
@@ -305,7 +314,8 @@ async fn act(
         }
         (Section::Clients, action) => {
             let action = ClientAction::parse(action).ok_or_else(|| unknown_action(action))?;
-            let client = admin::act_on_client(store, form.key("client_id")?, action, now()).await?;
+            let client =
+                admin::act_on_client(store, form.key("client_id")?, action, now(), origin).await?;
             let what = match action {
                 ClientAction::Disable => "Disabled client",
                 ClientAction::Delete => "Deleted client",
@@ -324,7 +334,7 @@ async fn act(
             done("Created user", &user.username)
         }
         (Section::Users, "disable") => {
-            let user = admin::disable_user(store, form.key("username")?, now()).await?;
+            let user = admin::disable_user(store, form.key("username")?, now(), origin).await?;
             done("Disabled user", &user.username)
         }
         (Section::Users, "unlock") => {
@@ -371,6 +381,7 @@ async fn load(deps: &Deps, section: Section, req: &Request) -> Result<Content, E
             let base = rfc6749::base_url(req, &deps.settings)?;
             identity_providers::load(deps, &base).await?
         }
+        Section::Audit => audit::load(deps, req).await?,
     })
 }
 

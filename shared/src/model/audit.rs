@@ -15,8 +15,10 @@ wire_enum! {
         DeviceCodeApproved = "device_code.approved",
         DeviceCodeDenied = "device_code.denied",
         DeviceCodeRedeemed = "device_code.redeemed",
+        AuthorizationCodeRedeemed = "authorization_code.redeemed",
         TokenRefreshed = "token.refreshed",
         TokenReuseDetected = "token.reuse_detected",
+        TokenRevoked = "token.revoked",
         ApiKeyCreated = "api_key.created",
         ApiKeyChanged = "api_key.changed",
         ApiKeyDisabled = "api_key.disabled",
@@ -24,6 +26,11 @@ wire_enum! {
         SigninSucceeded = "signin.succeeded",
         SigninFailed = "signin.failed",
         ClientRegistered = "client.registered",
+        ClientDisabled = "client.disabled",
+        ClientDeleted = "client.deleted",
+        UserDisabled = "user.disabled",
+        TemplateDisabled = "template.disabled",
+        InitialAccessTokenDisabled = "initial_access_token.disabled",
     }
 }
 

@@ -99,11 +99,12 @@ impl Store {
         table: &str,
         key: &str,
         id: &str,
+        audit: &AuditEvent,
     ) -> Result<Option<T>, Error> {
         let found = self.query_index(table, "by_id", "id", id).await?;
         let Some(value) = strings(&found, key).into_iter().next() else {
             return Ok(None);
         };
-        self.set_disabled(table, key, &value).await
+        self.set_disabled(table, key, &value, audit).await
     }
 }

@@ -32,6 +32,35 @@ pub struct AuditPage {
     pub next: Option<ulid::Ulid>,
 }
 
+/// Where a record goes once it is stored, beside the table. Deployed, the AuditTable's stream
+/// and an EventBridge pipe publish each new record (template.yaml), so no request waits on
+/// EventBridge and no record can be stored unpublished; `devicegate serve` has no stream and
+/// hands the records it stores to a sink instead, which prints them as the bus would carry them.
+#[derive(Clone)]
+pub struct AuditSink(std::sync::Arc<dyn Fn(&AuditEvent) + Send + Sync>);
+
+impl AuditSink {
+    pub fn new(sink: impl Fn(&AuditEvent) + Send + Sync + 'static) -> AuditSink {
+        AuditSink(std::sync::Arc::new(sink))
+    }
+}
+
+impl std::fmt::Debug for AuditSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditSink")
+    }
+}
+
+/// The EventBridge event a record is published as: `source` `devicegate`, `detail-type` the
+/// record's type, `detail` the record as `GET /admin/audit` shows it but in its stored form.
+pub fn bus_event(event: &AuditEvent) -> serde_json::Value {
+    serde_json::json!({
+        "source": "devicegate",
+        "detail-type": event.kind.as_str(),
+        "detail": event,
+    })
+}
+
 /// How many days an audit record is kept when `AUDIT_RETENTION_DAYS` is not set.
 pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 400;
 
@@ -81,7 +110,24 @@ impl Store {
         for event in events {
             items.push(self.audit_put(event)?);
         }
-        self.transact(items).await
+        let outcome = self.transact(items).await?;
+        if outcome.is_none() {
+            self.published(events.iter().copied());
+        }
+        Ok(outcome)
+    }
+
+    /// Hands stored records to the sink, if there is one.
+    fn published<'e>(&self, events: impl Iterator<Item = &'e AuditEvent>) {
+        if let Some(sink) = &self.audit_sink {
+            events.for_each(|event| (sink.0)(event));
+        }
+    }
+
+    /// Sends every record stored from now on to `sink` as well (`devicegate serve`).
+    pub fn with_audit_sink(mut self, sink: AuditSink) -> Store {
+        self.audit_sink = Some(sink);
+        self
     }
 
     /// Writes records that go with no other write: a refusal that changed nothing (a wrong
@@ -95,7 +141,10 @@ impl Store {
             .map(|e| self.audit_put(e))
             .collect::<Result<Vec<_>, _>>()?;
         match self.transact(items).await? {
-            None => Ok(()),
+            None => {
+                self.published(events.iter());
+                Ok(())
+            }
             Some(_) => Err(Error::internal("an audit record id was taken")),
         }
     }

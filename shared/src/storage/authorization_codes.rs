@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 
 use crate::error::Error;
-use crate::model::{AuthorizationCode, OAuthClient, TokenFamily, TokenRecord};
+use crate::model::{AuthorizationCode, OAuthClient, TokenFamily};
 
 use super::dynamo::{build_error, describe, failed, first_failed, n, reason_item, s};
 use super::{Inactive, Store};
@@ -43,7 +43,7 @@ impl Store {
         &self,
         code: &AuthorizationCode,
         family: &TokenFamily,
-        tokens: [&TokenRecord; 2],
+        pair: super::NewPair<'_>,
         now: i64,
     ) -> Result<CodeRedemption, Error> {
         let mark = Update::builder()
@@ -64,9 +64,9 @@ impl Store {
             username: Some(&code.username),
         };
         let mut items = vec![TransactWriteItem::builder().update(mark).build()];
-        let (issue, inactive) = self.first_issue(holder, &[], family, tokens, now)?;
+        let (issue, inactive) = self.first_issue(holder, &[], family, pair.tokens, now)?;
         items.extend(issue);
-        let Some(reasons) = self.transact(items).await? else {
+        let Some(reasons) = self.transact_audited(items, &[pair.audit]).await? else {
             return Ok(CodeRedemption::Redeemed);
         };
         if failed(&reasons, 0) {

@@ -48,8 +48,12 @@ impl Store {
         Ok(clients)
     }
 
-    pub async fn disable_client(&self, client_id: &str) -> Result<OAuthClient, Error> {
-        self.set_disabled(&self.tables.clients, "client_id", client_id)
+    pub async fn disable_client(
+        &self,
+        client_id: &str,
+        audit: &AuditEvent,
+    ) -> Result<OAuthClient, Error> {
+        self.set_disabled(&self.tables.clients, "client_id", client_id, audit)
             .await?
             .ok_or_else(|| Error::NotFound(format!("no client with id {client_id}")))
     }
@@ -126,8 +130,14 @@ impl Store {
 
     /// Retires a client: disabled first, so that from then on nothing it holds works even if a
     /// later step fails, then every token family revoked. Idempotent (a retry finishes it).
-    pub async fn retire_client(&self, client_id: &str, now: i64) -> Result<OAuthClient, Error> {
-        let client = self.disable_client(client_id).await?;
+    /// `audit` records the retirement with the first step.
+    pub async fn retire_client(
+        &self,
+        client_id: &str,
+        now: i64,
+        audit: &AuditEvent,
+    ) -> Result<OAuthClient, Error> {
+        let client = self.disable_client(client_id, audit).await?;
         self.revoke_families_of(&crate::model::client_owner_key(client_id), now)
             .await?;
         Ok(client)

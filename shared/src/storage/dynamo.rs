@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, KeysAndAttributes, Put, ReturnValue, TransactWriteItem,
+    AttributeValue, CancellationReason, KeysAndAttributes, Put, TransactWriteItem,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -334,19 +334,34 @@ impl Store {
         table: &str,
         key: &str,
         value: &str,
+        audit: &crate::model::AuditEvent,
     ) -> Result<Option<T>, Error> {
-        let result = self
-            .client
-            .update_item()
+        let update = aws_sdk_dynamodb::types::Update::builder()
             .table_name(table)
             .key(key, s(value))
             .update_expression("SET disabled = :t")
             .condition_expression(format!("attribute_exists({key})"))
-            .expression_attribute_values(":t", AttributeValue::Bool(true))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        updated_or_missing(result, "UpdateItem disable")
+            .expression_attribute_values(":t", AttributeValue::Bool(true));
+        self.update_audited(update, (table, key, value), audit)
+            .await
+    }
+
+    /// One conditional update and the record of it in one transaction, then the item as it is
+    /// now (a strongly consistent read: a transaction returns no values). `None`: the
+    /// condition failed, nothing was written.
+    pub(super) async fn update_audited<T: serde::de::DeserializeOwned>(
+        &self,
+        update: aws_sdk_dynamodb::types::builders::UpdateBuilder,
+        (table, key, value): (&str, &str, &str),
+        audit: &crate::model::AuditEvent,
+    ) -> Result<Option<T>, Error> {
+        let item = TransactWriteItem::builder()
+            .update(update.build().map_err(build_error)?)
+            .build();
+        match self.transact_audited(vec![item], &[audit]).await? {
+            Some(_) => Ok(None),
+            None => self.get(table, key, value).await,
+        }
     }
 
     /// Every item of an index (all pages) whose key `attribute` is `value`.

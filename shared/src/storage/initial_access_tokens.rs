@@ -25,8 +25,9 @@ impl Store {
     pub async fn disable_initial_access_token(
         &self,
         id: &str,
+        audit: &crate::model::AuditEvent,
     ) -> Result<InitialAccessToken, Error> {
-        self.disable_by_id(&self.tables.initial_access_tokens, "token_hash", id)
+        self.disable_by_id(&self.tables.initial_access_tokens, "token_hash", id, audit)
             .await?
             .ok_or_else(|| Error::NotFound(format!("no initial access token with id {id}")))
     }

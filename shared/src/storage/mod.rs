@@ -34,7 +34,7 @@ pub mod users;
 pub mod vmware;
 
 pub use attempts::{AttemptCounter, WindowCounter};
-pub use audit::{AuditPage, AuditQuery};
+pub use audit::{AuditPage, AuditQuery, AuditSink, bus_event};
 pub use authorization_codes::CodeRedemption;
 pub use checks::ClientProof;
 pub use clients::RegistrationWrite;
@@ -59,6 +59,8 @@ pub struct Store {
     client_idle_ttl: i64,
     /// How long an audit record is kept, in seconds.
     audit_retention: i64,
+    /// Where each stored record is also sent (`devicegate serve`'s events log).
+    audit_sink: Option<audit::AuditSink>,
 }
 
 impl Store {
@@ -68,6 +70,7 @@ impl Store {
             tables,
             client_idle_ttl: crate::model::OAuthClient::DEFAULT_IDLE_TTL,
             audit_retention: audit::DEFAULT_AUDIT_RETENTION_DAYS * 86_400,
+            audit_sink: None,
         }
     }
 

@@ -37,20 +37,16 @@ impl Store {
     }
 
     /// Disables a user; their page sessions end with the credentials version it bumps.
-    pub async fn disable_user(&self, username: &str) -> Result<User, Error> {
-        let result = self
-            .client
-            .update_item()
+    pub async fn disable_user(&self, username: &str, audit: &AuditEvent) -> Result<User, Error> {
+        let update = aws_sdk_dynamodb::types::Update::builder()
             .table_name(&self.tables.users)
             .key("username", s(username))
             .update_expression("SET disabled = :t ADD credentials_version :one")
             .condition_expression("attribute_exists(username)")
             .expression_attribute_values(":t", AttributeValue::Bool(true))
-            .expression_attribute_values(":one", n(1))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        updated_or_missing(result, "UpdateItem user disable")?
+            .expression_attribute_values(":one", n(1));
+        self.update_audited(update, (&self.tables.users, "username", username), audit)
+            .await?
             .ok_or_else(|| Error::NotFound(format!("no user named {username}")))
     }
 

@@ -36,8 +36,12 @@ impl Store {
         Ok(all)
     }
 
-    pub async fn disable_template(&self, id: &str) -> Result<RegistrationTemplate, Error> {
-        self.set_disabled(&self.tables.templates, "template_id", id)
+    pub async fn disable_template(
+        &self,
+        id: &str,
+        audit: &crate::model::AuditEvent,
+    ) -> Result<RegistrationTemplate, Error> {
+        self.set_disabled(&self.tables.templates, "template_id", id, audit)
             .await?
             .ok_or_else(|| Error::NotFound(format!("no template {id}")))
     }

@@ -104,7 +104,7 @@ pub async fn exchange(
             ))
         }
         (Caller::Client(client), Grant::AuthorizationCode(grant)) => {
-            authorization_code::redeem(store, &client, &grant, now).await
+            authorization_code::redeem(store, &client, &grant, origin, now).await
         }
         (Caller::Device { .. }, Grant::AuthorizationCode(_)) => Err(Error::UnsupportedGrantType(
             "devices use the device_code grant".into(),

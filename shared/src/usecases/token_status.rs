@@ -20,6 +20,7 @@ pub async fn revoke(
     store: &Store,
     client: &ClientCredentials,
     token: &str,
+    origin: &Origin,
     now: i64,
 ) -> Result<(), Error> {
     let (record, found) = store
@@ -29,7 +30,19 @@ pub async fn revoke(
     if let Some(record) = record
         .filter(|r| r.client_id == client.client_id && matches!(r.owner, Owner::Client { .. }))
     {
-        store.revoke_family(&record.family_id, now).await?;
+        let holder = record.holder();
+        let audit = AuditEvent::success(
+            AuditType::TokenRevoked,
+            &origin.by(holder.actor()),
+            holder.subject(),
+        )
+        .because(&format!(
+            "revoked by its client (RFC 7009): token family {}",
+            record.family_id
+        ));
+        store
+            .revoke_family_audited(&record.family_id, now, &audit)
+            .await?;
         tracing::info!(client_id = %record.client_id, family_id = %record.family_id, "token family revoked by its client");
     }
     Ok(())

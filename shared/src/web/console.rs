@@ -1,8 +1,10 @@
 //! The admin console's pages (`/admin/console`), rendered with maud like the verification
 //! page and under the same Content-Security-Policy: no script, one pinned style sheet, every
-//! form a POST carrying the CSRF token of the admin cookie (or, to sign in, of the pre-session
-//! cookie). The handlers are in [`crate::api::console`].
+//! form that changes something a POST carrying the CSRF token of the admin cookie (or, to sign
+//! in, of the pre-session cookie); the audit section's filter form is a GET, and only reads.
+//! The handlers are in [`crate::api::console`].
 
+mod audit;
 mod identity_providers;
 mod users;
 
@@ -13,8 +15,10 @@ use maud::{Markup, html};
 use super::pages::{hidden, message, page};
 use crate::api::admin::views::rfc3339;
 use crate::model::{ApiKey, Device, DeviceStatus, OAuthClient, User};
-use crate::usecases::admin::{CreatedApiKey, LimitState};
+use crate::usecases::admin::{AuditFilter, AuditListing, CreatedApiKey, LimitState};
 use crate::usecases::federation::ProviderButton;
+use audit::history;
+pub use audit::history_href;
 pub use identity_providers::ProviderRow;
 
 /// Where the console lives; each section is a path below it.
@@ -28,15 +32,17 @@ pub enum Section {
     Clients,
     Users,
     IdentityProviders,
+    Audit,
 }
 
 impl Section {
-    pub const ALL: [Section; 5] = [
+    pub const ALL: [Section; 6] = [
         Section::Devices,
         Section::ApiKeys,
         Section::Clients,
         Section::Users,
         Section::IdentityProviders,
+        Section::Audit,
     ];
 
     /// The section's path segment.
@@ -47,6 +53,7 @@ impl Section {
             Section::Clients => "clients",
             Section::Users => "users",
             Section::IdentityProviders => "identity-providers",
+            Section::Audit => "audit",
         }
     }
 
@@ -61,6 +68,7 @@ impl Section {
             Section::Clients => "Clients",
             Section::Users => "Users",
             Section::IdentityProviders => "Identity providers",
+            Section::Audit => "Audit",
         }
     }
 
@@ -82,6 +90,8 @@ pub enum Content {
     Users(Vec<User>, HashMap<String, LimitState>),
     /// Every upstream provider, and the redirect URI a new one registers.
     IdentityProviders(Vec<ProviderRow>, String),
+    /// The trail, filtered as the filters (as given) say, newest first.
+    Audit(AuditFilter, AuditListing),
 }
 
 impl Content {
@@ -92,6 +102,7 @@ impl Content {
             Content::Clients(_) => Section::Clients,
             Content::Users(..) => Section::Users,
             Content::IdentityProviders(..) => Section::IdentityProviders,
+            Content::Audit(..) => Section::Audit,
         }
     }
 }
@@ -233,6 +244,7 @@ pub fn section(csrf: &str, notice: Option<&Notice>, content: &Content) -> String
                 Content::IdentityProviders(rows, redirect_uri) => {
                     (identity_providers::list(csrf, rows, redirect_uri))
                 },
+                Content::Audit(filter, listing) => (audit::list(filter, listing)),
             }
         },
     )
@@ -256,6 +268,7 @@ fn devices(csrf: &str, pending: &[Device], by_status: &[(DeviceStatus, Vec<Devic
                     }
                     (button(csrf, s, "approve", ("client_id", &d.client_id), "Approve"))
                     (button(csrf, s, "deny", ("client_id", &d.client_id), "Deny"))
+                    (history(&d.client_id))
                 }
             }
         }
@@ -274,6 +287,7 @@ fn devices(csrf: &str, pending: &[Device], by_status: &[(DeviceStatus, Vec<Devic
                     @if d.status != DeviceStatus::Revoked {
                         (button(csrf, s, "revoke", ("client_id", &d.client_id), "Revoke"))
                     }
+                    (history(&d.client_id))
                 }
             }
         }
@@ -307,6 +321,7 @@ fn api_keys(csrf: &str, keys: &[ApiKey]) -> Markup {
                     " · refresh token " (lifetimes.refresh_token_ttl) " s"
                 }
                 @if !k.disabled { (button(csrf, s, "disable", ("id", &k.id), "Disable")) }
+                (history(&k.id))
             }
         }
     }
@@ -330,6 +345,7 @@ fn clients_list(csrf: &str, clients: &[OAuthClient]) -> Markup {
                 }
                 @if !c.disabled { (button(csrf, s, "disable", ("client_id", &c.client_id), "Disable")) }
                 @if c.self_registered() { (button(csrf, s, "delete", ("client_id", &c.client_id), "Delete")) }
+                (history(&c.client_id))
             }
         }
     }

@@ -3,23 +3,10 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use devicegate_tests::audit::{trail, types};
 use devicegate_tests::*;
 use ed25519_dalek::Signer as _;
 use ed25519_dalek::pkcs8::EncodePublicKey as _;
-use serde_json::Value;
-
-/// The records a filter finds, newest first.
-async fn trail(env: &TestEnv, admin: &str, query: &str) -> Vec<Value> {
-    let reply = env
-        .admin("GET", &format!("/admin/audit?{query}"), Some(admin), None)
-        .await;
-    assert_eq!(reply.status, 200, "{query}: {}", reply.json);
-    reply.json["events"].as_array().cloned().unwrap_or_default()
-}
-
-fn types(events: &[Value]) -> Vec<&str> {
-    events.iter().filter_map(|e| e["type"].as_str()).collect()
-}
 
 #[tokio::test]
 async fn a_paragon_registration_its_approval_and_a_signed_reregistration_are_recorded() {

@@ -5,22 +5,10 @@
 
 use std::time::Duration;
 
+use devicegate_tests::audit::{trail, types};
 use devicegate_tests::oauth::{Person, fixture};
 use devicegate_tests::{TestEnv, enc, server};
-use serde_json::{Value, json};
-
-/// The records a filter finds, newest first.
-async fn trail(env: &TestEnv, admin: &str, query: &str) -> Vec<Value> {
-    let reply = env
-        .admin("GET", &format!("/admin/audit?{query}"), Some(admin), None)
-        .await;
-    assert_eq!(reply.status, 200, "{query}: {}", reply.json);
-    reply.json["events"].as_array().cloned().unwrap_or_default()
-}
-
-fn types(events: &[Value]) -> Vec<&str> {
-    events.iter().filter_map(|e| e["type"].as_str()).collect()
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn a_device_flow_approved_on_the_page_and_a_refresh_reuse_are_recorded() {
@@ -146,7 +134,7 @@ async fn a_device_flow_approved_on_the_page_and_a_refresh_reuse_are_recorded() {
 }
 
 #[tokio::test]
-async fn a_user_made_by_an_administrator_is_recorded_with_the_admin_as_actor() {
+async fn users_and_clients_made_and_disabled_by_an_administrator_are_recorded() {
     let (env, _api_key, admin) = TestEnv::with_keys().await;
     let created = env
         .admin_post(
@@ -183,4 +171,67 @@ async fn a_user_made_by_an_administrator_is_recorded_with_the_admin_as_actor() {
             .unwrap()
             .contains("a long enough passphrase")
     );
+    let client_id = client.str("client_id");
+    let path = format!("/admin/clients/{client_id}/disable");
+    assert_eq!(env.admin_post(&admin, &path, None).await.status, 200);
+    let records = trail(&env, &admin, &format!("subject={client_id}")).await;
+    assert_eq!(types(&records), ["client.disabled", "client.registered"]);
+    let path = "/admin/users/grace/disable";
+    assert_eq!(env.admin_post(&admin, path, None).await.status, 200);
+    let records = trail(&env, &admin, "subject=grace").await;
+    assert_eq!(types(&records), ["user.disabled", "user.created"]);
+}
+
+/// What a store hands its sink (`devicegate serve`'s events log) is what it stored: a decision
+/// whose transaction failed publishes nothing, its retry that succeeds publishes one record.
+#[tokio::test]
+async fn a_failed_decision_publishes_no_event_and_its_retry_publishes_one() {
+    use devicegate::storage::AuditSink;
+    use devicegate_tests::faults::Fault;
+    use std::sync::{Arc, Mutex};
+
+    let (mut env, _api_key, admin) = TestEnv::with_keys().await;
+    let body = json!({ "name": "kiosks" });
+    // Which call of a creation is its transaction (the admin key is read first).
+    env.calls.take();
+    let first = env
+        .admin_post(&admin, "/admin/api-keys", Some(body.clone()))
+        .await;
+    assert_eq!(first.status, 201, "{}", first.json);
+    let calls = env.calls.take();
+    let tx = calls
+        .iter()
+        .position(|c| c == "TransactWriteItems")
+        .unwrap_or_else(|| panic!("{calls:?}"));
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let into = seen.clone();
+    env.deps.store = env
+        .deps
+        .store
+        .clone()
+        .with_audit_sink(AuditSink::new(move |event| {
+            into.lock().unwrap().push(event.kind.as_str().to_owned());
+        }));
+    // The API key's put and its record are one transaction: fail it on every attempt the SDK
+    // makes (it retries a 500 twice); the injector counts attempts from 1.
+    for attempt in 1..=3 {
+        env.faults.fail_call(tx + attempt, Fault::ServerError);
+    }
+    let refused = env
+        .admin_post(&admin, "/admin/api-keys", Some(body.clone()))
+        .await;
+    let injected = env.faults.clear();
+    assert_eq!(refused.status, 500, "{}", refused.json);
+    assert!(
+        injected.iter().any(|(_, op, _)| op == "TransactWriteItems"),
+        "{injected:?}"
+    );
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "{:?}",
+        seen.lock().unwrap()
+    );
+    let created = env.admin_post(&admin, "/admin/api-keys", Some(body)).await;
+    assert_eq!(created.status, 201, "{}", created.json);
+    assert_eq!(*seen.lock().unwrap(), ["api_key.created"]);
 }

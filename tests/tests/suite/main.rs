@@ -11,6 +11,7 @@ mod aws_sdk;
 mod browser;
 mod client_registration;
 mod console;
+mod console_audit;
 mod events;
 mod faults;
 mod federation;

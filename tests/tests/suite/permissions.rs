@@ -136,3 +136,72 @@ async fn every_call_a_function_makes_is_allowed_by_its_own_policy() {
         "every function (and the authorizer) was exercised"
     );
 }
+
+/// The audit bus is fed by the AuditTable's stream through the pipe, never by a function: the
+/// pipe's role may read exactly that stream and put events on exactly that bus, the pipe reads
+/// new records only, and no function's policy names EventBridge at all.
+#[test]
+fn only_the_audit_pipe_publishes_and_only_to_the_audit_bus() {
+    let template = template_json();
+    let resources = &template["Resources"];
+    assert_eq!(
+        resources["AuditTable"]["Properties"]["StreamSpecification"]["StreamViewType"],
+        "NEW_IMAGE"
+    );
+    let pipe = &resources["AuditPipe"]["Properties"];
+    assert_eq!(pipe["Source"]["Fn::GetAtt"], "AuditTable.StreamArn");
+    assert_eq!(pipe["Target"]["Fn::GetAtt"], "AuditBus.Arn");
+    assert_eq!(pipe["RoleArn"]["Fn::GetAtt"], "AuditPipeRole.Arn");
+    assert_eq!(
+        pipe["TargetParameters"]["EventBridgeEventBusParameters"]["DetailType"],
+        "$.dynamodb.NewImage.type.S"
+    );
+    let filter = pipe["SourceParameters"]["FilterCriteria"]["Filters"][0]["Pattern"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(filter).unwrap(),
+        serde_json::json!({"eventName": ["INSERT"]})
+    );
+
+    let mut allowed = BTreeSet::new();
+    for policy in resources["AuditPipeRole"]["Properties"]["Policies"]
+        .as_array()
+        .unwrap()
+    {
+        for statement in policy["PolicyDocument"]["Statement"].as_array().unwrap() {
+            assert_eq!(statement["Effect"], "Allow");
+            for action in statement["Action"].as_array().unwrap() {
+                allowed.insert((
+                    action.as_str().unwrap().to_owned(),
+                    statement["Resource"]["Fn::GetAtt"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                ));
+            }
+        }
+    }
+    let stream = "AuditTable.StreamArn".to_owned();
+    let expected: BTreeSet<(String, String)> = [
+        ("dynamodb:DescribeStream", &stream),
+        ("dynamodb:GetRecords", &stream),
+        ("dynamodb:GetShardIterator", &stream),
+        ("dynamodb:ListStreams", &stream),
+        ("events:PutEvents", &"AuditBus.Arn".to_owned()),
+    ]
+    .into_iter()
+    .map(|(a, r)| (a.to_owned(), r.clone()))
+    .collect();
+    assert_eq!(allowed, expected);
+
+    for (name, resource) in resources.as_object().unwrap() {
+        if resource["Type"] == "AWS::Serverless::Function" {
+            let policies = resource["Properties"]["Policies"].to_string();
+            assert!(
+                !policies.contains("events:"),
+                "{name} may call EventBridge: {policies}"
+            );
+        }
+    }
+}

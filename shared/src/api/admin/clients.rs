@@ -38,6 +38,13 @@ pub async fn act(deps: &Deps, req: Request) -> Reply {
     let client_id = param(&req, "client_id")?;
     let action = param(&req, "action")?;
     let action = ClientAction::parse(&action).ok_or_else(|| unknown_action(&action))?;
-    let client = admin::act_on_client(&deps.store, &client_id, action, now()).await?;
+    let client = admin::act_on_client(
+        &deps.store,
+        &client_id,
+        action,
+        now(),
+        &crate::api::audit_origin(&req, "admin"),
+    )
+    .await?;
     Ok(json_response(200, &ClientView::new(&client, None)))
 }

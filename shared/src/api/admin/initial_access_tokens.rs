@@ -37,8 +37,12 @@ pub async fn create(deps: &Deps, req: Request) -> Reply {
 pub async fn act(deps: &Deps, req: Request) -> Reply {
     match param(&req, "action")?.as_str() {
         "disable" => {
-            let token =
-                admin::disable_initial_access_token(&deps.store, &param(&req, "id")?).await?;
+            let token = admin::disable_initial_access_token(
+                &deps.store,
+                &param(&req, "id")?,
+                &crate::api::audit_origin(&req, "admin"),
+            )
+            .await?;
             Ok(json_response(
                 200,
                 &InitialAccessTokenView::new(&token, None),

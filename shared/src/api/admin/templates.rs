@@ -32,7 +32,12 @@ pub async fn create(deps: &Deps, req: Request) -> Reply {
 pub async fn act(deps: &Deps, req: Request) -> Reply {
     match param(&req, "action")?.as_str() {
         "disable" => {
-            let template = admin::disable_template(&deps.store, &param(&req, "id")?).await?;
+            let template = admin::disable_template(
+                &deps.store,
+                &param(&req, "id")?,
+                &crate::api::audit_origin(&req, "admin"),
+            )
+            .await?;
             Ok(json_response(200, &TemplateView::from(&template)))
         }
         other => Err(unknown_action(other)),

@@ -64,7 +64,15 @@ pub async fn act(deps: &Deps, req: Request) -> Reply {
     }
     let user = match action.as_str() {
         "link" => admin::get_user(&deps.store, &username).await?,
-        "disable" => admin::disable_user(&deps.store, &username, now()).await?,
+        "disable" => {
+            admin::disable_user(
+                &deps.store,
+                &username,
+                now(),
+                &crate::api::audit_origin(&req, "admin"),
+            )
+            .await?
+        }
         "login-ids" => {
             let input: LoginIdsBody = json_body(&req)?;
             admin::set_login_ids(

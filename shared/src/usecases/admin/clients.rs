@@ -119,13 +119,23 @@ pub async fn list_clients(
 }
 
 /// Disables a client: its tokens stop refreshing and introspect as inactive.
-pub async fn disable_client(store: &Store, client_id: &str) -> Result<OAuthClient, Error> {
-    store.disable_client(client_id).await
+pub async fn disable_client(
+    store: &Store,
+    client_id: &str,
+    origin: &Origin,
+) -> Result<OAuthClient, Error> {
+    let audit = AuditEvent::success(AuditType::ClientDisabled, origin, client_id);
+    store.disable_client(client_id, &audit).await
 }
 
 /// Deletes a self-registered client: its token families are revoked, then the client is
 /// removed. An administrator's own clients are disabled instead, so that their history stays.
-pub async fn delete_client(store: &Store, client_id: &str, now: i64) -> Result<OAuthClient, Error> {
+pub async fn delete_client(
+    store: &Store,
+    client_id: &str,
+    now: i64,
+    origin: &Origin,
+) -> Result<OAuthClient, Error> {
     let client = store
         .get_client(client_id)
         .await?
@@ -135,7 +145,9 @@ pub async fn delete_client(store: &Store, client_id: &str, now: i64) -> Result<O
             "only self-registered clients are deleted; disable this one".into(),
         ));
     }
-    let client = store.retire_client(client_id, now).await?;
+    let audit = AuditEvent::success(AuditType::ClientDeleted, origin, client_id)
+        .because("deleted by an administrator");
+    let client = store.retire_client(client_id, now, &audit).await?;
     store.delete_client(client_id).await?;
     tracing::info!(
         client_id,
@@ -167,9 +179,10 @@ pub async fn act_on_client(
     client_id: &str,
     action: ClientAction,
     now: i64,
+    origin: &Origin,
 ) -> Result<OAuthClient, Error> {
     match action {
-        ClientAction::Disable => disable_client(store, client_id).await,
-        ClientAction::Delete => delete_client(store, client_id, now).await,
+        ClientAction::Disable => disable_client(store, client_id, origin).await,
+        ClientAction::Delete => delete_client(store, client_id, now, origin).await,
     }
 }

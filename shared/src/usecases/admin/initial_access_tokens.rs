@@ -2,7 +2,7 @@
 //! `RegistrationPolicy=initial-access-token`.
 
 use crate::error::Error;
-use crate::model::InitialAccessToken;
+use crate::model::{AuditEvent, AuditType, InitialAccessToken, Origin};
 use crate::storage::Store;
 pub use crate::usecases::client_registration::NewInitialAccessToken;
 
@@ -24,6 +24,8 @@ pub async fn list_initial_access_tokens(store: &Store) -> Result<Vec<InitialAcce
 pub async fn disable_initial_access_token(
     store: &Store,
     id: &str,
+    origin: &Origin,
 ) -> Result<InitialAccessToken, Error> {
-    store.disable_initial_access_token(id).await
+    let audit = AuditEvent::success(AuditType::InitialAccessTokenDisabled, origin, id);
+    store.disable_initial_access_token(id, &audit).await
 }

@@ -2,6 +2,7 @@
 
 use crate::error::Error;
 use crate::model::vmware::RegistrationTemplate;
+use crate::model::{AuditEvent, AuditType, Origin};
 use crate::storage::Store;
 pub use crate::usecases::vmware::NewTemplate;
 
@@ -20,6 +21,11 @@ pub async fn list_templates(store: &Store) -> Result<Vec<RegistrationTemplate>, 
 
 /// Disables a template: no new registrations (instances keep working; disable an instance
 /// through its client).
-pub async fn disable_template(store: &Store, id: &str) -> Result<RegistrationTemplate, Error> {
-    store.disable_template(id).await
+pub async fn disable_template(
+    store: &Store,
+    id: &str,
+    origin: &Origin,
+) -> Result<RegistrationTemplate, Error> {
+    let audit = AuditEvent::success(AuditType::TemplateDisabled, origin, id);
+    store.disable_template(id, &audit).await
 }

@@ -97,8 +97,14 @@ pub async fn reset_password(
 /// The authorizer reads no user record: it reads the user's guard, recorded first, which
 /// refuses every user token of theirs even where the families' index (eventually consistent)
 /// did not yet list one a login had just written.
-pub async fn disable_user(store: &Store, username: &str, now: i64) -> Result<User, Error> {
-    let user = store.disable_user(username).await?;
+pub async fn disable_user(
+    store: &Store,
+    username: &str,
+    now: i64,
+    origin: &Origin,
+) -> Result<User, Error> {
+    let audit = AuditEvent::success(AuditType::UserDisabled, origin, username);
+    let user = store.disable_user(username, &audit).await?;
     store.record_user_guard(username).await?;
     store.end_sessions_of(username).await?;
     store

@@ -24,6 +24,7 @@ pub async fn redeem(
     store: &Store,
     client: &ClientCredentials,
     grant: &CodeGrant,
+    origin: &Origin,
     now: i64,
 ) -> Result<TokenSet, Error> {
     let (code, found) = store
@@ -48,8 +49,19 @@ pub async fn redeem(
     {
         return Err(invalid("this app instance is registered to another user"));
     }
+    let by_client = origin.by(Actor::client(&code.client_id));
+    let reused = |family_id: &str| {
+        AuditEvent::failure(
+            AuditType::TokenReuseDetected,
+            &by_client,
+            &code.client_id,
+            &format!("authorization code presented again; token family {family_id} revoked"),
+        )
+    };
     if let Some(family_id) = &code.family_id {
-        store.revoke_family(family_id, now).await?;
+        store
+            .revoke_family_audited(family_id, now, &reused(family_id))
+            .await?;
         tracing::info!(client_id = %code.client_id, family_id, "authorization code used twice; its tokens revoked");
         return Err(invalid("the authorization code has already been used"));
     }
@@ -78,8 +90,19 @@ pub async fn redeem(
         code.lifetimes,
         now,
     )?;
+    let audit = AuditEvent::success(
+        AuditType::AuthorizationCodeRedeemed,
+        &by_client,
+        &code.client_id,
+    )
+    .because(&format!("for {}", code.username));
+    let pair = NewPair {
+        tokens: [&issued.access, &issued.refresh],
+        replay_key: None,
+        audit: &audit,
+    };
     match store
-        .redeem_authorization_code(&code, &family, [&issued.access, &issued.refresh], now)
+        .redeem_authorization_code(&code, &family, pair, now)
         .await?
     {
         CodeRedemption::Redeemed => {
@@ -93,7 +116,9 @@ pub async fn redeem(
         CodeRedemption::AlreadyUsed(current) => {
             // Lost a race with another redemption: that one's tokens go too.
             if let Some(family_id) = current.and_then(|c| c.family_id) {
-                store.revoke_family(&family_id, now).await?;
+                store
+                    .revoke_family_audited(&family_id, now, &reused(&family_id))
+                    .await?;
             }
             Err(invalid("the authorization code has already been used"))
         }

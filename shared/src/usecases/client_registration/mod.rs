@@ -290,10 +290,17 @@ pub async fn delete(
     store: &Store,
     client_id: &str,
     access_token: Option<&str>,
+    origin: &Origin,
     now: i64,
 ) -> Result<(), Error> {
     let client = read(store, client_id, access_token, now).await?;
-    store.retire_client(&client.client_id, now).await?;
+    let audit = AuditEvent::success(
+        AuditType::ClientDeleted,
+        &origin.by(Actor::client(&client.client_id)),
+        &client.client_id,
+    )
+    .because("deleted by its registration access token (RFC 7592)");
+    store.retire_client(&client.client_id, now, &audit).await?;
     tracing::info!(client_id = %client.client_id, "client deleted through RFC 7592");
     Ok(())
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use maud::{Markup, html};
 
-use super::{Section, button, checkbox, create_form, form, text_field};
+use super::{Section, button, checkbox, create_form, form, history, text_field};
 use crate::api::admin::views::rfc3339;
 use crate::model::User;
 use crate::usecases::admin::LimitState;
@@ -62,6 +62,7 @@ pub(super) fn list(csrf: &str, users: &[User], limits: &HashMap<String, LimitSta
                         autocomplete="new-password" required;
                     button.inline type="submit" { "Reset password" }
                 }))
+                (history(&u.username))
             }
         }
     }

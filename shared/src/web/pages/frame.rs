@@ -37,7 +37,14 @@ h2{font-size:1.1rem;margin:1.5rem 0 .5rem}\
 .meta{color:#5b6475;font-size:.9rem;overflow-wrap:anywhere}\
 code{overflow-wrap:anywhere}\
 .check{display:flex;gap:.5rem;align-items:center;font-weight:400}\
-a.button{display:block;margin-top:1rem;padding:.7rem;text-align:center;font-weight:600;border:1px solid #1f5fd6;border-radius:.5rem;color:#1f5fd6;text-decoration:none}";
+a.button{display:block;margin-top:1rem;padding:.7rem;text-align:center;font-weight:600;border:1px solid #1f5fd6;border-radius:.5rem;color:#1f5fd6;text-decoration:none}\
+select,input[type=datetime-local]{width:100%;padding:.55rem .75rem;font-size:1rem;border:1px solid #b8bfcc;border-radius:.5rem;background:#fff}\
+a.history{display:inline-block;margin:.5rem 0 0;font-size:.9rem}\
+.scroll{overflow-x:auto;max-width:100%;margin-top:1rem}\
+table{border-collapse:collapse;font-size:.85rem}\
+th,td{text-align:left;vertical-align:top;padding:.35rem .5rem;border-top:1px solid #e3e6ec}\
+th,td.time,td code{white-space:nowrap;overflow-wrap:normal}\
+td.ua{min-width:12rem}";
 
 /// The Content-Security-Policy: nothing but this page's own style sheet and forms.
 pub fn content_security_policy() -> &'static str {

@@ -165,7 +165,14 @@ async fn introspection_and_revocation() {
 
     // Disabling the user makes their tokens inactive too (checked on a fresh pair).
     let tokens = approved_tokens(&f, &base, "read").await;
-    f.env.store().disable_user("ada").await.unwrap();
+    f.env
+        .store()
+        .disable_user(
+            "ada",
+            &devicegate_tests::setup_record(devicegate::model::AuditType::UserDisabled, "ada"),
+        )
+        .await
+        .unwrap();
     let after = introspect(&base, &f, tokens["access_token"].as_str().unwrap()).await;
     assert_eq!(after["active"], false);
 }

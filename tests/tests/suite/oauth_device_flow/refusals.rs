@@ -160,7 +160,13 @@ async fn polls_check_the_issuing_secret_and_the_redemption_checks_the_client_as_
     // the approved code's redemption refuses, and issues nothing.
     let (status, page) = person.decide(&started.str("user_code"), "approve").await;
     assert_eq!(status, 200, "{page}");
-    env.store().disable_client(&id).await.unwrap();
+    env.store()
+        .disable_client(
+            &id,
+            &devicegate_tests::setup_record(devicegate::model::AuditType::ClientDisabled, &id),
+        )
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let before = env.snapshot().await;
     let refused = poll_with(started.str("device_code"), secret.clone()).await;
