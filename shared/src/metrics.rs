@@ -8,7 +8,7 @@
 //!
 //! `METRICS=off` leaves the request line as it was (validated with the other settings at cold
 //! start, [`parse`]); metrics are only written where the log is JSON (Lambda's
-//! `AWS_LAMBDA_LOG_FORMAT=JSON`, `devicegate serve --json-logs`).
+//! `AWS_LAMBDA_LOG_FORMAT=JSON`, `devicegate serve --log-format json`).
 
 use std::future::Future;
 use std::sync::Arc;
