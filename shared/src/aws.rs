@@ -24,7 +24,17 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
 /// Builds the DynamoDB client once per cold start. `AWS_ENDPOINT_URL_DYNAMODB` points it at a
 /// local server.
 pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::new(&sdk_config().await)
+    metered_dynamodb_client(&sdk_config().await)
+}
+
+/// The DynamoDB client whose round trips each request's metrics count
+/// ([`crate::metrics::StoreCalls`]).
+pub fn metered_dynamodb_client(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(config)
+            .interceptor(crate::metrics::StoreCalls)
+            .build(),
+    )
 }
 
 /// The roots AWS service endpoints chain to (Amazon Root CA 1-4 and the Starfield root they are

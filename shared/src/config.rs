@@ -184,6 +184,8 @@ impl Settings {
             allowed_scopes: Scope::parse(&value("REGISTRATION_SCOPES").unwrap_or_default())
                 .map_err(|e| format!("REGISTRATION_SCOPES: {}", e.description()))?,
         };
+        // `METRICS` (on, the default, or off) is read by the log's set-up; a typo stops here.
+        crate::metrics::parse(value("METRICS").as_deref())?;
         Ok(Settings {
             tables: Tables::from_lookup(&lookup),
             approval_window: seconds("APPROVAL_WINDOW_SECONDS", DEFAULT_APPROVAL_WINDOW)?,
@@ -344,6 +346,7 @@ mod tests {
             ("ISSUER", "https://id.example.com/?x=1"),
             ("ISSUER", "ftp://id.example.com"),
             ("SERVER_SECRET", "short"),
+            ("METRICS", "false"),
         ] {
             let error = settings(&[(name, bad)]).err();
             assert!(

@@ -25,7 +25,7 @@ impl Deps {
         }
         settings.oidc.keys = load_signing_keys(&settings, Some(&config)).await?;
         let store = Store::new(
-            aws_sdk_dynamodb::Client::new(&config),
+            crate::aws::metered_dynamodb_client(&config),
             settings.tables.clone(),
         )
         .with_client_idle_ttl(settings.registration.idle_ttl)

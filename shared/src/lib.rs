@@ -20,6 +20,7 @@ pub mod error;
 pub mod federation;
 pub mod http;
 pub mod lambda;
+pub mod metrics;
 pub mod model;
 pub mod oidc;
 pub mod password;

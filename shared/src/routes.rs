@@ -275,13 +275,28 @@ pub fn table() -> Vec<(Function, &'static str, &'static str)> {
 }
 
 /// A function's router: exactly its routes, each wrapped in [`http::serve`] (request span,
-/// summary log line, errors in the route's shape), and answers in the right shape to a request
-/// none of them takes ([`unrouted`]).
+/// summary log line, metrics, errors in the route's shape), and answers in the right shape to a
+/// request none of them takes ([`unrouted`]).
 pub fn router<S: Send + Sync + 'static>(
     routes: &'static [Route<S>],
     state: Arc<S>,
 ) -> axum::Router {
-    unrouted::with_fallbacks(routes_of(routes, state), rows(routes))
+    let function = routes
+        .first()
+        .map_or(LOCAL_FUNCTION, |r| function_name(r.method, r.path));
+    unrouted::with_fallbacks(routes_of(routes, state), rows(routes), function)
+}
+
+/// What the metrics of a request [`table`] does not route (locally: one no route takes, or
+/// `devicegate serve`'s own `/health`) name as its function.
+pub const LOCAL_FUNCTION: &str = "serve";
+
+/// The function that hosts (method, path) in [`table`], by binary name.
+fn function_name(method: &str, path: &str) -> &'static str {
+    table()
+        .into_iter()
+        .find(|(_, m, p)| *m == method && *p == path)
+        .map_or(LOCAL_FUNCTION, |(function, _, _)| function.name())
 }
 
 /// Every route of every function in one router, as a local server or a test serves them.
@@ -308,7 +323,7 @@ pub fn router_all(deps: Arc<Deps>) -> axum::Router {
         rows(METADATA),
     ]
     .concat();
-    unrouted::with_fallbacks(router, rows)
+    unrouted::with_fallbacks(router, rows, LOCAL_FUNCTION)
 }
 
 fn rows<S>(routes: &[Route<S>]) -> Vec<Row> {
@@ -327,11 +342,15 @@ fn routes_of<S: Send + Sync + 'static>(routes: &'static [Route<S>], state: Arc<S
     let mut router = axum::Router::new();
     for route in routes {
         let (shape, handler) = (route.shape, route.handler);
+        let site = http::Site {
+            function: function_name(route.method, route.path),
+            route: route.path,
+        };
         let serve = move |State(state): State<Arc<S>>,
                           params: RawPathParams,
                           req: axum::extract::Request| async move {
             let req = http::from_axum(req, &params).await;
-            http::into_axum(http::serve(req, shape, |r| handler(state, r)).await)
+            http::into_axum(http::serve(req, site, shape, |r| handler(state, r)).await)
         };
         router = router.route(route.path, on(method_filter(route.method), serve));
     }
@@ -349,28 +368,4 @@ fn method_filter(method: &str) -> MethodFilter {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_function_has_a_route_and_no_route_is_listed_twice() {
-        let table = table();
-        for function in Function::ALL {
-            assert!(table.iter().any(|(f, _, _)| *f == function));
-        }
-        for page in PAGES {
-            assert!(
-                table.iter().any(|(_, m, p)| p == page && *m == "GET"),
-                "{page}"
-            );
-        }
-        let mut seen = std::collections::HashSet::new();
-        for (_, method, path) in &table {
-            assert!(seen.insert((method, path)), "{method} {path}");
-            assert!(matches!(
-                *method,
-                "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
-            ));
-        }
-    }
-}
+mod tests;

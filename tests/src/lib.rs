@@ -220,6 +220,7 @@ impl TestEnv {
             ))
             .interceptor(calls.clone())
             .interceptor(faults.clone())
+            .interceptor(devicegate::metrics::StoreCalls)
             .build();
         let client = aws_sdk_dynamodb::Client::from_conf(config);
         let prefix = format!("t{}", ulid::Ulid::new().to_string().to_lowercase());

@@ -55,7 +55,7 @@ impl Captured {
 }
 
 /// Captures the thread's log under the filter a function builds from `RUST_LOG=rust_log` (and
-/// no Lambda level), until the guard drops.
+/// no Lambda level), in a function's JSON format with metrics on, until the guard drops.
 pub fn capture(rust_log: Option<&str>) -> (Captured, DefaultGuard) {
     // With one dispatcher alive, tracing-core takes it for the global one and caches a
     // callsite's interest from whichever thread reaches it first: a callsite another test
@@ -72,8 +72,11 @@ pub fn capture(rust_log: Option<&str>) -> (Captured, DefaultGuard) {
     });
     let captured = Captured::default();
     let writer = captured.clone();
+    // As a function's JSON log: the request line carries its metrics (crate::metrics).
+    devicegate::metrics::enable(true);
     let subscriber = fmt()
         .json()
+        .event_format(devicegate::telemetry::Emf(fmt::format().json()))
         .with_env_filter(devicegate::telemetry::filter(None, rust_log))
         .with_writer(move || writer.clone())
         .finish();

@@ -15,12 +15,15 @@ use lambda_http::aws_lambda_events::apigw::{
 };
 use lambda_http::request::RequestContext;
 
-/// The local stand-in for API Gateway in front of [`routes::router_all`].
+/// The local stand-in for API Gateway in front of [`routes::router_all`] and `devicegate serve`'s
+/// own `GET /health` ([`super::health`]).
 pub fn router(deps: Arc<Deps>) -> axum::Router {
-    routes::router_all(deps.clone()).layer(axum::middleware::from_fn_with_state(
-        deps,
-        api_gateway_context,
-    ))
+    routes::router_all(deps.clone())
+        .merge(super::health::routes(deps.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            deps,
+            api_gateway_context,
+        ))
 }
 
 /// Gives each request the query parameters and request context (method, path, source address)

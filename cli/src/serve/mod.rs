@@ -9,6 +9,7 @@
 mod events;
 mod first_run;
 mod gateway;
+mod health;
 mod store;
 
 use std::net::SocketAddr;
@@ -194,7 +195,13 @@ fn init_logs(json: bool) {
         .with_target(false)
         .with_env_filter(devicegate::telemetry::filter_from_env());
     let result = if json {
-        builder.json().try_init()
+        devicegate::telemetry::enable_metrics_from_env();
+        builder
+            .json()
+            .event_format(devicegate::telemetry::Emf(
+                fmt::format().json().with_target(false),
+            ))
+            .try_init()
     } else {
         builder.try_init()
     };

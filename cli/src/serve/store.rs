@@ -20,7 +20,9 @@ pub(super) async fn dynamodb_client(
         ))
         .load()
         .await;
-    let mut builder = aws_sdk_dynamodb::config::Builder::from(&config).endpoint_url(endpoint);
+    let mut builder = aws_sdk_dynamodb::config::Builder::from(&config)
+        .endpoint_url(endpoint)
+        .interceptor(devicegate::metrics::StoreCalls);
     // A loopback store takes any credentials and is only slowed by idempotency tokens; a remote
     // one gets the operator's credentials and keeps the tokens.
     if loopback_store {

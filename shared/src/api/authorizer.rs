@@ -80,7 +80,7 @@ pub async fn judge(
         }
         Authorization::Denied => false,
     };
-    tracing::info!(authorized = is_authorized, kind = ?context.get("kind"), "authorizer decision");
+    // The function's `main` logs the decision, with its metrics, once the store is done.
     Ok(AuthorizerResponse {
         is_authorized,
         context,

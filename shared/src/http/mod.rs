@@ -11,6 +11,7 @@ use serde::Serialize;
 use tracing::Instrument as _;
 
 use crate::error::Error;
+use crate::metrics;
 
 mod errors;
 pub use errors::{AuthScheme, BASIC_CHALLENGE, ErrorShape};
@@ -231,10 +232,25 @@ pub fn into_axum(response: Response<Body>) -> axum::response::Response {
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
 
+/// Where a request was routed, as its metrics name it: the function's binary name (`token`;
+/// `serve` for what only `devicegate serve` answers) and the route as the table writes it
+/// (`/oauth2/register/{client_id}`, never the path with its parameters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Site {
+    pub function: &'static str,
+    pub route: &'static str,
+}
+
 /// Runs one request: a span carrying the Lambda request id around every log line, one summary
-/// line with route, status and latency, every 5xx logged with its cause, and errors rendered in
-/// the endpoint's shape.
-pub async fn serve<F, Fut>(req: Request, shape: ErrorShape, handler: F) -> Response<Body>
+/// line with route, status and latency (and, unless `METRICS=off`, the request's metrics in
+/// CloudWatch's embedded format, [`crate::metrics`]), every 5xx logged with its cause, and
+/// errors rendered in the endpoint's shape.
+pub async fn serve<F, Fut>(
+    req: Request,
+    site: Site,
+    shape: ErrorShape,
+    handler: F,
+) -> Response<Body>
 where
     F: FnOnce(Request) -> Fut,
     Fut: Future<Output = Result<Response<Body>, Error>>,
@@ -254,7 +270,8 @@ where
     let span = tracing::info_span!("request", request_id = %request_id);
     async move {
         let started = Instant::now();
-        let mut response = match handler(req).await {
+        let (outcome, store) = metrics::counted(handler(req)).await;
+        let mut response = match outcome {
             Ok(response) => response,
             Err(error) => {
                 if let Error::Internal(cause) = &error {
@@ -264,13 +281,21 @@ where
             }
         };
         shape.stamp(&mut response, &request_id);
-        tracing::info!(
-            method,
-            route,
-            status = response.status().as_u16(),
-            latency_ms = millis(started.elapsed()),
-            "request"
-        );
+        let status = response.status().as_u16();
+        let latency_ms = millis(started.elapsed());
+        if metrics::enabled() {
+            let emf = metrics::RequestMetrics {
+                function: site.function,
+                route: site.route,
+                status,
+                latency_ms,
+                store,
+            }
+            .emf();
+            tracing::info!(method, route, status, latency_ms, emf = %emf, "request");
+        } else {
+            tracing::info!(method, route, status, latency_ms, "request");
+        }
         response
     }
     .instrument(span)

@@ -26,8 +26,17 @@ pub struct Row {
     pub shape: ErrorShape,
 }
 
-/// The router with its answers to requests no route takes, for the routes of `rows`.
-pub fn with_fallbacks(router: axum::Router, rows: Vec<Row>) -> axum::Router {
+/// The router with its answers to requests no route takes, for the routes of `rows`; their
+/// metrics name `function` and the route `unrouted`.
+pub fn with_fallbacks(
+    router: axum::Router,
+    rows: Vec<Row>,
+    function: &'static str,
+) -> axum::Router {
+    let site = http::Site {
+        function,
+        route: "unrouted",
+    };
     let rows: Arc<[Row]> = rows.into();
     let handler = move |req: axum::extract::Request| {
         let rows = rows.clone();
@@ -35,7 +44,7 @@ pub fn with_fallbacks(router: axum::Router, rows: Vec<Row>) -> axum::Router {
             let (parts, _) = req.into_parts();
             let req = Request::from_parts(parts, Body::Empty);
             let (shape, response) = answer(&rows, &req);
-            http::into_axum(http::serve(req, shape, |_| async move { Ok(response) }).await)
+            http::into_axum(http::serve(req, site, shape, |_| async move { Ok(response) }).await)
         }
     };
     router

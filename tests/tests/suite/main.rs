@@ -19,6 +19,7 @@ mod federation_console;
 mod federation_pages;
 mod huawei_sdk;
 mod logs;
+mod metrics;
 mod oauth_device_flow;
 mod openid_connect;
 mod openidconnect;
