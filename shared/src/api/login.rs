@@ -14,8 +14,15 @@ use crate::usecases::user_tokens;
 /// Signs a user in and answers a user TokenInfo.
 pub async fn login(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     let request = paragon::parse_login(&req)?;
-    let tokens =
-        user_tokens::login(&deps.store, deps.settings.server_secret()?, request, now()).await?;
+    let origin = crate::api::audit_origin(&req, "paragon");
+    let tokens = user_tokens::login(
+        &deps.store,
+        deps.settings.server_secret()?,
+        request,
+        &origin,
+        now(),
+    )
+    .await?;
     Ok(paragon::token_response(&tokens))
 }
 

@@ -26,6 +26,8 @@ wire_enum! {
         UserCreated = "user.created",
         SigninSucceeded = "signin.succeeded",
         SigninFailed = "signin.failed",
+        LoginSucceeded = "login.succeeded",
+        LoginRefused = "login.refused",
         ClientRegistered = "client.registered",
         ClientDisabled = "client.disabled",
         ClientDeleted = "client.deleted",

@@ -138,10 +138,11 @@ impl Store {
         holder: Holder<'_>,
         attempts: &[AttemptCounter],
         now: i64,
+        audit: &crate::model::AuditEvent,
     ) -> Result<Option<Inactive>, Error> {
         let (mut items, inactive) = self.first_issue(holder, &[], family, tokens, now)?;
         items.extend(self.return_attempt_items(attempts, now)?);
-        let Some(reasons) = self.transact(items).await? else {
+        let Some(reasons) = self.transact_audited(items, &[audit]).await? else {
             return Ok(None);
         };
         match first_failed(&reasons, 0, &inactive) {

@@ -155,6 +155,18 @@ async fn a_user_signs_in_on_a_trusted_device_and_loses_access_when_it_is_revoked
     let user_token = user["access_token"].as_str().unwrap().to_owned();
     let user_refresh = user["refresh_token"].as_str().unwrap().to_owned();
     assert!(user_token.starts_with("dgu_"), "{user_token}");
+    // The sign-in's audit record: the user, the key and the trusted device, no token.
+    let records =
+        devicegate_tests::audit::trail(&env, &admin_key, "subject=ada&type=login.succeeded").await;
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0]["actor"], "user:ada");
+    assert!(
+        records[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("desk-1")),
+        "{records:?}"
+    );
+    assert!(!records[0].to_string().contains(&user_token));
 
     let me = |token: Option<String>| {
         let mut req = http.get(format!("{base}/api/v1/me"));
@@ -357,10 +369,17 @@ async fn the_policy_matrix_holds_for_every_credential_kind() {
                     reply.assert_described_error(expected.0, expected.1, &row);
                     let after = env.snapshot().await;
                     let grown: Vec<_> = after.iter().filter(|i| !before.contains(i)).collect();
+                    // The attempt counters, and the refusal's one audit record, nothing else.
+                    let records: Vec<_> = grown.iter().filter(|i| i.contains("-audit: ")).collect();
                     assert!(
-                        grown.iter().all(|i| i.contains("rate-limits")),
+                        grown
+                            .iter()
+                            .all(|i| i.contains("rate-limits") || i.contains("-audit: ")),
                         "{row} stored {grown:?}"
                     );
+                    assert_eq!(records.len(), 1, "{row}: {records:?}");
+                    assert!(records[0].contains("\"type\":\"login.refused\""), "{row}");
+                    assert!(!records[0].contains("correct horse"), "{row}");
                 }
             }
         }

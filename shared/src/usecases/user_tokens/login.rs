@@ -27,6 +27,36 @@ pub async fn login(
     store: &Store,
     secret: &ServerSecret,
     request: LoginRequest,
+    origin: &Origin,
+    now: i64,
+) -> Result<TokenSet, Error> {
+    // The trail names who tried by username only: a card id or short id signs a person in
+    // without a password, so it is never written down.
+    let named = match &request.credentials {
+        Credentials::Password { username, .. } | Credentials::Username(username) => {
+            username.clone()
+        }
+        Credentials::LoginId(id) => format!("({})", id.kind().field()),
+    };
+    let outcome = judge_and_issue(store, secret, request, origin, now).await;
+    match &outcome {
+        // A refusal leaves its record; a full counter (the limit already refused it without
+        // judging) and a fault do not, so a flood of blocked attempts writes nothing.
+        Err(e) if !matches!(e, Error::TooManyAttempts(_) | Error::Internal(_)) => {
+            let refused =
+                AuditEvent::failure(AuditType::LoginRefused, origin, &named, &e.description());
+            store.record(&[refused]).await?;
+        }
+        _ => {}
+    }
+    outcome
+}
+
+async fn judge_and_issue(
+    store: &Store,
+    secret: &ServerSecret,
+    request: LoginRequest,
+    origin: &Origin,
     now: i64,
 ) -> Result<TokenSet, Error> {
     let source = source_subject(&request.source);
@@ -132,6 +162,21 @@ pub async fn login(
         api_key.settings.lifetimes(),
         now,
     )?;
+    let audit = AuditEvent::success(
+        AuditType::LoginSucceeded,
+        &origin.by(Actor::user(&user.username)),
+        &user.username,
+    )
+    .because(&match &owner {
+        Owner::User {
+            device: Some(device),
+            ..
+        } => format!(
+            "under API key {} on the trusted device {}",
+            api_key.id, device.client_id
+        ),
+        _ => format!("under API key {}, on no trusted device", api_key.id),
+    });
     match store
         .issue_user_tokens(
             &family,
@@ -139,6 +184,7 @@ pub async fn login(
             owner.holder(USER_TOKEN_CLIENT_ID),
             &attempts,
             now,
+            &audit,
         )
         .await?
     {
