@@ -19,7 +19,7 @@ async fn the_page_refuses_forged_forms_and_limits_wrong_codes() {
     let person = Person::new(&base);
     let (status, page) = person.sign_in("wrong password!").await;
     assert_eq!(status, 401);
-    assert!(page.contains("wrong username or password"));
+    assert!(page.contains("Wrong username or password. Check them and try again."));
 
     // A forged approval (no CSRF token, or another session's) changes nothing.
     person.sign_in("correct horse battery").await;
