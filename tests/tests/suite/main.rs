@@ -9,6 +9,7 @@ mod audit_flows;
 mod authorization_code;
 mod aws_sdk;
 mod browser;
+mod device_page_context;
 mod client_registration;
 mod console;
 mod console_audit;

@@ -47,7 +47,7 @@ th,td.time,td code{white-space:nowrap;overflow-wrap:normal}\
 td.ua{min-width:12rem}\
 header.brand{display:flex;gap:.5rem;align-items:center;font-weight:600;color:#5b6475;margin:0 0 1rem}\
 header.brand img{border-radius:.25rem}\
-.badge{display:inline-block;padding:.15rem .5rem;border-radius:1rem;font-size:.85rem;margin:0 0 .5rem}\
+.badge{display:inline-block;padding:.15rem .5rem;border-radius:1rem;font-size:.85rem;margin:0 0 .5rem;background:#e7f6ec;color:#155e2b}\
 ul.context{list-style:none;padding:0;color:#5b6475;font-size:.9rem}\
 .deny-line{margin:1rem 0 0;font-size:.9rem;color:#5b6475}";
 

@@ -75,7 +75,7 @@ pub fn confirm(form: ConfirmForm<'_>, request: &PendingRequest, pages: &PageSett
                 }
             } @else {
                 p { b { (client.client_name) } " wants to act on your behalf." }
-                p.badge.ok { "Registered by your administrator" }
+                p.badge { "Registered by your administrator" }
             }
             p {
                 "Code: " span.code-shown { (code) } br;
