@@ -218,7 +218,7 @@ impl Settings {
                 DEFAULT_AUDIT_RETENTION_DAYS,
                 "days",
             )?,
-            pages: PageSettings::from_lookup(&value)?,
+            pages: PageSettings::from_lookup(value)?,
         })
     }
 

@@ -47,7 +47,9 @@ fn started_from(req: &Request) -> Option<StartedFrom> {
         .iter()
         .filter_map(|name| req.headers().get(*name)?.to_str().ok())
         .map(str::trim)
-        .find(|code| code.len() == 2 && *code != "XX" && code.bytes().all(|b| b.is_ascii_uppercase()))
+        .find(|code| {
+            code.len() == 2 && *code != "XX" && code.bytes().all(|b| b.is_ascii_uppercase())
+        })
         .map(str::to_owned);
     Some(StartedFrom { ip, country })
 }

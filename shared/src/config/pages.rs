@@ -109,7 +109,10 @@ mod tests {
     #[test]
     fn descriptions_override_the_built_in_ones() -> Result<(), String> {
         let s = read(&[
-            ("SCOPE_DESCRIPTIONS", r#"{"read":"Read your files","email":"Your mail"}"#),
+            (
+                "SCOPE_DESCRIPTIONS",
+                r#"{"read":"Read your files","email":"Your mail"}"#,
+            ),
             ("ORGANIZATION_NAME", " Acme Corp "),
             ("ORGANIZATION_LOGO_URL", "https://acme.example/logo.png"),
         ])?;

@@ -35,7 +35,10 @@ async fn screenshot(browser: &Browser, name: &str) {
     let Ok(png) = browser.screenshot().await else {
         return;
     };
-    let _ = std::fs::write(std::env::temp_dir().join(format!("devicegate-{name}.png")), &png);
+    let _ = std::fs::write(
+        std::env::temp_dir().join(format!("devicegate-{name}.png")),
+        &png,
+    );
     if std::env::var_os("DEVICEGATE_SCREENSHOTS").is_some() {
         let docs = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/screenshots");
         std::fs::create_dir_all(docs).unwrap();
@@ -141,7 +144,12 @@ async fn the_approve_page_says_who_asks_from_where_until_when_and_forms_keep_wha
     type_into(&browser, "password", "correct horse battery").await;
     click_to(&browser, "button[type=submit]", "#user_code").await;
     assert_eq!(value_of(&browser, "user_code").await, user_code);
-    click_to(&browser, "form button[type=submit]", "button[value=approve]").await;
+    click_to(
+        &browser,
+        "form button[type=submit]",
+        "button[value=approve]",
+    )
+    .await;
 
     // The approve page: where from, since when, until when, what, who runs it.
     let text = text_of(&browser, "main").await;
@@ -173,7 +181,9 @@ async fn the_approve_page_says_who_asks_from_where_until_when_and_forms_keep_wha
         .unwrap();
     let text = text_of(&browser, "main").await;
     assert!(
-        text.contains("This code has already been used. Start again on your device to get a new code."),
+        text.contains(
+            "This code has already been used. Start again on your device to get a new code."
+        ),
         "{text}"
     );
     assert_eq!(value_of(&browser, "user_code").await, user_code);
@@ -184,7 +194,11 @@ async fn the_approve_page_says_who_asks_from_where_until_when_and_forms_keep_wha
     browser.goto(&format!("{base}/device")).await.unwrap();
     type_into(&browser, "user_code", "BBBB-BBBB").await;
     click_to(&browser, "form button[type=submit]", "p.msg").await;
-    assert!(text_of(&browser, "p.msg").await.starts_with("That code is not valid."));
+    assert!(
+        text_of(&browser, "p.msg")
+            .await
+            .starts_with("That code is not valid.")
+    );
     assert_eq!(value_of(&browser, "user_code").await, "BBBB-BBBB");
 
     // A self-registered client: the unverified banner, not the administrator's mark.
@@ -211,7 +225,12 @@ async fn the_approve_page_says_who_asks_from_where_until_when_and_forms_keep_wha
         .goto(&format!("{base}/device?user_code={gadget_code}"))
         .await
         .unwrap();
-    click_to(&browser, "form button[type=submit]", "button[value=approve]").await;
+    click_to(
+        &browser,
+        "form button[type=submit]",
+        "button[value=approve]",
+    )
+    .await;
     let text = text_of(&browser, "main").await;
     assert!(
         text.contains("This application registered itself. Its maker is not verified"),

@@ -77,29 +77,27 @@ async fn respond<F: Flow>(
         Some(value) => sign_in::session_of(&deps.store, value, now).await?,
         None => None,
     };
-    let sign_in_page = async |status: StatusCode,
-                              request: &str,
-                              error: Option<&str>,
-                              username: Option<&str>| {
-        let (pre, new_cookie) = web::pre_session(pre_cookie.as_deref(), SESSION_TTL, secure)?;
-        let csrf = web::csrf_for(secret, &pre);
-        // Each provider's button comes back to this very request.
-        let providers = federation::buttons(&deps.store, &format!("{path}?{request}")).await?;
-        let choices = pages::SignInChoices {
-            providers: &providers,
-            passwords: deps.settings.local_passwords,
-            username,
-            pages: &deps.settings.pages,
+    let sign_in_page =
+        async |status: StatusCode, request: &str, error: Option<&str>, username: Option<&str>| {
+            let (pre, new_cookie) = web::pre_session(pre_cookie.as_deref(), SESSION_TTL, secure)?;
+            let csrf = web::csrf_for(secret, &pre);
+            // Each provider's button comes back to this very request.
+            let providers = federation::buttons(&deps.store, &format!("{path}?{request}")).await?;
+            let choices = pages::SignInChoices {
+                providers: &providers,
+                passwords: deps.settings.local_passwords,
+                username,
+                pages: &deps.settings.pages,
+            };
+            let mut response = html(
+                status,
+                pages::authorize_sign_in(path, &csrf, request, error, &choices),
+            );
+            if let Some(set) = new_cookie {
+                set_cookie(&mut response, &set);
+            }
+            Ok::<_, Error>(response)
         };
-        let mut response = html(
-            status,
-            pages::authorize_sign_in(path, &csrf, request, error, &choices),
-        );
-        if let Some(set) = new_cookie {
-            set_cookie(&mut response, &set);
-        }
-        Ok::<_, Error>(response)
-    };
     let consent_page = |valid: &F::Valid, request: &str, username: &str, cookie: &str| {
         let redirect_uri = F::redirect_uri(valid);
         let return_to = url::Url::parse(redirect_uri)

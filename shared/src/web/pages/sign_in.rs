@@ -120,7 +120,10 @@ mod tests {
         let html = sign_in("tok\"en", Some("BCDF-GHJK"), Some("<script>"), &choices);
         assert!(html.contains("value=\"tok&quot;en\""), "{html}");
         assert!(html.contains("value=\"BCDF-GHJK\""));
-        assert!(html.contains("value=\"ad&quot;a\""), "the username is kept: {html}");
+        assert!(
+            html.contains("value=\"ad&quot;a\""),
+            "the username is kept: {html}"
+        );
         assert!(!html.contains("<script>"));
         assert!(html.contains("&lt;script&gt;"));
         assert!(html.contains("width=device-width"));
