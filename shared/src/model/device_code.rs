@@ -52,7 +52,7 @@ pub struct DeviceCode {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redeemed_by: Option<String>,
     /// OAuth codes: where the device authorization request came from, shown on the page that
-    /// approves it (about 30 bytes: `{"ip":"203.0.113.7","cc":"NL"}`).
+    /// approves it (34 bytes of item size for `{"ip":"203.0.113.7","cc":"NL"}`, at most 62 with a full IPv6 address).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_from: Option<StartedFrom>,
     pub ttl: i64,
