@@ -139,4 +139,11 @@ mod tests {
         assert!(csp.contains("style-src 'sha256-"));
         assert!(!csp.contains("unsafe-inline"));
     }
+
+    #[test]
+    fn messages_are_sentences() {
+        assert_eq!(sentence("wrong code; try again"), "Wrong code; try again.");
+        assert_eq!(sentence(" Done. "), "Done.");
+        assert_eq!(sentence(""), "");
+    }
 }
