@@ -6,6 +6,9 @@ use crate::storage::Tables;
 
 pub use crate::secrets::ServerSecret;
 
+mod pages;
+pub use pages::PageSettings;
+
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub tables: Tables,
@@ -33,6 +36,8 @@ pub struct Settings {
     pub oidc: OidcSettings,
     /// `AUDIT_RETENTION_DAYS` (default 400): how long an audit record is kept.
     pub audit_retention_days: i64,
+    /// What the pages show: the organisation's name and logo, scope descriptions.
+    pub pages: PageSettings,
 }
 
 /// The OpenID Connect provider's settings.
@@ -215,6 +220,7 @@ impl Settings {
                 DEFAULT_AUDIT_RETENTION_DAYS,
                 "days",
             )?,
+            pages: PageSettings::from_lookup(value)?,
         })
     }
 
@@ -239,6 +245,7 @@ impl Settings {
             registration: RegistrationSettings::default(),
             oidc: OidcSettings::default(),
             audit_retention_days: DEFAULT_AUDIT_RETENTION_DAYS,
+            pages: PageSettings::default(),
         }
     }
 }

@@ -35,7 +35,7 @@ use crate::web::{
 
 /// Every console route.
 pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
-    Ok(web::or_failure_page(respond(deps, &req).await, PATH))
+    Ok(web::or_failure_page(respond(deps, &req).await, Some(PATH)))
 }
 
 /// What the browser sent that the console cares about.

@@ -5,8 +5,9 @@
 //! - CSRF: every form carries an HMAC, under the server secret, of the cookie it is bound to (the
 //!   session cookie, or before sign-in a random `__Host-dg_pre` cookie). A forged form cannot
 //!   know it.
-//! - A GET never looks a code up: `verification_uri_complete` only fills the form in, so a link
-//!   cannot spend a user's wrong-code allowance or act without a click.
+//! - A GET never acts: `verification_uri_complete` fills the form in. For a signed-in person it
+//!   also looks the code up (counted as a typed one: a wrong code costs one of the allowance) so
+//!   that a used or expired code is answered on the first page, not after Continue.
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -26,9 +27,13 @@ use crate::web::{
     status_of,
 };
 
+mod messages;
+
+use messages::{check_link, explain};
+
 pub const PATH: &str = "/device";
 pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
-    Ok(web::or_failure_page(respond(deps, &req).await, PATH))
+    Ok(web::or_failure_page(respond(deps, &req).await, Some(PATH)))
 }
 
 /// What the browser sent that the page cares about.
@@ -54,6 +59,7 @@ impl Visit<'_> {
         status: StatusCode,
         user_code: Option<&str>,
         error: Option<&str>,
+        username: Option<&str>,
     ) -> Result<Response<Body>, Error> {
         let (pre, new_cookie) = web::pre_session(
             self.pre_cookie.as_deref(),
@@ -65,6 +71,8 @@ impl Visit<'_> {
         let choices = pages::SignInChoices {
             providers: &providers,
             passwords: self.deps.settings.local_passwords,
+            username,
+            pages: &self.deps.settings.pages,
         };
         let mut response = html(
             status,
@@ -119,18 +127,26 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
             .and_then(|q| q.first("user_code"))
             .map(str::to_owned);
         return match (&session, &visit.session_cookie) {
-            (Some(session), Some(cookie)) => Ok(html(
-                StatusCode::OK,
-                pages::enter_code(
-                    &visit.csrf_for(cookie),
-                    &session.who(),
-                    typed.as_deref(),
-                    None,
-                ),
-            )),
+            (Some(session), Some(cookie)) => {
+                let error = match typed.as_deref() {
+                    Some(code) => check_link(&visit, session, code).await?,
+                    None => None,
+                };
+                let status = error.as_ref().map_or(StatusCode::OK, status_of);
+                let text = error.as_ref().map(explain);
+                Ok(html(
+                    status,
+                    pages::enter_code(
+                        &visit.csrf_for(cookie),
+                        &session.who(),
+                        typed.as_deref(),
+                        text.as_deref(),
+                    ),
+                ))
+            }
             _ => {
                 visit
-                    .sign_in_page(StatusCode::OK, typed.as_deref(), None)
+                    .sign_in_page(StatusCode::OK, typed.as_deref(), None, None)
                     .await
             }
         };
@@ -160,7 +176,7 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
                     &visit.csrf_for(cookie),
                     &session.who(),
                     typed,
-                    Some("This form expired. Please try again."),
+                    Some("This page expired. Enter the code again."),
                 ),
             )),
             _ => {
@@ -168,7 +184,8 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
                     .sign_in_page(
                         StatusCode::FORBIDDEN,
                         typed,
-                        Some("Please sign in (the previous page expired)."),
+                        Some("This page expired. Sign in again to continue."),
+                        None,
                     )
                     .await
             }
@@ -205,8 +222,9 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
                         Error::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
                         _ => StatusCode::UNAUTHORIZED,
                     };
+                    let username = form.optional("username");
                     visit
-                        .sign_in_page(status, typed, Some(&e.description()))
+                        .sign_in_page(status, typed, Some(&explain(&e)), username)
                         .await
                 }
                 Err(other) => Err(other),
@@ -228,7 +246,8 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
                 .sign_in_page(
                     StatusCode::UNAUTHORIZED,
                     typed,
-                    Some("Please sign in to continue."),
+                    Some("Sign in to continue."),
+                    None,
                 )
                 .await
         }
@@ -303,7 +322,7 @@ async fn on_code(
         Err(e) => {
             return Ok(html(
                 status_of(&e),
-                pages::enter_code(&csrf, &session.who(), Some(typed), Some(&e.description())),
+                pages::enter_code(&csrf, &session.who(), Some(typed), Some(&explain(&e))),
             ));
         }
     };
@@ -316,9 +335,16 @@ async fn on_code(
             let note = changed.then_some(
                 "What this request grants has changed since you saw it. Check it again.",
             );
+            let form = pages::ConfirmForm {
+                csrf: &csrf,
+                who: &session.who(),
+                confirmation: &confirmation,
+                note,
+                now: visit.now,
+            };
             return Ok(html(
                 StatusCode::OK,
-                pages::confirm(&csrf, &session.who(), &request, &confirmation, note),
+                pages::confirm(form, &request, &deps.settings.pages),
             ));
         }
     };
@@ -342,7 +368,7 @@ async fn on_code(
         Err(Error::Internal(cause)) => Err(Error::Internal(cause)),
         Err(e) => Ok(html(
             status_of(&e),
-            pages::enter_code(&csrf, &session.who(), None, Some(&e.description())),
+            pages::enter_code(&csrf, &session.who(), None, Some(&explain(&e))),
         )),
     }
 }

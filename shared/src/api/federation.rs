@@ -73,7 +73,7 @@ pub async fn start(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
         Ok(response)
     }
     .await;
-    Ok(web::or_failure_page(outcome, "/device"))
+    Ok(web::or_failure_page(outcome, Some("/device")))
 }
 
 /// `GET /signin/callback?state=...&code=...` (or `error=...`).
@@ -129,7 +129,7 @@ pub async fn callback(deps: &Deps, req: Request) -> Result<Response<Body>, Error
         Ok(response)
     }
     .await;
-    Ok(web::or_failure_page(outcome, "/device"))
+    Ok(web::or_failure_page(outcome, Some("/device")))
 }
 
 #[cfg(test)]

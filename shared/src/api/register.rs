@@ -7,6 +7,7 @@ use crate::Deps;
 use crate::dialect::{DeviceAuthorizationCodec, paragon, rfc6749};
 use crate::error::Error;
 use crate::http::now;
+use crate::model::StartedFrom;
 use crate::usecases::device_grant::start_device_authorization;
 use crate::usecases::device_trust::register;
 
@@ -28,6 +29,27 @@ pub async fn device_authorization<C: DeviceAuthorizationCodec>(
 ) -> Result<Response<Body>, Error> {
     let request = C::parse(&req)?;
     let base_url = rfc6749::base_url(&req, &deps.settings)?;
-    let started = start_device_authorization(&deps.store, &deps.settings, &request, now()).await?;
+    let from = started_from(&req);
+    let started =
+        start_device_authorization(&deps.store, &deps.settings, &request, from, now()).await?;
     Ok(C::render(&started, &base_url))
+}
+
+/// The request's address, and its country when the CDN in front of API Gateway says (an ISO
+/// 3166 code in `CloudFront-Viewer-Country` or Cloudflare's `CF-IPCountry`; anything else is
+/// ignored).
+fn started_from(req: &Request) -> Option<StartedFrom> {
+    let ip = crate::http::source_address(req);
+    if ip == "unknown" {
+        return None;
+    }
+    let country = ["cloudfront-viewer-country", "cf-ipcountry"]
+        .iter()
+        .filter_map(|name| req.headers().get(*name)?.to_str().ok())
+        .map(str::trim)
+        .find(|code| {
+            code.len() == 2 && *code != "XX" && code.bytes().all(|b| b.is_ascii_uppercase())
+        })
+        .map(str::to_owned);
+    Some(StartedFrom { ip, country })
 }

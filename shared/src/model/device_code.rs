@@ -51,7 +51,20 @@ pub struct DeviceCode {
     /// [`SignedRequest::replay_key`]: crate::usecases::SignedRequest::replay_key
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redeemed_by: Option<String>,
+    /// OAuth codes: where the device authorization request came from, shown on the page that
+    /// approves it (34 bytes of item size for `{"ip":"203.0.113.7","cc":"NL"}`, at most 62 with a full IPv6 address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_from: Option<StartedFrom>,
     pub ttl: i64,
+}
+
+/// The address a device authorization came from, and its country when the CDN in front says
+/// (`CloudFront-Viewer-Country`, `CF-IPCountry`): short names, since every code carries it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartedFrom {
+    pub ip: String,
+    #[serde(rename = "cc", default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
 }
 
 impl DeviceCode {

@@ -75,7 +75,7 @@ pub use device::{
     ClientId, ClientType, Device, DeviceStatus, KeyType, PENDING_QUEUE, PendingRegistration,
     StoredKey,
 };
-pub use device_code::{CodeStatus, DeviceCode, UserCodeRecord};
+pub use device_code::{CodeStatus, DeviceCode, StartedFrom, UserCodeRecord};
 pub use display_name::DisplayName;
 pub use identity_provider::{
     FederatedIdentity, FederationLink, IdentityProvider, PendingFederation,

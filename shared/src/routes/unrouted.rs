@@ -92,7 +92,7 @@ pub fn answer(rows: &[Row], req: &Request) -> (ErrorShape, Response<Body>) {
             } else {
                 "/device"
             };
-            web::html(status, web::pages::failure(&text, start))
+            web::html(status, web::pages::failure(&text, Some(start)))
         }
         _ => shape.render(&error, None),
     };

@@ -241,6 +241,7 @@ pub fn new_device_code(
         lifetimes: api_key.settings.lifetimes(),
         family_id: None,
         redeemed_by: None,
+        started_from: None,
         ttl: expires_at,
     }
 }

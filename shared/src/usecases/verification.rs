@@ -18,6 +18,11 @@ pub struct PendingRequest {
     pub client: OAuthClient,
     /// What the approval grants: the scope asked for, or the client's whole scope.
     pub scope: Scope,
+    /// When the device asked, and until when the code is good.
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// Where the device asked from, when the code kept it.
+    pub started_from: Option<StartedFrom>,
 }
 
 /// Finds the pending request behind a typed user code. A wrong or malformed code counts against
@@ -179,6 +184,9 @@ fn pending(
         code_hash: code.code_hash,
         client,
         scope,
+        created_at: code.created_at,
+        expires_at: code.expires_at,
+        started_from: code.started_from,
     })
 }
 

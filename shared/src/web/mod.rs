@@ -87,7 +87,10 @@ pub fn pre_session(
 
 /// A page's outcome, its errors made into an error page (logged when internal) that links to
 /// `start`: a page never answers in JSON.
-pub fn or_failure_page(outcome: Result<Response<Body>, Error>, start: &str) -> Response<Body> {
+pub fn or_failure_page(
+    outcome: Result<Response<Body>, Error>,
+    start: Option<&str>,
+) -> Response<Body> {
     match outcome {
         Ok(response) => response,
         Err(Error::Internal(cause)) => {
@@ -144,7 +147,7 @@ pub fn html(status: StatusCode, body: String) -> Response<Body> {
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(csp) = HeaderValue::from_str(pages::content_security_policy()) {
+    if let Ok(csp) = HeaderValue::from_str(&pages::content_security_policy()) {
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

@@ -472,6 +472,6 @@ async fn with_local_passwords_disabled_only_the_providers_sign_people_in() {
             .text()
             .await
             .unwrap()
-            .contains("password sign-in is turned off")
+            .contains("Password sign-in is turned off here; sign in with your identity provider")
     );
 }

@@ -28,7 +28,7 @@ pub async fn oauth2(deps: &Deps, req: Request) -> Result<Response<Body>, Error> 
     let path = rfc6749::AUTHORIZE_PATH;
     Ok(web::or_failure_page(
         respond::<CodeFlow>(deps, &req, path).await,
-        path,
+        None,
     ))
 }
 
@@ -37,7 +37,7 @@ pub async fn aws(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     let path = crate::dialect::aws::AUTHORIZE_PATH;
     Ok(web::or_failure_page(
         respond::<CodeFlow>(deps, &req, path).await,
-        path,
+        None,
     ))
 }
 
@@ -46,7 +46,7 @@ pub async fn vmware(deps: &Deps, req: Request) -> Result<Response<Body>, Error> 
     let path = crate::dialect::vmware::REGISTER_PATH;
     Ok(web::or_failure_page(
         respond::<MobileRegistrationFlow>(deps, &req, path).await,
-        path,
+        None,
     ))
 }
 
@@ -77,24 +77,27 @@ async fn respond<F: Flow>(
         Some(value) => sign_in::session_of(&deps.store, value, now).await?,
         None => None,
     };
-    let sign_in_page = async |status: StatusCode, request: &str, error: Option<&str>| {
-        let (pre, new_cookie) = web::pre_session(pre_cookie.as_deref(), SESSION_TTL, secure)?;
-        let csrf = web::csrf_for(secret, &pre);
-        // Each provider's button comes back to this very request.
-        let providers = federation::buttons(&deps.store, &format!("{path}?{request}")).await?;
-        let choices = pages::SignInChoices {
-            providers: &providers,
-            passwords: deps.settings.local_passwords,
+    let sign_in_page =
+        async |status: StatusCode, request: &str, error: Option<&str>, username: Option<&str>| {
+            let (pre, new_cookie) = web::pre_session(pre_cookie.as_deref(), SESSION_TTL, secure)?;
+            let csrf = web::csrf_for(secret, &pre);
+            // Each provider's button comes back to this very request.
+            let providers = federation::buttons(&deps.store, &format!("{path}?{request}")).await?;
+            let choices = pages::SignInChoices {
+                providers: &providers,
+                passwords: deps.settings.local_passwords,
+                username,
+                pages: &deps.settings.pages,
+            };
+            let mut response = html(
+                status,
+                pages::authorize_sign_in(path, &csrf, request, error, &choices),
+            );
+            if let Some(set) = new_cookie {
+                set_cookie(&mut response, &set);
+            }
+            Ok::<_, Error>(response)
         };
-        let mut response = html(
-            status,
-            pages::authorize_sign_in(path, &csrf, request, error, &choices),
-        );
-        if let Some(set) = new_cookie {
-            set_cookie(&mut response, &set);
-        }
-        Ok::<_, Error>(response)
-    };
     let consent_page = |valid: &F::Valid, request: &str, username: &str, cookie: &str| {
         let redirect_uri = F::redirect_uri(valid);
         let return_to = url::Url::parse(redirect_uri)
@@ -160,7 +163,7 @@ async fn respond<F: Flow>(
             _ if prompt.none => silent(Error::LoginRequired(
                 "the person must sign in on the page".into(),
             )),
-            _ => sign_in_page(StatusCode::OK, &encoded, None).await,
+            _ => sign_in_page(StatusCode::OK, &encoded, None, None).await,
         };
     }
     if req.method() != Method::POST {
@@ -186,7 +189,8 @@ async fn respond<F: Flow>(
         return sign_in_page(
             StatusCode::FORBIDDEN,
             &encoded,
-            Some("This form expired. Please sign in again."),
+            Some("This page expired. Sign in again to continue."),
+            None,
         )
         .await;
     }
@@ -234,7 +238,8 @@ async fn respond<F: Flow>(
                         Error::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
                         _ => StatusCode::UNAUTHORIZED,
                     };
-                    sign_in_page(status, &encoded, Some(&e.description())).await
+                    let username = form.optional("username");
+                    sign_in_page(status, &encoded, Some(&e.description()), username).await
                 }
                 Err(other) => Err(other),
             }
@@ -258,7 +263,8 @@ async fn respond<F: Flow>(
             sign_in_page(
                 StatusCode::UNAUTHORIZED,
                 &encoded,
-                Some("Please sign in again to continue."),
+                Some("Sign in again to continue."),
+                None,
             )
             .await
         }
@@ -294,7 +300,8 @@ async fn respond<F: Flow>(
             sign_in_page(
                 StatusCode::UNAUTHORIZED,
                 &encoded,
-                Some("Please sign in to continue."),
+                Some("Sign in to continue."),
+                None,
             )
             .await
         }

@@ -125,6 +125,7 @@ fn device_and_code_conditions_read_stored_paths() {
         lifetimes: Lifetimes::default(),
         family_id: None,
         redeemed_by: None,
+        started_from: None,
         ttl: 1,
     };
     assert_paths(

@@ -15,11 +15,13 @@ use crate::usercode::UserCode;
 pub(super) const USER_CODE_ATTEMPTS: usize = 3;
 
 /// Starts an RFC 8628 device authorization: one round trip (a transaction that authenticates
-/// the client, checks grant and scope, writes the device code and claims the user code).
+/// the client, checks grant and scope, writes the device code and claims the user code). The
+/// code keeps `started_from`, for the page that approves it.
 pub async fn start_device_authorization(
     store: &Store,
     settings: &Settings,
     request: &DeviceAuthorizationRequest,
+    started_from: Option<StartedFrom>,
     now: i64,
 ) -> Result<DeviceAuthorization, Error> {
     let secret_hash = request.client.secret_hash();
@@ -55,6 +57,7 @@ pub async fn start_device_authorization(
             lifetimes: crate::model::Lifetimes::default(),
             family_id: None,
             redeemed_by: None,
+            started_from: started_from.clone(),
             ttl: expires_at,
         };
         let record = UserCodeRecord {

@@ -59,7 +59,7 @@ pub fn consent(
             h1 { "Allow access?" }
             @if client.self_registered() {
                 (message(
-                    Some("This application registered itself; devicegate has not verified who made it."),
+                    Some("This application registered itself. Its maker is not verified: allow it only if you trust it."),
                     "warn",
                 ))
                 p {
@@ -69,6 +69,7 @@ pub fn consent(
                 }
             } @else {
                 p { b { (client.client_name) } " wants to act on your behalf." }
+                p.badge { "Registered by your administrator" }
             }
             (scope_list(scope))
             (consent_buttons(&form))

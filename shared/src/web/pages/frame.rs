@@ -44,18 +44,40 @@ a.history{display:inline-block;margin:.5rem 0 0;font-size:.9rem}\
 table{border-collapse:collapse;font-size:.85rem}\
 th,td{text-align:left;vertical-align:top;padding:.35rem .5rem;border-top:1px solid #e3e6ec}\
 th,td.time,td code{white-space:nowrap;overflow-wrap:normal}\
-td.ua{min-width:12rem}";
+td.ua{min-width:12rem}\
+header.brand{display:flex;gap:.5rem;align-items:center;font-weight:600;color:#5b6475;margin:0 0 1rem}\
+header.brand img{border-radius:.25rem}\
+.badge{display:inline-block;padding:.15rem .5rem;border-radius:1rem;font-size:.85rem;margin:0 0 .5rem;background:#e7f6ec;color:#155e2b}\
+ul.context{list-style:none;padding:0;color:#5b6475;font-size:.9rem}\
+.deny-line{margin:1rem 0 0;font-size:.9rem;color:#5b6475}";
 
-/// The Content-Security-Policy: nothing but this page's own style sheet and forms.
-pub fn content_security_policy() -> &'static str {
+/// The origin of the organisation's logo (`ORGANIZATION_LOGO_URL`), once a page has shown it:
+/// the one place an image may come from.
+static LOGO_ORIGIN: OnceLock<String> = OnceLock::new();
+
+/// Allows images from `url`'s origin on every page from now on (the setting is fixed for the
+/// process's life).
+pub(super) fn allow_logo(url: &str) {
+    if let Ok(url) = url::Url::parse(url) {
+        let _ = LOGO_ORIGIN.set(url.origin().ascii_serialization());
+    }
+}
+
+/// The Content-Security-Policy: nothing but this page's own style sheet and forms (and the
+/// organisation's logo, when one is configured).
+pub fn content_security_policy() -> String {
     static CSP: OnceLock<String> = OnceLock::new();
-    CSP.get_or_init(|| {
+    let csp = CSP.get_or_init(|| {
         let hash = STANDARD.encode(Sha256::digest(STYLE.as_bytes()));
         format!(
             "default-src 'none'; style-src 'sha256-{hash}'; form-action 'self'; \
              frame-ancestors 'none'; base-uri 'none'"
         )
-    })
+    });
+    match LOGO_ORIGIN.get() {
+        Some(origin) => format!("{csp}; img-src {origin}"),
+        None => csp.clone(),
+    }
 }
 
 pub(super) fn layout(title: &str, body: Markup) -> String {
@@ -80,12 +102,27 @@ pub(in crate::web) fn page(title: &str, wide: bool, body: Markup) -> String {
     .into_string()
 }
 
+/// A message in the pages' one voice: a sentence (capital first, a full stop last).
 pub(in crate::web) fn message(text: Option<&str>, class: &str) -> Markup {
     html! {
         @if let Some(text) = text {
-            p class={ "msg " (class) } role="alert" { (text) }
+            p class={ "msg " (class) } role="alert" { (sentence(text)) }
         }
     }
+}
+
+/// `text` as a sentence: its first letter capitalised, and a full stop unless it ends in one.
+pub(in crate::web) fn sentence(text: &str) -> String {
+    let text = text.trim();
+    let mut chars = text.chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
 }
 
 pub(in crate::web) fn hidden(name: &str, value: &str) -> Markup {
@@ -101,5 +138,12 @@ mod tests {
         let csp = content_security_policy();
         assert!(csp.contains("style-src 'sha256-"));
         assert!(!csp.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn messages_are_sentences() {
+        assert_eq!(sentence("wrong code; try again"), "Wrong code; try again.");
+        assert_eq!(sentence(" Done. "), "Done.");
+        assert_eq!(sentence(""), "");
     }
 }

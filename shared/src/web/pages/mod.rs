@@ -19,18 +19,24 @@ pub use consent::{ConsentForm, consent, register_app};
 pub use frame::content_security_policy;
 pub(super) use frame::{hidden, message, page};
 pub use sign_in::{SignInChoices, authorize_sign_in, sign_in};
-pub use verification::{confirm, done, enter_code};
+pub use verification::{ConfirmForm, confirm, done, enter_code};
 
 use frame::layout;
 
-/// An error page, with a link to where the person can start again.
-pub fn failure(text: &str, start: &str) -> String {
+/// An error page, with a link to where the person can start again: `start` (a page that works
+/// without parameters), or, for a request an application made (`None`), back to it.
+pub fn failure(text: &str, start: Option<&str>) -> String {
     layout(
         "Something went wrong",
         html! {
             h1 { "Something went wrong" }
             (message(Some(text), ""))
-            p { a href=(start) { "Start again" } }
+            @if let Some(start) = start {
+                p { a href=(start) { "Start again" } }
+            } @else {
+                p { "Go back to the application you came from and sign in from there again." }
+                p { a href="/device" { "Or connect a device with a code" } }
+            }
         },
     )
 }

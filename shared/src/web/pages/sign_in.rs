@@ -4,6 +4,8 @@
 use maud::{Markup, html};
 
 use super::frame::{hidden, layout, message};
+use super::verification::brand;
+use crate::config::PageSettings;
 use crate::usecases::federation::ProviderButton;
 
 pub fn sign_in(
@@ -15,6 +17,7 @@ pub fn sign_in(
     layout(
         "Sign in",
         html! {
+            (brand(choices.pages))
             h1 { "Sign in to connect a device" }
             (message(error, ""))
             @if choices.passwords {
@@ -22,9 +25,7 @@ pub fn sign_in(
                     (hidden("csrf", csrf))
                     (hidden("action", "sign_in"))
                     @if let Some(code) = user_code { (hidden("user_code", code)) }
-                    label for="username" { "Username" }
-                    input type="text" id="username" name="username" autocomplete="username"
-                        autocapitalize="none" required;
+                    (username_field(choices.username))
                     label for="password" { "Password" }
                     input type="password" id="password" name="password"
                         autocomplete="current-password" required;
@@ -42,6 +43,18 @@ pub struct SignInChoices<'a> {
     pub providers: &'a [ProviderButton],
     /// Whether the password form is shown (`LOCAL_PASSWORDS`).
     pub passwords: bool,
+    /// The username typed last time (a wrong password keeps it; the password is never kept).
+    pub username: Option<&'a str>,
+    /// The organisation's name and logo.
+    pub pages: &'a PageSettings,
+}
+
+fn username_field(typed: Option<&str>) -> Markup {
+    html! {
+        label for="username" { "Username" }
+        input type="text" id="username" name="username" autocomplete="username"
+            autocapitalize="none" value=(typed.unwrap_or("")) required;
+    }
 }
 
 fn providers(choices: &SignInChoices) -> Markup {
@@ -54,7 +67,7 @@ fn providers(choices: &SignInChoices) -> Markup {
             }
         }
         @if choices.providers.is_empty() && !choices.passwords {
-            p { "No way to sign in is set up here yet. Ask an administrator." }
+            p { "No way to sign in is set up here yet. Ask your administrator to set one up." }
         }
     }
 }
@@ -71,6 +84,7 @@ pub fn authorize_sign_in(
     layout(
         "Sign in",
         html! {
+            (brand(choices.pages))
             h1 { "Sign in to continue" }
             (message(error, ""))
             @if choices.passwords {
@@ -78,9 +92,7 @@ pub fn authorize_sign_in(
                     (hidden("csrf", csrf))
                     (hidden("action", "sign_in"))
                     (hidden("request", request))
-                    label for="username" { "Username" }
-                    input type="text" id="username" name="username" autocomplete="username"
-                        autocapitalize="none" required;
+                    (username_field(choices.username))
                     label for="password" { "Password" }
                     input type="password" id="password" name="password"
                         autocomplete="current-password" required;
@@ -98,13 +110,20 @@ mod tests {
 
     #[test]
     fn sign_in_page_carries_the_code_and_csrf_escaped() {
+        let pages = PageSettings::default();
         let choices = SignInChoices {
             providers: &[],
             passwords: true,
+            username: Some("ad\"a"),
+            pages: &pages,
         };
         let html = sign_in("tok\"en", Some("BCDF-GHJK"), Some("<script>"), &choices);
         assert!(html.contains("value=\"tok&quot;en\""), "{html}");
         assert!(html.contains("value=\"BCDF-GHJK\""));
+        assert!(
+            html.contains("value=\"ad&quot;a\""),
+            "the username is kept: {html}"
+        );
         assert!(!html.contains("<script>"));
         assert!(html.contains("&lt;script&gt;"));
         assert!(html.contains("width=device-width"));

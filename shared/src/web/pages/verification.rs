@@ -4,6 +4,7 @@
 use maud::{Markup, html};
 
 use super::frame::{hidden, layout, message};
+use crate::config::PageSettings;
 use crate::usecases::verification::PendingRequest;
 
 fn signed_in_footer(csrf: &str, who: &str) -> Markup {
@@ -40,29 +41,32 @@ pub fn enter_code(csrf: &str, who: &str, typed: Option<&str>, error: Option<&str
     )
 }
 
-/// `confirmation`: the reference to this request that the decision carries back
-/// ([`crate::usecases::verification::confirmation`]); `note`: why it is shown again, if it is.
-pub fn confirm(
-    csrf: &str,
-    who: &str,
-    request: &PendingRequest,
-    confirmation: &str,
-    note: Option<&str>,
-) -> String {
+/// What the confirm page needs besides the request: the form's CSRF token and confirmation
+/// ([`crate::usecases::verification::confirmation`]), who is signed in, the time, and why it is
+/// shown again (`note`), if it is.
+pub struct ConfirmForm<'a> {
+    pub csrf: &'a str,
+    pub who: &'a str,
+    pub confirmation: &'a str,
+    pub note: Option<&'a str>,
+    pub now: i64,
+}
+
+/// Who asks for what, from where and since when; approve or deny.
+pub fn confirm(form: ConfirmForm<'_>, request: &PendingRequest, pages: &PageSettings) -> String {
     let client = &request.client;
     let code = request.user_code.display();
     layout(
         "Approve device",
         html! {
+            (brand(pages))
             h1 { "Approve this device?" }
-            (message(note, "warn"))
+            (message(form.note, "warn"))
             @if client.self_registered() {
                 (message(
-                    Some("This application registered itself; devicegate has not verified who made it."),
+                    Some("This application registered itself. Its maker is not verified: approve it only if you trust it."),
                     "warn",
                 ))
-            }
-            @if client.self_registered() {
                 // Its name is only what it said it is: quoted, and marked as such.
                 p {
                     "An application calling itself "
@@ -71,27 +75,107 @@ pub fn confirm(
                 }
             } @else {
                 p { b { (client.client_name) } " wants to act on your behalf." }
+                p.badge { "Registered by your administrator" }
             }
             p {
                 "Code: " span.code-shown { (code) } br;
                 "Check that your device shows the same code."
             }
-            @if request.scope.is_empty() {
-                p { "It asks for no particular scope." }
-            } @else {
-                p { "It asks for:" }
-                ul { @for token in request.scope.tokens() { li { code { (token) } } } }
-            }
+            (context(request, form.now))
+            (scopes(&request.scope, pages))
             form method="post" action="/device" {
-                (hidden("csrf", csrf))
+                (hidden("csrf", form.csrf))
                 (hidden("user_code", &code))
-                (hidden("request", confirmation))
+                (hidden("request", form.confirmation))
                 button type="submit" name="action" value="approve" { "Approve" }
+                p.deny-line { "Didn\u{2019}t start this? Deny it." }
                 button.deny type="submit" name="action" value="deny" { "Deny" }
             }
-            (signed_in_footer(csrf, who))
+            (signed_in_footer(form.csrf, form.who))
         },
     )
+}
+
+/// The organisation's name (and logo) at the top of a page, when configured.
+pub(super) fn brand(pages: &PageSettings) -> Markup {
+    if let Some(logo) = &pages.organization_logo_url {
+        super::frame::allow_logo(logo);
+    }
+    html! {
+        @if let Some(name) = &pages.organization_name {
+            header.brand {
+                @if let Some(logo) = &pages.organization_logo_url {
+                    img src=(logo) alt="" width="32" height="32";
+                }
+                span { (name) }
+            }
+        }
+    }
+}
+
+/// Where and when the device asked: the address (and country), how long ago, and how long the
+/// code stays good (its exact time in a `title`: no script counts down).
+fn context(request: &PendingRequest, now: i64) -> Markup {
+    let started = (now - request.created_at).max(0) / 60;
+    let left = ((request.expires_at - now).max(0) + 59) / 60;
+    html! {
+        ul.context {
+            @if let Some(from) = &request.started_from {
+                li {
+                    "Requested from " code { (from.ip) }
+                    @if let Some(country) = &from.country { " (" (country) ")" }
+                }
+            }
+            li title=(utc(request.created_at)) {
+                @if started == 0 { "Started just now" } @else { "Started " (plural(started, "minute")) " ago" }
+            }
+            li title=(utc(request.expires_at)) {
+                "Expires in " (plural(left, "minute")) " (" (utc(request.expires_at)) ")"
+            }
+        }
+    }
+}
+
+fn scopes(scope: &crate::model::Scope, pages: &PageSettings) -> Markup {
+    html! {
+        @if scope.is_empty() {
+            p { "It asks for no particular scope." }
+        } @else {
+            p { "It asks to:" }
+            ul {
+                @for token in scope.tokens() {
+                    li {
+                        @if let Some(description) = pages.describe(token) {
+                            (description) " " span.meta { "(" code { (token) } ")" }
+                        } @else {
+                            "Use the scope " code { (token) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn plural(n: i64, unit: &str) -> String {
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
+/// `2026-12-07 09:14 UTC`.
+fn utc(epoch: i64) -> String {
+    let secs = u64::try_from(epoch).unwrap_or(0).min(253_402_300_799);
+    let text = humantime::format_rfc3339_seconds(
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs),
+    )
+    .to_string();
+    match (text.get(0..10), text.get(11..16)) {
+        (Some(date), Some(time)) => format!("{date} {time} UTC"),
+        _ => text,
+    }
 }
 
 pub fn done(approved: bool, client_name: &str) -> String {

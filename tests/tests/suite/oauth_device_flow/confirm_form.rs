@@ -229,7 +229,10 @@ async fn a_confirmation_survives_no_tampering_sign_out_or_change() {
     .await;
     let (status, page) = decide("approve").await;
     assert_eq!(status, 400, "{page}");
-    assert!(page.contains("this client has been disabled"), "{page}");
+    assert!(
+        page.contains("This application has been disabled. Ask your administrator."),
+        "{page}"
+    );
     env.edit_item(
         &clients,
         ("client_id", &f.cli_id),

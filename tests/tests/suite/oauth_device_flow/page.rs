@@ -19,7 +19,7 @@ async fn the_page_refuses_forged_forms_and_limits_wrong_codes() {
     let person = Person::new(&base);
     let (status, page) = person.sign_in("wrong password!").await;
     assert_eq!(status, 401);
-    assert!(page.contains("wrong username or password"));
+    assert!(page.contains("Wrong username or password. Check them and try again."));
 
     // A forged approval (no CSRF token, or another session's) changes nothing.
     person.sign_in("correct horse battery").await;
@@ -55,11 +55,12 @@ async fn the_page_refuses_forged_forms_and_limits_wrong_codes() {
     let code = stored_code(&f, &started).await;
     assert_eq!(code.status, CodeStatus::Pending);
 
-    // A GET with the code only fills the form in.
+    // A GET with a live code fills the form in, says nothing is wrong, and asks nothing yet.
     let (status, page) = person.get(&format!("/device?user_code={user_code}")).await;
     assert_eq!(status, 200);
     assert!(page.contains(&format!("value=\"{user_code}\"")));
     assert!(!page.contains("Approve this device?"));
+    assert!(!page.contains("role=\"alert\""), "{page}");
 
     // Wrong codes: 10 a day per user, then 429 even for the right code.
     for attempt in 0..10 {
@@ -69,7 +70,7 @@ async fn the_page_refuses_forged_forms_and_limits_wrong_codes() {
     }
     let (status, page) = person.decide(&user_code, "approve").await;
     assert_eq!(status, 429, "{page}");
-    assert!(page.contains("too many failed attempts"));
+    assert!(page.contains("Too many failed attempts; try again in"));
     // Case, spaces and dashes are ignored for another user, who is not limited.
     let (status, page) = other
         .decide(&user_code.to_lowercase().replace('-', " "), "approve")
