@@ -110,9 +110,14 @@ pub async fn run(command: IdpCommand, store: &Store) -> Result<(), Error> {
                 jit: Some(!no_jit),
                 enabled: Some(!disabled),
             };
-            let provider =
-                admin::create_identity_provider(store, settings.server_secret()?, new, now())
-                    .await?;
+            let provider = admin::create_identity_provider(
+                store,
+                settings.server_secret()?,
+                new,
+                now(),
+                &super::cli_origin(),
+            )
+            .await?;
             print_json(&IdentityProviderView::new(&provider, &issuer()))?;
             eprintln!("identity provider {} added", provider.id);
         }
@@ -150,12 +155,13 @@ pub async fn run(command: IdpCommand, store: &Store) -> Result<(), Error> {
                 &id,
                 changes,
                 now(),
+                &super::cli_origin(),
             )
             .await?;
             print_json(&IdentityProviderView::new(&provider, &issuer()))?;
         }
         IdpCommand::Remove { id } => {
-            admin::delete_identity_provider(store, &id).await?;
+            admin::delete_identity_provider(store, &id, &super::cli_origin()).await?;
             eprintln!("identity provider {id} removed");
         }
     }

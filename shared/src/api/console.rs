@@ -348,7 +348,9 @@ async fn act(
             let user = admin::reset_password(store, username, password, now(), origin).await?;
             done("Set a new password for", &user.username)
         }
-        (Section::IdentityProviders, action) => identity_providers::act(deps, action, form).await,
+        (Section::IdentityProviders, action) => {
+            identity_providers::act(deps, action, form, origin).await
+        }
         (_, other) => Err(unknown_action(other)),
     }
 }

@@ -4,7 +4,6 @@
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use crate::error::Error;
@@ -24,33 +23,31 @@ pub enum FirstSignIn {
 }
 
 impl Store {
-    pub async fn put_identity_provider(&self, provider: &IdentityProvider) -> Result<(), Error> {
-        self.put_new(&self.tables.identity_providers, provider, "id")
-            .await
+    pub async fn put_identity_provider(
+        &self,
+        provider: &IdentityProvider,
+        audit: &AuditEvent,
+    ) -> Result<(), Error> {
+        let item = put(&self.tables.identity_providers, provider)?
+            .condition_expression("attribute_not_exists(id)");
+        match self.transact_audited(vec![tx_put(item)?], &[audit]).await? {
+            None => Ok(()),
+            Some(_) => Err(Error::internal("PutItem: the provider id is taken")),
+        }
     }
 
     /// Replaces a provider that exists; `false` when it does not (nothing written).
     pub async fn replace_identity_provider(
         &self,
         provider: &IdentityProvider,
+        audit: &AuditEvent,
     ) -> Result<bool, Error> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.tables.identity_providers)
-            .set_item(Some(to_item(provider)?))
-            .condition_expression("attribute_exists(id)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Ok(false)
-            }
-            Err(other) => Err(db_error("PutItem identity provider", other)),
-        }
+        let item = put(&self.tables.identity_providers, provider)?
+            .condition_expression("attribute_exists(id)");
+        Ok(self
+            .transact_audited(vec![tx_put(item)?], &[audit])
+            .await?
+            .is_none())
     }
 
     /// A provider by id; an id that cannot be one is never looked up.
@@ -85,27 +82,24 @@ impl Store {
 
     /// Deletes a provider; `false` when there was none. Its links stay, unusable: a provider
     /// is looked up on every sign-in.
-    pub async fn delete_identity_provider(&self, id: &str) -> Result<bool, Error> {
+    pub async fn delete_identity_provider(
+        &self,
+        id: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool, Error> {
         if !IdentityProvider::is_id(id) {
             return Ok(false);
         }
-        let result = self
-            .client
-            .delete_item()
+        let delete = aws_sdk_dynamodb::types::Delete::builder()
             .table_name(&self.tables.identity_providers)
             .key("id", s(id))
             .condition_expression("attribute_exists(id)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), DeleteItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Ok(false)
-            }
-            Err(other) => Err(db_error("DeleteItem identity provider", other)),
-        }
+            .build()
+            .map_err(super::dynamo::build_error)?;
+        let item = aws_sdk_dynamodb::types::TransactWriteItem::builder()
+            .delete(delete)
+            .build();
+        Ok(self.transact_audited(vec![item], &[audit]).await?.is_none())
     }
 
     pub async fn get_federation_link(&self, key: &str) -> Result<Option<FederationLink>, Error> {

@@ -120,6 +120,17 @@ async fn a_person_signs_in_upstream_on_the_device_page_once_linked_while_the_cli
         !stored.contains(CLIENT_SECRET),
         "the secret is stored sealed"
     );
+    // Its creation is on the trail, by the admin, without the secret.
+    let records = devicegate_tests::audit::trail(&env, &admin, &format!("subject={id}")).await;
+    assert_eq!(
+        devicegate_tests::audit::types(&records),
+        ["identity_provider.created"]
+    );
+    assert!(
+        !serde_json::to_string(&records)
+            .unwrap()
+            .contains(CLIENT_SECRET)
+    );
 
     let client = crate_client(&f.cli_id, &base);
     let http = http_client();

@@ -75,9 +75,14 @@ pub async fn list(deps: &Deps, req: Request) -> Reply {
 pub async fn create(deps: &Deps, req: Request) -> Reply {
     let issuer = rfc6749::base_url(&req, &deps.settings)?;
     let input: NewIdentityProvider = json_body(&req)?;
-    let provider =
-        admin::create_identity_provider(&deps.store, deps.settings.server_secret()?, input, now())
-            .await?;
+    let provider = admin::create_identity_provider(
+        &deps.store,
+        deps.settings.server_secret()?,
+        input,
+        now(),
+        &crate::api::audit_origin(&req, "admin"),
+    )
+    .await?;
     Ok(json_response(
         201,
         &IdentityProviderView::new(&provider, &issuer),
@@ -105,6 +110,7 @@ pub async fn update(deps: &Deps, req: Request) -> Reply {
         &param(&req, "id")?,
         changes,
         now(),
+        &crate::api::audit_origin(&req, "admin"),
     )
     .await?;
     Ok(json_response(
@@ -115,7 +121,12 @@ pub async fn update(deps: &Deps, req: Request) -> Reply {
 
 /// `DELETE /admin/identity-providers/{id}`: 204.
 pub async fn delete(deps: &Deps, req: Request) -> Reply {
-    admin::delete_identity_provider(&deps.store, &param(&req, "id")?).await?;
+    admin::delete_identity_provider(
+        &deps.store,
+        &param(&req, "id")?,
+        &crate::api::audit_origin(&req, "admin"),
+    )
+    .await?;
     let mut response = lambda_http::Response::new(lambda_http::Body::Empty);
     *response.status_mut() = lambda_http::http::StatusCode::NO_CONTENT;
     Ok(response)

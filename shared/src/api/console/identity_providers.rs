@@ -38,7 +38,12 @@ fn claims(form: &Form, field: &str) -> Result<Option<BTreeMap<String, String>>, 
         .map(Some)
 }
 
-pub(super) async fn act(deps: &Deps, action: &str, form: &Form) -> Result<Notice, Error> {
+pub(super) async fn act(
+    deps: &Deps,
+    action: &str,
+    form: &Form,
+    origin: &crate::model::Origin,
+) -> Result<Notice, Error> {
     let store = &deps.store;
     let secret = deps.settings.server_secret()?;
     let done = |what: &str, name: &str| Ok(Notice::Done(format!("{what} {name}.")));
@@ -58,7 +63,8 @@ pub(super) async fn act(deps: &Deps, action: &str, form: &Form) -> Result<Notice
                 jit: Some(form.optional("jit").is_some()),
                 enabled: Some(form.optional("enabled").is_some()),
             };
-            let provider = admin::create_identity_provider(store, secret, new, now()).await?;
+            let provider =
+                admin::create_identity_provider(store, secret, new, now(), origin).await?;
             done("Added identity provider", &provider.name)
         }
         "enable" | "disable" => {
@@ -68,7 +74,7 @@ pub(super) async fn act(deps: &Deps, action: &str, form: &Form) -> Result<Notice
             };
             let id = form.key("id")?;
             let provider =
-                admin::update_identity_provider(store, secret, id, changes, now()).await?;
+                admin::update_identity_provider(store, secret, id, changes, now(), origin).await?;
             let what = if provider.enabled {
                 "Enabled"
             } else {
@@ -78,7 +84,7 @@ pub(super) async fn act(deps: &Deps, action: &str, form: &Form) -> Result<Notice
         }
         "delete" => {
             let id = form.key("id")?;
-            admin::delete_identity_provider(store, id).await?;
+            admin::delete_identity_provider(store, id, origin).await?;
             done("Removed identity provider", id)
         }
         other => Err(unknown_action(other)),

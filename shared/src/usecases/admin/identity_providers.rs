@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use crate::error::Error;
 use crate::federation::{relying_party, sealing};
 use crate::model::identity_provider::{self as idp, DEFAULT_SCOPES, DEFAULT_USERNAME_CLAIM};
-use crate::model::{FederatedIdentity, FederationLink, IdentityProvider, Username};
+use crate::model::{
+    AuditEvent, AuditType, FederatedIdentity, FederationLink, IdentityProvider, Origin, Username,
+};
 use crate::secrets::ServerSecret;
 use crate::storage::Store;
 
@@ -64,6 +66,7 @@ pub async fn create_identity_provider(
     secret: &ServerSecret,
     new: NewIdentityProvider,
     now: i64,
+    origin: &Origin,
 ) -> Result<IdentityProvider, Error> {
     let id = format!("{}{}", IdentityProvider::ID_PREFIX, ulid::Ulid::new());
     let client_secret = idp::provider_credential("client_secret", &new.client_secret)?;
@@ -92,7 +95,9 @@ pub async fn create_identity_provider(
         id,
     };
     discovered(&provider.issuer, now).await?;
-    store.put_identity_provider(&provider).await?;
+    let audit = AuditEvent::success(AuditType::IdentityProviderCreated, origin, &provider.id)
+        .because(&format!("{} ({})", provider.name, provider.issuer));
+    store.put_identity_provider(&provider, &audit).await?;
     Ok(provider)
 }
 
@@ -115,6 +120,7 @@ pub async fn update_identity_provider(
     id: &str,
     changes: IdentityProviderChanges,
     now: i64,
+    origin: &Origin,
 ) -> Result<IdentityProvider, Error> {
     let mut provider = get_identity_provider(store, id).await?;
     if let Some(name) = changes.name {
@@ -157,14 +163,25 @@ pub async fn update_identity_provider(
         provider.issuer = issuer;
     }
     provider.updated_at = now;
-    if !store.replace_identity_provider(&provider).await? {
+    let audit = AuditEvent::success(AuditType::IdentityProviderChanged, origin, &provider.id)
+        .because(if provider.enabled {
+            "changed; enabled"
+        } else {
+            "changed; disabled: its sign-ins stop"
+        });
+    if !store.replace_identity_provider(&provider, &audit).await? {
         return Err(Error::NotFound("no such identity provider".into()));
     }
     Ok(provider)
 }
 
-pub async fn delete_identity_provider(store: &Store, id: &str) -> Result<(), Error> {
-    if store.delete_identity_provider(id).await? {
+pub async fn delete_identity_provider(
+    store: &Store,
+    id: &str,
+    origin: &Origin,
+) -> Result<(), Error> {
+    let audit = AuditEvent::success(AuditType::IdentityProviderDeleted, origin, id);
+    if store.delete_identity_provider(id, &audit).await? {
         Ok(())
     } else {
         Err(Error::NotFound("no such identity provider".into()))
