@@ -121,7 +121,7 @@ async fn a_person_signs_in_upstream_on_the_device_page_once_linked_while_the_cli
         "the secret is stored sealed"
     );
     // Its creation is on the trail, by the admin, without the secret.
-    let records = devicegate_tests::audit::trail(&env, &admin, &format!("subject={id}")).await;
+    let records = devicegate_tests::audit::trail(env, &admin, &format!("subject={id}")).await;
     assert_eq!(
         devicegate_tests::audit::types(&records),
         ["identity_provider.created"]
