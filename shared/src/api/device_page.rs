@@ -125,6 +125,9 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
         let typed = req
             .query_string_parameters_ref()
             .and_then(|q| q.first("user_code"))
+            // No user code is longer (with its separator and a few stray spaces): a longer
+            // value in a link is not echoed back into the page.
+            .filter(|code| code.chars().count() <= 32)
             .map(str::to_owned);
         return match (&session, &visit.session_cookie) {
             (Some(session), Some(cookie)) => {

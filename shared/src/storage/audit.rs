@@ -150,7 +150,8 @@ impl Store {
     }
 
     /// Reads the trail newest first: by subject or by actor through their index, else month by
-    /// month back from `until` (or now) to `since` (or the retention).
+    /// month back from `until` (or now: nothing is newer, so a later `until` reads from now)
+    /// to `since` (or the retention).
     pub async fn query_audit(&self, query: &AuditQuery, now_ms: i64) -> Result<AuditPage, Error> {
         let limit = query.limit.max(1);
         let oldest = query
@@ -158,7 +159,7 @@ impl Store {
             .unwrap_or(0)
             .max(now_ms - self.audit_retention.saturating_mul(1000));
         let mut newest = ulid::Ulid::from_parts(
-            u64::try_from(query.until_ms.unwrap_or(now_ms).max(0)).unwrap_or(0),
+            u64::try_from(query.until_ms.unwrap_or(now_ms).min(now_ms).max(0)).unwrap_or(0),
             u128::MAX,
         );
         if let Some(before) = query.before {

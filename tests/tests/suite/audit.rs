@@ -64,6 +64,23 @@ async fn a_paragon_registration_its_approval_and_a_signed_reregistration_are_rec
     assert!(!text.contains(&devicegate::secrets::hash_secret(&api_key)));
     assert!(!text.contains(&signature));
 
+    // An `until` far in the future reads from now (no empty months to page through); a time
+    // with an offset is the same instant in UTC.
+    let future = trail(
+        &env,
+        &admin,
+        "subject=printer-7&until=9999-12-31T23:59:59Z&limit=1",
+    )
+    .await;
+    assert_eq!(types(&future), ["device.reregistered"]);
+    let offset = trail(
+        &env,
+        &admin,
+        "subject=printer-7&since=2000-01-01T00:00:00-05:00",
+    )
+    .await;
+    assert_eq!(offset.len(), 3);
+
     // The type filter, the actor filter, and paging with the cursor.
     let approvals = trail(&env, &admin, "type=device.approved").await;
     assert_eq!(types(&approvals), ["device.approved"]);

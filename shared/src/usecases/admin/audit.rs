@@ -46,12 +46,13 @@ fn decode_cursor(text: &str) -> Result<ulid::Ulid, Error> {
         .ok_or_else(bad)
 }
 
-/// An RFC 3339 time (`2026-12-07T10:00:00Z`) as Unix milliseconds.
+/// An RFC 3339 time (`2026-12-07T10:00:00Z`, or with an offset: `...T11:00:00+01:00`) as
+/// Unix milliseconds, from 1970 on.
 fn time_ms(field: &str, text: &str) -> Result<i64, Error> {
-    humantime::parse_rfc3339_weak(text.trim())
+    chrono::DateTime::parse_from_rfc3339(text.trim())
         .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .and_then(|d| i64::try_from(d.as_millis()).ok())
+        .map(|t| t.timestamp_millis())
+        .filter(|ms| *ms >= 0)
         .ok_or_else(|| {
             Error::invalid_request(format!(
                 "{field} must be an RFC 3339 time such as 2026-12-07T10:00:00Z"
@@ -130,6 +131,16 @@ pub async fn list_audit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_may_carry_an_offset() {
+        let utc = time_ms("since", "2026-12-07T10:00:00Z").ok();
+        assert_eq!(time_ms("since", "2026-12-07T11:00:00+01:00").ok(), utc);
+        assert_eq!(time_ms("since", "2026-12-07T05:00:00-05:00").ok(), utc);
+        assert_eq!(time_ms("since", "2026-12-07t10:00:00z").ok(), utc);
+        assert!(time_ms("since", "1969-12-31T23:59:59Z").is_err());
+        assert!(time_ms("since", "2026-12-07").is_err());
+    }
 
     #[test]
     fn each_bad_filter_is_named() {
