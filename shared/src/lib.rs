@@ -23,6 +23,7 @@ pub mod lambda;
 pub mod metrics;
 pub mod model;
 pub mod oidc;
+pub mod openapi;
 pub mod password;
 pub mod routes;
 pub mod secrets;

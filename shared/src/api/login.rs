@@ -26,18 +26,20 @@ pub async fn login(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     Ok(paragon::token_response(&tokens))
 }
 
+/// `GET /api/v1/me`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Me<'a> {
+    authenticated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    username: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_client_id: Option<&'a str>,
+    api_key_id: Option<&'a str>,
+}
+
 /// Who the caller is, as the authorizer told API Gateway (`requestContext.authorizer.lambda`):
 /// the backend behind devicegate reads identities this way and never parses a token.
 pub async fn me(_deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
-    #[derive(Serialize)]
-    struct Me<'a> {
-        authenticated: bool,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        username: Option<&'a str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        device_client_id: Option<&'a str>,
-        api_key_id: Option<&'a str>,
-    }
     let fields = match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref().map(|a| &a.fields),
         _ => None,

@@ -39,9 +39,9 @@ fn bounded_url(name: &str, value: &str) -> Result<(), Error> {
     Ok(())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct RegisterClientIn {
+pub(crate) struct RegisterClientIn {
     client_name: String,
     client_type: String,
     #[serde(default)]
@@ -82,20 +82,10 @@ impl super::ClientRegistrationCodec for Aws {
     }
 
     fn render(registered: &Registered, base_url: &str) -> Response<Body> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Out<'a> {
-            client_id: &'a str,
-            client_secret: Option<&'a str>,
-            client_id_issued_at: i64,
-            client_secret_expires_at: i64,
-            authorization_endpoint: String,
-            token_endpoint: String,
-        }
         let client = &registered.client;
         json_response(
             200,
-            &Out {
+            &RegisterClientOut {
                 client_id: &client.client_id,
                 client_secret: registered.client_secret.as_deref(),
                 client_id_issued_at: client.created_at,
@@ -107,9 +97,21 @@ impl super::ClientRegistrationCodec for Aws {
     }
 }
 
-#[derive(Deserialize)]
+/// `RegisterClient`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct StartDeviceAuthorizationIn {
+pub(crate) struct RegisterClientOut<'a> {
+    client_id: &'a str,
+    client_secret: Option<&'a str>,
+    client_id_issued_at: i64,
+    client_secret_expires_at: i64,
+    authorization_endpoint: String,
+    token_endpoint: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StartDeviceAuthorizationIn {
     client_id: String,
     client_secret: String,
     start_url: String,
@@ -135,9 +137,9 @@ fn credentials(client_id: &str, client_secret: &str) -> Result<ClientCredentials
     super::posted_credentials(("clientId", client_id), ("clientSecret", client_secret))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct CreateTokenIn {
+pub(crate) struct CreateTokenIn {
     client_id: String,
     client_secret: String,
     grant_type: String,
@@ -189,27 +191,32 @@ impl super::TokenCodec for Aws {
 /// A JSON response whose top-level keys are the snake_case names turned camelCase: the sso-oidc
 /// model names the RFC fields that way.
 fn camel_case_json(body: &impl Serialize) -> Response<Body> {
-    let camel = |key: &str| {
-        let mut out = String::with_capacity(key.len());
-        let mut upper = false;
-        for c in key.chars() {
-            match (c, upper) {
-                ('_', _) => upper = true,
-                (c, true) => {
-                    out.push(c.to_ascii_uppercase());
-                    upper = false;
-                }
-                (c, false) => out.push(c),
-            }
-        }
-        out
-    };
     match serde_json::to_value(body) {
         Ok(serde_json::Value::Object(fields)) => {
-            let renamed: serde_json::Map<String, serde_json::Value> =
-                fields.into_iter().map(|(k, v)| (camel(&k), v)).collect();
+            let renamed: serde_json::Map<String, serde_json::Value> = fields
+                .into_iter()
+                .map(|(k, v)| (camel_case(&k), v))
+                .collect();
             json_response(200, &renamed)
         }
         _ => json_response(200, body),
     }
+}
+
+/// `snake_case` as `camelCase`: how the sso-oidc model names the RFC fields (the OpenAPI document
+/// renames the shared schemas with it too).
+pub(crate) fn camel_case(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        match (c, upper) {
+            ('_', _) => upper = true,
+            (c, true) => {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
+            }
+            (c, false) => out.push(c),
+        }
+    }
+    out
 }

@@ -25,8 +25,8 @@ pub const TOKEN_PATH: &str = "/v1/tokens";
 /// The `huawei` dialect.
 pub struct Huawei;
 
-#[derive(Deserialize)]
-struct RegisterClientIn {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct RegisterClientIn {
     client_name: String,
     client_type: String,
     token_endpoint_auth_method: String,
@@ -63,24 +63,10 @@ impl super::ClientRegistrationCodec for Huawei {
     }
 
     fn render(registered: &Registered, base_url: &str) -> Response<Body> {
-        #[derive(Serialize)]
-        struct ClientInfo<'a> {
-            authorization_endpoint: String,
-            client_id: &'a str,
-            client_id_issued_at: i64,
-            client_secret: Option<&'a str>,
-            client_secret_expires_at: i64,
-            token_endpoint: String,
-            scopes: &'a [String],
-        }
-        #[derive(Serialize)]
-        struct Out<'a> {
-            client_info: ClientInfo<'a>,
-        }
         let client = &registered.client;
         json_response(
             200,
-            &Out {
+            &RegisteredClientOut {
                 client_info: ClientInfo {
                     authorization_endpoint: format!("{base_url}{}", super::rfc6749::AUTHORIZE_PATH),
                     client_id: &client.client_id,
@@ -95,12 +81,35 @@ impl super::ClientRegistrationCodec for Huawei {
     }
 }
 
+/// `POST /v1/clients`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct RegisteredClientOut<'a> {
+    client_info: ClientInfo<'a>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ClientInfo<'a> {
+    authorization_endpoint: String,
+    client_id: &'a str,
+    client_id_issued_at: i64,
+    client_secret: Option<&'a str>,
+    client_secret_expires_at: i64,
+    token_endpoint: String,
+    scopes: &'a [String],
+}
+
+/// `POST /v1/tokens`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct TokenInfoOut<'a> {
+    token_info: super::TokenOut<'a>,
+}
+
 fn credentials(client_id: &str, client_secret: &str) -> Result<ClientCredentials, Error> {
     super::posted_credentials(("client_id", client_id), ("client_secret", client_secret))
 }
 
-#[derive(Deserialize)]
-struct StartDeviceAuthorizationIn {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct StartDeviceAuthorizationIn {
     client_id: String,
     client_secret: String,
     start_url: String,
@@ -126,8 +135,8 @@ impl super::DeviceAuthorizationCodec for Huawei {
     }
 }
 
-#[derive(Deserialize)]
-struct CreateTokenIn {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct CreateTokenIn {
     client_id: String,
     client_secret: String,
     grant_type: String,
@@ -171,13 +180,9 @@ impl super::TokenCodec for Huawei {
 
     /// RFC 6749's fields, wrapped in `token_info`.
     fn render(tokens: &TokenSet) -> Response<Body> {
-        #[derive(Serialize)]
-        struct Out<'a> {
-            token_info: super::TokenOut<'a>,
-        }
         json_response(
             200,
-            &Out {
+            &TokenInfoOut {
                 token_info: super::TokenOut::new(tokens),
             },
         )

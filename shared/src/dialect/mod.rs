@@ -60,7 +60,7 @@ pub trait ClientRegistrationCodec {
 }
 
 /// RFC 8628 §3.2's answer, as every dialect names it in snake_case (aws renames the keys).
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct DeviceAuthorizationOut<'a> {
     device_code: &'a str,
     user_code: String,
@@ -86,7 +86,7 @@ impl<'a> DeviceAuthorizationOut<'a> {
 }
 
 /// RFC 6749 §5.1's token response, as every dialect names it in snake_case.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct TokenOut<'a> {
     access_token: &'a str,
     token_type: &'static str,

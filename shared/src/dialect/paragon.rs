@@ -144,18 +144,20 @@ pub(crate) fn printable(value: &str) -> String {
     }
 }
 
+/// `POST /oauth/v1/register`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct RegistrationOut<'a> {
+    device_code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<&'a str>,
+    expires_in: i64,
+    interval: i64,
+}
+
 pub fn registration_response(registration: &Registration) -> Response<Body> {
-    #[derive(Serialize)]
-    struct Out<'a> {
-        device_code: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        state: Option<&'a str>,
-        expires_in: i64,
-        interval: i64,
-    }
     json_response(
         200,
-        &Out {
+        &RegistrationOut {
             device_code: &registration.device_code,
             state: registration.state.as_deref(),
             expires_in: registration.expires_in,

@@ -17,8 +17,8 @@ pub const REGISTER_PATH: &str = "/oauth2/register";
 pub struct Rfc7591;
 
 /// The metadata devicegate understands (RFC 7591 §2); anything else is ignored, as §2 asks.
-#[derive(Deserialize)]
-struct MetadataIn {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct MetadataIn {
     client_id: Option<String>,
     client_name: Option<String>,
     #[serde(default)]
@@ -107,33 +107,35 @@ pub fn bearer(req: &Request) -> Result<Option<&str>, Error> {
         .filter(|t| !t.is_empty() && t.len() <= 512))
 }
 
+/// The client information response (RFC 7591 §3.2.1, RFC 7592 §3).
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ClientInformation<'a> {
+    client_id: &'a str,
+    client_id_issued_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret_expires_at: Option<i64>,
+    client_name: &'a str,
+    redirect_uris: &'a [String],
+    grant_types: Vec<&'static str>,
+    response_types: &'a [String],
+    token_endpoint_auth_method: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registration_access_token: Option<&'a str>,
+    registration_client_uri: String,
+}
+
 /// The client information response (RFC 7591 §3.2.1, RFC 7592 §3): every accepted field, the
 /// secret and registration access token when just issued, and where to manage the client.
 pub fn client_information(status: u16, registered: &Registered, base_url: &str) -> Response<Body> {
-    #[derive(Serialize)]
-    struct Out<'a> {
-        client_id: &'a str,
-        client_id_issued_at: i64,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        client_secret: Option<&'a str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        client_secret_expires_at: Option<i64>,
-        client_name: &'a str,
-        redirect_uris: &'a [String],
-        grant_types: Vec<&'static str>,
-        response_types: &'a [String],
-        token_endpoint_auth_method: &'static str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        scope: Option<String>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        registration_access_token: Option<&'a str>,
-        registration_client_uri: String,
-    }
     let client: &OAuthClient = &registered.client;
     let registration = client.registration.clone().unwrap_or_default();
     json_response(
         status,
-        &Out {
+        &ClientInformation {
             client_id: &client.client_id,
             client_id_issued_at: client.created_at,
             client_secret: registered.client_secret.as_deref(),

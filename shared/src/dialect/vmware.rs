@@ -13,16 +13,18 @@ pub const REGISTER_PATH: &str = "/SAAS/auth/device/register";
 pub const ACTIVATE_PATH: &str = "/SAAS/API/1.0/REST/oauth2/activate";
 pub const TOKEN_PATH: &str = "/SAAS/auth/oauthtoken";
 
+/// The activated client's credentials.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ActivationOut<'a> {
+    client_id: &'a str,
+    client_secret: &'a str,
+}
+
 /// `{"client_id", "client_secret"}`, shown once.
 pub fn activation_response(activated: &Activated) -> Response<Body> {
-    #[derive(Serialize)]
-    struct Out<'a> {
-        client_id: &'a str,
-        client_secret: &'a str,
-    }
     json_response(
         200,
-        &Out {
+        &ActivationOut {
             client_id: &activated.client_id,
             client_secret: &activated.client_secret,
         },

@@ -28,6 +28,26 @@ pub enum ErrorShape {
     Huawei,
 }
 
+/// The error body of RFC 6749 §5.2, which the OAuth, admin and AWS shapes answer.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = OAuthError)]
+pub(crate) struct OAuthBody<'a> {
+    /// The error code (RFC 6749 §5.2, RFC 8628 §3.5, RFC 7591 §3.2.2, or the admin API's).
+    error: &'a str,
+    /// What went wrong and what to do next, for a person.
+    error_description: String,
+}
+
+/// The Huawei shape: the pair the Huawei SDKs read, and the OAuth pair.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = HuaweiError)]
+pub(crate) struct HuaweiBody<'a> {
+    error_code: &'a str,
+    error_msg: String,
+    error: &'a str,
+    error_description: String,
+}
+
 impl ErrorShape {
     /// The HTTP status and the OAuth-style error code of an error.
     pub fn wire(self, error: &Error) -> (u16, &'static str) {
@@ -107,18 +127,6 @@ impl ErrorShape {
     /// The error response in this shape, with `WWW-Authenticate` on a 401 (see
     /// [`challenge`]); `presented` is the scheme of the request's `Authorization` header.
     pub fn render(self, error: &Error, presented: Option<AuthScheme>) -> Response<Body> {
-        #[derive(Serialize)]
-        struct OAuthBody<'a> {
-            error: &'a str,
-            error_description: String,
-        }
-        #[derive(Serialize)]
-        struct HuaweiBody<'a> {
-            error_code: &'a str,
-            error_msg: String,
-            error: &'a str,
-            error_description: String,
-        }
         let (status, code) = self.wire(error);
         let description = error.description();
         let mut response = match self {

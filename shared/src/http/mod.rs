@@ -15,6 +15,7 @@ use crate::metrics;
 
 mod errors;
 pub use errors::{AuthScheme, BASIC_CHALLENGE, ErrorShape};
+pub(crate) use errors::{HuaweiBody, OAuthBody};
 
 /// Request bodies above this are refused before parsing.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;

@@ -31,7 +31,7 @@ impl RegistrationTemplate {
 }
 
 /// The app instance a client stands for.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AppInstance {
     pub template_id: String,
     pub username: String,

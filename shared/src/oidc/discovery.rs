@@ -42,7 +42,7 @@ pub const CLAIMS: [&str; 14] = [
     "email_verified",
 ];
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProviderMetadata {
     pub issuer: String,
     pub authorization_endpoint: String,

@@ -16,7 +16,7 @@ use crate::usecases::token_status;
 pub const ID_TOKEN_ALG: SigningAlg = SigningAlg::RS256;
 
 /// The claims a person's record gives, by the scopes granted (OIDC Core §5.4).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct PersonClaims {
     pub sub: String,
     #[serde(skip_serializing_if = "Option::is_none")]

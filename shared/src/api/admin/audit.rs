@@ -10,7 +10,7 @@ use crate::model::AuditEvent;
 use crate::usecases::admin::{self, AuditFilter};
 
 /// One record as the admin API, the CLI and the console show it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AuditEventView<'a> {
     pub id: &'a str,
     /// RFC 3339 with milliseconds, UTC.

@@ -15,7 +15,7 @@ use crate::usecases::admin::{self, IdentityProviderChanges, NewIdentityProvider}
 use crate::usecases::federation::callback_url;
 
 /// A provider as administrators see it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct IdentityProviderView<'a> {
     id: &'a str,
     name: &'a str,

@@ -11,7 +11,7 @@ use crate::usecases::admin::{
 };
 
 /// `POST /admin/api-keys`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiKeyBody {
     name: String,
@@ -45,7 +45,7 @@ impl NewApiKeyBody {
 }
 
 /// `POST /admin/api-keys/{id}/settings`: only the fields sent change.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApiKeySettingsBody {
     auto_trust: Option<bool>,
@@ -72,7 +72,7 @@ impl ApiKeySettingsBody {
 }
 
 /// A time given as RFC 3339 text or as epoch seconds.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 enum Timestamp {
     Epoch(i64),
@@ -95,7 +95,7 @@ impl Timestamp {
 }
 
 /// `POST /admin/clients`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewClientBody {
     client_name: String,
@@ -134,7 +134,7 @@ impl NewClientBody {
 }
 
 /// `POST /admin/users`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserBody {
     username: String,
@@ -160,7 +160,7 @@ impl From<NewUserBody> for NewUser {
 }
 
 /// `POST /admin/users/{username}/password`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordBody {
     pub password: String,
@@ -168,7 +168,7 @@ pub struct PasswordBody {
 
 /// `POST /admin/users/{username}/login-ids`: a string sets an identifier, `null` clears it, an
 /// absent field leaves it.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginIdsBody {
     #[serde(default, deserialize_with = "present")]
@@ -183,7 +183,7 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
 }
 
 /// `POST /admin/templates`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTemplateBody {
     template_id: String,
@@ -214,7 +214,7 @@ impl NewTemplateBody {
 }
 
 /// `POST /admin/initial-access-tokens`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewInitialAccessTokenBody {
     name: String,
@@ -234,7 +234,7 @@ impl From<NewInitialAccessTokenBody> for NewInitialAccessToken {
 }
 
 /// `POST /admin/users/{username}/link`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkBody {
     pub identity_provider: String,

@@ -26,7 +26,7 @@ pub fn rfc3339(epoch: i64) -> String {
 
 /// A device as administrators see it: enough to tell two registrations apart (which API key,
 /// which public key) before approving one.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DeviceView<'a> {
     client_id: &'a str,
     client_type: &'static str,
@@ -42,7 +42,7 @@ pub struct DeviceView<'a> {
 }
 
 /// A registration waiting for a decision: what approving it would set.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PendingView<'a> {
     client_type: &'static str,
     client_description: Option<&'a str>,
@@ -78,7 +78,7 @@ impl<'a> From<&'a Device> for DeviceView<'a> {
 }
 
 /// An API key as administrators see it; the key itself only once, at creation.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ApiKeyView<'a> {
     id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,7 +116,7 @@ impl<'a> ApiKeyView<'a> {
 }
 
 /// An OAuth client as administrators see it; the secret only once, at creation.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ClientView<'a> {
     client_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -171,7 +171,7 @@ impl<'a> ClientView<'a> {
 }
 
 /// A user as administrators see it: never the password or its hash.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UserView<'a> {
     username: &'a str,
     display_name: Option<&'a str>,
@@ -208,7 +208,7 @@ impl<'a> From<&'a User> for UserView<'a> {
 
 /// A VMware registration template as administrators see it. The fields are in alphabetical
 /// order, the order the admin API has always written them in.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TemplateView<'a> {
     access_token_ttl: i64,
     created_at: String,
@@ -236,7 +236,7 @@ impl<'a> From<&'a RegistrationTemplate> for TemplateView<'a> {
 }
 
 /// An initial access token as administrators see it: its value only when just issued.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct InitialAccessTokenView<'a> {
     id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]

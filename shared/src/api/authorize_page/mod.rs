@@ -53,6 +53,7 @@ pub async fn vmware(deps: &Deps, req: Request) -> Result<Response<Body>, Error> 
 mod flows;
 mod form;
 mod parameters;
+pub(crate) use parameters::FIELDS as AUTHORIZATION_PARAMETERS;
 
 use flows::{CodeFlow, Flow, MobileRegistrationFlow};
 use form::{

@@ -55,7 +55,8 @@ pub(super) fn authorization_pairs(request: &AuthorizationRequest) -> Vec<(&'stat
         .collect()
 }
 
-const FIELDS: [&str; 11] = [
+/// Every authorization request parameter the pages read (the OpenAPI document lists them).
+pub(crate) const FIELDS: [&str; 11] = [
     "response_type",
     "client_id",
     "redirect_uri",

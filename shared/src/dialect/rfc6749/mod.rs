@@ -280,22 +280,46 @@ pub fn revoke_response() -> Response<Body> {
 /// RFC 7662 §2.2.
 pub fn introspection_response(result: &Introspection, issuer: &str) -> Response<Body> {
     match result {
-        Introspection::Inactive => json_response(200, &serde_json::json!({ "active": false })),
+        Introspection::Inactive => json_response(200, &IntrospectionOut::default()),
         Introspection::Active(token) => json_response(
             200,
-            &serde_json::json!({
-                "active": true,
-                "scope": token.scope,
-                "client_id": token.client_id,
-                "username": token.username,
-                "sub": token.username.as_deref().unwrap_or(&token.client_id),
-                "token_type": token.token_type,
-                "exp": token.exp,
-                "iat": token.iat,
-                "iss": issuer,
-            }),
+            &IntrospectionOut {
+                active: true,
+                scope: Some(token.scope.as_deref()),
+                client_id: Some(&token.client_id),
+                username: Some(token.username.as_deref()),
+                sub: Some(token.username.as_deref().unwrap_or(&token.client_id)),
+                token_type: Some(token.token_type),
+                exp: Some(token.exp),
+                iat: Some(token.iat),
+                iss: Some(issuer),
+            },
         ),
     }
+}
+
+/// RFC 7662 §2.2's answer: `{"active": false}` alone for a token that is not active.
+#[derive(Default, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct IntrospectionOut<'a> {
+    active: bool,
+    /// Null when the token carries no scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_id: Option<&'a str>,
+    /// Null for a device's token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    username: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exp: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iat: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iss: Option<&'a str>,
 }
 
 mod metadata;

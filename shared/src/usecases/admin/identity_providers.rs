@@ -15,7 +15,7 @@ use crate::secrets::ServerSecret;
 use crate::storage::Store;
 
 /// A provider's settings; left out, each takes its default.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewIdentityProvider {
     pub name: String,
@@ -32,7 +32,7 @@ pub struct NewIdentityProvider {
 }
 
 /// Changes to a provider: only what is given changes.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityProviderChanges {
     pub name: Option<String>,

@@ -10,7 +10,7 @@ use crate::usecases::sign_in::{code_counters, sign_in_counters, source_subject};
 use crate::usecases::user_tokens::login_counters;
 
 /// One limit's state now.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LimitState {
     /// What it counts: `wrong_codes`, `sign_ins`, `logins` (the user's), or the same with
     /// `_from_source` (the address's, whoever signs in).
