@@ -111,6 +111,15 @@ enum Command {
     },
     /// Read the audit trail, newest first (one JSON line per record).
     Audit(commands::audit::AuditArgs),
+    /// Print a dialect's OpenAPI 3.1 document (paragon, oauth2, aws, huawei, vmware, admin), or
+    /// write every document into a folder (`--write docs/openapi`).
+    Openapi {
+        /// The dialect; all of them with --write.
+        dialect: Option<String>,
+        /// Write `<dialect>.json` for every dialect into this folder.
+        #[arg(long, value_name = "DIR")]
+        write: Option<std::path::PathBuf>,
+    },
     /// Rotate and list the OpenID Connect signing keys (a key file or a Secrets Manager secret).
     Keys {
         #[command(subcommand)]
@@ -160,6 +169,9 @@ async fn main() -> std::process::ExitCode {
             }
         };
     }
+    if let Command::Openapi { dialect, write } = cli.command {
+        return report(commands::openapi::run(dialect.as_deref(), write.as_deref()));
+    }
     if let Command::Keys { command } = cli.command {
         return report(commands::keys::run(command).await);
     }
@@ -189,7 +201,7 @@ async fn run(command: Command, store: &Store) -> Result<(), Error> {
         // Handled in `main`, before any store is made.
         #[cfg(feature = "serve")]
         Command::Serve { .. } | Command::Store { .. } => Ok(()),
-        Command::Keys { .. } => Ok(()),
+        Command::Keys { .. } | Command::Openapi { .. } => Ok(()),
         Command::Bootstrap { name } => commands::admin_keys::bootstrap(store, &name).await,
         Command::SeedExamples => commands::local::seed_examples(store).await,
         Command::Tables {

@@ -12,6 +12,7 @@ pub mod identity_providers;
 pub mod initial_access_tokens;
 pub mod keys;
 pub mod local;
+pub mod openapi;
 pub mod templates;
 pub mod users;
 

@@ -20,6 +20,7 @@ use lambda_http::request::RequestContext;
 pub fn router(deps: Arc<Deps>) -> axum::Router {
     routes::router_all(deps.clone())
         .merge(super::health::routes(deps.clone()))
+        .merge(super::openapi::routes())
         .layer(axum::middleware::from_fn_with_state(
             deps,
             api_gateway_context,

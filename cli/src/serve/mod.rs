@@ -10,6 +10,7 @@ mod events;
 mod first_run;
 mod gateway;
 mod health;
+mod openapi;
 mod store;
 
 use std::net::SocketAddr;

@@ -26,6 +26,8 @@ pub struct Doc {
     schemas: Vec<(String, RefOr<Schema>)>,
     security: Vec<(String, utoipa::openapi::security::SecurityScheme)>,
     shape: ErrorShape,
+    /// The error answer, once an operation refers to it.
+    error: Option<Response>,
 }
 
 impl Doc {
@@ -36,6 +38,7 @@ impl Doc {
             schemas: Vec::new(),
             security: Vec::new(),
             shape,
+            error: None,
         }
     }
 
@@ -88,8 +91,8 @@ impl Doc {
         ));
     }
 
-    /// The dialect's error answer, as the operation's `default` response.
-    pub fn errors(&mut self) -> Response {
+    /// The dialect's error answer (`#/components/responses/Error`).
+    fn errors(&mut self) -> Response {
         let schema = match self.shape {
             ErrorShape::Huawei => self.schema::<HuaweiBody>(),
             _ => self.schema::<OAuthBody>(),
@@ -120,8 +123,12 @@ impl Doc {
 
     /// Adds one operation at (method, path).
     pub fn add(&mut self, method: HttpMethod, path: &str, operation: OperationBuilder) {
-        let default = self.errors();
-        let operation: Operation = operation.response("default", default).build();
+        if self.error.is_none() {
+            self.error = Some(self.errors());
+        }
+        let operation: Operation = operation
+            .response("default", Ref::new("#/components/responses/Error"))
+            .build();
         self.paths.add_path_operation(path, vec![method], operation);
     }
 
@@ -138,6 +145,9 @@ impl Doc {
         let mut components = ComponentsBuilder::new();
         for (name, schema) in self.schemas {
             components = components.schema(name, schema);
+        }
+        if let Some(error) = self.error {
+            components = components.response("Error", error);
         }
         for (name, scheme) in self.security {
             components = components.security_scheme(name, scheme);

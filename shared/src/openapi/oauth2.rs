@@ -3,6 +3,7 @@
 //! authorization, upstream sign-in).
 
 use utoipa::openapi::path::HttpMethod::{Delete, Get, Post, Put};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 
 use super::builder::{
     Doc, any_object, empty, form, header, json, json_body, op, path_param, query,
@@ -150,7 +151,20 @@ fn registration(doc: &mut Doc) {
 }
 
 fn openid(doc: &mut Doc) {
-    let metadata = doc.schema::<ProviderMetadata>();
+    let mut rfc8414 = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(
+            "RFC 8414 §2: the endpoints and methods this deployment serves",
+        ));
+    for name in [
+        "issuer",
+        "token_endpoint",
+        "device_authorization_endpoint",
+        "grant_types_supported",
+    ] {
+        rfc8414 = rfc8414.required(name);
+    }
+    let rfc8414 = doc.named("AuthorizationServerMetadata", rfc8414);
     doc.add(
         Get,
         "/.well-known/oauth-authorization-server",
@@ -158,8 +172,9 @@ fn openid(doc: &mut Doc) {
             "authorizationServerMetadata",
             "Authorization server metadata (RFC 8414)",
         )
-        .response("200", json("The metadata", metadata.clone())),
+        .response("200", json("The metadata", rfc8414)),
     );
+    let metadata = doc.schema::<ProviderMetadata>();
     doc.add(
         Get,
         DISCOVERY_PATH,

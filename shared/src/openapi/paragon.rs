@@ -1,6 +1,7 @@
 //! Dispatcher Paragon's trusted-device API: register, token, login, and the protected `me`.
 
 use utoipa::openapi::path::HttpMethod::{Get, Post};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 
 use super::builder::{Doc, form, header, json, op};
 use crate::api::login::Me;
@@ -85,6 +86,14 @@ pub fn document() -> utoipa::openapi::OpenApi {
             .response("200", json("The person's tokens", tokens)),
     );
     let me = doc.schema::<Me>();
+    // API Gateway's own refusal when the authorizer denies (serve answers the same).
+    let forbidden = doc.named(
+        "GatewayForbidden",
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("message", ObjectBuilder::new().schema_type(Type::String))
+            .required("message"),
+    );
     doc.add(
         Get,
         "/api/v1/me",
@@ -97,7 +106,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
             false,
             "Bearer <a device or user token>",
         ))
-        .response("200", json("The caller", me)),
+        .response("200", json("The caller", me))
+        .response("403", json("The authorizer refused the token", forbidden)),
     );
     doc.build(
         "devicegate: Dispatcher Paragon trusted-device API",

@@ -41,14 +41,23 @@ fn every_document_is_openapi_3_1_and_resolves_its_references() {
             .as_object()
             .cloned()
             .unwrap_or_default();
-        for reference in text.match_indices("#/components/schemas/") {
-            let rest = &text[reference.0 + "#/components/schemas/".len()..];
-            let name = &rest[..rest.find('"').unwrap()];
-            assert!(
-                schemas.contains_key(name),
-                "{}: {name} is referenced, not defined",
-                dialect.name()
-            );
+        let responses = doc["components"]["responses"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        for (prefix, defined) in [
+            ("#/components/schemas/", &schemas),
+            ("#/components/responses/", &responses),
+        ] {
+            for reference in text.match_indices(prefix) {
+                let rest = &text[reference.0 + prefix.len()..];
+                let name = &rest[..rest.find('"').unwrap()];
+                assert!(
+                    defined.contains_key(name),
+                    "{}: {name} is referenced, not defined",
+                    dialect.name()
+                );
+            }
         }
     }
 }

@@ -22,6 +22,7 @@ mod huawei_sdk;
 mod logs;
 mod metrics;
 mod oauth_device_flow;
+mod openapi;
 mod openid_connect;
 mod openidconnect;
 mod paragon_flow;
