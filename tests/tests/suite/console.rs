@@ -302,14 +302,24 @@ async fn each_action_reaches_the_admin_use_cases() {
         &format!("{grace}&password=short"),
     )
     .await;
-    expect((&env, &session), 200, "users", "disable", grace).await;
+    expect(
+        (&env, &session),
+        200,
+        "users",
+        "disable",
+        &format!("{grace}&confirm=yes"),
+    )
+    .await;
     assert!(user(&env).await.disabled);
 
     let (cli, dynamic) = (
         credentials::CLI_CLIENT_ID,
         credentials::REGISTERED_CLIENT_ID,
     );
-    let (cli_form, dynamic_form) = (format!("client_id={cli}"), format!("client_id={dynamic}"));
+    let (cli_form, dynamic_form) = (
+        format!("client_id={cli}&confirm=yes"),
+        format!("client_id={dynamic}&confirm=yes"),
+    );
     // An administrator's client is disabled, not deleted.
     expect((&env, &session), 409, "clients", "delete", &cli_form).await;
     expect((&env, &session), 200, "clients", "disable", &cli_form).await;
@@ -319,7 +329,14 @@ async fn each_action_reaches_the_admin_use_cases() {
     assert!(clients.iter().all(|c| c.client_id != dynamic));
 
     let printer = "client_id=printer-example";
-    expect((&env, &session), 200, "devices", "deny", printer).await;
+    expect(
+        (&env, &session),
+        200,
+        "devices",
+        "deny",
+        &format!("{printer}&confirm=yes"),
+    )
+    .await;
     let status = env.device("printer-example").await.unwrap().status;
     assert_eq!(status, DeviceStatus::Denied);
     // No registration waits any more.
@@ -344,7 +361,7 @@ async fn each_action_reaches_the_admin_use_cases() {
         200,
         "api-keys",
         "disable",
-        &format!("id={}", fleet.id),
+        &format!("id={}&confirm=yes", fleet.id),
     )
     .await;
     let keys = env.store().list_api_keys().await.unwrap();

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use maud::{Markup, html};
 
+use super::format::time;
 use super::{Section, button, checkbox, create_form, form, history, text_field};
-use crate::api::admin::views::rfc3339;
 use crate::model::User;
 use crate::usecases::admin::LimitState;
 use crate::web::pages::hidden;
@@ -22,7 +22,12 @@ fn wait_in_words(seconds: i64) -> String {
     }
 }
 
-pub(super) fn list(csrf: &str, users: &[User], limits: &HashMap<String, LimitState>) -> Markup {
+pub(super) fn list(
+    csrf: &str,
+    now: i64,
+    users: &[User],
+    limits: &HashMap<String, LimitState>,
+) -> Markup {
     let s = Section::Users;
     html! {
         (create_form(csrf, s, "New user", html! {
@@ -39,7 +44,7 @@ pub(super) fn list(csrf: &str, users: &[User], limits: &HashMap<String, LimitSta
                 div.meta {
                     @if let Some(name) = &u.display_name { bdi { (name) } " · " }
                     @if let Some(email) = &u.email { (email) @if u.email_verified { " (verified)" } " · " }
-                    "created " (rfc3339(u.created_at))
+                    "created " (time(u.created_at, now))
                     @if let Some(f) = &u.federation {
                         " · signs in through " code { (f.provider_id) } " as " code { (f.subject) }
                     }
