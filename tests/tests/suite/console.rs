@@ -124,7 +124,8 @@ async fn signed_in_get(env: &TestEnv, session: &str, path: &str) -> Page {
     send(env, "GET", path, None, &[(ADMIN, session)]).await
 }
 
-/// A signed-in POST of `action` to a section, with the right CSRF token, answered `status`.
+/// A signed-in POST of `action` to a section, with the right CSRF token, answered `status`
+/// (confirmed, as the confirmation page's form is: `console_pages::confirm` asks first).
 async fn expect(
     (env, session): (&TestEnv, &str),
     status: u16,
@@ -133,7 +134,7 @@ async fn expect(
     fields: &str,
 ) -> Page {
     let body = format!(
-        "csrf={}&action={action}&{fields}",
+        "csrf={}&action={action}&confirm=yes&{fields}",
         enc(&csrf_of(env, session))
     );
     let path = format!("/admin/console/{section}");
@@ -302,24 +303,14 @@ async fn each_action_reaches_the_admin_use_cases() {
         &format!("{grace}&password=short"),
     )
     .await;
-    expect(
-        (&env, &session),
-        200,
-        "users",
-        "disable",
-        &format!("{grace}&confirm=yes"),
-    )
-    .await;
+    expect((&env, &session), 200, "users", "disable", grace).await;
     assert!(user(&env).await.disabled);
 
     let (cli, dynamic) = (
         credentials::CLI_CLIENT_ID,
         credentials::REGISTERED_CLIENT_ID,
     );
-    let (cli_form, dynamic_form) = (
-        format!("client_id={cli}&confirm=yes"),
-        format!("client_id={dynamic}&confirm=yes"),
-    );
+    let (cli_form, dynamic_form) = (format!("client_id={cli}"), format!("client_id={dynamic}"));
     // An administrator's client is disabled, not deleted.
     expect((&env, &session), 409, "clients", "delete", &cli_form).await;
     expect((&env, &session), 200, "clients", "disable", &cli_form).await;
@@ -329,14 +320,7 @@ async fn each_action_reaches_the_admin_use_cases() {
     assert!(clients.iter().all(|c| c.client_id != dynamic));
 
     let printer = "client_id=printer-example";
-    expect(
-        (&env, &session),
-        200,
-        "devices",
-        "deny",
-        &format!("{printer}&confirm=yes"),
-    )
-    .await;
+    expect((&env, &session), 200, "devices", "deny", printer).await;
     let status = env.device("printer-example").await.unwrap().status;
     assert_eq!(status, DeviceStatus::Denied);
     // No registration waits any more.
@@ -361,7 +345,7 @@ async fn each_action_reaches_the_admin_use_cases() {
         200,
         "api-keys",
         "disable",
-        &format!("id={}&confirm=yes", fleet.id),
+        &format!("id={}", fleet.id),
     )
     .await;
     let keys = env.store().list_api_keys().await.unwrap();
