@@ -13,6 +13,7 @@
 
 mod actions;
 mod audit;
+mod forms;
 mod identity_providers;
 mod listings;
 
@@ -27,7 +28,7 @@ use crate::secrets::ServerSecret;
 use crate::secrets::hashes_match;
 use crate::usecases::console::{self as session, CONSOLE_TTL};
 use crate::usecases::federation::{self, CONSOLE_RETURN};
-use crate::web::console::{self as pages, Notice, PATH, Section};
+use crate::web::console::{self as pages, Notice, PATH, Section, Typed};
 use crate::web::{
     self, ADMIN_COOKIE, Cookies, PRE_COOKIE, cookie_name, html, redirect, set_cookie, status_of,
 };
@@ -90,6 +91,7 @@ impl Visit<'_> {
         status: StatusCode,
         section: Section,
         notice: Option<Notice>,
+        typed: &Typed,
     ) -> Result<Response<Body>, Error> {
         let Some(admin) = &self.admin else {
             return self
@@ -107,7 +109,13 @@ impl Visit<'_> {
         };
         Ok(html(
             status,
-            pages::section(&self.csrf_for(admin), now(), notice.as_ref(), &content),
+            pages::section(
+                &self.csrf_for(admin),
+                now(),
+                notice.as_ref(),
+                &content,
+                typed,
+            ),
         ))
     }
 
@@ -164,7 +172,12 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
         (None, None) => visit.sign_in_page(StatusCode::OK, None).await,
         (section, Some(_)) => {
             visit
-                .section_page(StatusCode::OK, section.unwrap_or(Section::Devices), None)
+                .section_page(
+                    StatusCode::OK,
+                    section.unwrap_or(Section::Devices),
+                    None,
+                    &Typed::none(),
+                )
                 .await
         }
     }
@@ -195,6 +208,7 @@ async fn post(
                         StatusCode::FORBIDDEN,
                         section.unwrap_or(Section::Devices),
                         Some(expired),
+                        &Typed::none(),
                     )
                     .await
             }
@@ -244,12 +258,18 @@ async fn post(
         ok = outcome.is_ok(),
         "admin console action"
     );
-    let (status, notice) = match outcome {
-        Ok(notice) => (StatusCode::OK, notice),
+    // A refused form comes back as it was sent (never its passwords or secrets).
+    let (status, notice, typed) = match outcome {
+        Ok(notice) => (StatusCode::OK, notice, Typed::none()),
         Err(Error::Internal(cause)) => return Err(Error::Internal(cause)),
-        Err(e) => (status_of(&e), Notice::Failed(e.description())),
+        Err(e) => {
+            let typed = Typed::from_form(action, form.fields());
+            (status_of(&e), Notice::Failed(e.description()), typed)
+        }
     };
-    visit.section_page(status, section, Some(notice)).await
+    visit
+        .section_page(status, section, Some(notice), &typed)
+        .await
 }
 
 async fn sign_in(visit: &Visit<'_>, key: Option<&str>) -> Result<Response<Body>, Error> {
@@ -289,7 +309,7 @@ async fn confirmation(
         Some(Err(e)) => {
             let notice = Notice::Failed(e.description());
             return visit
-                .section_page(status_of(&e), section, Some(notice))
+                .section_page(status_of(&e), section, Some(notice), &Typed::none())
                 .await;
         }
         None => return Err(unknown_action(action)),

@@ -102,6 +102,11 @@ impl Form {
             .ok_or_else(|| Error::invalid_request(format!("missing parameter {name}")))
     }
 
+    /// Every parameter, in no particular order (for a page that shows a refused form again).
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// A required parameter that names a stored item, bounded as [`bounded_key`] bounds it.
     pub fn key(&self, name: &str) -> Result<&str, Error> {
         bounded_key(name, self.required(name)?)

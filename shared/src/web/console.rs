@@ -9,8 +9,11 @@ mod audit;
 mod clients;
 mod confirm;
 mod devices;
+mod fields;
 pub mod format;
 mod identity_providers;
+mod templates;
+mod tokens;
 mod users;
 
 use std::collections::HashMap;
@@ -18,12 +21,15 @@ use std::collections::HashMap;
 use maud::{Markup, html};
 
 use super::pages::{hidden, message, page};
-use crate::model::{ApiKey, Device, DeviceStatus, OAuthClient, User};
+use crate::model::vmware::RegistrationTemplate;
+use crate::model::{ApiKey, Device, DeviceStatus, InitialAccessToken, OAuthClient, User};
 use crate::usecases::admin::{AuditFilter, AuditListing, CreatedApiKey, LimitState};
 use crate::usecases::federation::ProviderButton;
 use audit::history;
 pub use audit::history_href;
+pub use clients::grant_field;
 pub use confirm::{CONFIRM_FIELD, confirm, is_destructive};
+pub use fields::Typed;
 pub use identity_providers::ProviderRow;
 
 /// Where the console lives; each section is a path below it.
@@ -36,16 +42,20 @@ pub enum Section {
     ApiKeys,
     Clients,
     Users,
+    Templates,
+    InitialAccessTokens,
     IdentityProviders,
     Audit,
 }
 
 impl Section {
-    pub const ALL: [Section; 6] = [
+    pub const ALL: [Section; 8] = [
         Section::Devices,
         Section::ApiKeys,
         Section::Clients,
         Section::Users,
+        Section::Templates,
+        Section::InitialAccessTokens,
         Section::IdentityProviders,
         Section::Audit,
     ];
@@ -57,6 +67,8 @@ impl Section {
             Section::ApiKeys => "api-keys",
             Section::Clients => "clients",
             Section::Users => "users",
+            Section::Templates => "templates",
+            Section::InitialAccessTokens => "initial-access-tokens",
             Section::IdentityProviders => "identity-providers",
             Section::Audit => "audit",
         }
@@ -72,6 +84,8 @@ impl Section {
             Section::ApiKeys => "API keys",
             Section::Clients => "Clients",
             Section::Users => "Users",
+            Section::Templates => "Templates",
+            Section::InitialAccessTokens => "Initial access tokens",
             Section::IdentityProviders => "Identity providers",
             Section::Audit => "Audit",
         }
@@ -93,6 +107,9 @@ pub enum Content {
     Clients(Vec<OAuthClient>),
     /// Every user, and the wrong-code limits of those with recent failures.
     Users(Vec<User>, HashMap<String, LimitState>),
+    /// VMware registration templates.
+    Templates(Vec<RegistrationTemplate>),
+    InitialAccessTokens(Vec<InitialAccessToken>),
     /// Every upstream provider, and the redirect URI a new one registers.
     IdentityProviders(Vec<ProviderRow>, String),
     /// The trail, filtered as the filters (as given) say, newest first.
@@ -106,6 +123,8 @@ impl Content {
             Content::ApiKeys(_) => Section::ApiKeys,
             Content::Clients(_) => Section::Clients,
             Content::Users(..) => Section::Users,
+            Content::Templates(_) => Section::Templates,
+            Content::InitialAccessTokens(_) => Section::InitialAccessTokens,
             Content::IdentityProviders(..) => Section::IdentityProviders,
             Content::Audit(..) => Section::Audit,
         }
@@ -118,6 +137,12 @@ pub enum Notice {
     Failed(String),
     /// A new API key: its value is on this page and never again.
     NewApiKey(CreatedApiKey),
+    /// A new client's secret or a new initial access token: `text`, then the value, shown
+    /// this once.
+    Secret {
+        text: String,
+        value: String,
+    },
 }
 
 /// A POST form to `to` for `action`, with the CSRF token: every console form is one of these.
@@ -164,12 +189,6 @@ fn text_field(id: &str, label: &str, kind: &str, required: bool) -> Markup {
     }
 }
 
-fn checkbox(id: &str, label: &str) -> Markup {
-    html! {
-        label.check for=(id) { input type="checkbox" id=(id) name=(id) value="on"; (label) }
-    }
-}
-
 fn status_title(status: DeviceStatus) -> &'static str {
     match status {
         DeviceStatus::Pending => "Pending",
@@ -206,7 +225,13 @@ pub fn sign_in(csrf: &str, error: Option<&str>, providers: &[ProviderButton]) ->
 }
 
 /// A section of the console, with the outcome of the last action above it.
-pub fn section(csrf: &str, now: i64, notice: Option<&Notice>, content: &Content) -> String {
+pub fn section(
+    csrf: &str,
+    now: i64,
+    notice: Option<&Notice>,
+    content: &Content,
+    typed: &Typed,
+) -> String {
     let current = content.section();
     page(
         current.title(),
@@ -231,15 +256,23 @@ pub fn section(csrf: &str, now: i64, notice: Option<&Notice>, content: &Content)
                         code id="new-api-key" { (created.value) }
                     }
                 },
+                Some(Notice::Secret { text, value }) => {
+                    div.msg.ok role="alert" {
+                        (text) " Copy it now: it is not shown again." br;
+                        code id="new-secret" { (value) }
+                    }
+                },
                 None => {},
             }
             @match content {
                 Content::Devices { pending, by_status } => {
                     (devices::list(csrf, now, pending, by_status))
                 },
-                Content::ApiKeys(keys) => (api_keys::list(csrf, now, keys)),
-                Content::Clients(clients) => (clients::list(csrf, now, clients)),
-                Content::Users(users, limits) => (users::list(csrf, now, users, limits)),
+                Content::ApiKeys(keys) => (api_keys::list(csrf, now, keys, typed)),
+                Content::Clients(clients) => (clients::list(csrf, now, clients, typed)),
+                Content::Users(users, limits) => (users::list(csrf, now, users, limits, typed)),
+                Content::Templates(list) => (templates::list(csrf, now, list, typed)),
+                Content::InitialAccessTokens(list) => (tokens::list(csrf, now, list, typed)),
                 Content::IdentityProviders(rows, redirect_uri) => {
                     (identity_providers::list(csrf, rows, redirect_uri))
                 },
@@ -268,6 +301,7 @@ mod tests {
             0,
             Some(&Notice::Failed("<script>".into())),
             &Content::Users(Vec::new(), HashMap::new()),
+            &Typed::none(),
         );
         assert!(!html.contains("<script>"), "{html}");
         let forms = html.matches("<form").count();

@@ -1,7 +1,7 @@
 //! The console's actions: each the admin use case the JSON admin API calls for it.
 
 use super::super::admin::unknown_action;
-use super::identity_providers;
+use super::{forms, identity_providers};
 use crate::Deps;
 use crate::error::Error;
 use crate::http::{Form, now};
@@ -47,9 +47,28 @@ pub(super) async fn act(
             let created = admin::create_api_key(store, name, settings, now(), origin).await?;
             Ok(Notice::NewApiKey(created))
         }
+        (Section::ApiKeys, "settings") => {
+            let change = forms::settings_change(form)?;
+            let id = form.key("id")?;
+            let key = admin::change_api_key_settings(store, id, change, now(), origin).await?;
+            done("Saved the settings of API key", &key.name)
+        }
         (Section::ApiKeys, "disable") => {
             let key = admin::disable_api_key(store, form.key("id")?, origin).await?;
             done("Disabled API key", &key.name)
+        }
+        (Section::Clients, "create") => {
+            let created =
+                admin::create_client(store, forms::new_client(form)?, now(), origin).await?;
+            let c = &created.client;
+            let text = format!("Created client {} ({}).", c.client_name, c.client_id);
+            Ok(match created.secret {
+                Some(value) => Notice::Secret {
+                    text: format!("{text} Its secret:"),
+                    value,
+                },
+                None => Notice::Done(text),
+            })
         }
         (Section::Clients, action) => {
             let action = ClientAction::parse(action).ok_or_else(|| unknown_action(action))?;
@@ -86,6 +105,27 @@ pub(super) async fn act(
             let password = form.required("password")?;
             let user = admin::reset_password(store, username, password, now(), origin).await?;
             done("Set a new password for", &user.username)
+        }
+        (Section::Templates, "create") => {
+            let template = admin::create_template(store, forms::new_template(form)?, now()).await?;
+            done("Created template", &template.template_id)
+        }
+        (Section::Templates, "disable") => {
+            let template = admin::disable_template(store, form.key("id")?, origin).await?;
+            done("Disabled template", &template.template_id)
+        }
+        (Section::InitialAccessTokens, "create") => {
+            let new = forms::new_token(form)?;
+            let (token, value) = admin::issue_initial_access_token(store, new, now()).await?;
+            Ok(Notice::Secret {
+                text: format!("Issued initial access token {}.", token.name),
+                value,
+            })
+        }
+        (Section::InitialAccessTokens, "disable") => {
+            let id = form.key("id")?;
+            let token = admin::disable_initial_access_token(store, id, origin).await?;
+            done("Disabled initial access token", &token.name)
         }
         (Section::IdentityProviders, action) => {
             identity_providers::act(deps, action, form, origin).await

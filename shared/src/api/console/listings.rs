@@ -35,6 +35,10 @@ pub(super) async fn load(deps: &Deps, section: Section, req: &Request) -> Result
             let limits = admin::wrong_code_limits(store, &names, now()).await?;
             Content::Users(users, limits)
         }
+        Section::Templates => Content::Templates(admin::list_templates(store).await?),
+        Section::InitialAccessTokens => {
+            Content::InitialAccessTokens(admin::list_initial_access_tokens(store).await?)
+        }
         Section::IdentityProviders => {
             let base = rfc6749::base_url(req, &deps.settings)?;
             identity_providers::load(deps, &base).await?

@@ -1,22 +1,57 @@
 //! The console's API keys section: make a key (its value shown once), see each key's
-//! settings, disable one.
+//! settings and change them, disable a key.
 
 use maud::{Markup, html};
 
+use super::fields::{Refill, Typed, check, input};
 use super::format::{time, time_or_never};
-use super::{Section, button, checkbox, create_form, history, text_field, yes_no};
+use super::{Section, button, create_form, form, history, yes_no};
 use crate::model::ApiKey;
+use crate::web::pages::hidden;
 
-pub(super) fn list(csrf: &str, now: i64, keys: &[ApiKey]) -> Markup {
+/// A number field of one key's settings form: ids stay unique with one form per key.
+fn number(refill: Refill, key: &str, (name, label): (&str, &str), current: i64) -> Markup {
+    let id = format!("{name}-{key}");
+    let typed = refill.and_then(|t| t.get(name)).map(String::as_str);
+    let value = typed.map_or_else(|| current.to_string(), str::to_owned);
+    html! {
+        label for=(id) { (label) }
+        input type="number" id=(id) name=(name) value=(value) min="1" required;
+    }
+}
+
+/// The settings of a key, changed in place (the admin API's `POST /admin/api-keys/{id}/settings`).
+fn settings_form(csrf: &str, k: &ApiKey, typed: &Typed) -> Markup {
+    let refill = typed.of("settings", Some(&k.id));
+    let lifetimes = k.settings.lifetimes();
+    let id = |name: &str| format!("{name}-{}", k.id);
+    html! {
+        details.edit open[refill.is_some()] {
+            summary { "Change settings" }
+            (form(csrf, &Section::ApiKeys.path(), "settings", html! {
+                (hidden("id", &k.id))
+                (check(refill, (&id("auto_trust"), "auto_trust", "Approve its devices as they register (auto trust)"), k.settings.auto_trust))
+                (check(refill, (&id("allow_untrusted_endpoints"), "allow_untrusted_endpoints", "Allow untrusted endpoints"), k.settings.allow_untrusted_endpoints))
+                (check(refill, (&id("allow_unauthenticated_requests"), "allow_unauthenticated_requests", "Allow unsigned requests"), k.settings.allow_unauthenticated_requests))
+                (number(refill, &k.id, ("access_token_ttl", "Access token lifetime (seconds)"), lifetimes.access_token_ttl))
+                (number(refill, &k.id, ("refresh_token_ttl", "Refresh token lifetime (seconds)"), lifetimes.refresh_token_ttl))
+                button.inline type="submit" { "Save settings" }
+            }))
+        }
+    }
+}
+
+pub(super) fn list(csrf: &str, now: i64, keys: &[ApiKey], typed: &Typed) -> Markup {
     let s = Section::ApiKeys;
+    let refill = typed.of("create", None);
     html! {
         (create_form(csrf, s, "New API key", html! {
-            (text_field("name", "Name", "text", true))
-            (checkbox("auto_trust", "Approve its devices as they register (auto trust)"))
-            (checkbox("allow_untrusted_endpoints", "Allow untrusted endpoints"))
-            (checkbox("allow_unauthenticated_requests", "Allow unsigned requests"))
-            (text_field("access_token_ttl", "Access token lifetime (seconds, optional)", "number", false))
-            (text_field("refresh_token_ttl", "Refresh token lifetime (seconds, optional)", "number", false))
+            (input(refill, ("name", "Name"), "text", true, None))
+            (check(refill, ("auto_trust", "auto_trust", "Approve its devices as they register (auto trust)"), false))
+            (check(refill, ("allow_untrusted_endpoints", "allow_untrusted_endpoints", "Allow untrusted endpoints"), false))
+            (check(refill, ("allow_unauthenticated_requests", "allow_unauthenticated_requests", "Allow unsigned requests"), false))
+            (input(refill, ("access_token_ttl", "Access token lifetime (seconds, optional)"), "number", false, None))
+            (input(refill, ("refresh_token_ttl", "Refresh token lifetime (seconds, optional)"), "number", false, None))
         }))
         h2 { "API keys (" (keys.len()) ")" }
         @for k in keys {
@@ -33,7 +68,10 @@ pub(super) fn list(csrf: &str, now: i64, keys: &[ApiKey]) -> Markup {
                     " · access token " (lifetimes.access_token_ttl) " s"
                     " · refresh token " (lifetimes.refresh_token_ttl) " s"
                 }
-                @if !k.disabled { (button(csrf, s, "disable", ("id", &k.id), "Disable")) }
+                @if !k.disabled {
+                    (settings_form(csrf, k, typed))
+                    (button(csrf, s, "disable", ("id", &k.id), "Disable"))
+                }
                 (history(&k.id))
             }
         }

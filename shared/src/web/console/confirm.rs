@@ -59,6 +59,16 @@ fn describe(section: Section, action: &str) -> (&'static str, &'static str, &'st
             "Its sign-in button goes away until you enable it again.",
             "Identity provider",
         ),
+        (Section::Templates, _) => (
+            "Disable this template?",
+            "Apps can no longer register with it; instances already registered keep working.",
+            "Template",
+        ),
+        (Section::InitialAccessTokens, _) => (
+            "Disable this initial access token?",
+            "Clients can no longer register with it.",
+            "Initial access token",
+        ),
         (Section::Audit, _) => ("Are you sure?", "This cannot be undone.", "Item"),
     }
 }

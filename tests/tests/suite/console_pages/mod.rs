@@ -4,6 +4,7 @@
 //! small page helpers.
 
 mod confirm;
+mod forms;
 
 use std::path::PathBuf;
 
@@ -19,8 +20,6 @@ pub const WIDTHS: [u32; 2] = [1280, 390];
 /// A devicegate with an API key and pending devices, and a browser signed in to its console.
 pub struct Console {
     pub env: TestEnv,
-    #[allow(dead_code)] // the forms tests register with it
-    pub api_key: String,
     pub base: String,
     pub browser: Browser,
     pub width: u32,
@@ -43,7 +42,6 @@ impl Console {
         let (browser, profile) = start_browser_at(&driver, width).await;
         let console = Console {
             env,
-            api_key,
             base,
             browser,
             width,
@@ -118,10 +116,32 @@ impl Console {
         self.wait(css).await.text().await.unwrap()
     }
 
-    #[allow(dead_code)]
     pub async fn value(&self, id: &str) -> String {
         let field = self.wait(&format!("#{id}")).await;
         field.prop("value").await.unwrap().unwrap_or_default()
+    }
+
+    /// Clicks what stays on the page (a `<summary>`, a checkbox).
+    pub async fn toggle(&self, css: &str) {
+        self.wait(css).await.click().await.unwrap();
+    }
+
+    /// A signed-in POST of a section's form as the browser's session sends it (with its CSRF
+    /// token): the status, for what a browser does not show.
+    pub async fn post(&self, section: &str, fields: &str) -> u16 {
+        let cookie = self.browser.get_named_cookie("dg_admin").await.unwrap();
+        let secret = self.env.deps.settings.server_secret().unwrap();
+        let csrf = devicegate::web::csrf_for(secret, cookie.value());
+        let body = format!("csrf={}&{fields}", devicegate_tests::enc(&csrf));
+        let reply = reqwest::Client::new()
+            .post(format!("{}/admin/console/{section}", self.base))
+            .header("cookie", format!("dg_admin={}", cookie.value()))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        reply.status().as_u16()
     }
 
     /// The page is no wider than the window: nothing scrolls sideways at 390 px.
