@@ -98,12 +98,17 @@ impl Visit<'_> {
                 .sign_in_page(StatusCode::UNAUTHORIZED, Some("Please sign in."))
                 .await;
         };
-        let (status, notice, content) = match listings::load(self.deps, section, self.req).await {
-            Ok(content) => (status, notice, content),
+        let loaded = listings::load(self.deps, section, self.req).await;
+        let (status, notice, (content, paging)) = match loaded {
+            Ok(loaded) => (status, notice, loaded),
             // A filter the audit use case refused: the form again, with the error naming it.
             Err(e @ Error::InvalidRequest(_)) if section == Section::Audit => {
                 let notice = Notice::Failed(audit::sentence(&e));
-                (status_of(&e), Some(notice), audit::refused(self.req))
+                (
+                    status_of(&e),
+                    Some(notice),
+                    (audit::refused(self.req), None),
+                )
             }
             Err(e) => return Err(e),
         };
@@ -115,6 +120,7 @@ impl Visit<'_> {
                 notice.as_ref(),
                 &content,
                 typed,
+                paging.as_ref(),
             ),
         ))
     }

@@ -12,6 +12,7 @@ mod devices;
 mod fields;
 pub mod format;
 mod identity_providers;
+mod paging;
 mod templates;
 mod tokens;
 mod users;
@@ -31,6 +32,7 @@ pub use clients::grant_field;
 pub use confirm::{CONFIRM_FIELD, confirm, is_destructive};
 pub use fields::Typed;
 pub use identity_providers::ProviderRow;
+pub use paging::Paging;
 
 /// Where the console lives; each section is a path below it.
 pub const PATH: &str = "/admin/console";
@@ -231,6 +233,7 @@ pub fn section(
     notice: Option<&Notice>,
     content: &Content,
     typed: &Typed,
+    paging: Option<&Paging>,
 ) -> String {
     let current = content.section();
     page(
@@ -264,6 +267,7 @@ pub fn section(
                 },
                 None => {},
             }
+            @if let Some(paging) = paging { (paging::search_form(current, paging)) }
             @match content {
                 Content::Devices { pending, by_status } => {
                     (devices::list(csrf, now, pending, by_status))
@@ -278,6 +282,7 @@ pub fn section(
                 },
                 Content::Audit(filter, listing) => (audit::list(filter, listing)),
             }
+            @if let Some(paging) = paging { (paging::pager(current, paging)) }
         },
     )
 }
@@ -302,6 +307,7 @@ mod tests {
             Some(&Notice::Failed("<script>".into())),
             &Content::Users(Vec::new(), HashMap::new()),
             &Typed::none(),
+            None,
         );
         assert!(!html.contains("<script>"), "{html}");
         let forms = html.matches("<form").count();

@@ -1,6 +1,7 @@
-//! What each console section lists: the use cases of the JSON admin API's list routes.
+//! What each console section lists: the use cases of the JSON admin API's list routes,
+//! narrowed and paged by the admin search use case (`?q=` and `?page=`).
 
-use lambda_http::Request;
+use lambda_http::{Request, RequestExt};
 
 use super::{audit, identity_providers};
 use crate::Deps;
@@ -8,41 +9,67 @@ use crate::dialect::rfc6749;
 use crate::error::Error;
 use crate::http::now;
 use crate::model::DeviceStatus;
-use crate::usecases::admin;
-use crate::web::console::{Content, Section};
+use crate::usecases::admin::{self, ListQuery, search};
+use crate::web::console::{Content, Paging, Section};
 
-/// What a section lists: the use cases of the JSON API's list routes.
-pub(super) async fn load(deps: &Deps, section: Section, req: &Request) -> Result<Content, Error> {
+/// The search box and page the address asks for.
+fn query(req: &Request) -> Result<ListQuery, Error> {
+    let q = req.query_string_parameters_ref();
+    let get = |name: &str| q.and_then(|q| q.first(name));
+    ListQuery::parse(get("q"), get("page"), get("per_page"))
+}
+
+/// A section's content, and (but for the audit trail's own filters) where its pages are.
+pub(super) async fn load(
+    deps: &Deps,
+    section: Section,
+    req: &Request,
+) -> Result<(Content, Option<Paging>), Error> {
     let store = &deps.store;
-    Ok(match section {
+    let q = query(req)?;
+    let mut paging = Paging::new(q.clone());
+    let content = match section {
         Section::Devices => {
-            let pending = admin::list_devices(store, DeviceStatus::Pending).await?;
+            let pending = paging.take(search(
+                admin::list_devices(store, DeviceStatus::Pending).await?,
+                &q,
+            ));
             let mut by_status = Vec::new();
             for status in [
                 DeviceStatus::Approved,
                 DeviceStatus::Denied,
                 DeviceStatus::Revoked,
             ] {
-                by_status.push((status, admin::list_devices(store, status).await?));
+                let listed = search(admin::list_devices(store, status).await?, &q);
+                by_status.push((status, paging.take(listed)));
             }
             Content::Devices { pending, by_status }
         }
-        Section::ApiKeys => Content::ApiKeys(admin::list_api_keys(store).await?),
-        Section::Clients => Content::Clients(admin::list_clients(store, None).await?),
+        Section::ApiKeys => {
+            Content::ApiKeys(paging.take(search(admin::list_api_keys(store).await?, &q)))
+        }
+        Section::Clients => {
+            Content::Clients(paging.take(search(admin::list_clients(store, None).await?, &q)))
+        }
         Section::Users => {
-            let users = admin::list_users(store).await?;
+            let users = paging.take(search(admin::list_users(store).await?, &q));
             let names: Vec<&str> = users.iter().map(|u| u.username.as_str()).collect();
             let limits = admin::wrong_code_limits(store, &names, now()).await?;
             Content::Users(users, limits)
         }
-        Section::Templates => Content::Templates(admin::list_templates(store).await?),
+        Section::Templates => {
+            Content::Templates(paging.take(search(admin::list_templates(store).await?, &q)))
+        }
         Section::InitialAccessTokens => {
-            Content::InitialAccessTokens(admin::list_initial_access_tokens(store).await?)
+            let tokens = admin::list_initial_access_tokens(store).await?;
+            Content::InitialAccessTokens(paging.take(search(tokens, &q)))
         }
         Section::IdentityProviders => {
             let base = rfc6749::base_url(req, &deps.settings)?;
-            identity_providers::load(deps, &base).await?
+            let providers = admin::list_identity_providers(store).await?;
+            identity_providers::rows(paging.take(search(providers, &q)), &base)
         }
-        Section::Audit => audit::load(deps, req).await?,
-    })
+        Section::Audit => return Ok((audit::load(deps, req).await?, None)),
+    };
+    Ok((content, Some(paging)))
 }

@@ -53,6 +53,9 @@ time{white-space:nowrap}\
 textarea{font:inherit;font-size:1rem}\
 fieldset{border:0;padding:0;margin:.75rem 0 0}legend{font-weight:600;padding:0}\
 details.edit{margin:.5rem 0 0}details.edit summary{cursor:pointer;color:#1f5fd6}\
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}\
+input[type=search]{padding:.55rem .75rem;font-size:1rem;border:1px solid #b8bfcc;border-radius:.5rem}\
+p.pager{display:flex;gap:1rem;align-items:center}\
 form.search{display:flex;gap:.5rem;align-items:flex-end;flex-wrap:wrap}form.search input{flex:1 1 12rem;width:auto}form.search button{width:auto;margin:0}\
 .deny-line{margin:1rem 0 0;font-size:.9rem;color:#5b6475}";
 

@@ -5,6 +5,7 @@
 
 mod confirm;
 mod forms;
+mod search;
 
 use std::path::PathBuf;
 
@@ -142,6 +143,12 @@ impl Console {
             .await
             .unwrap();
         reply.status().as_u16()
+    }
+
+    /// The session cookie as a `Cookie` header's value.
+    pub async fn cookie(&self) -> String {
+        let cookie = self.browser.get_named_cookie("dg_admin").await.unwrap();
+        format!("dg_admin={}", cookie.value())
     }
 
     /// The page is no wider than the window: nothing scrolls sideways at 390 px.
