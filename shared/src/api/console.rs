@@ -270,7 +270,8 @@ async fn post(
         Err(Error::Internal(cause)) => return Err(Error::Internal(cause)),
         Err(e) => {
             let typed = Typed::from_form(action, form.fields());
-            (status_of(&e), Notice::Failed(e.description()), typed)
+            let text = forms::humane(&e.description());
+            (status_of(&e), Notice::Failed(text), typed)
         }
     };
     visit

@@ -61,13 +61,13 @@ pub(super) async fn act(
             let created =
                 admin::create_client(store, forms::new_client(form)?, now(), origin).await?;
             let c = &created.client;
-            let text = format!("Created client {} ({}).", c.client_name, c.client_id);
+            let text = format!("Created client {} ({})", c.client_name, c.client_id);
             Ok(match created.secret {
                 Some(value) => Notice::Secret {
-                    text: format!("{text} Its secret:"),
+                    text: format!("{text}; its secret is below."),
                     value,
                 },
-                None => Notice::Done(text),
+                None => Notice::Done(format!("{text}.")),
             })
         }
         (Section::Clients, action) => {
@@ -118,7 +118,10 @@ pub(super) async fn act(
             let new = forms::new_token(form)?;
             let (token, value) = admin::issue_initial_access_token(store, new, now()).await?;
             Ok(Notice::Secret {
-                text: format!("Issued initial access token {}.", token.name),
+                text: format!(
+                    "Issued initial access token {}; its value is below.",
+                    token.name
+                ),
                 value,
             })
         }

@@ -9,6 +9,44 @@ use crate::model::{GrantType, OAuthClientType, Scope};
 use crate::usecases::admin::{ApiKeySettingsChange, NewClient, NewInitialAccessToken, NewTemplate};
 use crate::web::console::grant_field;
 
+/// The fields the use cases name in their refusals, as the console's forms label them.
+const LABELS: [(&str, &str); 12] = [
+    ("access_token_ttl", "the access token lifetime"),
+    ("refresh_token_ttl", "the refresh token lifetime"),
+    ("client_name", "the name"),
+    ("client_type", "the type"),
+    ("grant_types", "the grant types"),
+    ("redirect_uris", "the redirect URIs"),
+    ("redirect_uri", "a redirect URI"),
+    ("template_id", "the template id"),
+    ("max_uses", "registrations it allows"),
+    ("expires_in", "expires in"),
+    ("username", "the username"),
+    ("password", "the password"),
+];
+
+/// A use case's refusal as the console says it: the field by its label, and what to do next.
+pub(super) fn humane(text: &str) -> String {
+    let mut out = text.trim().trim_end_matches('.').to_owned();
+    for (field, label) in LABELS {
+        let starts = out.starts_with(field)
+            && !out[field.len()..].starts_with(|c: char| c == '_' || c.is_alphanumeric());
+        if starts {
+            out = format!("{label}{}", &out[field.len()..]);
+        }
+    }
+    let says_what_to_do = [
+        "correct", "try", "choose", "retry", "give", "tick", "disable", "sign in",
+    ]
+    .iter()
+    .any(|verb| out.to_lowercase().contains(verb));
+    if says_what_to_do {
+        format!("{out}.")
+    } else {
+        format!("{out}. Correct it and try again.")
+    }
+}
+
 /// A text field the person must fill, or `ask` as the refusal.
 fn needed<'a>(form: &'a Form, field: &str, ask: &str) -> Result<&'a str, Error> {
     form.optional(field)
@@ -122,4 +160,25 @@ pub(super) fn settings_change(form: &Form) -> Result<ApiKeySettingsChange, Error
         refresh_token_ttl: number(form, "refresh_token_ttl", "the refresh token lifetime")?,
         ..ApiKeySettingsChange::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_names_the_field_by_its_label_and_says_what_to_do() {
+        assert_eq!(
+            humane("access_token_ttl must be between 60 and 86400 seconds"),
+            "the access token lifetime must be between 60 and 86400 seconds. Correct it and try again."
+        );
+        assert_eq!(
+            humane("tick at least one grant type"),
+            "tick at least one grant type."
+        );
+        assert_eq!(
+            humane("passwords differ"),
+            "passwords differ. Correct it and try again."
+        );
+    }
 }

@@ -51,7 +51,7 @@ pub(super) fn search_form(section: Section, paging: &Paging) -> Markup {
         form.search method="get" action=(section.path()) role="search" {
             label.sr for="q" { "Search" }
             input type="search" id="q" name="q" value=(text) autocomplete="off"
-                autocapitalize="none" placeholder="Search by name, id or email";
+                autocapitalize="none" placeholder="Name, id or email";
             button type="submit" { "Search" }
         }
         @if !text.is_empty() {

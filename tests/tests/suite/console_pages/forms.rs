@@ -59,7 +59,7 @@ async fn clients_and_users_are_made_in_the_console_and_bad_input_is_kept() {
         c.click("form.create button").await;
         let secret = c.text("#new-secret").await;
         assert!(!secret.is_empty());
-        c.shot("clients-created").await;
+        c.shot_of("clients-created", "#new-secret").await;
         c.go("clients").await;
         assert!(!c.browser.source().await.unwrap().contains(&secret));
 
@@ -69,12 +69,12 @@ async fn clients_and_users_are_made_in_the_console_and_bad_input_is_kept() {
         c.type_into("password", "short").await;
         c.type_into("email", "grace@example.com").await;
         c.click("form.create button").await;
-        c.alert("Password must be").await;
+        c.alert("password must be").await;
         assert_eq!(c.value("username").await, "grace");
         assert_eq!(c.value("email").await, "grace@example.com");
         assert_eq!(c.value("password").await, "");
         assert!(!c.browser.source().await.unwrap().contains("short\""));
-        c.shot("users-refused").await;
+        c.shot_of("users-refused", "form.create").await;
         c.type_into("password", "correct horse battery").await;
         c.toggle("#email_verified").await;
         c.click("form.create button").await;
@@ -112,7 +112,8 @@ async fn api_key_settings_templates_and_initial_access_tokens_are_managed_in_the
                 .settings
                 .auto_trust
         );
-        c.shot("api-keys-refused").await;
+        c.shot_of("api-keys-refused", &format!("{item} form.settings"))
+            .await;
         c.type_into(&format!("access_token_ttl-{id}"), "900").await;
         c.click(&format!("{item} form.settings button")).await;
         c.alert("Saved the settings of API key").await;

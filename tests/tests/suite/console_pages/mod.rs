@@ -169,6 +169,15 @@ impl Console {
         );
     }
 
+    /// [`Console::shot`] with `css` scrolled to the middle of the window.
+    pub async fn shot_of(&self, name: &str, css: &str) {
+        let element = self.wait(css).await;
+        let script = "arguments[0].scrollIntoView({block: 'center'})";
+        let arg = serde_json::to_value(&element).unwrap();
+        self.browser.execute(script, vec![arg]).await.unwrap();
+        self.shot(name).await;
+    }
+
     /// Checks the fit, then saves the page as `console-{name}-{width}.png`.
     pub async fn shot(&self, name: &str) {
         self.assert_fits().await;
