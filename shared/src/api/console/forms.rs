@@ -10,7 +10,8 @@ use crate::usecases::admin::{ApiKeySettingsChange, NewClient, NewInitialAccessTo
 use crate::web::console::grant_field;
 
 /// The fields the use cases name in their refusals, as the console's forms label them.
-const LABELS: [(&str, &str); 12] = [
+const LABELS: [(&str, &str); 13] = [
+    ("allowed_sources", "allowed networks"),
     ("access_token_ttl", "the access token lifetime"),
     ("refresh_token_ttl", "the refresh token lifetime"),
     ("client_name", "the name"),
@@ -150,7 +151,23 @@ pub(super) fn new_token(form: &Form) -> Result<NewInitialAccessToken, Error> {
     })
 }
 
-/// An API key's settings form: every checkbox as ticked, the lifetimes as given.
+/// A `datetime-local` minute (`2026-12-31T10:00`, UTC) as epoch seconds.
+fn minute(form: &Form, field: &str, what: &str) -> Result<Option<i64>, Error> {
+    form.optional(field)
+        .map(|text| {
+            chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M")
+                .map(|t| t.and_utc().timestamp())
+                .map_err(|_| {
+                    Error::invalid_request(format!(
+                        "{what} must be a date and time such as 2026-12-31T10:00: correct it"
+                    ))
+                })
+        })
+        .transpose()
+}
+
+/// An API key's settings form: every checkbox as ticked, the lifetimes and expiry as given
+/// (an empty expiry keeps the one it has), the allowed networks one a line.
 pub(super) fn settings_change(form: &Form) -> Result<ApiKeySettingsChange, Error> {
     Ok(ApiKeySettingsChange {
         auto_trust: Some(ticked(form, "auto_trust")),
@@ -158,13 +175,23 @@ pub(super) fn settings_change(form: &Form) -> Result<ApiKeySettingsChange, Error
         allow_unauthenticated_requests: Some(ticked(form, "allow_unauthenticated_requests")),
         access_token_ttl: number(form, "access_token_ttl", "the access token lifetime")?,
         refresh_token_ttl: number(form, "refresh_token_ttl", "the refresh token lifetime")?,
-        ..ApiKeySettingsChange::default()
+        expires_at: minute(form, "expires_at", "the expiry")?,
+        allowed_sources: Some(lines(form, "allowed_sources")),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_expiry_is_a_minute_in_utc() -> Result<(), Error> {
+        let form = Form::parse(b"expires_at=2026-12-31T10%3A00&bad=tomorrow")?;
+        assert_eq!(minute(&form, "expires_at", "x")?, Some(1_798_711_200));
+        assert!(minute(&form, "bad", "the expiry").is_err());
+        assert_eq!(minute(&form, "absent", "x")?, None);
+        Ok(())
+    }
 
     #[test]
     fn a_refusal_names_the_field_by_its_label_and_says_what_to_do() {

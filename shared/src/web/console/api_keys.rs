@@ -20,6 +20,38 @@ fn number(refill: Refill, key: &str, (name, label): (&str, &str), current: i64) 
     }
 }
 
+/// A key's allowed networks, one a line, and its expiry (a minute in UTC): as typed, else as
+/// they are.
+fn sources_and_expiry(refill: Refill, k: &ApiKey) -> Markup {
+    let (sources, expiry) = (
+        format!("allowed_sources-{}", k.id),
+        format!("expires_at-{}", k.id),
+    );
+    let typed = |name: &str| refill.and_then(|t| t.get(name)).map(String::as_str);
+    let current_sources = k.settings.allowed_sources.join("\n");
+    let current_expiry = k
+        .settings
+        .expires_at
+        .map(datetime_local)
+        .unwrap_or_default();
+    html! {
+        label for=(sources) { "Allowed networks (one address or CIDR a line; empty: anywhere)" }
+        textarea id=(sources) name="allowed_sources" rows="2" spellcheck="false" {
+            (typed("allowed_sources").unwrap_or(&current_sources))
+        }
+        label for=(expiry) { "Expires (UTC, optional)" }
+        input type="datetime-local" id=(expiry) name="expires_at"
+            value=(typed("expires_at").unwrap_or(&current_expiry));
+    }
+}
+
+/// `epoch` as a `datetime-local` value, to the minute in UTC.
+fn datetime_local(epoch: i64) -> String {
+    chrono::DateTime::from_timestamp(epoch, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+        .unwrap_or_default()
+}
+
 /// The settings of a key, changed in place (the admin API's `POST /admin/api-keys/{id}/settings`).
 fn settings_form(csrf: &str, k: &ApiKey, typed: &Typed) -> Markup {
     let refill = typed.of("settings", Some(&k.id));
@@ -35,6 +67,7 @@ fn settings_form(csrf: &str, k: &ApiKey, typed: &Typed) -> Markup {
                 (check(refill, (&id("allow_unauthenticated_requests"), "allow_unauthenticated_requests", "Allow unsigned requests"), k.settings.allow_unauthenticated_requests))
                 (number(refill, &k.id, ("access_token_ttl", "Access token lifetime (seconds)"), lifetimes.access_token_ttl))
                 (number(refill, &k.id, ("refresh_token_ttl", "Refresh token lifetime (seconds)"), lifetimes.refresh_token_ttl))
+                (sources_and_expiry(refill, k))
                 button.inline type="submit" { "Save settings" }
             }))
         }

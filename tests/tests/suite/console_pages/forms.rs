@@ -115,11 +115,14 @@ async fn api_key_settings_templates_and_initial_access_tokens_are_managed_in_the
         c.shot_of("api-keys-refused", &format!("{item} form.settings"))
             .await;
         c.type_into(&format!("access_token_ttl-{id}"), "900").await;
+        c.type_into(&format!("allowed_sources-{id}"), "203.0.113.0/24")
+            .await;
         c.click(&format!("{item} form.settings button")).await;
         c.alert("Saved the settings of API key").await;
         let key = &c.env.store().list_api_keys().await.unwrap()[0];
         assert!(key.settings.auto_trust);
         assert_eq!(key.settings.access_token_ttl, Some(900));
+        assert_eq!(key.settings.allowed_sources, ["203.0.113.0/24"]);
         let status = c
             .post(
                 "api-keys",
