@@ -3,9 +3,34 @@
 //! access tokens (the token shown once). A refused form says why on the same page with what
 //! was typed (never a password), stores nothing, and answers 400; at 1280 and 390 px.
 
-use devicegate::model::GrantType;
+use devicegate::model::{AuditType, GrantType};
+use devicegate::usecases::admin::{self, AuditFilter};
 
 use super::{Console, WIDTHS};
+
+/// The audit records of `subject`, newest first: (type, actor, dialect).
+async fn trail(c: &Console, subject: &str) -> Vec<(AuditType, String, String)> {
+    let filter = AuditFilter {
+        subject: Some(subject.to_owned()),
+        ..AuditFilter::default()
+    };
+    let now = devicegate::api::admin::audit::now_ms();
+    let listing = admin::list_audit(c.env.store(), filter, now).await.unwrap();
+    listing
+        .events
+        .into_iter()
+        .map(|e| (e.kind, e.actor, e.dialect))
+        .collect()
+}
+
+/// The one record `subject` has: `kind`, by an administrator in the console (as the API's).
+async fn assert_recorded(c: &Console, subject: &str, kind: AuditType) {
+    let found = trail(c, subject).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (k, actor, dialect) = &found[0];
+    assert_eq!((*k, dialect.as_str()), (kind, "console"), "{found:?}");
+    assert!(actor.starts_with("admin:"), "{found:?}");
+}
 
 #[tokio::test]
 async fn clients_and_users_are_made_in_the_console_and_bad_input_is_kept() {
@@ -46,6 +71,7 @@ async fn clients_and_users_are_made_in_the_console_and_bad_input_is_kept() {
             [GrantType::DeviceCode, GrantType::RefreshToken]
         );
         assert_eq!(made.redirect_uris.len(), 2);
+        assert_recorded(&c, &made.client_id, AuditType::ClientRegistered).await;
         let row = format!("#client-{} span.grants", made.client_id);
         assert_eq!(c.text(&row).await, "Device code, Refresh token");
 
@@ -123,6 +149,9 @@ async fn api_key_settings_templates_and_initial_access_tokens_are_managed_in_the
         assert!(key.settings.auto_trust);
         assert_eq!(key.settings.access_token_ttl, Some(900));
         assert_eq!(key.settings.allowed_sources, ["203.0.113.0/24"]);
+        let changes = trail(&c, &id).await;
+        assert_eq!(changes[0].0, AuditType::ApiKeyChanged, "{changes:?}");
+        assert_eq!(changes[0].2, "console");
         let status = c
             .post(
                 "api-keys",
