@@ -243,7 +243,7 @@ async fn post(
         };
     };
     // A destructive action asks first: only the post of its confirmation page acts.
-    if pages::is_destructive(action) && form.optional(pages::CONFIRM_FIELD) != Some("yes") {
+    if pages::asks_first(section, action) && form.optional(pages::CONFIRM_FIELD) != Some("yes") {
         return confirmation(visit, &form, section, action).await;
     }
     let origin = crate::api::audit_origin(visit.req, "console").by(crate::model::Actor::admin(

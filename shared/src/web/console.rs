@@ -29,7 +29,7 @@ use crate::usecases::federation::ProviderButton;
 use audit::history;
 pub use audit::history_href;
 pub use clients::grant_field;
-pub use confirm::{CONFIRM_FIELD, confirm, is_destructive};
+pub use confirm::{CONFIRM_FIELD, asks_first, confirm, is_destructive};
 pub use fields::Typed;
 pub use identity_providers::ProviderRow;
 pub use paging::Paging;

@@ -16,20 +16,21 @@ pub fn is_destructive(action: &str) -> bool {
 /// The field a confirmed form carries to say the person confirmed.
 pub const CONFIRM_FIELD: &str = "confirm";
 
-/// The question, what will happen, and what the item is called, for an action of a section.
-fn describe(section: Section, action: &str) -> (&'static str, &'static str, &'static str) {
-    match (section, action) {
+/// What an action of a section asks first: the question, what will happen, and what the item
+/// is called; `None` for an action that asks nothing.
+fn describe(section: Section, action: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    Some(match (section, action) {
         (Section::Devices, "deny") => (
             "Deny this device?",
             "Its registration is refused: the device gets no tokens, and its next poll is told so.",
             "Device",
         ),
-        (Section::Devices, _) => (
+        (Section::Devices, "revoke") => (
             "Revoke this device?",
             "Its tokens stop working at once and it cannot get new ones.",
             "Device",
         ),
-        (Section::ApiKeys, _) => (
+        (Section::ApiKeys, "disable") => (
             "Disable this API key?",
             "Registrations, tokens and logins under this key stop at once.",
             "API key",
@@ -39,12 +40,12 @@ fn describe(section: Section, action: &str) -> (&'static str, &'static str, &'st
             "Its tokens are revoked and the client is removed for good.",
             "Client",
         ),
-        (Section::Clients, _) => (
+        (Section::Clients, "disable") => (
             "Disable this client?",
             "Its tokens stop refreshing and are no longer accepted.",
             "Client",
         ),
-        (Section::Users, _) => (
+        (Section::Users, "disable") => (
             "Disable this user?",
             "The user can no longer sign in or approve devices.",
             "User",
@@ -54,23 +55,28 @@ fn describe(section: Section, action: &str) -> (&'static str, &'static str, &'st
             "It is removed for good: nobody can sign in through it any more.",
             "Identity provider",
         ),
-        (Section::IdentityProviders, _) => (
+        (Section::IdentityProviders, "disable") => (
             "Disable this identity provider?",
             "Its sign-in button goes away until you enable it again.",
             "Identity provider",
         ),
-        (Section::Templates, _) => (
+        (Section::Templates, "disable") => (
             "Disable this template?",
             "Apps can no longer register with it; instances already registered keep working.",
             "Template",
         ),
-        (Section::InitialAccessTokens, _) => (
+        (Section::InitialAccessTokens, "disable") => (
             "Disable this initial access token?",
             "Clients can no longer register with it.",
             "Initial access token",
         ),
-        (Section::Audit, _) => ("Are you sure?", "This cannot be undone.", "Item"),
-    }
+        _ => return None,
+    })
+}
+
+/// Whether `action` of `section` destroys or stops something, and so asks first.
+pub fn asks_first(section: Section, action: &str) -> bool {
+    describe(section, action).is_some()
 }
 
 /// The label of the Confirm button: the action's own verb.
@@ -85,7 +91,8 @@ fn verb(action: &str) -> &'static str {
 
 /// The confirmation page of `action` on the item `target` (its field and value), in `section`.
 pub fn confirm(csrf: &str, section: Section, action: &str, target: (&str, &str)) -> String {
-    let (question, consequence, noun) = describe(section, action);
+    let (question, consequence, noun) =
+        describe(section, action).unwrap_or(("Are you sure?", "This cannot be undone.", "Item"));
     let body: Markup = html! {
         h1 { (question) }
         p { (noun) ": " b { code id="confirm-target" { (target.1) } } }
@@ -118,5 +125,9 @@ mod tests {
         );
         assert!(html.contains("href=\"/admin/console/clients\""), "{html}");
         assert!(is_destructive("deny") && !is_destructive("approve"));
+        assert!(asks_first(Section::Devices, "deny") && !asks_first(Section::Devices, "delete"));
+        for s in Section::ALL {
+            assert!(!asks_first(s, "create"));
+        }
     }
 }
