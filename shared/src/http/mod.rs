@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::metrics;
 
 mod errors;
+mod form_fields;
 pub use errors::{AuthScheme, BASIC_CHALLENGE, ErrorShape};
 
 /// Request bodies above this are refused before parsing.
@@ -100,11 +101,6 @@ impl Form {
     pub fn required(&self, name: &str) -> Result<&str, Error> {
         self.optional(name)
             .ok_or_else(|| Error::invalid_request(format!("missing parameter {name}")))
-    }
-
-    /// Every parameter, in no particular order (for a page that shows a refused form again).
-    pub fn fields(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// A required parameter that names a stored item, bounded as [`bounded_key`] bounds it.
