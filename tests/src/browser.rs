@@ -59,24 +59,31 @@ pub async fn start_driver() -> Driver {
 /// Headless Chromium with a phone's viewport and its own profile directory (removed by the
 /// caller when done).
 pub async fn start_browser(driver: &Driver) -> (Browser, PathBuf) {
+    start_browser_at(driver, 390).await
+}
+
+/// Headless Chromium `width` px wide: a phone's viewport (touch, 844 px high) at 390, a
+/// desktop window (1280 by 900) otherwise.
+pub async fn start_browser_at(driver: &Driver, width: u32) -> (Browser, PathBuf) {
     let profile = std::env::temp_dir().join(format!("devicegate-chromium-{}", ulid::Ulid::new()));
+    let mut options = serde_json::json!({
+        "binary": CHROMIUM,
+        "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync",
+            if width < 500 { "--window-size=500,900".to_owned() } else { format!("--window-size={width},900") },
+            format!("--user-data-dir={}", profile.display()),
+        ],
+    });
+    if width < 500 {
+        // A phone's viewport (headless windows are at least 500 px wide).
+        options["mobileEmulation"] = serde_json::json!({
+            "deviceMetrics": { "width": width, "height": 844, "pixelRatio": 1.0, "touch": true }
+        });
+    }
     let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": CHROMIUM,
-            // A phone's viewport (headless windows are at least 500 px wide).
-            "mobileEmulation": {
-                "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 1.0, "touch": true }
-            },
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--window-size=500,900",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
-    );
+    caps.insert("goog:chromeOptions".into(), options);
     // rustls has both ring (devicegate's AWS client) and aws-lc (fantoccini's default) in this
     // build, so it cannot pick a process default by itself.
     let _ = rustls::crypto::ring::default_provider().install_default();

@@ -11,24 +11,24 @@
 //!   (the admin cookie, or before sign-in the pre-session cookie).
 //! - Errors are pages: the handler never answers in JSON.
 
+mod actions;
 mod audit;
+mod forms;
 mod identity_providers;
+mod listings;
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 
 use super::admin::unknown_action;
 use crate::Deps;
-use crate::dialect::rfc6749;
 use crate::error::Error;
 use crate::http::{Form, now};
-use crate::model::{ApiKeySettings, DeviceStatus};
 use crate::secrets::ServerSecret;
 use crate::secrets::hashes_match;
-use crate::usecases::admin::{self, ClientAction, DeviceAction, NewUser};
 use crate::usecases::console::{self as session, CONSOLE_TTL};
 use crate::usecases::federation::{self, CONSOLE_RETURN};
-use crate::web::console::{self as pages, Content, Notice, PATH, Section};
+use crate::web::console::{self as pages, Notice, PATH, Section, Typed};
 use crate::web::{
     self, ADMIN_COOKIE, Cookies, PRE_COOKIE, cookie_name, html, redirect, set_cookie, status_of,
 };
@@ -91,24 +91,37 @@ impl Visit<'_> {
         status: StatusCode,
         section: Section,
         notice: Option<Notice>,
+        typed: &Typed,
     ) -> Result<Response<Body>, Error> {
         let Some(admin) = &self.admin else {
             return self
                 .sign_in_page(StatusCode::UNAUTHORIZED, Some("Please sign in."))
                 .await;
         };
-        let (status, notice, content) = match load(self.deps, section, self.req).await {
-            Ok(content) => (status, notice, content),
+        let loaded = listings::load(self.deps, section, self.req).await;
+        let (status, notice, (content, paging)) = match loaded {
+            Ok(loaded) => (status, notice, loaded),
             // A filter the audit use case refused: the form again, with the error naming it.
             Err(e @ Error::InvalidRequest(_)) if section == Section::Audit => {
                 let notice = Notice::Failed(audit::sentence(&e));
-                (status_of(&e), Some(notice), audit::refused(self.req))
+                (
+                    status_of(&e),
+                    Some(notice),
+                    (audit::refused(self.req), None),
+                )
             }
             Err(e) => return Err(e),
         };
         Ok(html(
             status,
-            pages::section(&self.csrf_for(admin), notice.as_ref(), &content),
+            pages::section(
+                &self.csrf_for(admin),
+                now(),
+                notice.as_ref(),
+                &content,
+                typed,
+                paging.as_ref(),
+            ),
         ))
     }
 
@@ -165,7 +178,12 @@ async fn respond(deps: &Deps, req: &Request) -> Result<Response<Body>, Error> {
         (None, None) => visit.sign_in_page(StatusCode::OK, None).await,
         (section, Some(_)) => {
             visit
-                .section_page(StatusCode::OK, section.unwrap_or(Section::Devices), None)
+                .section_page(
+                    StatusCode::OK,
+                    section.unwrap_or(Section::Devices),
+                    None,
+                    &Typed::none(),
+                )
                 .await
         }
     }
@@ -196,6 +214,7 @@ async fn post(
                         StatusCode::FORBIDDEN,
                         section.unwrap_or(Section::Devices),
                         Some(expired),
+                        &Typed::none(),
                     )
                     .await
             }
@@ -223,10 +242,14 @@ async fn post(
             other => Err(unknown_action(other)),
         };
     };
+    // A destructive action asks first: only the post of its confirmation page acts.
+    if pages::asks_first(section, action) && form.optional(pages::CONFIRM_FIELD) != Some("yes") {
+        return confirmation(visit, &form, section, action).await;
+    }
     let origin = crate::api::audit_origin(visit.req, "console").by(crate::model::Actor::admin(
         visit.admin_id.as_deref().unwrap_or("?"),
     ));
-    let outcome = act(visit.deps, section, action, &form, &origin).await;
+    let outcome = actions::act(visit.deps, section, action, &form, &origin).await;
     // Who did what to which item, and how it went: the console's audit trail.
     tracing::info!(
         admin = visit.admin_id.as_deref().unwrap_or("?"),
@@ -241,12 +264,19 @@ async fn post(
         ok = outcome.is_ok(),
         "admin console action"
     );
-    let (status, notice) = match outcome {
-        Ok(notice) => (StatusCode::OK, notice),
+    // A refused form comes back as it was sent (never its passwords or secrets).
+    let (status, notice, typed) = match outcome {
+        Ok(notice) => (StatusCode::OK, notice, Typed::none()),
         Err(Error::Internal(cause)) => return Err(Error::Internal(cause)),
-        Err(e) => (status_of(&e), Notice::Failed(e.description())),
+        Err(e) => {
+            let typed = Typed::from_form(action, form.fields());
+            let text = forms::humane(&e.description());
+            (status_of(&e), Notice::Failed(text), typed)
+        }
     };
-    visit.section_page(status, section, Some(notice)).await
+    visit
+        .section_page(status, section, Some(notice), &typed)
+        .await
 }
 
 async fn sign_in(visit: &Visit<'_>, key: Option<&str>) -> Result<Response<Body>, Error> {
@@ -270,130 +300,30 @@ async fn sign_in(visit: &Visit<'_>, key: Option<&str>) -> Result<Response<Body>,
     }
 }
 
-/// One action of a section: the use case the JSON admin API calls for it.
-async fn act(
-    deps: &Deps,
+/// The confirmation page of a destructive action, naming the item the form named (a name too
+/// long to be any item is refused as the action itself would refuse it).
+async fn confirmation(
+    visit: &Visit<'_>,
+    form: &Form,
     section: Section,
     action: &str,
-    form: &Form,
-    origin: &crate::model::Origin,
-) -> Result<Notice, Error> {
-    let store = &deps.store;
-    let done = |what: &str, name: &str| -> Result<Notice, Error> {
-        Ok(Notice::Done(format!("{what} {name}.")))
+) -> Result<Response<Body>, Error> {
+    let field = ["client_id", "id", "username"]
+        .into_iter()
+        .find(|f| form.optional(f).is_some());
+    let target = match field.map(|f| form.key(f).map(|value| (f, value))) {
+        Some(Ok(target)) => target,
+        Some(Err(e)) => {
+            let notice = Notice::Failed(e.description());
+            return visit
+                .section_page(status_of(&e), section, Some(notice), &Typed::none())
+                .await;
+        }
+        None => return Err(unknown_action(action)),
     };
-    match (section, action) {
-        (Section::Devices, action) => {
-            let client_id = form.key("client_id")?;
-            let action = DeviceAction::parse(action).ok_or_else(|| unknown_action(action))?;
-            let device = admin::act_on_device(store, client_id, action, now(), origin).await?;
-            done(
-                &format!("Device is now {}:", device.status.as_str()),
-                &device.client_id,
-            )
-        }
-        (Section::ApiKeys, "create") => {
-            let settings = ApiKeySettings {
-                auto_trust: form.optional("auto_trust").is_some(),
-                allow_untrusted_endpoints: form.optional("allow_untrusted_endpoints").is_some(),
-                allow_unauthenticated_requests: form
-                    .optional("allow_unauthenticated_requests")
-                    .is_some(),
-                access_token_ttl: seconds(form, "access_token_ttl")?,
-                refresh_token_ttl: seconds(form, "refresh_token_ttl")?,
-                expires_at: None,
-                allowed_sources: Vec::new(),
-            };
-            let name = form.required("name")?;
-            let created = admin::create_api_key(store, name, settings, now(), origin).await?;
-            Ok(Notice::NewApiKey(created))
-        }
-        (Section::ApiKeys, "disable") => {
-            let key = admin::disable_api_key(store, form.key("id")?, origin).await?;
-            done("Disabled API key", &key.name)
-        }
-        (Section::Clients, action) => {
-            let action = ClientAction::parse(action).ok_or_else(|| unknown_action(action))?;
-            let client =
-                admin::act_on_client(store, form.key("client_id")?, action, now(), origin).await?;
-            let what = match action {
-                ClientAction::Disable => "Disabled client",
-                ClientAction::Delete => "Deleted client",
-            };
-            done(what, &client.client_id)
-        }
-        (Section::Users, "create") => {
-            let new = NewUser {
-                username: form.required("username")?.to_owned(),
-                password: form.required("password")?.to_owned(),
-                display_name: form.optional("display_name").map(str::to_owned),
-                email: form.optional("email").map(str::to_owned),
-                email_verified: form.optional("email_verified") == Some("on"),
-            };
-            let user = admin::create_user(store, new, now(), origin).await?;
-            done("Created user", &user.username)
-        }
-        (Section::Users, "disable") => {
-            let user = admin::disable_user(store, form.key("username")?, now(), origin).await?;
-            done("Disabled user", &user.username)
-        }
-        (Section::Users, "unlock") => {
-            let username = form.key("username")?;
-            admin::lift_user_limits(store, username, None, now()).await?;
-            done("Lifted the limits of", username)
-        }
-        (Section::Users, "password") => {
-            let username = form.key("username")?;
-            let password = form.required("password")?;
-            let user = admin::reset_password(store, username, password, now(), origin).await?;
-            done("Set a new password for", &user.username)
-        }
-        (Section::IdentityProviders, action) => {
-            identity_providers::act(deps, action, form, origin).await
-        }
-        (_, other) => Err(unknown_action(other)),
-    }
-}
-
-/// What a section lists: the use cases of the JSON API's list routes.
-async fn load(deps: &Deps, section: Section, req: &Request) -> Result<Content, Error> {
-    let store = &deps.store;
-    Ok(match section {
-        Section::Devices => {
-            let pending = admin::list_devices(store, DeviceStatus::Pending).await?;
-            let mut by_status = Vec::new();
-            for status in [
-                DeviceStatus::Approved,
-                DeviceStatus::Denied,
-                DeviceStatus::Revoked,
-            ] {
-                by_status.push((status, admin::list_devices(store, status).await?));
-            }
-            Content::Devices { pending, by_status }
-        }
-        Section::ApiKeys => Content::ApiKeys(admin::list_api_keys(store).await?),
-        Section::Clients => Content::Clients(admin::list_clients(store, None).await?),
-        Section::Users => {
-            let users = admin::list_users(store).await?;
-            let names: Vec<&str> = users.iter().map(|u| u.username.as_str()).collect();
-            let limits = admin::wrong_code_limits(store, &names, now()).await?;
-            Content::Users(users, limits)
-        }
-        Section::IdentityProviders => {
-            let base = rfc6749::base_url(req, &deps.settings)?;
-            identity_providers::load(deps, &base).await?
-        }
-        Section::Audit => audit::load(deps, req).await?,
-    })
-}
-
-/// An optional whole number of seconds from a form field.
-fn seconds(form: &Form, field: &str) -> Result<Option<i64>, Error> {
-    form.optional(field)
-        .map(|text| {
-            text.trim()
-                .parse()
-                .map_err(|_| Error::invalid_request(format!("{field} must be whole seconds")))
-        })
-        .transpose()
+    let csrf = visit.admin.as_deref().map(|c| visit.csrf_for(c));
+    Ok(html(
+        StatusCode::OK,
+        pages::confirm(&csrf.unwrap_or_default(), section, action, target),
+    ))
 }

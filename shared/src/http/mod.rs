@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::metrics;
 
 mod errors;
+mod form_fields;
 pub use errors::{AuthScheme, BASIC_CHALLENGE, ErrorShape};
 pub(crate) use errors::{HuaweiBody, OAuthBody};
 

@@ -4,8 +4,17 @@
 //! in, of the pre-session cookie); the audit section's filter form is a GET, and only reads.
 //! The handlers are in [`crate::api::console`].
 
+mod api_keys;
 mod audit;
+mod clients;
+mod confirm;
+mod devices;
+mod fields;
+pub mod format;
 mod identity_providers;
+mod paging;
+mod templates;
+mod tokens;
 mod users;
 
 use std::collections::HashMap;
@@ -13,13 +22,17 @@ use std::collections::HashMap;
 use maud::{Markup, html};
 
 use super::pages::{hidden, message, page};
-use crate::api::admin::views::rfc3339;
-use crate::model::{ApiKey, Device, DeviceStatus, OAuthClient, User};
+use crate::model::vmware::RegistrationTemplate;
+use crate::model::{ApiKey, Device, DeviceStatus, InitialAccessToken, OAuthClient, User};
 use crate::usecases::admin::{AuditFilter, AuditListing, CreatedApiKey, LimitState};
 use crate::usecases::federation::ProviderButton;
 use audit::history;
 pub use audit::history_href;
+pub use clients::grant_field;
+pub use confirm::{CONFIRM_FIELD, asks_first, confirm, is_destructive};
+pub use fields::Typed;
 pub use identity_providers::ProviderRow;
+pub use paging::Paging;
 
 /// Where the console lives; each section is a path below it.
 pub const PATH: &str = "/admin/console";
@@ -31,16 +44,20 @@ pub enum Section {
     ApiKeys,
     Clients,
     Users,
+    Templates,
+    InitialAccessTokens,
     IdentityProviders,
     Audit,
 }
 
 impl Section {
-    pub const ALL: [Section; 6] = [
+    pub const ALL: [Section; 8] = [
         Section::Devices,
         Section::ApiKeys,
         Section::Clients,
         Section::Users,
+        Section::Templates,
+        Section::InitialAccessTokens,
         Section::IdentityProviders,
         Section::Audit,
     ];
@@ -52,6 +69,8 @@ impl Section {
             Section::ApiKeys => "api-keys",
             Section::Clients => "clients",
             Section::Users => "users",
+            Section::Templates => "templates",
+            Section::InitialAccessTokens => "initial-access-tokens",
             Section::IdentityProviders => "identity-providers",
             Section::Audit => "audit",
         }
@@ -67,6 +86,8 @@ impl Section {
             Section::ApiKeys => "API keys",
             Section::Clients => "Clients",
             Section::Users => "Users",
+            Section::Templates => "Templates",
+            Section::InitialAccessTokens => "Initial access tokens",
             Section::IdentityProviders => "Identity providers",
             Section::Audit => "Audit",
         }
@@ -88,6 +109,9 @@ pub enum Content {
     Clients(Vec<OAuthClient>),
     /// Every user, and the wrong-code limits of those with recent failures.
     Users(Vec<User>, HashMap<String, LimitState>),
+    /// VMware registration templates.
+    Templates(Vec<RegistrationTemplate>),
+    InitialAccessTokens(Vec<InitialAccessToken>),
     /// Every upstream provider, and the redirect URI a new one registers.
     IdentityProviders(Vec<ProviderRow>, String),
     /// The trail, filtered as the filters (as given) say, newest first.
@@ -101,6 +125,8 @@ impl Content {
             Content::ApiKeys(_) => Section::ApiKeys,
             Content::Clients(_) => Section::Clients,
             Content::Users(..) => Section::Users,
+            Content::Templates(_) => Section::Templates,
+            Content::InitialAccessTokens(_) => Section::InitialAccessTokens,
             Content::IdentityProviders(..) => Section::IdentityProviders,
             Content::Audit(..) => Section::Audit,
         }
@@ -113,6 +139,12 @@ pub enum Notice {
     Failed(String),
     /// A new API key: its value is on this page and never again.
     NewApiKey(CreatedApiKey),
+    /// A new client's secret or a new initial access token: `text`, then the value, shown
+    /// this once.
+    Secret {
+        text: String,
+        value: String,
+    },
 }
 
 /// A POST form to `to` for `action`, with the CSRF token: every console form is one of these.
@@ -128,11 +160,7 @@ fn form(csrf: &str, to: &str, action: &str, fields: Markup) -> Markup {
 
 /// A one-button form acting on one item (`name` = `value`).
 fn button(csrf: &str, section: Section, action: &str, target: (&str, &str), label: &str) -> Markup {
-    let class = if matches!(action, "deny" | "revoke" | "disable" | "delete") {
-        "deny"
-    } else {
-        ""
-    };
+    let class = if is_destructive(action) { "deny" } else { "" };
     form(
         csrf,
         &section.path(),
@@ -163,12 +191,6 @@ fn text_field(id: &str, label: &str, kind: &str, required: bool) -> Markup {
     }
 }
 
-fn checkbox(id: &str, label: &str) -> Markup {
-    html! {
-        label.check for=(id) { input type="checkbox" id=(id) name=(id) value="on"; (label) }
-    }
-}
-
 fn status_title(status: DeviceStatus) -> &'static str {
     match status {
         DeviceStatus::Pending => "Pending",
@@ -176,10 +198,6 @@ fn status_title(status: DeviceStatus) -> &'static str {
         DeviceStatus::Denied => "Denied",
         DeviceStatus::Revoked => "Revoked",
     }
-}
-
-fn when(epoch: Option<i64>) -> String {
-    epoch.map(rfc3339).unwrap_or_else(|| "never".to_owned())
 }
 
 fn yes_no(value: bool) -> &'static str {
@@ -209,7 +227,14 @@ pub fn sign_in(csrf: &str, error: Option<&str>, providers: &[ProviderButton]) ->
 }
 
 /// A section of the console, with the outcome of the last action above it.
-pub fn section(csrf: &str, notice: Option<&Notice>, content: &Content) -> String {
+pub fn section(
+    csrf: &str,
+    now: i64,
+    notice: Option<&Notice>,
+    content: &Content,
+    typed: &Typed,
+    paging: Option<&Paging>,
+) -> String {
     let current = content.section();
     page(
         current.title(),
@@ -234,121 +259,32 @@ pub fn section(csrf: &str, notice: Option<&Notice>, content: &Content) -> String
                         code id="new-api-key" { (created.value) }
                     }
                 },
+                Some(Notice::Secret { text, value }) => {
+                    div.msg.ok role="alert" {
+                        (text) " Copy it now: it is not shown again." br;
+                        code id="new-secret" { (value) }
+                    }
+                },
                 None => {},
             }
+            @if let Some(paging) = paging { (paging::search_form(current, paging)) }
             @match content {
-                Content::Devices { pending, by_status } => (devices(csrf, pending, by_status)),
-                Content::ApiKeys(keys) => (api_keys(csrf, keys)),
-                Content::Clients(clients) => (clients_list(csrf, clients)),
-                Content::Users(users, limits) => (users::list(csrf, users, limits)),
+                Content::Devices { pending, by_status } => {
+                    (devices::list(csrf, now, pending, by_status))
+                },
+                Content::ApiKeys(keys) => (api_keys::list(csrf, now, keys, typed)),
+                Content::Clients(clients) => (clients::list(csrf, now, clients, typed)),
+                Content::Users(users, limits) => (users::list(csrf, now, users, limits, typed)),
+                Content::Templates(list) => (templates::list(csrf, now, list, typed)),
+                Content::InitialAccessTokens(list) => (tokens::list(csrf, now, list, typed)),
                 Content::IdentityProviders(rows, redirect_uri) => {
                     (identity_providers::list(csrf, rows, redirect_uri))
                 },
                 Content::Audit(filter, listing) => (audit::list(filter, listing)),
             }
+            @if let Some(paging) = paging { (paging::pager(current, paging)) }
         },
     )
-}
-
-fn devices(csrf: &str, pending: &[Device], by_status: &[(DeviceStatus, Vec<Device>)]) -> Markup {
-    let s = Section::Devices;
-    html! {
-        h2 { "Waiting for a decision (" (pending.len()) ")" }
-        @if pending.is_empty() { p.meta { "No registration is waiting." } }
-        @for d in pending {
-            @if let Some(p) = &d.pending {
-                div.item id={ "pending-" (d.client_id) } {
-                    b { code { (d.client_id) } } " · " (p.client_type.as_str())
-                    @if let Some(text) = &p.client_description { br; bdi { (text) } }
-                    div.meta {
-                        "Key: " (p.key.as_ref().map_or("none", |k| k.key_type.as_str()))
-                        " · registered " (rfc3339(p.created_at))
-                        " · API key " (d.api_key_name)
-                        @if d.status != DeviceStatus::Pending { " · now " (d.status.as_str()) }
-                    }
-                    (button(csrf, s, "approve", ("client_id", &d.client_id), "Approve"))
-                    (button(csrf, s, "deny", ("client_id", &d.client_id), "Deny"))
-                    (history(&d.client_id))
-                }
-            }
-        }
-        @for (status, list) in by_status {
-            h2 { (status_title(*status)) " (" (list.len()) ")" }
-            @for d in list {
-                div.item id={ (status.as_str()) "-" (d.client_id) } {
-                    b { code { (d.client_id) } } " · " (d.client_type.as_str())
-                    @if let Some(text) = &d.client_description { br; bdi { (text) } }
-                    div.meta {
-                        "Key: " (d.key.as_ref().map_or("none", |k| k.key_type.as_str()))
-                        " · registered " (rfc3339(d.created_at))
-                        " · updated " (rfc3339(d.updated_at))
-                        " · API key " (d.api_key_name)
-                    }
-                    @if d.status != DeviceStatus::Revoked {
-                        (button(csrf, s, "revoke", ("client_id", &d.client_id), "Revoke"))
-                    }
-                    (history(&d.client_id))
-                }
-            }
-        }
-    }
-}
-
-fn api_keys(csrf: &str, keys: &[ApiKey]) -> Markup {
-    let s = Section::ApiKeys;
-    html! {
-        (create_form(csrf, s, "New API key", html! {
-            (text_field("name", "Name", "text", true))
-            (checkbox("auto_trust", "Approve its devices as they register (auto trust)"))
-            (checkbox("allow_untrusted_endpoints", "Allow untrusted endpoints"))
-            (checkbox("allow_unauthenticated_requests", "Allow unsigned requests"))
-            (text_field("access_token_ttl", "Access token lifetime (seconds, optional)", "number", false))
-            (text_field("refresh_token_ttl", "Refresh token lifetime (seconds, optional)", "number", false))
-        }))
-        h2 { "API keys (" (keys.len()) ")" }
-        @for k in keys {
-            @let lifetimes = k.settings.lifetimes();
-            div.item id={ "api-key-" (k.id) } {
-                b { (k.name) } @if k.disabled { " (disabled)" }
-                div.meta {
-                    code { (k.id) } " · created " (rfc3339(k.created_at))
-                    " · expires " (when(k.settings.expires_at))
-                    br;
-                    "auto trust: " (yes_no(k.settings.auto_trust))
-                    " · untrusted endpoints: " (yes_no(k.settings.allow_untrusted_endpoints))
-                    " · unsigned requests: " (yes_no(k.settings.allow_unauthenticated_requests))
-                    " · access token " (lifetimes.access_token_ttl) " s"
-                    " · refresh token " (lifetimes.refresh_token_ttl) " s"
-                }
-                @if !k.disabled { (button(csrf, s, "disable", ("id", &k.id), "Disable")) }
-                (history(&k.id))
-            }
-        }
-    }
-}
-
-fn clients_list(csrf: &str, clients: &[OAuthClient]) -> Markup {
-    let s = Section::Clients;
-    html! {
-        @if clients.is_empty() { p.meta { "No OAuth client yet." } }
-        @for c in clients {
-            div.item id={ "client-" (c.client_id) } {
-                b { bdi { (c.client_name) } } @if c.disabled { " (disabled)" }
-                div.meta {
-                    code { (c.client_id) } " · " (c.client_type.as_str())
-                    " · made by " b { (c.origin.as_str()) }
-                    " · created " (rfc3339(c.created_at))
-                    " · last used " @if c.self_registered() { (when(c.last_used_at)) } @else { "not tracked" }
-                    br;
-                    "grants: " (c.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(" "))
-                    " · scopes: " (c.scopes.tokens().join(" "))
-                }
-                @if !c.disabled { (button(csrf, s, "disable", ("client_id", &c.client_id), "Disable")) }
-                @if c.self_registered() { (button(csrf, s, "delete", ("client_id", &c.client_id), "Delete")) }
-                (history(&c.client_id))
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -367,8 +303,11 @@ mod tests {
     fn every_form_carries_the_token_and_values_are_escaped() {
         let html = section(
             "tok\"en",
+            0,
             Some(&Notice::Failed("<script>".into())),
             &Content::Users(Vec::new(), HashMap::new()),
+            &Typed::none(),
+            None,
         );
         assert!(!html.contains("<script>"), "{html}");
         let forms = html.matches("<form").count();

@@ -192,6 +192,14 @@ async fn an_administrator_approves_denies_and_makes_a_key_in_the_console() {
 
     // Deny another: its next poll is refused.
     click(&browser, "#pending-printer-no form.deny button").await;
+    browser
+        .wait()
+        .for_element(Locator::Css("form.confirm button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_for(&browser, Locator::Id("denied-printer-no")).await;
     let denied = env.poll_due("printer-no", &api_key, &codes[1]).await;
     assert_eq!((denied.status, denied.error()), (400, "access_denied"));

@@ -162,6 +162,14 @@ async fn the_console_shows_filters_and_pages_the_audit_trail() {
     click(&browser, "#pending-printer-no form.deny button").await;
     browser
         .wait()
+        .for_element(Locator::Css("form.confirm button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
         .for_element(Locator::Id("denied-printer-no"))
         .await
         .unwrap();
@@ -172,6 +180,14 @@ async fn the_console_shows_filters_and_pages_the_audit_trail() {
         format!("/admin/console/audit?subject={retired}")
     );
     click(&browser, &format!("{key_row} form.disable button")).await;
+    browser
+        .wait()
+        .for_element(Locator::Css("form.confirm button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     browser
         .wait()
         .for_element(Locator::XPath(

@@ -325,6 +325,14 @@ async fn an_administrator_adds_disables_and_removes_a_provider_in_the_console() 
         .click()
         .await
         .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("form.confirm button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     saying(&browser, "Disabled identity provider Corp IdP").await;
     assert!(
         page_text(&browser)
@@ -334,6 +342,14 @@ async fn an_administrator_adds_disables_and_removes_a_provider_in_the_console() 
     assert!(!device_page().await.contains("Corp IdP"));
     browser
         .find(Locator::Css(&format!("{item} form.delete button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("form.confirm button"))
         .await
         .unwrap()
         .click()

@@ -12,6 +12,7 @@ mod browser;
 mod client_registration;
 mod console;
 mod console_audit;
+mod console_pages;
 mod device_page_context;
 mod events;
 mod faults;

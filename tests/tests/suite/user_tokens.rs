@@ -782,7 +782,7 @@ async fn disabling_an_api_key_in_the_console_ends_its_user_tokens() {
     let session = cookie(&cookies, ADMIN);
     let id = env.store().list_api_keys().await.unwrap()[0].id.clone();
     let disable = format!(
-        "csrf={}&action=disable&id={id}",
+        "csrf={}&action=disable&id={id}&confirm=yes",
         enc(&devicegate::web::csrf_for(secret, &session))
     );
     let (status, _) = console_post(

@@ -7,6 +7,7 @@ use super::super::admin::unknown_action;
 use crate::Deps;
 use crate::error::Error;
 use crate::http::{Form, now};
+use crate::model::IdentityProvider;
 use crate::usecases::admin::{self, IdentityProviderChanges, NewIdentityProvider};
 use crate::usecases::federation::callback_url;
 use crate::web::console::{Content, Notice, ProviderRow};
@@ -91,16 +92,15 @@ pub(super) async fn act(
     }
 }
 
-/// Every provider, each with the redirect URI to register at it (the same for all).
-pub(super) async fn load(deps: &Deps, base: &str) -> Result<Content, Error> {
+/// The providers, each with the redirect URI to register at it (the same for all).
+pub(super) fn rows(providers: Vec<IdentityProvider>, base: &str) -> Content {
     let redirect_uri = callback_url(base);
-    let rows = admin::list_identity_providers(&deps.store)
-        .await?
+    let rows = providers
         .into_iter()
         .map(|provider| ProviderRow {
             provider,
             redirect_uri: redirect_uri.clone(),
         })
         .collect();
-    Ok(Content::IdentityProviders(rows, redirect_uri))
+    Content::IdentityProviders(rows, redirect_uri)
 }

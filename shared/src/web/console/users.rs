@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use maud::{Markup, html};
 
-use super::{Section, button, checkbox, create_form, form, history, text_field};
-use crate::api::admin::views::rfc3339;
+use super::fields::{Typed, check, input};
+use super::format::time;
+use super::{Section, button, create_form, form, history};
 use crate::model::User;
 use crate::usecases::admin::LimitState;
 use crate::web::pages::hidden;
@@ -22,15 +23,22 @@ fn wait_in_words(seconds: i64) -> String {
     }
 }
 
-pub(super) fn list(csrf: &str, users: &[User], limits: &HashMap<String, LimitState>) -> Markup {
+pub(super) fn list(
+    csrf: &str,
+    now: i64,
+    users: &[User],
+    limits: &HashMap<String, LimitState>,
+    typed: &Typed,
+) -> Markup {
     let s = Section::Users;
+    let refill = typed.of("create", None);
     html! {
         (create_form(csrf, s, "New user", html! {
-            (text_field("username", "Username", "text", true))
-            (text_field("password", "Password", "password", true))
-            (text_field("display_name", "Display name (optional)", "text", false))
-            (text_field("email", "Email (optional)", "email", false))
-            (checkbox("email_verified", "The email address is verified"))
+            (input(refill, ("username", "Username"), "text", true, None))
+            (input(None, ("password", "Password"), "password", true, None))
+            (input(refill, ("display_name", "Display name (optional)"), "text", false, None))
+            (input(refill, ("email", "Email (optional)"), "email", false, None))
+            (check(refill, ("email_verified", "email_verified", "The email address is verified"), false))
         }))
         h2 { "Users (" (users.len()) ")" }
         @for u in users {
@@ -39,7 +47,7 @@ pub(super) fn list(csrf: &str, users: &[User], limits: &HashMap<String, LimitSta
                 div.meta {
                     @if let Some(name) = &u.display_name { bdi { (name) } " · " }
                     @if let Some(email) = &u.email { (email) @if u.email_verified { " (verified)" } " · " }
-                    "created " (rfc3339(u.created_at))
+                    "created " (time(u.created_at, now))
                     @if let Some(f) = &u.federation {
                         " · signs in through " code { (f.provider_id) } " as " code { (f.subject) }
                     }
