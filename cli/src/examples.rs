@@ -433,6 +433,7 @@ async fn seed_oauth_examples(store: &Store, now: i64) -> Result<(), Error> {
             issue_refresh_tokens: true,
         },
         now,
+        &Origin::system("serve"),
     )
     .await?;
     create_user(

@@ -39,7 +39,8 @@ pub async fn run(command: InitialAccessTokenCommand, store: &Store) -> Result<()
                 max_uses,
                 expires_in,
             };
-            let (_, value) = admin::issue_initial_access_token(store, new, now()).await?;
+            let (_, value) =
+                admin::issue_initial_access_token(store, new, now(), &cli_origin()).await?;
             println!("{value}");
         }
         InitialAccessTokenCommand::List => {

@@ -53,7 +53,7 @@ pub async fn run(command: TemplateCommand, store: &Store) -> Result<(), Error> {
                 refresh_token_ttl,
                 issue_refresh_tokens: !no_refresh_tokens,
             };
-            let template = admin::create_template(store, new, now()).await?;
+            let template = admin::create_template(store, new, now(), &cli_origin()).await?;
             eprintln!("template {} created", template.template_id);
         }
         TemplateCommand::List => {

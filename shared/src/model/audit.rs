@@ -36,7 +36,9 @@ wire_enum! {
         ClientDeleted = "client.deleted",
         UserDisabled = "user.disabled",
         UserPasswordReset = "user.password_reset",
+        TemplateCreated = "template.created",
         TemplateDisabled = "template.disabled",
+        InitialAccessTokenCreated = "initial_access_token.created",
         InitialAccessTokenDisabled = "initial_access_token.disabled",
     }
 }

@@ -6,12 +6,24 @@ use crate::error::Error;
 use crate::model::InitialAccessToken;
 
 use super::Store;
-use super::dynamo::{build_error, n, s};
+use super::dynamo::{build_error, n, put, s, tx_put};
 
 impl Store {
-    pub async fn put_initial_access_token(&self, token: &InitialAccessToken) -> Result<(), Error> {
-        self.put_new(&self.tables.initial_access_tokens, token, "token_hash")
-            .await
+    /// A new token and the record of it, in one transaction.
+    pub async fn put_initial_access_token(
+        &self,
+        token: &InitialAccessToken,
+        audit: &crate::model::AuditEvent,
+    ) -> Result<(), Error> {
+        let token_put = put(&self.tables.initial_access_tokens, token)?
+            .condition_expression("attribute_not_exists(token_hash)");
+        match self
+            .transact_audited(vec![tx_put(token_put)?], &[audit])
+            .await?
+        {
+            None => Ok(()),
+            Some(_) => Err(Error::internal("PutItem: the token_hash is taken")),
+        }
     }
 
     /// Every initial access token, expired ones included until TTL removes them.

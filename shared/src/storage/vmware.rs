@@ -11,18 +11,23 @@ use super::Store;
 use super::dynamo::{build_error, describe, failed, n, put, tx_put};
 
 impl Store {
-    /// 409 when the id is taken.
-    pub async fn put_template(&self, template: &RegistrationTemplate) -> Result<(), Error> {
-        if self
-            .put_unique(&self.tables.templates, template, "template_id")
+    /// A new template and the record of it, in one transaction; 409 when the id is taken.
+    pub async fn put_template(
+        &self,
+        template: &RegistrationTemplate,
+        audit: &crate::model::AuditEvent,
+    ) -> Result<(), Error> {
+        let template_put = put(&self.tables.templates, template)?
+            .condition_expression("attribute_not_exists(template_id)");
+        match self
+            .transact_audited(vec![tx_put(template_put)?], &[audit])
             .await?
         {
-            Ok(())
-        } else {
-            Err(Error::Conflict(format!(
+            None => Ok(()),
+            Some(_) => Err(Error::Conflict(format!(
                 "a template {} already exists",
                 template.template_id
-            )))
+            ))),
         }
     }
 

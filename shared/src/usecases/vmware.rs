@@ -317,6 +317,7 @@ pub async fn create_template(
     store: &Store,
     new: NewTemplate,
     now: i64,
+    origin: &Origin,
 ) -> Result<RegistrationTemplate, Error> {
     if !RegistrationTemplate::valid_id(&new.template_id) {
         return Err(Error::invalid_request(
@@ -349,6 +350,7 @@ pub async fn create_template(
         disabled: false,
         created_at: now,
     };
-    store.put_template(&template).await?;
+    let audit = AuditEvent::success(AuditType::TemplateCreated, origin, &template.template_id);
+    store.put_template(&template, &audit).await?;
     Ok(template)
 }

@@ -25,8 +25,13 @@ pub async fn list(deps: &Deps, _req: Request) -> Reply {
 /// `POST /admin/initial-access-tokens`: the token is in the response this once.
 pub async fn create(deps: &Deps, req: Request) -> Reply {
     let input: NewInitialAccessTokenBody = json_body(&req)?;
-    let (token, value) =
-        admin::issue_initial_access_token(&deps.store, input.into(), now()).await?;
+    let (token, value) = admin::issue_initial_access_token(
+        &deps.store,
+        input.into(),
+        now(),
+        &crate::api::audit_origin(&req, "admin"),
+    )
+    .await?;
     Ok(json_response(
         201,
         &InitialAccessTokenView::new(&token, Some(&value)),

@@ -23,7 +23,13 @@ pub async fn list(deps: &Deps, _req: Request) -> Reply {
 /// "refresh_token_ttl"?, "issue_refresh_tokens"?}`.
 pub async fn create(deps: &Deps, req: Request) -> Reply {
     let input: NewTemplateBody = json_body(&req)?;
-    let template = admin::create_template(&deps.store, input.parse()?, now()).await?;
+    let template = admin::create_template(
+        &deps.store,
+        input.parse()?,
+        now(),
+        &crate::api::audit_origin(&req, "admin"),
+    )
+    .await?;
     Ok(json_response(201, &TemplateView::from(&template)))
 }
 

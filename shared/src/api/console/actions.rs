@@ -107,7 +107,8 @@ pub(super) async fn act(
             done("Set a new password for", &user.username)
         }
         (Section::Templates, "create") => {
-            let template = admin::create_template(store, forms::new_template(form)?, now()).await?;
+            let template =
+                admin::create_template(store, forms::new_template(form)?, now(), origin).await?;
             done("Created template", &template.template_id)
         }
         (Section::Templates, "disable") => {
@@ -116,7 +117,8 @@ pub(super) async fn act(
         }
         (Section::InitialAccessTokens, "create") => {
             let new = forms::new_token(form)?;
-            let (token, value) = admin::issue_initial_access_token(store, new, now()).await?;
+            let (token, value) =
+                admin::issue_initial_access_token(store, new, now(), origin).await?;
             Ok(Notice::Secret {
                 text: format!(
                     "Issued initial access token {}; its value is below.",

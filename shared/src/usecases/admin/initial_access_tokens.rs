@@ -12,8 +12,9 @@ pub async fn issue_initial_access_token(
     store: &Store,
     new: NewInitialAccessToken,
     now: i64,
+    origin: &Origin,
 ) -> Result<(InitialAccessToken, String), Error> {
-    crate::usecases::client_registration::issue_initial_access_token(store, new, now).await
+    crate::usecases::client_registration::issue_initial_access_token(store, new, now, origin).await
 }
 
 /// Every token, never its value.

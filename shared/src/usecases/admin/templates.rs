@@ -11,8 +11,9 @@ pub async fn create_template(
     store: &Store,
     new: NewTemplate,
     now: i64,
+    origin: &Origin,
 ) -> Result<RegistrationTemplate, Error> {
-    crate::usecases::vmware::create_template(store, new, now).await
+    crate::usecases::vmware::create_template(store, new, now, origin).await
 }
 
 pub async fn list_templates(store: &Store) -> Result<Vec<RegistrationTemplate>, Error> {

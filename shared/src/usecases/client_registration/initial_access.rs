@@ -25,6 +25,7 @@ pub async fn issue_initial_access_token(
     store: &Store,
     new: NewInitialAccessToken,
     now: i64,
+    origin: &Origin,
 ) -> Result<(InitialAccessToken, String), Error> {
     let name = bounded_text("name", Some(new.name.trim()), 128)?.unwrap_or_default();
     if name.is_empty() {
@@ -50,6 +51,7 @@ pub async fn issue_initial_access_token(
         created_at: now,
         ttl: now + new.expires_in,
     };
-    store.put_initial_access_token(&token).await?;
+    let audit = AuditEvent::success(AuditType::InitialAccessTokenCreated, origin, &token.id);
+    store.put_initial_access_token(&token, &audit).await?;
     Ok((token, secret.into_value()))
 }

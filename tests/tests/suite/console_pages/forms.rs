@@ -32,6 +32,19 @@ async fn assert_recorded(c: &Console, subject: &str, kind: AuditType) {
     assert!(actor.starts_with("admin:"), "{found:?}");
 }
 
+/// `subject`'s two records, newest first, both by an administrator in the console.
+async fn assert_made_then_disabled(c: &Console, subject: &str, kinds: [AuditType; 2]) {
+    let found = trail(c, subject).await;
+    let types: Vec<AuditType> = found.iter().map(|(k, _, _)| *k).collect();
+    assert_eq!(types, kinds, "{found:?}");
+    assert!(
+        found
+            .iter()
+            .all(|(_, actor, dialect)| actor.starts_with("admin:") && dialect == "console"),
+        "{found:?}"
+    );
+}
+
 #[tokio::test]
 async fn clients_and_users_are_made_in_the_console_and_bad_input_is_kept() {
     for width in WIDTHS {
@@ -177,6 +190,12 @@ async fn api_key_settings_templates_and_initial_access_tokens_are_managed_in_the
         c.alert("Disabled template").await;
         let templates = c.env.store().list_templates().await.unwrap();
         assert!(templates[0].disabled);
+        assert_made_then_disabled(
+            &c,
+            "com.example.mail",
+            [AuditType::TemplateDisabled, AuditType::TemplateCreated],
+        )
+        .await;
 
         // Initial access tokens: issued (shown once), listed by name, disabled.
         c.go("initial-access-tokens").await;
@@ -203,6 +222,26 @@ async fn api_key_settings_templates_and_initial_access_tokens_are_managed_in_the
         c.alert("Disabled initial access token laptop fleet").await;
         let tokens = c.env.store().list_initial_access_tokens().await.unwrap();
         assert!(tokens[0].disabled);
+        assert_made_then_disabled(
+            &c,
+            &tokens[0].id,
+            [
+                AuditType::InitialAccessTokenDisabled,
+                AuditType::InitialAccessTokenCreated,
+            ],
+        )
+        .await;
+        let listing = admin::list_audit(
+            c.env.store(),
+            AuditFilter::default(),
+            devicegate::api::admin::audit::now_ms(),
+        )
+        .await
+        .unwrap();
+        assert!(
+            !format!("{:?}", listing.events).contains(&token),
+            "no record holds the token's value"
+        );
         c.close().await;
     }
 }
