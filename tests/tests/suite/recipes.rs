@@ -164,9 +164,7 @@ async fn run_and_approve(mut command: Command, base: &str) -> Vec<String> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let what = format!("{command:?}");
-    let mut child = command
-        .spawn()
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    let mut child = command.spawn().unwrap_or_else(|e| panic!("{what}: {e}"));
     let (tx, mut rx) = mpsc::unbounded_channel();
     let stdout = child.stdout.take().unwrap();
     let mut stderr = child.stderr.take().unwrap();
@@ -211,7 +209,12 @@ fn chars(lines: &[String], name: &str) -> usize {
     let prefix = format!("{name}: ");
     lines
         .iter()
-        .find_map(|l| l.strip_prefix(&prefix)?.strip_suffix(" chars")?.parse().ok())
+        .find_map(|l| {
+            l.strip_prefix(&prefix)?
+                .strip_suffix(" chars")?
+                .parse()
+                .ok()
+        })
         .unwrap_or_else(|| panic!("no {prefix:?} line in {lines:?}"))
 }
 
@@ -243,7 +246,10 @@ async fn the_aws_cli_recipe_gets_a_token() {
     command.arg(repo_root().join("tests/recipes/aws_cli_sso_oidc.sh"));
     // The venv's pinned `aws` first on PATH.
     let path = std::env::var("PATH").unwrap_or_default();
-    command.env("PATH", format!("{}:{path}", venv.parent().unwrap().display()));
+    command.env(
+        "PATH",
+        format!("{}:{path}", venv.parent().unwrap().display()),
+    );
     assert_tokens(&run_and_approve(command, &base).await);
 }
 
@@ -388,7 +394,8 @@ async fn openidconnect_device_flow(
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
     // devicegate's base URL is its issuer.
-    let metadata = CoreProviderMetadata::discover_async(IssuerUrl::new(gate.into())?, &http).await?;
+    let metadata =
+        CoreProviderMetadata::discover_async(IssuerUrl::new(gate.into())?, &http).await?;
     let client =
         CoreClient::from_provider_metadata(metadata, ClientId::new(client_id.to_owned()), None)
             // Discovery's core metadata has no device endpoint: set it.
