@@ -1,7 +1,8 @@
 //! The client recipes of `docs/clients.md`, run: every block the page marks
-//! `<!-- recipe: PATH -->` is the file at PATH (or, for the Rust crates, the region of this file
-//! between `// recipe:begin NAME` and `// recipe:end`), and each recipe runs against devicegate
-//! served over HTTP on loopback while a person approves its code on the `/device` page. The
+//! `<!-- recipe: PATH -->` is the file at PATH (or, for the Rust crates, the region of
+//! `recipes/crates.rs` between `// recipe:begin NAME` and `// recipe:end`), and each recipe runs
+//! against devicegate served over HTTP on loopback while a person approves its code on the
+//! `/device` page. The
 //! Python clients come from `scripts/recipes-venv` (the Huawei SDK from `scripts/huawei-venv`),
 //! openid-client from `scripts/recipes-node`; Go runs only where `go` is installed.
 
@@ -15,6 +16,8 @@ use devicegate::usecases::admin::{self, NewClient};
 use devicegate_tests::oauth::{Fixture, Person, fixture};
 use devicegate_tests::server;
 use tokio::sync::mpsc;
+
+mod crates;
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -61,9 +64,10 @@ fn marked_blocks(page: &str) -> Vec<(String, String)> {
     blocks
 }
 
-/// The text of `// recipe:begin NAME` .. `// recipe:end` in this file.
+/// The text of `// recipe:begin NAME` .. `// recipe:end` in `recipes/crates.rs`.
 fn rust_region(name: &str) -> String {
-    let source = std::fs::read_to_string(repo_root().join("tests/tests/suite/recipes.rs")).unwrap();
+    let source =
+        std::fs::read_to_string(repo_root().join("tests/tests/suite/recipes/crates.rs")).unwrap();
     let begin = format!("// recipe:begin {name}\n");
     let start = source.find(&begin).unwrap_or_else(|| panic!("no {begin}")) + begin.len();
     let end = start + source[start..].find("// recipe:end").unwrap();
@@ -75,7 +79,7 @@ fn every_recipe_on_the_page_is_the_code_the_suite_runs() {
     let page = std::fs::read_to_string(repo_root().join("docs/clients.md")).unwrap();
     let blocks = marked_blocks(&page);
     for (target, shown) in &blocks {
-        let runs = match target.strip_prefix("tests/tests/suite/recipes.rs#") {
+        let runs = match target.strip_prefix("tests/tests/suite/recipes/crates.rs#") {
             Some(name) => rust_region(name),
             None => std::fs::read_to_string(repo_root().join(target))
                 .unwrap_or_else(|e| panic!("{target}: {e}")),
@@ -90,8 +94,8 @@ fn every_recipe_on_the_page_is_the_code_the_suite_runs() {
         .unwrap()
         .map(|e| format!("tests/recipes/{}", e.unwrap().file_name().to_string_lossy()))
         .collect();
-    files.push("tests/tests/suite/recipes.rs#oauth2".into());
-    files.push("tests/tests/suite/recipes.rs#openidconnect".into());
+    files.push("tests/tests/suite/recipes/crates.rs#oauth2".into());
+    files.push("tests/tests/suite/recipes/crates.rs#openidconnect".into());
     for file in files {
         assert!(
             blocks.iter().any(|(t, _)| *t == file),
@@ -338,128 +342,4 @@ async fn the_go_recipe_gets_a_token_where_go_is_installed() {
         .current_dir(&dir)
         .env("CLIENT_ID", &client);
     assert_tokens(&run_and_approve(command, &base).await);
-}
-
-// --- the Rust crates: the recipe is the function between the markers --------------------------
-
-// recipe:begin oauth2
-/// The `oauth2` crate's device flow for a public client; `show` tells the person where to go.
-async fn oauth2_device_flow(
-    gate: &str,
-    client_id: &str,
-    show: impl FnOnce(&str, &str),
-) -> Result<String, Box<dyn std::error::Error>> {
-    use oauth2::basic::BasicClient;
-    use oauth2::{AuthType, ClientId, DeviceAuthorizationUrl, Scope, TokenResponse, TokenUrl};
-    use oauth2::{StandardDeviceAuthorizationResponse, reqwest};
-
-    let client = BasicClient::new(ClientId::new(client_id.to_owned()))
-        // A public client: client_id in the form body, no secret.
-        .set_auth_type(AuthType::RequestBody)
-        .set_device_authorization_url(DeviceAuthorizationUrl::new(format!(
-            "{gate}/oauth2/device_authorization"
-        ))?)
-        .set_token_uri(TokenUrl::new(format!("{gate}/oauth2/token"))?);
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let details: StandardDeviceAuthorizationResponse = client
-        .exchange_device_code()
-        .add_scope(Scope::new("read".into()))
-        .request_async(&http)
-        .await?;
-    let url = details.verification_uri_complete().ok_or("no URL")?;
-    show(url.secret(), details.user_code().secret());
-    // Polls at the given interval, slowing down when told to.
-    let token = client
-        .exchange_device_access_token(&details)
-        .request_async(&http, tokio::time::sleep, None)
-        .await?;
-    Ok(token.access_token().secret().clone())
-}
-// recipe:end
-
-// recipe:begin openidconnect
-/// The `openidconnect` crate: discovery, the device flow, a verified ID token's subject.
-async fn openidconnect_device_flow(
-    gate: &str,
-    client_id: &str,
-    show: impl FnOnce(&str, &str),
-) -> Result<String, Box<dyn std::error::Error>> {
-    use openidconnect::core::{CoreClient, CoreDeviceAuthorizationResponse, CoreProviderMetadata};
-    use openidconnect::{AuthType, ClientId, DeviceAuthorizationUrl, IssuerUrl, Nonce, Scope};
-    use openidconnect::{TokenResponse, reqwest};
-
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    // devicegate's base URL is its issuer.
-    let metadata =
-        CoreProviderMetadata::discover_async(IssuerUrl::new(gate.into())?, &http).await?;
-    let client =
-        CoreClient::from_provider_metadata(metadata, ClientId::new(client_id.to_owned()), None)
-            // Discovery's core metadata has no device endpoint: set it.
-            .set_device_authorization_url(DeviceAuthorizationUrl::new(format!(
-                "{gate}/oauth2/device_authorization"
-            ))?)
-            .set_auth_type(AuthType::RequestBody);
-    let details: CoreDeviceAuthorizationResponse = client
-        .exchange_device_code()
-        .add_scope(Scope::new("openid".into()))
-        .request_async(&http)
-        .await?;
-    let url = details.verification_uri_complete().ok_or("no URL")?;
-    show(url.secret(), details.user_code().secret());
-    let tokens = client
-        .exchange_device_access_token(&details)?
-        .request_async(&http, tokio::time::sleep, None)
-        .await?;
-    let id_token = tokens.id_token().ok_or("no ID token")?;
-    // A device grant has no nonce to check.
-    let claims = id_token.claims(&client.id_token_verifier(), |_: Option<&Nonce>| {
-        Ok::<_, String>(())
-    })?;
-    Ok(claims.subject().to_string())
-}
-// recipe:end
-
-/// A `show` for the Rust recipes that hands what they show to the person approving.
-fn shown_to_person() -> (
-    impl FnOnce(&str, &str),
-    tokio::sync::oneshot::Receiver<(String, String)>,
-) {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let show = move |url: &str, code: &str| {
-        let _ = tx.send((url.to_owned(), code.to_owned()));
-    };
-    (show, rx)
-}
-
-#[tokio::test]
-async fn the_oauth2_crate_recipe_gets_a_token() {
-    let (f, base, client) = gate().await;
-    let (show, rx) = shown_to_person();
-    let person = async {
-        let (url, code) = rx.await.expect("the recipe shows a code");
-        approve(&base, &url, &code).await;
-    };
-    let (token, ()) = tokio::join!(oauth2_device_flow(&base, &client, show), person);
-    let token = token.unwrap();
-    let introspected = f.env.introspect(&token).await;
-    assert_eq!(introspected.json["active"], true, "{:?}", introspected.json);
-    assert_eq!(introspected.json["username"], "ada");
-}
-
-#[tokio::test]
-async fn the_openidconnect_crate_recipe_gets_a_verified_id_token() {
-    let (f, base, client) = gate().await;
-    let (show, rx) = shown_to_person();
-    let person = async {
-        let (url, code) = rx.await.expect("the recipe shows a code");
-        approve(&base, &url, &code).await;
-    };
-    let (subject, ()) = tokio::join!(openidconnect_device_flow(&base, &client, show), person);
-    let subject = subject.unwrap();
-    let ada = admin::get_user(f.env.store(), "ada").await.unwrap();
-    assert_eq!(Some(subject), ada.subject, "the ID token is ada's");
 }
