@@ -18,6 +18,7 @@ echo "open $URL"
 echo "user code: $USER_CODE"
 
 errors=$(mktemp)
+trap 'rm -f "$errors"' EXIT
 until TOKEN=$(sso create-token --client-id "$CLIENT_ID" --client-secret "$CLIENT_SECRET" \
   --grant-type urn:ietf:params:oauth:grant-type:device_code --device-code "$DEVICE_CODE" \
   --query accessToken 2>"$errors"); do

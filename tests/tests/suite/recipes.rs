@@ -169,6 +169,7 @@ async fn run_and_approve(mut command: Command, base: &str) -> Vec<String> {
         .stderr(Stdio::piped());
     let what = format!("{command:?}");
     let mut child = command.spawn().unwrap_or_else(|e| panic!("{what}: {e}"));
+    let pid = child.id();
     let (tx, mut rx) = mpsc::unbounded_channel();
     let stdout = child.stdout.take().unwrap();
     let mut stderr = child.stderr.take().unwrap();
@@ -197,8 +198,11 @@ async fn run_and_approve(mut command: Command, base: &str) -> Vec<String> {
         unreachable!("the reader sends the exit last")
     })
     .await;
-    let (status, errors) =
-        finished.unwrap_or_else(|_| panic!("{what} did not finish:\n{}", lines.join("\n")));
+    let Ok((status, errors)) = finished else {
+        // Ours to end, by its id.
+        let _ = Command::new("kill").arg(pid.to_string()).status();
+        panic!("{what} did not finish:\n{}", lines.join("\n"));
+    };
     let out = lines.join("\n");
     assert!(
         status.success(),
