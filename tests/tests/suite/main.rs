@@ -29,6 +29,7 @@ mod openidconnect;
 mod paragon_flow;
 mod permissions;
 mod races;
+mod recipes;
 mod routing;
 mod schema;
 mod security;
