@@ -65,6 +65,29 @@ pub enum PageDecision {
 }
 
 impl Store {
+    /// OAuth device codes still waiting for a person (a user code, pending, unexpired), for the
+    /// console. A filtered Scan: the table holds only codes in flight (they live minutes and TTL
+    /// removes them), so it reads little, and no index costs every flow a write.
+    pub async fn list_waiting_device_codes(&self, now: i64) -> Result<Vec<DeviceCode>, Error> {
+        let items = self
+            .client
+            .scan()
+            .table_name(&self.tables.device_codes)
+            .filter_expression(
+                "#status = :pending AND expires_at > :now AND attribute_exists(user_code_hmac)",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pending", s(CodeStatus::Pending.as_str()))
+            .expression_attribute_values(":now", n(now))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| super::dynamo::db_error("Scan", e))?;
+        items.into_iter().map(super::dynamo::from_item).collect()
+    }
+
     pub async fn get_device_code(&self, code_hash: &str) -> Result<Option<DeviceCode>, Error> {
         self.get(&self.tables.device_codes, "code_hash", code_hash)
             .await

@@ -24,7 +24,9 @@ use maud::{Markup, html};
 use super::pages::{hidden, message, page};
 use crate::model::vmware::RegistrationTemplate;
 use crate::model::{ApiKey, Device, DeviceStatus, InitialAccessToken, OAuthClient, User};
-use crate::usecases::admin::{AuditFilter, AuditListing, CreatedApiKey, LimitState};
+use crate::usecases::admin::{
+    AuditFilter, AuditListing, CreatedApiKey, LimitState, WaitingDeviceFlow,
+};
 use crate::usecases::federation::ProviderButton;
 use audit::history;
 pub use audit::history_href;
@@ -102,6 +104,8 @@ impl Section {
 pub enum Content {
     /// Registrations waiting for a decision, then every device by status.
     Devices {
+        /// OAuth device flows waiting for a person to type the user code.
+        waiting: Vec<WaitingDeviceFlow>,
         pending: Vec<Device>,
         by_status: Vec<(DeviceStatus, Vec<Device>)>,
     },
@@ -269,7 +273,8 @@ pub fn section(
             }
             @if let Some(paging) = paging { (paging::search_form(current, paging)) }
             @match content {
-                Content::Devices { pending, by_status } => {
+                Content::Devices { waiting, pending, by_status } => {
+                    (devices::waiting(now, waiting))
                     (devices::list(csrf, now, pending, by_status))
                 },
                 Content::ApiKeys(keys) => (api_keys::list(csrf, now, keys, typed)),

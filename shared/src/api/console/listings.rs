@@ -43,7 +43,15 @@ pub(super) async fn load(
                 let listed = search(admin::list_devices(store, status).await?, &q);
                 by_status.push((status, paging.take(listed)));
             }
-            Content::Devices { pending, by_status }
+            let waiting = paging.take(search(
+                admin::list_waiting_device_flows(store, now()).await?,
+                &q,
+            ));
+            Content::Devices {
+                waiting,
+                pending,
+                by_status,
+            }
         }
         Section::ApiKeys => {
             Content::ApiKeys(paging.take(search(admin::list_api_keys(store).await?, &q)))

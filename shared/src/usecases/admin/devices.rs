@@ -13,6 +13,51 @@ pub async fn list_devices(store: &Store, status: DeviceStatus) -> Result<Vec<Dev
     }
 }
 
+/// A device flow waiting for a person to type its user code (RFC 8628), as the console lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WaitingDeviceFlow {
+    pub client_id: String,
+    /// The client's name, when the client is still there.
+    pub client_name: Option<String>,
+    pub scope: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// Where the device authorization came from, and its country when a CDN said.
+    pub started_from: Option<String>,
+}
+
+/// Device flows waiting for a person, newest first.
+pub async fn list_waiting_device_flows(
+    store: &Store,
+    now: i64,
+) -> Result<Vec<WaitingDeviceFlow>, Error> {
+    let codes = store.list_waiting_device_codes(now).await?;
+    let clients = if codes.is_empty() {
+        Vec::new()
+    } else {
+        store.list_clients().await?
+    };
+    let mut waiting: Vec<WaitingDeviceFlow> = codes
+        .into_iter()
+        .map(|code| WaitingDeviceFlow {
+            client_name: clients
+                .iter()
+                .find(|c| c.client_id == code.client_id)
+                .map(|c| c.client_name.clone()),
+            started_from: code.started_from.map(|from| match from.country {
+                Some(cc) => format!("{} ({cc})", from.ip),
+                None => from.ip,
+            }),
+            client_id: code.client_id,
+            scope: code.scope,
+            created_at: code.created_at,
+            expires_at: code.expires_at,
+        })
+        .collect();
+    waiting.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    Ok(waiting)
+}
+
 /// What an administrator can do to a device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeviceAction {

@@ -29,7 +29,9 @@ pub use clients::{
     ClientAction, CreatedClient, NewClient, act_on_client, create_client, delete_client,
     disable_client, list_clients,
 };
-pub use devices::{DeviceAction, act_on_device, list_devices};
+pub use devices::{
+    DeviceAction, WaitingDeviceFlow, act_on_device, list_devices, list_waiting_device_flows,
+};
 pub use identity_providers::{
     IdentityProviderChanges, NewIdentityProvider, create_identity_provider,
     delete_identity_provider, get_identity_provider, link_user, list_identity_providers,

@@ -108,6 +108,17 @@ fn with<'a>(mut words: Vec<&'a str>, more: &'a Option<String>) -> Vec<&'a str> {
     words
 }
 
+impl Searchable for super::WaitingDeviceFlow {
+    fn created_at(&self) -> i64 {
+        self.created_at
+    }
+    fn words(&self) -> Vec<&str> {
+        let mut words = vec![self.client_id.as_str()];
+        words.extend(self.client_name.as_deref());
+        words
+    }
+}
+
 impl Searchable for ApiKey {
     fn created_at(&self) -> i64 {
         self.created_at

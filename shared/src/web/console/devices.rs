@@ -6,6 +6,27 @@ use maud::{Markup, html};
 use super::format::time;
 use super::{Section, button, history, status_title};
 use crate::model::{Device, DeviceStatus};
+use crate::usecases::admin::WaitingDeviceFlow;
+
+/// Device flows waiting for a person: which client, since when, until when, from where.
+pub(super) fn waiting(now: i64, waiting: &[WaitingDeviceFlow]) -> Markup {
+    html! {
+        h2 { "Device sign-ins waiting for a person (" (waiting.len()) ")" }
+        @if waiting.is_empty() { p.meta { "No device is waiting for someone to enter its code." } }
+        @for w in waiting {
+            div.item.waiting {
+                b { (w.client_name.as_deref().unwrap_or(&w.client_id)) }
+                " · " code { (w.client_id) }
+                div.meta {
+                    "started " (time(w.created_at, now))
+                    " · expires " (time(w.expires_at, now))
+                    @if let Some(from) = &w.started_from { " · from " (from) }
+                    @if let Some(scope) = &w.scope { " · scope " code { (scope) } }
+                }
+            }
+        }
+    }
+}
 
 pub(super) fn list(
     csrf: &str,

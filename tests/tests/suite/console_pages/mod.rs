@@ -6,6 +6,7 @@
 mod confirm;
 mod forms;
 mod search;
+mod waiting;
 
 use std::path::PathBuf;
 
