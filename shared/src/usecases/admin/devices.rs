@@ -54,7 +54,7 @@ pub async fn list_waiting_device_flows(
             expires_at: code.expires_at,
         })
         .collect();
-    waiting.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    waiting.sort_by_key(|w| std::cmp::Reverse(w.created_at));
     Ok(waiting)
 }
 
