@@ -3,7 +3,7 @@
 
 use utoipa::openapi::path::HttpMethod::{Get, Post};
 
-use super::builder::{Doc, form, json, json_body, op, query};
+use super::builder::{Doc, json, json_body, op, page_form, query};
 use crate::api::authorize_page::AUTHORIZATION_PARAMETERS;
 use crate::dialect::aws::{
     self, CreateTokenIn, RegisterClientIn, RegisterClientOut, StartDeviceAuthorizationIn,
@@ -56,13 +56,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
             "authorizePageSubmit",
             "The authorization page's sign-in and consent forms",
         )
-        .request_body(form(&[
-            ("csrf", true),
-            ("action", true),
-            ("request", false),
-            ("username", false),
-            ("password", false),
-        ])),
+        .request_body(page_form()),
     );
     doc.build(
         "devicegate: AWS IAM Identity Center OIDC (sso-oidc)",

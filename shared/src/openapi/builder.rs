@@ -190,6 +190,17 @@ pub fn form(fields: &[(&str, bool)]) -> Option<RequestBody> {
     )
 }
 
+/// The sign-in, consent and approval forms of the authorization pages (every dialect's).
+pub fn page_form() -> Option<RequestBody> {
+    form(&[
+        ("csrf", true),
+        ("action", true),
+        ("request", false),
+        ("username", false),
+        ("password", false),
+    ])
+}
+
 /// A JSON body of `schema`.
 pub fn json_body(schema: RefOr<Schema>) -> Option<RequestBody> {
     Some(

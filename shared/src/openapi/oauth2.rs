@@ -6,7 +6,7 @@ use utoipa::openapi::path::HttpMethod::{Delete, Get, Post, Put};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 
 use super::builder::{
-    Doc, any_object, empty, form, header, json, json_body, op, path_param, query,
+    Doc, any_object, empty, form, header, json, json_body, op, page_form, path_param, query,
 };
 use crate::api::authorize_page::AUTHORIZATION_PARAMETERS;
 use crate::dialect::rfc6749::{self, IntrospectionOut};
@@ -250,13 +250,7 @@ fn pages(doc: &mut Doc) {
             "authorizePageSubmit",
             "The authorization page's sign-in and consent forms",
         )
-        .request_body(form(&[
-            ("csrf", true),
-            ("action", true),
-            ("request", false),
-            ("username", false),
-            ("password", false),
-        ])),
+        .request_body(page_form()),
     );
     doc.add_page(
         Get,

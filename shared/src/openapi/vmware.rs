@@ -4,7 +4,7 @@
 use utoipa::openapi::path::HttpMethod::{Get, Post};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 
-use super::builder::{Doc, form, json, op, query};
+use super::builder::{Doc, form, json, op, page_form, query};
 use crate::dialect::TokenOut;
 use crate::dialect::vmware::{self, ActivationOut};
 use crate::http::ErrorShape;
@@ -30,13 +30,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
             "registerPageSubmit",
             "The register page's sign-in and approval forms",
         )
-        .request_body(form(&[
-            ("csrf", true),
-            ("action", true),
-            ("request", false),
-            ("username", false),
-            ("password", false),
-        ])),
+        .request_body(page_form()),
     );
     let activated = doc.schema::<ActivationOut>();
     let raw = utoipa::openapi::content::ContentBuilder::new()
