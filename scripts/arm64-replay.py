@@ -211,7 +211,11 @@ class Instance:
                     instance.answered.notify_all()
                 self.reply(202, b'{"status":"OK"}')
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Api)
+        class Server(http.server.ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                pass  # a stopped process drops its long poll: nothing to report
+
+        self.server = Server(("127.0.0.1", 0), Api)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.env["AWS_LAMBDA_RUNTIME_API"] = f"127.0.0.1:{self.server.server_address[1]}"
