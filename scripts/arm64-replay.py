@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Replays every sample event of events/ through the arm64 function binaries, under qemu.
 
-    arm64-replay.py --bootstraps DIR --log-dir DIR [--qemu qemu-aarch64] [--sysroot DIR]
-                    [--env NAME=VALUE ...]
+    arm64-replay.py --bootstraps DIR --log-dir DIR --server-secret S --signing-keys-file F
+                    [--qemu qemu-aarch64] [--sysroot DIR] [--env NAME=VALUE ...] [--param P=V ...]
+    arm64-replay.py --functions     # the function binaries of template.yaml, one a line
 
 DIR/<function>/bootstrap is each function's binary, unzipped from the zip `cargo lambda build
 --release --arm64 --output-format zip` makes. Each function is started once, as one warm Lambda
@@ -299,6 +300,9 @@ def outcome(kind, body, is_authorizer):
 
 
 def main():
+    if sys.argv[1:] == ["--functions"]:  # the template's function binaries, one a line
+        print("\n".join(sorted(template_routes(load_template(os.path.join(ROOT, "template.yaml")))[2])))
+        return 0
     p = argparse.ArgumentParser()
     p.add_argument("--bootstraps", required=True)
     p.add_argument("--log-dir", required=True)
