@@ -12,6 +12,17 @@
 //! real backoff. A case's effect is exactly the difference between the scans before and after
 //! it, and the invariants must hold over everything every case left behind.
 
+mod cases;
+mod outcomes;
+mod steps;
+mod sweep;
+mod world;
+
+use cases::*;
+use outcomes::*;
+use steps::*;
+use world::*;
+
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -68,14 +79,3 @@ pub fn fast_env(base: &TestEnv, without_idempotency: bool) -> TestEnv {
         faults: base.faults.clone(),
     }
 }
-
-mod cases;
-mod outcomes;
-mod steps;
-mod sweep;
-mod world;
-
-use cases::*;
-use outcomes::*;
-use steps::*;
-use world::*;
