@@ -290,6 +290,7 @@ async fn seed_user_token_examples(
             Some(Some(credentials::CARD_ID)),
             Some(Some(credentials::SHORT_ID)),
             now,
+            &Origin::system("serve"),
         )
         .await?;
     }

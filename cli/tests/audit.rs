@@ -1,6 +1,7 @@
 //! `devicegate audit` as an operator runs it: against `devicegate store`, the records the CLI's
 //! own actions left (an API key created and disabled, by `cli:<account>`), one JSON line each,
-//! newest first, filtered by subject and type; a bad filter is a clear error and exit 1.
+//! newest first, filtered by subject and type; a bad filter is a clear error and exit 1; a key
+//! file's rotation recorded.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
@@ -83,6 +84,27 @@ fn devicegate_audit_prints_the_records_the_cli_left() {
     assert!(
         String::from_utf8_lossy(&bad.stderr).contains("type"),
         "{bad:?}"
+    );
+
+    // A key file rotated with the store named: the trail has it, by the same account.
+    let keys = data.join("signing-keys.json");
+    devicegate::oidc::key_storage::load_or_create_file(&keys, devicegate::http::now()).unwrap();
+    let keys = keys.display().to_string();
+    let rotated = run(&["keys", "rotate", "--file", &keys]);
+    assert!(rotated.status.success(), "{rotated:?}");
+    let signing: Vec<String> = lines(&rotated)
+        .iter()
+        .filter(|k| k["state"] == "active")
+        .map(|k| k["kid"].as_str().unwrap().to_owned())
+        .collect();
+    let records = lines(&run(&["audit", "--type", "signing_key.rotated"]));
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0]["subject"], keys.as_str());
+    assert_eq!(records[0]["actor"], "cli:ops-ada");
+    let reason = records[0]["reason"].as_str().unwrap();
+    assert!(
+        signing.iter().all(|kid| reason.contains(kid.as_str())),
+        "{reason}"
     );
 
     let _ = child.kill();

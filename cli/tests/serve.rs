@@ -180,9 +180,14 @@ async fn serve_runs_the_flows_and_keeps_its_data_across_a_restart() {
     let rotated = Command::new(env!("CARGO_BIN_EXE_devicegate"))
         .args(["keys", "rotate", "--file"])
         .arg(&keys_file)
+        .env_remove("AWS_ENDPOINT_URL_DYNAMODB")
         .output()
         .unwrap();
     assert!(rotated.status.success(), "{rotated:?}");
+    assert!(
+        String::from_utf8_lossy(&rotated.stderr).contains("not recorded in the audit trail"),
+        "no store named, and the command says so: {rotated:?}"
+    );
     let listing = String::from_utf8(rotated.stdout).unwrap();
     let states: Vec<Value> = listing
         .lines()

@@ -7,6 +7,8 @@ use clap::Subcommand;
 use devicegate::Error;
 use devicegate::oidc::key_storage;
 use devicegate::oidc::{KeyState, SigningKeySet};
+use devicegate::storage::{Store, Tables};
+use devicegate::usecases::admin;
 
 #[derive(Subcommand)]
 pub enum KeysCommand {
@@ -52,19 +54,7 @@ pub async fn run(command: KeysCommand) -> Result<(), Error> {
                     "--keep-retired is a number of seconds",
                 ));
             }
-            let set = match (place.file, place.secret_id) {
-                (Some(path), _) => key_storage::rotate_file(&path, now, keep_retired),
-                (None, Some(id)) => {
-                    let client = secrets_client().await;
-                    key_storage::rotate_secret(&client, &id, now, keep_retired).await
-                }
-                (None, None) => unreachable_place(),
-            }
-            .map_err(storage)?;
-            eprintln!(
-                "signing keys rotated; functions pick the new set up at their next cold start"
-            );
-            set
+            rotate(place, now, keep_retired).await?
         }
         KeysCommand::List { place } => match (place.file, place.secret_id) {
             (Some(path), _) => {
@@ -97,6 +87,51 @@ pub async fn run(command: KeysCommand) -> Result<(), Error> {
         }))?;
     }
     Ok(())
+}
+
+/// Rotates the key set where it is kept and records the rotation in the audit trail: always
+/// for a stack's secret (in the tables the environment names, as every other command), and for
+/// a key file when `AWS_ENDPOINT_URL_DYNAMODB` names the local store whose trail it belongs
+/// to. A rotation that lost to a concurrent one records nothing (the winner does).
+async fn rotate(place: KeyPlace, now: i64, keep_retired: i64) -> Result<SigningKeySet, Error> {
+    let storage = |e: key_storage::StorageError| Error::internal(e.to_string());
+    let (rotation, place, trail) = match (place.file, place.secret_id) {
+        (Some(path), _) => {
+            let set = key_storage::rotate_file(&path, now, keep_retired).map_err(storage)?;
+            let trail = std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some();
+            let rotation = key_storage::Rotation { set, ours: true };
+            (rotation, path.display().to_string(), trail)
+        }
+        (None, Some(id)) => {
+            let client = secrets_client().await;
+            let rotation = key_storage::rotate_secret(&client, &id, now, keep_retired)
+                .await
+                .map_err(storage)?;
+            (rotation, id, true)
+        }
+        (None, None) => return unreachable_place().map_err(storage),
+    };
+    eprintln!("signing keys rotated; functions pick the new set up at their next cold start");
+    if !rotation.ours {
+        eprintln!(
+            "(a concurrent rotation landed first: this is its key set, and it records itself)"
+        );
+    } else if trail {
+        let store = Store::new(devicegate::dynamodb_client().await, Tables::from_env());
+        admin::record_rotation(&store, &place, &rotation.set, &super::cli_origin())
+            .await
+            .map_err(|e| {
+                Error::internal(format!(
+                    "the keys were rotated, but the audit record was not written: {e}"
+                ))
+            })?;
+    } else {
+        eprintln!(
+            "not recorded in the audit trail: set AWS_ENDPOINT_URL_DYNAMODB to the store of the \
+             devicegate serve this key file belongs to"
+        );
+    }
+    Ok(rotation.set)
 }
 
 /// clap's group makes one of --file and --secret-id required.

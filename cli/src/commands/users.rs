@@ -120,6 +120,7 @@ pub async fn run(command: UserCommand, store: &Store) -> Result<(), Error> {
                 card_id,
                 short_id,
                 now(),
+                &cli_origin(),
             )
             .await?;
             eprintln!(
@@ -134,7 +135,8 @@ pub async fn run(command: UserCommand, store: &Store) -> Result<(), Error> {
         }
         UserCommand::Unlock { username, source } => {
             let limits =
-                admin::lift_user_limits(store, &username, source.as_deref(), now()).await?;
+                admin::lift_user_limits(store, &username, source.as_deref(), now(), &cli_origin())
+                    .await?;
             for limit in limits {
                 print_json(&limit)?;
             }
@@ -145,7 +147,7 @@ pub async fn run(command: UserCommand, store: &Store) -> Result<(), Error> {
             idp,
             subject,
         } => {
-            admin::link_user(store, &username, &idp, &subject, now()).await?;
+            admin::link_user(store, &username, &idp, &subject, now(), &cli_origin()).await?;
             eprintln!("user {username} linked to {subject} at {idp}");
         }
     }

@@ -54,8 +54,16 @@ pub async fn update(deps: &Deps, req: Request) -> Result<Response<Body>, Error> 
     let current = client_registration::read(&deps.store, &client_id, bearer, now()).await?;
     let metadata =
         ClientMetadata::new(rfc7591::parse_update(&req, &client_id)?, &Rfc7591::DEFAULTS)?;
-    let updated =
-        client_registration::update(&deps.store, &deps.settings, current, metadata, now()).await?;
+    let origin = crate::api::audit_origin(&req, "rfc7591");
+    let updated = client_registration::update(
+        &deps.store,
+        &deps.settings,
+        current,
+        metadata,
+        &origin,
+        now(),
+    )
+    .await?;
     Ok(rfc7591::client_information(200, &updated, &base_url))
 }
 

@@ -312,7 +312,7 @@ async fn on_code(
                 &deps.settings,
                 session,
                 typed,
-                &visit.origin.source_ip,
+                &visit.origin,
                 visit.now,
             )
             .await;

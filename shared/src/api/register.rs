@@ -30,8 +30,10 @@ pub async fn device_authorization<C: DeviceAuthorizationCodec>(
     let request = C::parse(&req)?;
     let base_url = rfc6749::base_url(&req, &deps.settings)?;
     let from = started_from(&req);
+    let origin = crate::api::audit_origin(&req, C::DIALECT);
     let started =
-        start_device_authorization(&deps.store, &deps.settings, &request, from, now()).await?;
+        start_device_authorization(&deps.store, &deps.settings, &request, from, &origin, now())
+            .await?;
     Ok(C::render(&started, &base_url))
 }
 

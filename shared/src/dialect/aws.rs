@@ -118,6 +118,8 @@ pub(crate) struct StartDeviceAuthorizationIn {
 }
 
 impl super::DeviceAuthorizationCodec for Aws {
+    const DIALECT: &'static str = "aws";
+
     fn parse(req: &Request) -> Result<DeviceAuthorizationRequest, Error> {
         let input: StartDeviceAuthorizationIn = json_body(req)?;
         bounded_url("startUrl", &input.start_url)?;

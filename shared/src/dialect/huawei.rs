@@ -116,6 +116,8 @@ pub(crate) struct StartDeviceAuthorizationIn {
 }
 
 impl super::DeviceAuthorizationCodec for Huawei {
+    const DIALECT: &'static str = "huawei";
+
     fn parse(req: &Request) -> Result<DeviceAuthorizationRequest, Error> {
         let input: StartDeviceAuthorizationIn = json_body(req)?;
         if input.start_url.is_empty() || input.start_url.len() > 2048 {

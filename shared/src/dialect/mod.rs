@@ -38,6 +38,9 @@ pub trait TokenCodec {
 
 /// A dialect's device authorization endpoint (RFC 8628 §3.1 and its relatives).
 pub trait DeviceAuthorizationCodec {
+    /// The dialect's name in the audit trail.
+    const DIALECT: &'static str;
+
     /// Reads the client and the scope it asks for.
     fn parse(req: &Request) -> Result<DeviceAuthorizationRequest, Error>;
 

@@ -139,6 +139,14 @@ pub async fn load_or_create_secret(
     }
 }
 
+/// A rotated key set, and whether this rotation's write is the one that landed.
+#[derive(Debug)]
+pub struct Rotation {
+    pub set: SigningKeySet,
+    /// False when another rotation from the same version landed first: the set is its.
+    pub ours: bool,
+}
+
 /// Rotates the key set in the secret `secret_id` and returns the new set. The write's token
 /// is derived from the version read ([`rotation_token`]): of two rotations started from the
 /// same version only one lands, and the other returns the set that did.
@@ -147,7 +155,7 @@ pub async fn rotate_secret(
     secret_id: &str,
     now: i64,
     longest_token_lifetime: i64,
-) -> Result<SigningKeySet, StorageError> {
+) -> Result<Rotation, StorageError> {
     let (text, version_id) = read_secret(client, secret_id, None).await?;
     let Stored::KeySet(set) = classify(text.expose_secret())? else {
         return Err(StorageError::NoKeySet);
@@ -157,10 +165,18 @@ pub async fn rotate_secret(
     })?;
     let rotated = set.rotate(now, longest_token_lifetime)?;
     let token = rotation_token(&version_id);
-    match write_secret(client, secret_id, &rotated, &token).await? {
-        Written::Ours => Ok(rotated),
-        Written::Theirs => read_version(client, secret_id, &token).await,
-    }
+    Ok(
+        match write_secret(client, secret_id, &rotated, &token).await? {
+            Written::Ours => Rotation {
+                set: rotated,
+                ours: true,
+            },
+            Written::Theirs => Rotation {
+                set: read_version(client, secret_id, &token).await?,
+                ours: false,
+            },
+        },
+    )
 }
 
 enum Written {

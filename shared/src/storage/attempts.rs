@@ -9,6 +9,7 @@
 use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 
 use crate::error::Error;
+use crate::model::AuditEvent;
 
 use super::Store;
 use super::dynamo::{build_error, describe, failed, n, s};
@@ -20,6 +21,18 @@ pub struct AttemptCounter {
     pub key: String,
     pub burst: i64,
     pub interval: i64,
+    /// Whom the trail names when this limit trips: a username, a source address, or a login
+    /// id's kind; never a secret nor its hash (the key may hold a login id's keyed hash).
+    pub shown: String,
+}
+
+/// A guessing counter found full: which one (its index), the `tat` that made it full, and
+/// how long until it admits an attempt again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Full {
+    pub counter: usize,
+    pub tat: i64,
+    pub wait: i64,
 }
 
 impl AttemptCounter {
@@ -44,8 +57,8 @@ pub struct WindowCounter {
 }
 
 impl Store {
-    /// Takes one attempt from each counter, atomically, all or none. `Ok(Some(wait))`: a
-    /// counter was full and nothing changed; it admits an attempt again in `wait` seconds.
+    /// Takes one attempt from each counter, atomically, all or none. `Ok(Some(full))`: a
+    /// counter was full and nothing changed; it admits an attempt again in `full.wait` seconds.
     ///
     /// One round trip when no counter holds a recent failure (each is written as if empty);
     /// otherwise each further round writes the `tat` the previous one found, on the condition
@@ -55,7 +68,7 @@ impl Store {
         &self,
         counters: &[AttemptCounter],
         now: i64,
-    ) -> Result<Option<i64>, Error> {
+    ) -> Result<Option<Full>, Error> {
         let mut seen: Vec<Option<i64>> = vec![None; counters.len()];
         let rounds = 2 + counters.iter().map(|c| c.burst.max(0)).sum::<i64>();
         for _ in 0..rounds {
@@ -78,14 +91,57 @@ impl Store {
                     .and_then(|v| v.as_n().ok())
                     .and_then(|v| v.parse::<i64>().ok());
                 let wait = counter.wait(tat, now);
-                if wait > 0 {
-                    return Ok(Some(wait));
+                if let (true, Some(tat)) = (wait > 0, tat) {
+                    return Ok(Some(Full {
+                        counter: i,
+                        tat,
+                        wait,
+                    }));
                 }
                 seen[i] = tat.filter(|t| *t > now);
             }
         }
-        // Every round lost to concurrent attempts: as full as can be told.
-        Ok(Some(counters.iter().map(|c| c.interval).min().unwrap_or(1)))
+        // Every round lost to concurrent attempts: as full as can be told (no trip recorded:
+        // `tat` 0 matches no counter).
+        Ok(Some(Full {
+            counter: 0,
+            tat: 0,
+            wait: counters.iter().map(|c| c.interval).min().unwrap_or(1),
+        }))
+    }
+
+    /// Records that a counter tripped, once per time it fills: the counter remembers the `tat`
+    /// it was found full at, and the record is written with that mark in one transaction, on
+    /// the condition that the counter is still full at that `tat` and not yet marked for it.
+    /// Blocked attempts after the first write nothing, so a flood costs one record per refill
+    /// interval, not one per attempt. `Ok(false)`: already recorded, or the counter moved on.
+    pub async fn record_limit_trip(
+        &self,
+        counter: &AttemptCounter,
+        full: &Full,
+        audit: &AuditEvent,
+    ) -> Result<bool, Error> {
+        let mark = Update::builder()
+            .table_name(&self.tables.rate_limits)
+            .key("counter_key", s(&counter.key))
+            .update_expression("SET #tripped = :tat")
+            .condition_expression(
+                "#tat = :tat AND (attribute_not_exists(#tripped) OR #tripped <> :tat)",
+            )
+            .expression_attribute_names("#tat", "tat")
+            .expression_attribute_names("#tripped", "tripped_at_tat")
+            .expression_attribute_values(":tat", n(full.tat))
+            .build()
+            .map_err(build_error)?;
+        let items = vec![TransactWriteItem::builder().update(mark).build()];
+        match self.transact_audited(items, &[audit]).await? {
+            None => Ok(true),
+            Some(reasons) if failed(&reasons, 0) => Ok(false),
+            Some(reasons) => Err(Error::internal(format!(
+                "recording a tripped limit cancelled: {}",
+                describe(&reasons)
+            ))),
+        }
     }
 
     /// One attempt taken from a counter, inside a transaction: from an empty counter (`tat`
@@ -184,16 +240,31 @@ impl Store {
         Ok(counters.iter().map(|c| tats.get(&c.key).copied()).collect())
     }
 
-    /// Empties a guessing counter: an administrator lifts a limit.
-    pub async fn clear_attempt_counter(&self, counter: &AttemptCounter) -> Result<(), Error> {
-        self.client
-            .delete_item()
-            .table_name(&self.tables.rate_limits)
-            .key("counter_key", s(&counter.key))
-            .send()
-            .await
-            .map_err(|e| super::dynamo::db_error("DeleteItem", e))?;
-        Ok(())
+    /// Empties guessing counters, with the record of the administrator who lifted them, in
+    /// one transaction.
+    pub async fn clear_attempt_counters(
+        &self,
+        counters: &[AttemptCounter],
+        audit: &AuditEvent,
+    ) -> Result<(), Error> {
+        let items = counters
+            .iter()
+            .map(|counter| {
+                let delete = aws_sdk_dynamodb::types::Delete::builder()
+                    .table_name(&self.tables.rate_limits)
+                    .key("counter_key", s(&counter.key))
+                    .build()
+                    .map_err(build_error)?;
+                Ok(TransactWriteItem::builder().delete(delete).build())
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        match self.transact_audited(items, &[audit]).await? {
+            None => Ok(()),
+            Some(reasons) => Err(Error::internal(format!(
+                "lifting limits cancelled: {}",
+                describe(&reasons)
+            ))),
+        }
     }
 
     /// One attempt counted in a fixed window, inside a transaction: the count goes up by one

@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use crate::error::Error;
 use crate::model::{AuditEvent, OAuthClient};
 
-use super::dynamo::{db_error, describe, failed, put, s, tx_put};
+use super::dynamo::{describe, failed, put, s, tx_put};
 use super::{Store, WindowCounter};
 
 /// How writing a self-registered client went.
@@ -91,35 +91,30 @@ impl Store {
     }
 
     /// Replaces a self-registered client's metadata, only while it is enabled and still managed
-    /// by the same registration access token (a concurrent delete wins).
+    /// by the same registration access token (a concurrent delete wins), with its audit record.
     pub async fn replace_registered_client(
         &self,
         client: &OAuthClient,
         access_token_hash: &str,
+        audit: &AuditEvent,
     ) -> Result<(), Error> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.tables.clients)
-            .set_item(Some(super::dynamo::to_item(client)?))
-            .condition_expression("disabled = :f AND #r.#h = :h")
-            .expression_attribute_names("#r", "registration")
-            .expression_attribute_names("#h", "access_token_hash")
-            .expression_attribute_values(":f", AttributeValue::Bool(false))
-            .expression_attribute_values(":h", s(access_token_hash))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(Error::InvalidToken(
-                    "the registration access token is not valid".into(),
-                ))
-            }
-            Err(e) => Err(db_error("PutItem client", e)),
+        let replace = tx_put(
+            put(&self.tables.clients, client)?
+                .condition_expression("disabled = :f AND #r.#h = :h")
+                .expression_attribute_names("#r", "registration")
+                .expression_attribute_names("#h", "access_token_hash")
+                .expression_attribute_values(":f", AttributeValue::Bool(false))
+                .expression_attribute_values(":h", s(access_token_hash)),
+        )?;
+        match self.transact_audited(vec![replace], &[audit]).await? {
+            None => Ok(()),
+            Some(reasons) if failed(&reasons, 0) => Err(Error::InvalidToken(
+                "the registration access token is not valid".into(),
+            )),
+            Some(reasons) => Err(Error::internal(format!(
+                "replacing a client cancelled: {}",
+                describe(&reasons)
+            ))),
         }
     }
 

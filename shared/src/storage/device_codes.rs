@@ -264,12 +264,13 @@ impl Store {
 
     /// Starts a device authorization in one round trip: the client authenticates and is checked
     /// for the grant and scope, the device code is written, and the user code is claimed unless
-    /// a live code holds it (an expired one is taken over).
+    /// a live code holds it (an expired one is taken over), with the audit record.
     pub async fn start_device_authorization(
         &self,
         proof: &ClientProof<'_>,
         code: &DeviceCode,
         user_code: &UserCodeRecord,
+        audit: &AuditEvent,
     ) -> Result<StartOutcome, Error> {
         let now = proof.now;
         let items = vec![
@@ -284,7 +285,7 @@ impl Store {
                     .expression_attribute_values(":now", n(now)),
             )?,
         ];
-        let Some(reasons) = self.transact(items).await? else {
+        let Some(reasons) = self.transact_audited(items, &[audit]).await? else {
             return Ok(StartOutcome::Started);
         };
         if !passed(&reasons, 0) {

@@ -132,8 +132,13 @@ impl Store {
 
     /// Links an existing user (without a link yet) to an upstream account: the user's
     /// `federation` and the link item, in one transaction. `false`: the user is missing or
-    /// already linked, or the upstream account is linked to someone.
-    pub async fn link_user(&self, link: &FederationLink, user: &User) -> Result<bool, Error> {
+    /// already linked, or the upstream account is linked to someone. `audit` rides along.
+    pub async fn link_user(
+        &self,
+        link: &FederationLink,
+        user: &User,
+        audit: &AuditEvent,
+    ) -> Result<bool, Error> {
         let federation = user
             .federation
             .as_ref()
@@ -157,7 +162,7 @@ impl Store {
                     .condition_expression("attribute_not_exists(id)"),
             )?,
         ];
-        Ok(self.transact(items).await?.is_none())
+        Ok(self.transact_audited(items, &[audit]).await?.is_none())
     }
 
     pub async fn put_pending_federation(&self, pending: &PendingFederation) -> Result<(), Error> {

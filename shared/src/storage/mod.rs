@@ -33,7 +33,7 @@ pub mod user_tokens;
 pub mod users;
 pub mod vmware;
 
-pub use attempts::{AttemptCounter, WindowCounter};
+pub use attempts::{AttemptCounter, Full, WindowCounter};
 pub use audit::{AuditPage, AuditQuery, AuditSink, bus_event};
 pub use authorization_codes::CodeRedemption;
 pub use checks::ClientProof;

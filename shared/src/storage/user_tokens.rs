@@ -3,17 +3,15 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 
 use crate::error::Error;
 use crate::model::{
-    ApiKey, FamilyStatus, Guard, Holder, LoginIdKind, TokenFamily, TokenRecord, User,
+    ApiKey, AuditEvent, FamilyStatus, Guard, Holder, LoginIdKind, TokenFamily, TokenRecord, User,
     api_key_guard_id, user_guard_id,
 };
 
-use super::dynamo::{
-    db_error, describe, first_failed, from_item, n, s, strings, take, updated_or_missing,
-};
+use super::dynamo::{db_error, describe, first_failed, from_item, n, s, strings, take};
 use super::{AttemptCounter, Inactive, Store};
 
 /// What a login reads in its one batch: the API key, the device token presented (if any) and
@@ -90,23 +88,22 @@ impl Store {
         Ok(strings(&items, "username"))
     }
 
-    /// Sets (`Some`) or removes (`None`) a user's identifiers; 404 for an unknown user.
+    /// Sets (`Some`) or removes (`None`) a user's identifiers, with the change's record, in
+    /// one transaction; then reads the user back. 404 for an unknown user.
     pub async fn set_login_ids(
         &self,
         username: &str,
         changes: &[(LoginIdKind, Option<String>)],
         now: i64,
+        audit: &AuditEvent,
     ) -> Result<User, Error> {
         let mut set = vec!["updated_at = :now".to_owned()];
         let mut remove = Vec::new();
-        let mut request = self
-            .client
-            .update_item()
+        let mut request = aws_sdk_dynamodb::types::Update::builder()
             .table_name(&self.tables.users)
             .key("username", s(username))
             .condition_expression("attribute_exists(username)")
-            .expression_attribute_values(":now", n(now))
-            .return_values(ReturnValue::AllNew);
+            .expression_attribute_values(":now", n(now));
         for (i, (kind, value)) in changes.iter().enumerate() {
             match value {
                 Some(value) => {
@@ -120,11 +117,16 @@ impl Store {
         if !remove.is_empty() {
             expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
         }
-        updated_or_missing(
-            request.update_expression(expression).send().await,
-            "UpdateItem user login ids",
-        )?
-        .ok_or_else(|| Error::NotFound(format!("no user named {username}")))
+        let update = request
+            .update_expression(expression)
+            .build()
+            .map_err(super::dynamo::build_error)?;
+        let items = vec![TransactWriteItem::builder().update(update).build()];
+        let missing = || Error::NotFound(format!("no user named {username}"));
+        if self.transact_audited(items, &[audit]).await?.is_some() {
+            return Err(missing());
+        }
+        self.get_user(username).await?.ok_or_else(missing)
     }
 
     /// Issues a user's first pair in one transaction: the family and both tokens are written

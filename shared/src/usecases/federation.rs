@@ -158,7 +158,7 @@ pub async fn finish(
         &source,
         sign_in::SIGN_IN_LIMIT_PER_SOURCE,
     )];
-    sign_in::take_attempt(store, &counters, now).await?;
+    sign_in::take_attempt(store, &counters, callback.origin, now).await?;
     let (Some(state), Some(browser)) = (callback.state, callback.browser_cookie) else {
         return Err(start_again(
             "this sign-in was not started in this browser, or took too long",

@@ -52,13 +52,20 @@ pub const SIGN_IN_LIMIT_PER_SOURCE: Limit = Limit {
     window: 900,
 };
 
-/// The counter of `subject`'s failures under `limit`.
+/// The counter of `subject`'s failures under `limit`; the trail names `subject` when it trips.
 pub fn counter(kind: &str, subject: &str, limit: Limit) -> AttemptCounter {
     AttemptCounter {
         key: format!("{kind}#{subject}"),
         burst: limit.max_failures,
         interval: limit.interval(),
+        shown: subject.to_owned(),
     }
+}
+
+/// The same counter, named `shown` in the trail (a username rather than username and source).
+pub fn shown_as(mut counter: AttemptCounter, shown: &str) -> AttemptCounter {
+    counter.shown = shown.to_owned();
+    counter
 }
 
 /// The counters a typed user code takes from: the signed-in user's and the source's.
@@ -72,10 +79,13 @@ pub fn code_counters(username: &str, source: &str) -> [AttemptCounter; 2] {
 /// The counters a sign-in takes from: the username's from this source, and the source's.
 pub fn sign_in_counters(username: &str, source: &str) -> [AttemptCounter; 2] {
     [
-        counter(
-            "signin-user-source",
-            &format!("{username}#{source}"),
-            SIGN_IN_LIMIT_PER_USER_AND_SOURCE,
+        shown_as(
+            counter(
+                "signin-user-source",
+                &format!("{username}#{source}"),
+                SIGN_IN_LIMIT_PER_USER_AND_SOURCE,
+            ),
+            username,
         ),
         counter("signin-source", source, SIGN_IN_LIMIT_PER_SOURCE),
     ]
@@ -98,16 +108,31 @@ pub fn source_subject(source: &str) -> String {
     }
 }
 
-/// Takes an attempt from every counter before the attempt is judged; refuses when one is full.
+/// Takes an attempt from every counter before the attempt is judged; refuses when one is full,
+/// and the first refusal since the counter filled records `limit.tripped` (by `origin`).
 pub(crate) async fn take_attempt(
     store: &Store,
     counters: &[AttemptCounter],
+    origin: &Origin,
     now: i64,
 ) -> Result<(), Error> {
-    match store.take_attempts(counters, now).await? {
-        None => Ok(()),
-        Some(wait) => Err(Error::TooManyAttempts(wait)),
+    let Some(full) = store.take_attempts(counters, now).await? else {
+        return Ok(());
+    };
+    if let Some(counter) = counters.get(full.counter) {
+        let limit = counter.key.split('#').next().unwrap_or_default();
+        let audit = AuditEvent::failure(
+            AuditType::LimitTripped,
+            origin,
+            &counter.shown,
+            &format!(
+                "{limit}: {} failures in a row; attempts refused for {} s, then one every {} s",
+                counter.burst, full.wait, counter.interval
+            ),
+        );
+        store.record_limit_trip(counter, &full, &audit).await?;
     }
+    Err(Error::TooManyAttempts(full.wait))
 }
 
 /// A session just started: the cookie value goes to the browser, the session to storage.
@@ -146,7 +171,7 @@ pub async fn sign_in(
     };
     let source = source_subject(&origin.source_ip);
     let counters = sign_in_counters(username.as_str(), &source);
-    take_attempt(store, &counters, now).await?;
+    take_attempt(store, &counters, origin, now).await?;
     let user: Option<User> = store.get_user(username.as_str()).await?;
     let matches = password::verify(
         password_text,

@@ -26,18 +26,21 @@ pub struct PendingRequest {
 }
 
 /// Finds the pending request behind a typed user code. A wrong or malformed code counts against
-/// the user and the source address. Three round trips: counters, user code, code and client.
+/// the user and the source address, and leaves a `user_code.rejected` record (never the code):
+/// the counters bound how many a user or an address can leave. Three round trips: counters,
+/// user code, code and client (a wrong code: counters, user code, record).
 pub async fn find_request(
     store: &Store,
     settings: &Settings,
     session: &Session,
     typed: &str,
-    source: &str,
+    origin: &Origin,
     now: i64,
 ) -> Result<PendingRequest, Error> {
-    let source = source_subject(source);
+    let source = source_subject(&origin.source_ip);
     let counters = code_counters(&session.username, &source);
-    take_attempt(store, &counters, now).await?;
+    let origin = origin.by(Actor::user(&session.username));
+    take_attempt(store, &counters, &origin, now).await?;
     let wrong = || Error::InvalidGrant("that code is not valid; check it and try again".into());
     let found = match UserCode::parse(typed) {
         Ok(code) => {
@@ -51,6 +54,17 @@ pub async fn find_request(
     };
     let Some((user_code, record)) = found else {
         tracing::info!(%source, username = %session.username, "wrong user code on the verification page");
+        let rejected = AuditEvent::failure(
+            AuditType::UserCodeRejected,
+            &origin,
+            &session.username,
+            if UserCode::parse(typed).is_ok() {
+                "no live request has this user code"
+            } else {
+                "not a user code"
+            },
+        );
+        store.record(&[rejected]).await?;
         return Err(wrong());
     };
     store.return_attempts(&counters, now).await?;

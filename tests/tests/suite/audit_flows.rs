@@ -95,6 +95,7 @@ async fn a_device_flow_approved_on_the_page_and_a_refresh_reuse_are_recorded() {
             "token.refreshed",
             "device_code.redeemed",
             "device_code.approved",
+            "device_code.issued",
             "client.registered",
         ]
     );

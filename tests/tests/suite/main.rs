@@ -6,6 +6,7 @@
 
 mod audit;
 mod audit_flows;
+mod audit_guards;
 mod authorization_code;
 mod aws_sdk;
 mod browser;

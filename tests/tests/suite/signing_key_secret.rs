@@ -146,7 +146,9 @@ async fn of_two_rotations_from_one_version_only_one_lands() {
     let arn = placeholder_secret(&client, "devicegate-signing-keys-b").await;
     let initial = load_or_create_secret(&client, &arn, NOW).await.unwrap();
 
-    let rotated = rotate_secret(&client, &arn, NOW + 60, 3600).await.unwrap();
+    let rotation = rotate_secret(&client, &arn, NOW + 60, 3600).await.unwrap();
+    assert!(rotation.ours);
+    let rotated = rotation.set;
     let (version, _) = current(&client, &arn).await;
     assert_eq!(version, rotation_token(INITIAL_VERSION_TOKEN));
     let loaded = load_or_create_secret(&client, &arn, NOW + 61)
@@ -180,7 +182,11 @@ async fn of_two_rotations_from_one_version_only_one_lands() {
         .await
         .unwrap();
     let late = rotate_secret(&client, &arn, NOW + 70, 3600).await.unwrap();
-    assert_eq!(kids(&late), kids(&rotated));
+    assert!(
+        !late.ours,
+        "the late rotation knows it did not land (it records nothing)"
+    );
+    assert_eq!(kids(&late.set), kids(&rotated));
 
     // From the landed version, the next rotation is a new one.
     client
@@ -192,7 +198,10 @@ async fn of_two_rotations_from_one_version_only_one_lands() {
         .send()
         .await
         .unwrap();
-    let next = rotate_secret(&client, &arn, NOW + 80, 3600).await.unwrap();
+    let next = rotate_secret(&client, &arn, NOW + 80, 3600)
+        .await
+        .unwrap()
+        .set;
     assert_ne!(kids(&next), kids(&rotated));
     let (version, _) = current(&client, &arn).await;
     assert_eq!(

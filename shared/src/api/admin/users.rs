@@ -47,8 +47,14 @@ pub async fn act(deps: &Deps, req: Request) -> Reply {
     let action = param(&req, "action")?;
     if action == "unlock" {
         let source = query_param(&req, "source");
-        let limits =
-            admin::lift_user_limits(&deps.store, &username, source.as_deref(), now()).await?;
+        let limits = admin::lift_user_limits(
+            &deps.store,
+            &username,
+            source.as_deref(),
+            now(),
+            &crate::api::audit_origin(&req, "admin"),
+        )
+        .await?;
         return Ok(json_response(200, &serde_json::json!({ "limits": limits })));
     }
     if action == "link" {
@@ -59,6 +65,7 @@ pub async fn act(deps: &Deps, req: Request) -> Reply {
             &input.identity_provider,
             &input.subject,
             now(),
+            &crate::api::audit_origin(&req, "admin"),
         )
         .await?;
     }
@@ -82,6 +89,7 @@ pub async fn act(deps: &Deps, req: Request) -> Reply {
                 input.card_id.as_ref().map(|c| c.as_deref()),
                 input.short_id.as_ref().map(|c| c.as_deref()),
                 now(),
+                &crate::api::audit_origin(&req, "admin"),
             )
             .await?
         }

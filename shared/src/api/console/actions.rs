@@ -97,7 +97,7 @@ pub(super) async fn act(
         }
         (Section::Users, "unlock") => {
             let username = form.key("username")?;
-            admin::lift_user_limits(store, username, None, now()).await?;
+            admin::lift_user_limits(store, username, None, now(), origin).await?;
             done("Lifted the limits of", username)
         }
         (Section::Users, "password") => {

@@ -19,7 +19,7 @@ pub(super) async fn check_link(
         &deps.settings,
         session,
         typed,
-        &visit.origin.source_ip,
+        &visit.origin,
         visit.now,
     )
     .await;

@@ -192,6 +192,8 @@ pub fn parse_token(req: &Request, form: &Form) -> Result<TokenRequest, Error> {
 pub struct Rfc6749;
 
 impl super::DeviceAuthorizationCodec for Rfc6749 {
+    const DIALECT: &'static str = "oauth2";
+
     fn parse(req: &Request) -> Result<DeviceAuthorizationRequest, Error> {
         parse_device_authorization(req, &read_form(req)?)
     }

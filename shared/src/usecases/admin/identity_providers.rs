@@ -196,6 +196,7 @@ pub async fn link_user(
     provider_id: &str,
     subject: &str,
     now: i64,
+    origin: &Origin,
 ) -> Result<(), Error> {
     let username = Username::parse(username)?;
     if subject.is_empty() || subject.len() > 255 {
@@ -221,7 +222,12 @@ pub async fn link_user(
         subject: subject.to_owned(),
         created_at: now,
     };
-    if store.link_user(&link, &user).await? {
+    let audit =
+        AuditEvent::success(AuditType::UserChanged, origin, &user.username).because(&format!(
+            "linked to the account {subject} at the identity provider {}",
+            link.provider_id
+        ));
+    if store.link_user(&link, &user, &audit).await? {
         Ok(())
     } else {
         Err(Error::Conflict(

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::model::Username;
+use crate::model::{AuditEvent, AuditType, Origin, Username};
 use crate::storage::{AttemptCounter, Store};
 use crate::usecases::sign_in::{code_counters, sign_in_counters, source_subject};
 use crate::usecases::user_tokens::login_counters;
@@ -32,7 +32,7 @@ fn counters(username: &Username, source: Option<&str>) -> Vec<(&'static str, Att
         let source = source_subject(source);
         let [_, code_source] = code_counters(user, &source);
         let [sign_in_user, sign_in_source] = sign_in_counters(user, &source);
-        let [login_user, login_source] = login_counters(&format!("user#{user}"), &source);
+        let [login_user, login_source] = login_counters(&format!("user#{user}"), user, &source);
         all.extend([
             ("sign_ins", sign_in_user),
             ("logins", login_user),
@@ -99,17 +99,26 @@ pub async fn wrong_code_limits(
 }
 
 /// Lifts the user's limits (and, with `source`, those from that address): they admit a whole
-/// burst again at once.
+/// burst again at once. One transaction empties them and records `limit.lifted`.
 pub async fn lift_user_limits(
     store: &Store,
     username: &str,
     source: Option<&str>,
     now: i64,
+    origin: &Origin,
 ) -> Result<Vec<LimitState>, Error> {
     let username = parse(username, source)?;
-    for (_, counter) in counters(&username, source) {
-        store.clear_attempt_counter(&counter).await?;
-    }
+    let counters: Vec<AttemptCounter> = counters(&username, source)
+        .into_iter()
+        .map(|(_, counter)| counter)
+        .collect();
+    let audit = AuditEvent::success(AuditType::LimitLifted, origin, username.as_str()).because(
+        &match source {
+            Some(source) => format!("the user's limits and those of {source}"),
+            None => "the user's wrong-code limit".to_owned(),
+        },
+    );
+    store.clear_attempt_counters(&counters, &audit).await?;
     tracing::info!(username = %username.as_str(), source = ?source, "guessing limits lifted");
     user_limits(store, username.as_str(), source, now).await
 }

@@ -1,7 +1,7 @@
 //! Administration, one module per resource: [`admin_keys`], [`devices`], [`api_keys`],
 //! [`clients`], [`users`], [`templates`] (VMware registration templates),
 //! [`identity_providers`] (upstream OpenID Providers people sign in with),
-//! [`initial_access_tokens`], [`audit`] (the trail, read), [`limits`] (guessing limits, seen and lifted) and [`search`] (a text filter and pages over any list). Each admin operation is one function here, called alike by the
+//! [`initial_access_tokens`], [`audit`] (the trail, read), [`limits`] (guessing limits, seen and lifted), [`signing_keys`] (their rotation, recorded) and [`search`] (a text filter and pages over any list). Each admin operation is one function here, called alike by the
 //! admin API ([`crate::api::admin`]), the console ([`crate::api::console`]) and the
 //! `devicegate` command-line tool; none of them reaches the store another way. The index
 //! re-exports every operation, so `usecases::admin::create_client` and
@@ -16,6 +16,7 @@ pub mod identity_providers;
 pub mod initial_access_tokens;
 pub mod limits;
 pub mod search;
+pub mod signing_keys;
 pub mod templates;
 pub mod users;
 
@@ -43,6 +44,7 @@ pub use initial_access_tokens::{
 };
 pub use limits::{LimitState, lift_user_limits, user_limits, wrong_code_limits};
 pub use search::{ListQuery, Listed, Searchable, search};
+pub use signing_keys::record_rotation;
 pub use templates::{NewTemplate, create_template, disable_template, list_templates};
 pub use users::{
     NewUser, create_user, disable_user, get_user, list_users, reset_password, set_login_ids,

@@ -126,6 +126,7 @@ pub async fn set_login_ids(
     card_id: Option<Option<&str>>,
     short_id: Option<Option<&str>>,
     now: i64,
+    origin: &Origin,
 ) -> Result<User, Error> {
     let mut changes = Vec::new();
     for (kind, change) in [
@@ -153,5 +154,15 @@ pub async fn set_login_ids(
             "send card_id and/or short_id (a string to set, null to clear)",
         ));
     }
-    store.set_login_ids(username, &changes, now).await
+    // The kinds changed, never the ids: a card id signs its holder in without a password.
+    let what: Vec<String> = changes
+        .iter()
+        .map(|(kind, value)| {
+            let verb = if value.is_some() { "set" } else { "cleared" };
+            format!("{} {verb}", kind.field())
+        })
+        .collect();
+    let audit =
+        AuditEvent::success(AuditType::UserChanged, origin, username).because(&what.join(", "));
+    store.set_login_ids(username, &changes, now, &audit).await
 }

@@ -247,6 +247,7 @@ pub async fn update(
     settings: &Settings,
     current: OAuthClient,
     metadata: ClientMetadata,
+    origin: &Origin,
     now: i64,
 ) -> Result<Registered, Error> {
     if metadata.client_name != current.client_name {
@@ -275,8 +276,21 @@ pub async fn update(
     client.created_at = current.created_at;
     client.last_used_at = current.last_used_at;
     client.expires_at = current.expires_at;
+    let audit = AuditEvent::success(
+        AuditType::ClientUpdated,
+        &origin.by(Actor::client(&client.client_id)),
+        &client.client_id,
+    )
+    .because(&format!(
+        "metadata replaced by its registration access token (RFC 7592); {} issued",
+        if had_secret {
+            "a new client secret and registration access token"
+        } else {
+            "a new registration access token"
+        }
+    ));
     store
-        .replace_registered_client(&client, &old_token_hash)
+        .replace_registered_client(&client, &old_token_hash, &audit)
         .await?;
     Ok(Registered {
         client,

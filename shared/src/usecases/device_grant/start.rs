@@ -16,12 +16,13 @@ pub(super) const USER_CODE_ATTEMPTS: usize = 3;
 
 /// Starts an RFC 8628 device authorization: one round trip (a transaction that authenticates
 /// the client, checks grant and scope, writes the device code and claims the user code). The
-/// code keeps `started_from`, for the page that approves it.
+/// code keeps `started_from`, for the page that approves it, and the trail records the issue.
 pub async fn start_device_authorization(
     store: &Store,
     settings: &Settings,
     request: &DeviceAuthorizationRequest,
     started_from: Option<StartedFrom>,
+    origin: &Origin,
     now: i64,
 ) -> Result<DeviceAuthorization, Error> {
     let secret_hash = request.client.secret_hash();
@@ -67,8 +68,17 @@ pub async fn start_device_authorization(
             expires_at,
             ttl: expires_at,
         };
+        let audit = AuditEvent::success(
+            AuditType::DeviceCodeIssued,
+            &origin.by(Actor::client(&code.client_id)),
+            &code.client_id,
+        )
+        .because(&match code.scope.as_deref() {
+            Some(scope) => format!("scope {scope}"),
+            None => "the client's whole scope".to_owned(),
+        });
         match store
-            .start_device_authorization(&proof, &code, &record)
+            .start_device_authorization(&proof, &code, &record, &audit)
             .await?
         {
             StartOutcome::Started => {

@@ -38,7 +38,7 @@ pub async fn login(
         }
         Credentials::LoginId(id) => format!("({})", id.kind().field()),
     };
-    let outcome = judge_and_issue(store, secret, request, origin, now).await;
+    let outcome = judge_and_issue(store, secret, request, &named, origin, now).await;
     match &outcome {
         // A refusal leaves its record; a full counter (the limit already refused it without
         // judging) and a fault do not, so a flood of blocked attempts writes nothing.
@@ -56,6 +56,7 @@ async fn judge_and_issue(
     store: &Store,
     secret: &ServerSecret,
     request: LoginRequest,
+    shown: &str,
     origin: &Origin,
     now: i64,
 ) -> Result<TokenSet, Error> {
@@ -66,8 +67,8 @@ async fn judge_and_issue(
         }
         Credentials::LoginId(id) => format!("{}#{}", id.kind().field(), id.lookup_key(secret)),
     };
-    let attempts = login_counters(&subject, &source);
-    take_attempt(store, &attempts, now).await?;
+    let attempts = login_counters(&subject, shown, &source);
+    take_attempt(store, &attempts, origin, now).await?;
 
     let api_key_hash = hash_secret(&request.api_key);
     let device_token_hash = request.device_token.as_deref().map(hash_secret);

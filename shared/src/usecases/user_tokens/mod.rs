@@ -18,7 +18,7 @@ mod refresh;
 
 use crate::model::*;
 use crate::storage::*;
-use crate::usecases::sign_in::{Limit, counter};
+use crate::usecases::sign_in::{Limit, counter, shown_as};
 
 pub use authorizer::{Authorization, AuthorizerInput, authorize};
 pub use login::login;
@@ -72,13 +72,16 @@ pub const LOGIN_LIMIT_PER_SOURCE: Limit = Limit {
 };
 
 /// The counters a login takes from: the identifier's from this source (`user#<username>`, or a
-/// login id's kind and keyed hash), and the source's.
-pub fn login_counters(subject: &str, source: &str) -> [AttemptCounter; 2] {
+/// login id's kind and keyed hash), shown in the trail as `shown`, and the source's.
+pub fn login_counters(subject: &str, shown: &str, source: &str) -> [AttemptCounter; 2] {
     [
-        counter(
-            "login-user-source",
-            &format!("{subject}#{source}"),
-            LOGIN_LIMIT_PER_USER_AND_SOURCE,
+        shown_as(
+            counter(
+                "login-user-source",
+                &format!("{subject}#{source}"),
+                LOGIN_LIMIT_PER_USER_AND_SOURCE,
+            ),
+            shown,
         ),
         counter("login-source", source, LOGIN_LIMIT_PER_SOURCE),
     ]

@@ -143,7 +143,7 @@ pub(super) async fn run(step: Step, c: &Ctx) -> Outcome {
                     &env.deps.settings,
                     session,
                     &c.user_code,
-                    &c.source,
+                    &devicegate_tests::origin_from(&c.source),
                     now,
                 )
                 .await?;

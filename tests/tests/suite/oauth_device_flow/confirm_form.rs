@@ -83,7 +83,11 @@ async fn a_confirmation_is_good_only_for_its_own_session_and_code() {
         ])
         .await;
     assert_eq!(status, 400, "{page}");
-    assert_eq!(units(), 4, "a wrong code takes an attempt");
+    assert_eq!(
+        units(),
+        6,
+        "a wrong code takes an attempt and leaves its user_code.rejected record"
+    );
 
     // Untouched, for its own code: one conditional write.
     let (status, page) = alice

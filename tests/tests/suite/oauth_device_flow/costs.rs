@@ -104,10 +104,11 @@ async fn write_units_per_step_of_a_device_flow() {
     let units = || env.calls.take_write_units();
     units();
 
-    // The client's check, the device code, the user code: a 3-item transaction.
+    // The client's check, the device code, the user code and the `device_code.issued` record:
+    // a 4-item transaction.
     let started = start(&f, &format!("client_id={}&scope=read", f.cli_id)).await;
     assert_eq!(started.status, 200, "{:?}", started.json);
-    assert_eq!(units(), 6, "device authorization");
+    assert_eq!(units(), 8, "device authorization");
     let device_code = started.str("device_code");
     assert_eq!(
         poll(&f, &device_code).await.error(),

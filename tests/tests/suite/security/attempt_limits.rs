@@ -103,7 +103,11 @@ async fn a_burst_of_failures_waits_one_interval_and_the_rate_stays_bounded() {
         );
     }
     assert_eq!(
-        store.take_attempts(&limit, now + 10).await.unwrap(),
+        store
+            .take_attempts(&limit, now + 10)
+            .await
+            .unwrap()
+            .map(|full| full.wait),
         Some(10 * interval - 10 - 9 * interval),
         "the eleventh waits until one interval after the first"
     );

@@ -48,6 +48,7 @@ async fn user_ada(env: &TestEnv) {
         Some(Some(CARD_ID)),
         Some(Some(SHORT_ID)),
         http::now(),
+        &devicegate_tests::origin(),
     )
     .await
     .unwrap();
