@@ -11,6 +11,7 @@ use crate::http::{now, raw_body};
 use crate::usecases::vmware::activate as activate_registration;
 
 pub async fn activate(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
-    let activated = activate_registration(&deps.store, raw_body(&req), now()).await?;
+    let origin = crate::api::audit_origin(&req, "vmware");
+    let activated = activate_registration(&deps.store, raw_body(&req), &origin, now()).await?;
     Ok(vmware::activation_response(&activated))
 }

@@ -267,6 +267,34 @@ impl Store {
         }
     }
 
+    /// Records that a window counter refused its first attempt: marked once per window, with
+    /// the record, in one transaction. `Ok(false)`: this window's trip is already recorded.
+    pub async fn record_window_trip(
+        &self,
+        counter: &WindowCounter,
+        audit: &AuditEvent,
+    ) -> Result<bool, Error> {
+        let mark = Update::builder()
+            .table_name(&self.tables.rate_limits)
+            .key("counter_key", s(&counter.key))
+            .update_expression("SET #tripped = :t")
+            .condition_expression("attribute_exists(#c) AND attribute_not_exists(#tripped)")
+            .expression_attribute_names("#c", "count")
+            .expression_attribute_names("#tripped", "tripped")
+            .expression_attribute_values(":t", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
+            .build()
+            .map_err(build_error)?;
+        let items = vec![TransactWriteItem::builder().update(mark).build()];
+        match self.transact_audited(items, &[audit]).await? {
+            None => Ok(true),
+            Some(reasons) if failed(&reasons, 0) => Ok(false),
+            Some(reasons) => Err(Error::internal(format!(
+                "recording a tripped limit cancelled: {}",
+                describe(&reasons)
+            ))),
+        }
+    }
+
     /// One attempt counted in a fixed window, inside a transaction: the count goes up by one
     /// only while it is below the limit. The counter's TTL is the end of its window.
     pub(super) fn take_window_item(

@@ -51,12 +51,13 @@ impl Store {
             .ok_or_else(|| Error::NotFound(format!("no template {id}")))
     }
 
-    /// An approved mobile registration: its authorization code and its activation, written
-    /// together (one transaction).
+    /// An approved mobile registration: its authorization code, its activation and its audit
+    /// record, written together (one transaction).
     pub async fn put_mobile_registration(
         &self,
         code: &AuthorizationCode,
         activation: &Activation,
+        audit: &crate::model::AuditEvent,
     ) -> Result<(), Error> {
         let items = vec![
             tx_put(
@@ -68,7 +69,7 @@ impl Store {
                     .condition_expression("attribute_not_exists(code_hash)"),
             )?,
         ];
-        match self.transact(items).await? {
+        match self.transact_audited(items, &[audit]).await? {
             None => Ok(()),
             Some(reasons) => Err(Error::internal(format!(
                 "mobile registration cancelled: {}",
@@ -90,6 +91,7 @@ impl Store {
         activation: &Activation,
         client: &OAuthClient,
         now: i64,
+        audit: &crate::model::AuditEvent,
     ) -> Result<bool, Error> {
         let mark = Update::builder()
             .table_name(&self.tables.authorization_codes)
@@ -110,7 +112,7 @@ impl Store {
             )?,
             self.absent_check(&self.tables.devices, "client_id", &client.client_id)?,
         ];
-        match self.transact(items).await? {
+        match self.transact_audited(items, &[audit]).await? {
             None => Ok(true),
             Some(reasons) if failed(&reasons, 0) => Ok(false),
             Some(reasons) => Err(Error::internal(format!(

@@ -163,6 +163,7 @@ pub async fn approve(
     valid: &ValidRegistration,
     username: &str,
     base_url: &str,
+    origin: &Origin,
     now: i64,
 ) -> Result<Approved, Error> {
     let client_id = format!("{}@{}", valid.template.template_id, uuid_v4()?);
@@ -195,8 +196,17 @@ pub async fn approve(
         activated_at: None,
         ttl: now + ACTIVATION_TTL,
     };
+    let audit = AuditEvent::success(
+        AuditType::DeviceApproved,
+        &origin.by(Actor::user(username)),
+        &client_id,
+    )
+    .because(&format!(
+        "VMware mobile registration of {} (template {}) approved by its user",
+        valid.device_name, valid.template.template_id
+    ));
     store
-        .put_mobile_registration(&authorization, &activation)
+        .put_mobile_registration(&authorization, &activation, &audit)
         .await?;
     let activation_code = STANDARD.encode(
         serde_json::json!({ "ota": ota.value(), "url": base_url, "tid": "devicegate" }).to_string(),
@@ -235,7 +245,12 @@ pub struct Activated {
 /// Activates a registration: the raw activation code (with or without surrounding quotes) is
 /// the whole request. Single-use and short-lived; it creates exactly the client its approval
 /// named. Two round trips: the activation read, then one transaction.
-pub async fn activate(store: &Store, body: &[u8], now: i64) -> Result<Activated, Error> {
+pub async fn activate(
+    store: &Store,
+    body: &[u8],
+    origin: &Origin,
+    now: i64,
+) -> Result<Activated, Error> {
     let refused = || Error::invalid_request("not a valid activation code");
     if body.len() > 4096 {
         return Err(refused());
@@ -292,7 +307,16 @@ pub async fn activate(store: &Store, body: &[u8], now: i64) -> Result<Activated,
             now,
         )
     };
-    if !store.activate(&activation, &client, now).await? {
+    let audit = AuditEvent::success(
+        AuditType::ClientRegistered,
+        &origin.by(Actor::client(&client.client_id)),
+        &client.client_id,
+    )
+    .because(&format!(
+        "VMware app instance activated (template {}, user {})",
+        template.template_id, activation.username
+    ));
+    if !store.activate(&activation, &client, now, &audit).await? {
         return Err(refused());
     }
     tracing::info!(client_id = %client.client_id, "app instance activated");

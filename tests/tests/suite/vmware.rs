@@ -233,6 +233,32 @@ async fn an_app_registers_activates_redeems_and_one_instance_is_revoked_alone() 
         .request_async(&http)
         .await
         .unwrap();
+
+    // The instance's life in the trail: approved by ada, activated, redeemed, refreshed,
+    // disabled; no code or secret in it.
+    use devicegate_tests::audit::{trail, types};
+    let records = trail(&f.env, &admin_key, &format!("subject={client_id}")).await;
+    assert_eq!(
+        types(&records),
+        [
+            "client.disabled",
+            "token.refreshed",
+            "authorization_code.redeemed",
+            "client.registered",
+            "device.approved",
+        ]
+    );
+    assert_eq!(records[4]["actor"], "user:ada");
+    assert_eq!(records[4]["dialect"], "page");
+    assert_eq!(records[3]["dialect"], "vmware");
+    let text = serde_json::to_string(&records).unwrap();
+    for secret in [
+        code.as_str(),
+        activation_code.as_str(),
+        credentials["client_secret"].as_str().unwrap(),
+    ] {
+        assert!(!text.contains(secret), "{secret} is in the trail");
+    }
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 use super::parameters::{authorization_pairs, repeated, set_authorization_field};
 use crate::Deps;
 use crate::error::Error;
+use crate::model::Origin;
 use crate::usecases::authorization_code::{
     self, AuthorizationRequest, Prompt, Refusal, ValidRequest,
 };
@@ -37,13 +38,14 @@ pub(crate) trait Flow {
     /// would ask forever).
     fn signed_in_again(_request: &mut Self::Request) {}
     /// The approval: the parameters the redirect carries back (besides `state` and `iss`).
-    /// `signed_in_at` is when the approving person's session began.
+    /// `signed_in_at` is when the approving person's session began; `origin` is the page's.
     fn approve(
         deps: &Deps,
         valid: &Self::Valid,
         username: &str,
         signed_in_at: i64,
         issuer: &str,
+        origin: &Origin,
         now: i64,
     ) -> impl std::future::Future<Output = Result<Vec<(&'static str, String)>, Error>> + Send;
 }
@@ -108,6 +110,7 @@ impl Flow for CodeFlow {
         username: &str,
         signed_in_at: i64,
         _issuer: &str,
+        _origin: &Origin,
         now: i64,
     ) -> Result<Vec<(&'static str, String)>, Error> {
         let code =
@@ -182,9 +185,10 @@ impl Flow for MobileRegistrationFlow {
         username: &str,
         _signed_in_at: i64,
         issuer: &str,
+        origin: &Origin,
         now: i64,
     ) -> Result<Vec<(&'static str, String)>, Error> {
-        let approved = vmware::approve(&deps.store, valid, username, issuer, now).await?;
+        let approved = vmware::approve(&deps.store, valid, username, issuer, origin, now).await?;
         Ok(vec![
             ("code", approved.code),
             ("activation_code", approved.activation_code),

@@ -276,6 +276,7 @@ async fn respond<F: Flow>(
                 &session.username,
                 session.created_at,
                 &issuer,
+                &crate::api::audit_origin(req, "page"),
                 now,
             )
             .await?;

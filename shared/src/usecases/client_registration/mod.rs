@@ -122,6 +122,18 @@ pub async fn register(
     {
         RegistrationWrite::Saved => {}
         RegistrationWrite::OverLimit => {
+            let source = source_subject(&from.source_ip);
+            let tripped = AuditEvent::failure(
+                AuditType::LimitTripped,
+                from,
+                &source,
+                &format!(
+                    "register-source: {} registrations a minute from this address; refused until \
+                     the minute ends",
+                    counter.max
+                ),
+            );
+            store.record_window_trip(&counter, &tripped).await?;
             return Err(Error::TooManyAttempts(counter.window_end - now));
         }
         RegistrationWrite::TokenRefused => {

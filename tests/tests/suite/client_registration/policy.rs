@@ -19,9 +19,31 @@ async fn registrations_are_limited_per_source_in_every_dialect() {
             200
         );
     }
-    let before = env.snapshot().await;
     let oauth = post(&env, "/oauth2/register", json!({"client_name": "x"})).await;
     assert_eq!((oauth.status, oauth.error()), (429, "too_many_attempts"));
+    // The first refusal records the trip; the ones after it write nothing at all.
+    let query = devicegate::storage::AuditQuery {
+        kind: Some(devicegate::model::AuditType::LimitTripped),
+        limit: 10,
+        ..Default::default()
+    };
+    let now_ms = devicegate::http::now() * 1000 + 999;
+    let trips = env
+        .store()
+        .query_audit(&query, now_ms)
+        .await
+        .unwrap()
+        .events;
+    assert_eq!(trips.len(), 1, "{trips:?}");
+    assert!(
+        trips[0]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("register-source: 3 registrations")),
+        "{trips:?}"
+    );
+    assert_eq!(trips[0].dialect, "rfc7591");
+    let before = env.snapshot().await;
     let huawei = post(&env, "/v1/clients", huawei_registration(&["refresh_token"])).await;
     assert_eq!(huawei.status, 429);
     assert_eq!(huawei.json["error_code"], "too_many_attempts");
@@ -31,8 +53,15 @@ async fn registrations_are_limited_per_source_in_every_dialect() {
     assert_eq!(
         env.snapshot().await,
         before,
-        "over the limit, nothing is written"
+        "over the limit, nothing more is written"
     );
+    let trips = env
+        .store()
+        .query_audit(&query, now_ms + 5_000)
+        .await
+        .unwrap()
+        .events;
+    assert_eq!(trips.len(), 1, "one trip per window: {trips:?}");
 }
 
 #[tokio::test]

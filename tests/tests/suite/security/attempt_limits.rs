@@ -45,6 +45,12 @@ async fn concurrent_wrong_codes_cannot_exceed_the_limit() {
     // 10 wrong codes a day per user: at most 10 were looked up, every other attempt waited.
     assert_eq!(counts.get(&400), Some(&10), "{counts:?}");
     assert_eq!(counts.get(&429), Some(&50), "{counts:?}");
+    // 50 refusals at once found the counter full at the same point: one trip recorded.
+    let admin = f.env.admin_key().await;
+    let tripped = devicegate_tests::audit::trail(&f.env, &admin, "type=limit.tripped").await;
+    assert_eq!(tripped.len(), 1, "{tripped:?}");
+    let rejected = devicegate_tests::audit::trail(&f.env, &admin, "type=user_code.rejected").await;
+    assert_eq!(rejected.len(), 10, "one per code judged");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
