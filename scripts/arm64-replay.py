@@ -10,9 +10,11 @@ DIR/<function>/bootstrap is each function's binary, unzipped from the zip `cargo
 instance, under `qemu-aarch64 -L SYSROOT`, with AWS_LAMBDA_RUNTIME_API pointing at an emulator of
 the Lambda runtime API served here (one per function, on its own loopback port). The events are
 handed out in the order of tests/events.replay, each to the function template.yaml routes it to
-(authorizer-*.json to the HttpApi's Lambda authorizer), and each answer is checked as the x86_64
+(authorizer-*.json to the HttpApi's Lambda authorizer, expiry-*.json to the function a DynamoDB
+stream feeds), and each answer is checked as the x86_64
 replay test checks it (tests/tests/suite/events.rs): the status, and the `error` field of a JSON
-body; for the authorizer, 200 when isAuthorized is true, 403 when false. Prints one row an event
+body; for the authorizer, 200 when isAuthorized is true, 403 when false; for a stream batch,
+200 when batchItemFailures is empty. Prints one row an event
 and `arm64 replay: N of M events passed`; exits 1 on any failure.
 
 Standard library only, except PyYAML for template.yaml (run it with .tools/venv's python).
@@ -114,6 +116,18 @@ def function_env(template, function, params, local):
     if level in parameters:
         env["AWS_LAMBDA_LOG_LEVEL"] = str(params.get(level, parameters[level].get("Default")))
     return env
+
+
+def stream_function(template):
+    """The binary a DynamoDB stream event source feeds (the expiry function, fed by the
+    DeviceCodesTable's stream), or None."""
+    for resource in template["Resources"].values():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        events = (resource.get("Properties", {}).get("Events") or {}).values()
+        if any(e.get("Type") == "DynamoDB" for e in events):
+            return resource["Metadata"]["BuildProperties"]["Binary"]
+    return None
 
 
 def route_of(routes, method, path):
@@ -272,8 +286,10 @@ class Instance:
 
 # --- the replay -----------------------------------------------------------------------------
 
-def outcome(kind, body, is_authorizer):
-    """(status, error code, note) as API Gateway would answer the function's reply."""
+def outcome(kind, body, is_authorizer, is_stream=False):
+    """(status, error code, note) as API Gateway would answer the function's reply; for a
+    stream batch, 200 when it reports no item failure and 500 when it does, as the x86_64
+    replay counts it (tests/src/events.rs)."""
     if kind == "lost":
         return None, "", body.decode(errors="replace")
     if kind == "error":  # the function failed: API Gateway answers 500
@@ -288,6 +304,9 @@ def outcome(kind, body, is_authorizer):
         return None, "", f"not JSON: {body[:100]!r}"
     if is_authorizer:
         return (200 if reply.get("isAuthorized") is True else 403), "", ""
+    if is_stream:
+        failures = reply.get("batchItemFailures")
+        return (200 if failures == [] else 500), "", "" if failures == [] else f"{failures}"[:200]
     text = reply.get("body") or ""
     if reply.get("isBase64Encoded"):
         text = base64.b64decode(text).decode(errors="replace")
@@ -328,6 +347,8 @@ def main():
         event = json.loads(data)
         if file.startswith("authorizer-"):
             binary = authorizer
+        elif file.startswith("expiry-"):  # a DynamoDB stream batch, not a request
+            binary = stream_function(template)
         else:
             binary = route_of(routes, event["requestContext"]["http"]["method"], event["rawPath"])
         plan.append((file, binary, status, error, data))
@@ -376,7 +397,8 @@ def main():
             elif binary in init_failures and instances[binary].proc.poll() is not None:
                 got, note = "-", init_failures[binary]
             else:
-                s, e, note = outcome(*instances[binary].invoke(data), file.startswith("authorizer-"))
+                s, e, note = outcome(*instances[binary].invoke(data), file.startswith("authorizer-"),
+                                     file.startswith("expiry-"))
                 got = "-" if s is None else f"{s} {e}".strip()
             ok = got == expected
             passed += ok

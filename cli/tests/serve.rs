@@ -25,12 +25,18 @@ fn start(data: &Path) -> Served {
 
 /// As [`start`], with more arguments to `devicegate serve`.
 fn start_with(data: &Path, more: &[&str]) -> Served {
+    start_with_env(data, more, &[])
+}
+
+/// As [`start_with`], with more environment variables.
+fn start_with_env(data: &Path, more: &[&str], vars: &[(&str, &str)]) -> Served {
     let mut child = Command::new(env!("CARGO_BIN_EXE_devicegate"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)
         .args(more)
         .env_remove("AWS_ENDPOINT_URL_DYNAMODB")
         .env("RUST_LOG", "warn")
+        .envs(vars.iter().copied())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -301,4 +307,77 @@ async fn serve_appends_each_audit_event_to_the_events_file() {
     assert_eq!(registration["detail"]["dialect"], "paragon");
     assert!(!text.contains(credentials::API_KEY));
     std::fs::remove_dir_all(&data).ok();
+}
+
+/// serve has no TTL: its sweep (here every second, `EXPIRY_SWEEP_SECONDS`) records each device
+/// code that expired unused, as the deployed `expiry` function does from TTL's deletions.
+#[tokio::test]
+async fn serve_records_device_codes_that_expire_unused() {
+    let data = std::env::temp_dir().join(format!("devicegate-expiry-{}", ulid::Ulid::new()));
+    let served = start_with_env(
+        &data,
+        &[],
+        &[
+            ("EXPIRY_SWEEP_SECONDS", "1"),
+            ("DEVICE_CODE_TTL_SECONDS", "1"),
+            ("APPROVAL_WINDOW_SECONDS", "1"),
+        ],
+    );
+    let admin_key = served
+        .banner
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("admin key (shown this once): "))
+        .expect("the first run prints an admin key")
+        .to_owned();
+    let device = [
+        ("client_id", "expiring-printer"),
+        ("client_secret", credentials::API_KEY),
+        ("client_type", "printer"),
+        ("response_type", "device_code"),
+    ];
+    let (status, registered) = served.post("/oauth/v1/register", &device, None).await;
+    assert_eq!(status, 200, "{registered}");
+    let ask = [("client_id", credentials::CLI_CLIENT_ID)];
+    let (status, started) = served
+        .post("/oauth2/device_authorization", &ask, None)
+        .await;
+    assert_eq!(status, 200, "{started}");
+
+    // The examples' own registrations expire too (a 1 s approval window): by subject.
+    let trail = |subject: &'static str, kind: &'static str| {
+        let url = format!("{}/admin/audit?subject={subject}&type={kind}", served.base);
+        let admin_key = admin_key.clone();
+        async move {
+            let reply: Value = reqwest::Client::new()
+                .get(url)
+                .bearer_auth(admin_key)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            reply["events"].as_array().cloned().unwrap_or_default()
+        }
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (devices, codes) = loop {
+        let found = (
+            trail("expiring-printer", "device.expired").await,
+            trail(credentials::CLI_CLIENT_ID, "device_code.expired").await,
+        );
+        if (!found.0.is_empty() && !found.1.is_empty()) || Instant::now() > deadline {
+            break found;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(devices.len(), 1, "{devices:?}");
+    assert_eq!(devices[0]["subject"], "expiring-printer");
+    assert_eq!(devices[0]["actor"], "system");
+    assert_eq!(devices[0]["dialect"], "serve");
+    assert_eq!(codes.len(), 1, "{codes:?}");
+    assert_eq!(codes[0]["subject"], credentials::CLI_CLIENT_ID);
+    let (clean, _) = served.stop();
+    assert!(clean);
+    let _ = std::fs::remove_dir_all(&data);
 }

@@ -93,3 +93,16 @@ async fn load_signing_keys(
     };
     Ok(Some(std::sync::Arc::new(set)))
 }
+
+/// The store alone, for a function that serves no request and needs no secret (the `expiry`
+/// function, fed by a DynamoDB stream): settings and the client, no warm-up read (its policy
+/// allows only the writes it makes).
+pub async fn store_from_env() -> Result<Store, String> {
+    let settings = Settings::from_env()?;
+    let config = sdk_config().await;
+    Ok(Store::new(
+        crate::aws::metered_dynamodb_client(&config),
+        settings.tables,
+    )
+    .with_audit_retention_days(settings.audit_retention_days))
+}

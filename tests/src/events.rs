@@ -1,4 +1,5 @@
-//! The sample API Gateway events, their replay, and `template.yaml` as JSON.
+//! The sample events (API Gateway's, and the `expiry` function's stream batch), their replay,
+//! and `template.yaml` as JSON.
 
 use devicegate::Deps;
 use lambda_http::Request;
@@ -31,10 +32,20 @@ pub fn is_authorizer_event(file: &str) -> bool {
     file.starts_with("authorizer-")
 }
 
-/// Replays one sample event: a route's request through the routers, or an authorizer event
+/// Whether a sample event is a DynamoDB stream batch for the `expiry` function
+/// (`expiry-*.json`) rather than a request to a route.
+pub fn is_stream_event(file: &str) -> bool {
+    file.starts_with("expiry-")
+}
+
+/// Replays one sample event: a route's request through the routers, an authorizer event
 /// through the authorizer, answered as API Gateway would (200 with the authorizer's context when
-/// it allows, 403 when it refuses).
+/// it allows, 403 when it refuses), or a stream batch through the `expiry` function (200 when
+/// it reports no item failure, 500 when it does, the batch response as the body).
 pub async fn replay_event(deps: &Deps, file: &str) -> Reply {
+    if is_stream_event(file) {
+        return replay_stream_event(deps, file).await;
+    }
     if !is_authorizer_event(file) {
         return Reply::from(dispatch(deps, sample_event(file)).await);
     }
@@ -49,6 +60,25 @@ pub async fn replay_event(deps: &Deps, file: &str) -> Reply {
         status: if decision.is_authorized { 200 } else { 403 },
         headers: Default::default(),
         json: serde_json::to_value(&decision).unwrap(),
+    }
+}
+
+async fn replay_stream_event(deps: &Deps, file: &str) -> Reply {
+    let path = format!("{}/../events/{file}", env!("CARGO_MANIFEST_DIR"));
+    let event: aws_lambda_events::event::dynamodb::Event =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+    let (response, _) =
+        devicegate::api::expiry::handle(&deps.store, &event, "replay", devicegate::http::now())
+            .await;
+    Reply {
+        status: if response.batch_item_failures.is_empty() {
+            200
+        } else {
+            500
+        },
+        headers: Default::default(),
+        json: serde_json::to_value(&response).unwrap(),
     }
 }
 

@@ -4,9 +4,11 @@
 //! Storage is an embedded dynoxide database in the data folder, or any DynamoDB endpoint.
 //!
 //! [`gateway`] plays API Gateway, [`store`] the DynamoDB behind it, [`first_run`] what a new
-//! data folder is given.
+//! data folder is given, [`expiry`] TTL and the `expiry` function (expired device codes
+//! recorded in the audit trail, then deleted).
 
 mod events;
+pub mod expiry;
 mod first_run;
 mod gateway;
 mod health;
@@ -104,6 +106,7 @@ pub async fn run(options: Options) -> Result<(), String> {
             });
     let client = dynamodb_client(&endpoint, loopback_store).await;
     let mut settings = Settings::from_env()?;
+    let sweep_every = expiry::period_from_env()?;
     if settings.server_secret.is_none() {
         settings.server_secret = Some(server_secret(&options.data)?);
     }
@@ -155,8 +158,10 @@ pub async fn run(options: Options) -> Result<(), String> {
         store: store_handle,
         settings,
     });
+    let sweeper = tokio::spawn(expiry::run(deps.store.clone(), sweep_every));
     println!("devicegate: listening on {base}");
     let served = serve_http(listener, deps, shutdown_signal()).await;
+    sweeper.abort();
     if let Some(store) = store {
         store.stop().await;
     }

@@ -9,6 +9,7 @@ pub mod authorizer;
 pub mod client_registration;
 pub mod console;
 pub mod device_page;
+pub mod expiry;
 pub mod federation;
 pub mod introspect;
 pub mod login;

@@ -5,6 +5,8 @@
 //! administrator makes. TTL (`ttl`) removes a record after the retention; reads skip one past
 //! it before TTL does.
 
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 use super::Store;
@@ -30,6 +32,13 @@ pub struct AuditQuery {
 pub struct AuditPage {
     pub events: Vec<AuditEvent>,
     pub next: Option<ulid::Ulid>,
+}
+
+/// What [`Store::record_once`] found: the record written now, or written before (same id).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recorded {
+    Written,
+    AlreadyThere,
 }
 
 /// Where a record goes once it is stored, beside the table. Deployed, the AuditTable's stream
@@ -87,11 +96,17 @@ fn previous_month(month: &str) -> Option<String> {
 }
 
 impl Store {
-    /// The `Put` of one record, for the transaction of the decision it records.
-    pub(super) fn audit_put(&self, event: &AuditEvent) -> Result<TransactWriteItem, Error> {
+    /// A record as stored: its month (the partition) and its TTL beside its fields.
+    fn audit_item(&self, event: &AuditEvent) -> Result<Item, Error> {
         let mut item = to_item(event)?;
         item.insert("month".into(), s(&month_of(event.time_ms)));
         item.insert("ttl".into(), n(event.time_ms / 1000 + self.audit_retention));
+        Ok(item)
+    }
+
+    /// The `Put` of one record, for the transaction of the decision it records.
+    pub(super) fn audit_put(&self, event: &AuditEvent) -> Result<TransactWriteItem, Error> {
+        let item = self.audit_item(event)?;
         tx_put(
             Put::builder()
                 .table_name(&self.tables.audit)
@@ -146,6 +161,34 @@ impl Store {
                 Ok(())
             }
             Some(_) => Err(Error::internal("an audit record id was taken")),
+        }
+    }
+
+    /// Writes one record alone, with one `PutItem` (no transaction: 1 write unit and one per
+    /// index, 3 in all), for a record whose id is derived from what it records: a second write
+    /// of it (a retry, another path noticing the same thing) meets `attribute_not_exists(id)`
+    /// and is answered [`Recorded::AlreadyThere`], not an error.
+    pub async fn record_once(&self, event: &AuditEvent) -> Result<Recorded, Error> {
+        let item = self.audit_item(event)?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.tables.audit)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(id)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => {
+                self.published(std::iter::once(event));
+                Ok(Recorded::Written)
+            }
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(Recorded::AlreadyThere)
+            }
+            Err(other) => Err(db_error("PutItem audit", other)),
         }
     }
 

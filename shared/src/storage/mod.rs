@@ -11,6 +11,7 @@
 //! - [`devices`], [`device_codes`], [`tokens`], [`user_tokens`], [`api_keys`], [`admin_keys`],
 //!   [`initial_access_tokens`], [`clients`], [`users`], [`sessions`], [`attempts`],
 //!   [`authorization_codes`], [`vmware`], [`identity_providers`]: the areas.
+//! - [`expired_codes`]: device codes past their expiry, for `devicegate serve` (no TTL there).
 
 pub mod admin_keys;
 pub mod api_keys;
@@ -22,6 +23,7 @@ pub mod clients;
 pub mod device_codes;
 pub mod devices;
 pub mod dynamo;
+pub mod expired_codes;
 pub mod identity_providers;
 pub mod initial_access_tokens;
 pub mod schema;
@@ -34,7 +36,7 @@ pub mod users;
 pub mod vmware;
 
 pub use attempts::{AttemptCounter, Full, WindowCounter};
-pub use audit::{AuditPage, AuditQuery, AuditSink, bus_event};
+pub use audit::{AuditPage, AuditQuery, AuditSink, Recorded, bus_event};
 pub use authorization_codes::CodeRedemption;
 pub use checks::ClientProof;
 pub use clients::RegistrationWrite;

@@ -3,7 +3,8 @@
 //! [`device_grant`] (start, poll, settle, redeem), [`refresh`], [`token_status`] (introspection,
 //! revocation), [`sign_in`], [`verification`] (the user-code page), [`user_tokens`] (Paragon
 //! login, user-token refresh, the authorizer's judgement), [`grants`] (the token
-//! endpoint: which grant, by whom), [`issuance`] (minting every grant's tokens), [`admin`], [`console`] (admin console sessions). A dialect parses into these requests and renders
+//! endpoint: which grant, by whom), [`issuance`] (minting every grant's tokens), [`expiry`] (the audit record of a device code that
+//! expired unused), [`admin`], [`console`] (admin console sessions). A dialect parses into these requests and renders
 //! their results; nothing about a flow's rules lives anywhere else.
 
 pub mod admin;
@@ -13,6 +14,7 @@ pub mod client_registration;
 pub mod console;
 pub mod device_grant;
 pub mod device_trust;
+pub mod expiry;
 pub mod federation;
 pub mod grants;
 pub mod issuance;

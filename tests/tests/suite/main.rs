@@ -16,6 +16,7 @@ mod console_audit;
 mod console_pages;
 mod device_page_context;
 mod events;
+mod expiry;
 mod faults;
 mod federation;
 mod federation_console;

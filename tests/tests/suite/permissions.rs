@@ -13,6 +13,8 @@ use serde_json::Value;
 
 /// The authorizer function: invoked by API Gateway with authorizer events, it has no routes.
 const AUTHORIZER: &str = "authorizer";
+/// The expiry function: fed by the DeviceCodesTable's stream, it has no routes either.
+const EXPIRY: &str = "expiry";
 
 /// (action, logical table, index) a policy statement allows.
 type Grant = (String, String, Option<String>);
@@ -121,6 +123,8 @@ async fn every_call_a_function_makes_is_allowed_by_its_own_policy() {
     for (file, _, _) in event_replay() {
         let function = if is_authorizer_event(&file) {
             AUTHORIZER
+        } else if is_stream_event(&file) {
+            EXPIRY
         } else {
             let req = sample_event(&file);
             function_of(req.method().as_str(), req.uri().path()).name()
@@ -132,8 +136,8 @@ async fn every_call_a_function_makes_is_allowed_by_its_own_policy() {
     assert!(missing.is_empty(), "{missing:#?}");
     assert_eq!(
         exercised.len(),
-        Function::ALL.len() + 1,
-        "every function (and the authorizer) was exercised"
+        Function::ALL.len() + 2,
+        "every function (and the authorizer and the expiry function) was exercised"
     );
 }
 
@@ -204,4 +208,63 @@ fn only_the_audit_pipe_publishes_and_only_to_the_audit_bus() {
             );
         }
     }
+}
+
+/// The expiry function hears only TTL's deletions from the DeviceCodesTable's stream (old
+/// images), reports failures per record, splits a failing batch, sends what keeps failing to
+/// its dead letter queue, and may write only audit records (SAM adds the stream's read
+/// permissions and the queue's send for the event source).
+#[test]
+fn the_expiry_function_hears_only_ttl_removals_and_writes_only_audit_records() {
+    let template = template_json();
+    let resources = &template["Resources"];
+    assert_eq!(
+        resources["DeviceCodesTable"]["Properties"]["StreamSpecification"]["StreamViewType"],
+        "OLD_IMAGE"
+    );
+    let function = &resources["ExpiryFunction"];
+    assert_eq!(function["Metadata"]["BuildProperties"]["Binary"], EXPIRY);
+    let events = function["Properties"]["Events"].as_object().unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let (_, source) = events.iter().next().unwrap();
+    assert_eq!(source["Type"], "DynamoDB");
+    let p = &source["Properties"];
+    assert_eq!(p["Stream"]["Fn::GetAtt"], "DeviceCodesTable.StreamArn");
+    assert_eq!(
+        p["FunctionResponseTypes"],
+        serde_json::json!(["ReportBatchItemFailures"])
+    );
+    assert_eq!(p["BisectBatchOnFunctionError"], true);
+    assert!(p["MaximumRetryAttempts"].as_i64().is_some_and(|n| n > 0));
+    let on_failure = &p["DestinationConfig"]["OnFailure"];
+    assert_eq!(on_failure["Type"], "SQS");
+    assert_eq!(
+        on_failure["Destination"]["Fn::GetAtt"],
+        "ExpiryDeadLetterQueue.Arn"
+    );
+    assert_eq!(
+        resources["ExpiryDeadLetterQueue"]["Type"],
+        "AWS::SQS::Queue"
+    );
+    let filters = p["FilterCriteria"]["Filters"].as_array().unwrap();
+    assert_eq!(filters.len(), 1);
+    assert_eq!(
+        serde_json::from_str::<Value>(filters[0]["Pattern"].as_str().unwrap()).unwrap(),
+        serde_json::json!({
+            "eventName": ["REMOVE"],
+            "userIdentity": {"type": ["Service"], "principalId": ["dynamodb.amazonaws.com"]}
+        })
+    );
+
+    let grants = &grants_by_function(&template)[EXPIRY];
+    let only: BTreeSet<Grant> = [("dynamodb:PutItem".to_owned(), "AuditTable".to_owned(), None)]
+        .into_iter()
+        .collect();
+    assert_eq!(grants, &only);
+    let policies = function["Properties"]["Policies"].to_string();
+    assert_eq!(
+        policies.matches("\"Action\"").count(),
+        1,
+        "one statement, no other action: {policies}"
+    );
 }
