@@ -25,16 +25,20 @@ use serde_json::{Map, Value, json};
 pub const NAMESPACE: &str = "devicegate";
 
 /// The metrics a request line may carry, with their units (a count has none: CloudWatch's
-/// `None`). `Requests`, `Latency` and `DynamoDbCalls` are on every line; the other three only
+/// `None`). `Requests`, `Latency` and `DynamoDbCalls` are on every line; the others only
 /// when not 0, which costs no statistic but the line's bytes (a `Sum` is the same, and a rate
-/// fills the missing periods with 0).
-pub const METRICS: [(&str, Option<&str>); 6] = [
+/// fills the missing periods with 0). `LimitsTripped` and `AwaitingApproval` count the audit
+/// records of those events the request stored (`limit.tripped`; `device.registered` without a
+/// reason: a registration that waits for an administrator), so a metric is a stored record.
+pub const METRICS: [(&str, Option<&str>); 8] = [
     ("Requests", None),
     ("Latency", Some("Milliseconds")),
     ("DynamoDbCalls", None),
     ("Errors5xx", None),
     ("Refused4xx", None),
     ("DynamoDbThrottles", None),
+    ("LimitsTripped", None),
+    ("AwaitingApproval", None),
 ];
 
 /// How many of [`METRICS`], from the first, every line carries.
@@ -70,6 +74,8 @@ pub fn enabled() -> bool {
 struct Counts {
     calls: AtomicU32,
     throttles: AtomicU32,
+    limits_tripped: AtomicU32,
+    awaiting_approval: AtomicU32,
 }
 
 tokio::task_local! {
@@ -81,6 +87,8 @@ tokio::task_local! {
 pub struct StoreUse {
     pub calls: u32,
     pub throttles: u32,
+    pub limits_tripped: u32,
+    pub awaiting_approval: u32,
 }
 
 /// Runs `work`, counting the DynamoDB round trips [`StoreCalls`] sees in it.
@@ -90,8 +98,22 @@ pub async fn counted<F: Future>(work: F) -> (F::Output, StoreUse) {
     let used = StoreUse {
         calls: counts.calls.load(Ordering::Relaxed),
         throttles: counts.throttles.load(Ordering::Relaxed),
+        limits_tripped: counts.limits_tripped.load(Ordering::Relaxed),
+        awaiting_approval: counts.awaiting_approval.load(Ordering::Relaxed),
     };
     (output, used)
+}
+
+/// Counts a stored audit record into the request's [`counted`] scope, if it is one a metric
+/// follows.
+pub fn note_record(event: &crate::model::AuditEvent) {
+    use crate::model::AuditType;
+    let counter: fn(&Counts) -> &AtomicU32 = match event.kind {
+        AuditType::LimitTripped => |c: &Counts| &c.limits_tripped,
+        AuditType::DeviceRegistered if event.reason.is_none() => |c: &Counts| &c.awaiting_approval,
+        _ => return,
+    };
+    let _outside_a_request = COUNTS.try_with(|c| counter(c).fetch_add(1, Ordering::Relaxed));
 }
 
 /// The DynamoDB interceptor that counts each attempt sent (a retry is a round trip too) and
@@ -177,6 +199,8 @@ impl RequestMetrics<'_> {
             json!(u8::from(self.status >= 500)),
             json!(u8::from((400..500).contains(&self.status))),
             json!(self.store.throttles),
+            json!(self.store.limits_tripped),
+            json!(self.store.awaiting_approval),
         ];
         let mut members = Map::new();
         let mut declared = Vec::new();
@@ -237,7 +261,7 @@ mod tests {
             latency_ms: 2.5,
             store: StoreUse {
                 calls: 1,
-                throttles: 0,
+                ..Default::default()
             },
         }
         .members(1_700_000_000_000);

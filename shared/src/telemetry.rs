@@ -262,7 +262,7 @@ mod tests {
                     latency_ms,
                     store: crate::metrics::StoreUse {
                         calls: 1,
-                        throttles: 0,
+                        ..Default::default()
                     },
                 }
                 .emf();

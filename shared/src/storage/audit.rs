@@ -134,8 +134,11 @@ impl Store {
 
     /// Hands stored records to the sink, if there is one.
     fn published<'e>(&self, events: impl Iterator<Item = &'e AuditEvent>) {
-        if let Some(sink) = &self.audit_sink {
-            events.for_each(|event| (sink.0)(event));
+        for event in events {
+            crate::metrics::note_record(event);
+            if let Some(sink) = &self.audit_sink {
+                (sink.0)(event);
+            }
         }
     }
 

@@ -355,3 +355,62 @@ async fn a_throttled_call_is_counted_with_its_retry() {
         "the throttled attempt and its retry: {poll}"
     );
 }
+
+/// The two counts that follow the trail: a registration put in the approval queue carries
+/// `AwaitingApproval` 1 (one trusted at once does not), and the request that trips a guessing
+/// limit carries `LimitsTripped` 1 (the refusals after it do not).
+#[tokio::test]
+async fn a_registration_that_waits_and_a_tripped_limit_are_counted_once() {
+    let (log, _guard) = logs::capture(None);
+    let f = fixture_on(TestEnv::on(logs::own_store().await).await).await;
+    let base = server::serve(f.env.deps.clone()).await;
+    let api_key = f.env.api_key(Default::default()).await;
+    let trusted = f.env.auto_trust_key().await;
+    let register = |id: &str, key: &str| {
+        let body = register_body(id, key);
+        let base = base.clone();
+        async move {
+            oauth::http_client()
+                .post(format!("{base}/oauth/v1/register"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(register("printer-waits", &api_key).await, 200);
+    assert_eq!(register("printer-trusted", &trusted).await, 200);
+
+    let person = Person::new(&base);
+    assert_eq!(person.sign_in("correct horse battery").await.0, 200);
+    let statuses: Vec<u16> = {
+        let mut all = Vec::new();
+        for _ in 0..12 {
+            all.push(person.find("BCDF-GHJK").await.0);
+        }
+        all
+    };
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        2,
+        "{statuses:?}"
+    );
+
+    let lines = log.saying("request");
+    let count = |route: &str, name: &str| -> Vec<u64> {
+        lines
+            .iter()
+            .filter(|l| l["Route"] == route)
+            .map(|l| l.get(name).map_or(0, |v| v.as_u64().unwrap()))
+            .collect()
+    };
+    for line in &lines {
+        assert_emf(line);
+    }
+    assert_eq!(count("/oauth/v1/register", "AwaitingApproval"), [1, 0]);
+    let tripped: u64 = count("/device", "LimitsTripped").iter().sum();
+    assert_eq!(tripped, 1, "{lines:?}");
+}
