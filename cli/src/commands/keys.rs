@@ -98,7 +98,8 @@ async fn rotate(place: KeyPlace, now: i64, keep_retired: i64) -> Result<SigningK
     let (rotation, place, trail) = match (place.file, place.secret_id) {
         (Some(path), _) => {
             let set = key_storage::rotate_file(&path, now, keep_retired).map_err(storage)?;
-            let trail = std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some();
+            let trail = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+                .is_ok_and(|endpoint| !endpoint.trim().is_empty());
             let rotation = key_storage::Rotation { set, ours: true };
             (rotation, path.display().to_string(), trail)
         }

@@ -85,7 +85,10 @@ pub fn load_or_create_file(path: &Path, now: i64) -> Result<SigningKeySet, Stora
     }
 }
 
-/// Rotates the key set in the file at `path` in place (written aside, then renamed over it).
+/// Rotates the key set in the file at `path` in place (written aside, then renamed over it),
+/// holding an exclusive lock on `<path>.lock` meanwhile: a second rotation of the same file
+/// while one runs is refused, rather than both reading the same set and one silently losing.
+/// The lock is the operating system's (released when the process ends, however it ends).
 pub fn rotate_file(
     path: &Path,
     now: i64,
@@ -95,6 +98,19 @@ pub fn rotate_file(
         path: path.display().to_string(),
         error: error.to_string(),
     };
+    let mut lock_name = path.file_name().unwrap_or_default().to_os_string();
+    lock_name.push(".lock");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let lock = options
+        .open(path.with_file_name(lock_name))
+        .map_err(file_error)?;
+    lock.try_lock().map_err(|_| StorageError::File {
+        path: path.display().to_string(),
+        error: "another rotation of this key file is under way; try again when it is done".into(),
+    })?;
     let text = std::fs::read_to_string(path).map_err(file_error)?;
     let set = SigningKeySet::from_json(&text)?.rotate(now, longest_token_lifetime)?;
     let aside = write_aside(path, &set.to_json()?).map_err(file_error)?;
@@ -318,6 +334,27 @@ mod tests {
         // Only the key file is left: nothing written aside.
         let entries = std::fs::read_dir(folder.join("nested")).map(|d| d.count());
         assert_eq!(entries.ok(), Some(1));
+
+        // A rotation while another holds the file's lock is refused, and changes nothing.
+        let mut lock_name = path.file_name().unwrap_or_default().to_os_string();
+        lock_name.push(".lock");
+        let held = std::fs::File::create(path.with_file_name(lock_name)).map_err(|e| {
+            StorageError::File {
+                path: "lock".into(),
+                error: e.to_string(),
+            }
+        })?;
+        held.lock().map_err(|e| StorageError::File {
+            path: "lock".into(),
+            error: e.to_string(),
+        })?;
+        let refused = rotate_file(&path, NOW + 15, 60);
+        assert!(
+            refused.is_err_and(|e| e.to_string().contains("another rotation")),
+            "a held lock refuses"
+        );
+        assert_eq!(kids(&load_or_create_file(&path, NOW + 16)?), kids(&created));
+        drop(held);
 
         let rotated = rotate_file(&path, NOW + 20, 60)?;
         let read = load_or_create_file(&path, NOW + 30)?;

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::model::AuditEvent;
 
 use super::Store;
-use super::dynamo::{build_error, describe, failed, n, s};
+use super::dynamo::{Conditional, build_error, conditional, describe, failed, n, s};
 
 /// A guessing limit for one subject: at most `burst` failures in a row, then one every
 /// `interval` seconds (so `burst` per `burst * interval` seconds in the long run).
@@ -57,56 +57,88 @@ pub struct WindowCounter {
 }
 
 impl Store {
-    /// Takes one attempt from each counter, atomically, all or none. `Ok(Some(full))`: a
-    /// counter was full and nothing changed; it admits an attempt again in `full.wait` seconds.
+    /// Takes one attempt from each counter, in order, each by a conditional update of its own.
+    /// `Ok(Some(full))`: a counter was full; the attempts already taken from the counters
+    /// before it are given back, and it admits an attempt again in `full.wait` seconds.
     ///
-    /// One round trip when no counter holds a recent failure (each is written as if empty);
-    /// otherwise each further round writes the `tat` the previous one found, on the condition
-    /// that it is still that. A round is lost only to another attempt's win on the same
-    /// counter, so rounds are bounded by the attempts the counters can admit at all.
+    /// Not one transaction, and still never more attempts than a counter admits: each counter
+    /// admits an attempt only through its own conditional write. What is given up is that a
+    /// refused attempt holds a slot of the counters before the full one until it gives it back
+    /// (a moment; for ever if the give-back fails): a concurrent attempt may then be refused
+    /// where it would have been admitted, never admitted where it should be refused. Half the
+    /// write units of a transaction (1 per counter instead of 2), and a refusal by the first
+    /// counter costs its one refused write and nothing else.
     pub async fn take_attempts(
         &self,
         counters: &[AttemptCounter],
         now: i64,
     ) -> Result<Option<Full>, Error> {
-        let mut seen: Vec<Option<i64>> = vec![None; counters.len()];
-        let rounds = 2 + counters.iter().map(|c| c.burst.max(0)).sum::<i64>();
-        for _ in 0..rounds {
-            let items = counters
-                .iter()
-                .zip(&seen)
-                .map(|(counter, tat)| self.take_attempt_item(counter, *tat, now))
-                .collect::<Result<Vec<_>, _>>()?;
-            let Some(reasons) = self.transact(items).await? else {
-                return Ok(None);
-            };
-            for (i, counter) in counters.iter().enumerate() {
-                if !failed(&reasons, i) {
-                    continue;
-                }
-                let tat = reasons
-                    .get(i)
-                    .and_then(|r| r.item())
-                    .and_then(|item| item.get("tat"))
-                    .and_then(|v| v.as_n().ok())
-                    .and_then(|v| v.parse::<i64>().ok());
-                let wait = counter.wait(tat, now);
-                if let (true, Some(tat)) = (wait > 0, tat) {
-                    return Ok(Some(Full {
-                        counter: i,
-                        tat,
-                        wait,
-                    }));
-                }
-                seen[i] = tat.filter(|t| *t > now);
+        for (i, counter) in counters.iter().enumerate() {
+            if let Some(full) = self.take_attempt(counter, now).await? {
+                let taken = counters.get(..i).unwrap_or_default();
+                self.return_attempts(taken, now).await?;
+                return Ok(Some(Full { counter: i, ..full }));
             }
+        }
+        Ok(None)
+    }
+
+    /// One attempt from one counter. One round trip when it holds no recent failure (it is
+    /// written as if empty); otherwise each further round writes the `tat` the previous one
+    /// found, on the condition that it is still that. A round is lost only to another
+    /// attempt's win on the same counter, so rounds are bounded by what it can admit at all.
+    async fn take_attempt(
+        &self,
+        counter: &AttemptCounter,
+        now: i64,
+    ) -> Result<Option<Full>, Error> {
+        #[derive(serde::Deserialize)]
+        struct Counter {
+            tat: Option<i64>,
+        }
+        let mut seen = None;
+        for _ in 0..2 + counter.burst.max(0) {
+            let request = self
+                .client
+                .update_item()
+                .table_name(&self.tables.rate_limits)
+                .key("counter_key", s(&counter.key))
+                .update_expression("SET #tat = :next, #ttl = :next")
+                .expression_attribute_names("#tat", "tat")
+                .expression_attribute_names("#ttl", "ttl")
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                );
+            let request = match seen {
+                None => request
+                    .condition_expression("attribute_not_exists(#tat) OR #tat <= :now")
+                    .expression_attribute_values(":now", n(now))
+                    .expression_attribute_values(":next", n(now + counter.interval)),
+                Some(tat) => request
+                    .condition_expression("#tat = :seen")
+                    .expression_attribute_values(":seen", n(tat))
+                    .expression_attribute_values(":next", n(tat + counter.interval)),
+            };
+            let tat = match conditional::<Counter>(request.send().await, "UpdateItem counter")? {
+                Conditional::Written => return Ok(None),
+                Conditional::Refused(found) => found.and_then(|c| c.tat),
+            };
+            let wait = counter.wait(tat, now);
+            if let (true, Some(tat)) = (wait > 0, tat) {
+                return Ok(Some(Full {
+                    counter: 0,
+                    tat,
+                    wait,
+                }));
+            }
+            seen = tat.filter(|t| *t > now);
         }
         // Every round lost to concurrent attempts: as full as can be told (no trip recorded:
         // `tat` 0 matches no counter).
         Ok(Some(Full {
             counter: 0,
             tat: 0,
-            wait: counters.iter().map(|c| c.interval).min().unwrap_or(1),
+            wait: counter.interval,
         }))
     }
 
@@ -144,50 +176,27 @@ impl Store {
         }
     }
 
-    /// One attempt taken from a counter, inside a transaction: from an empty counter (`tat`
-    /// absent or past), or from the `tat` a previous round found.
-    fn take_attempt_item(
-        &self,
-        counter: &AttemptCounter,
-        seen: Option<i64>,
-        now: i64,
-    ) -> Result<TransactWriteItem, Error> {
-        let update = Update::builder()
-            .table_name(&self.tables.rate_limits)
-            .key("counter_key", s(&counter.key))
-            .update_expression("SET #tat = :next, #ttl = :next")
-            .expression_attribute_names("#tat", "tat")
-            .expression_attribute_names("#ttl", "ttl")
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        let update = match seen {
-            None => update
-                .condition_expression("attribute_not_exists(#tat) OR #tat <= :now")
-                .expression_attribute_values(":now", n(now))
-                .expression_attribute_values(":next", n(now + counter.interval)),
-            Some(tat) => update
-                .condition_expression("#tat = :seen")
-                .expression_attribute_values(":seen", n(tat))
-                .expression_attribute_values(":next", n(tat + counter.interval)),
-        };
-        Ok(TransactWriteItem::builder()
-            .update(update.build().map_err(build_error)?)
-            .build())
-    }
-
-    /// Gives attempts back once they succeeded (only failures count), in one transaction.
+    /// Gives attempts back once they succeeded (only failures count): one unconditional update
+    /// per counter (a counter TTL already removed comes back as one already empty).
     pub async fn return_attempts(
         &self,
         counters: &[AttemptCounter],
         now: i64,
     ) -> Result<(), Error> {
-        let items = self.return_attempt_items(counters, now)?;
-        match self.transact(items).await? {
-            None => Ok(()),
-            Some(reasons) => Err(Error::internal(format!(
-                "returning attempts cancelled: {}",
-                describe(&reasons)
-            ))),
+        for counter in counters {
+            self.client
+                .update_item()
+                .table_name(&self.tables.rate_limits)
+                .key("counter_key", s(&counter.key))
+                .update_expression("SET #tat = if_not_exists(#tat, :now) - :interval")
+                .expression_attribute_names("#tat", "tat")
+                .expression_attribute_values(":now", n(now))
+                .expression_attribute_values(":interval", n(counter.interval))
+                .send()
+                .await
+                .map_err(|e| super::dynamo::db_error("UpdateItem counter", e))?;
         }
+        Ok(())
     }
 
     /// Gives attempts back inside another transaction. No condition: a counter TTL already

@@ -1,5 +1,5 @@
 //! Signing in on devicegate's pages: argon2id passwords, sessions, and failure limits counted
-//! atomically before an attempt is judged (per user and address, and per address).
+//! by conditional writes before an attempt is judged (per user and address, and per address).
 
 use crate::error::Error;
 use crate::model::*;
@@ -165,22 +165,34 @@ pub async fn sign_in(
             "wrong username or password, or the user is disabled",
         )
     };
+    let source = source_subject(&origin.source_ip);
+    // Text that is no username counts against the address like any failure, and takes the
+    // same argon2id work, so it is neither a way round the limit nor a faster answer.
     let Ok(username) = Username::parse(username) else {
+        let [_, per_source] = sign_in_counters("", &source);
+        take_attempt(store, std::slice::from_ref(&per_source), origin, now).await?;
+        password::verify(password_text, None);
         store.record(&[failed("(not a username)")]).await?;
         return Err(refused());
     };
-    let source = source_subject(&origin.source_ip);
     let counters = sign_in_counters(username.as_str(), &source);
     take_attempt(store, &counters, origin, now).await?;
     let user: Option<User> = store.get_user(username.as_str()).await?;
+    let known = user.is_some();
     let matches = password::verify(
         password_text,
         user.as_ref().map(|u| u.password_hash.as_str()),
     );
     let Some(user) = user.filter(|u| matches && !u.disabled) else {
-        // The attempt taken stays taken: it was a failure.
+        // The attempt taken stays taken: it was a failure. The trail names a username only
+        // when such a user exists: what was typed for one that does not may be a password.
         tracing::info!(%source, "failed sign-in on the verification page");
-        store.record(&[failed(username.as_str())]).await?;
+        let subject = if known {
+            username.as_str()
+        } else {
+            "(unknown user)"
+        };
+        store.record(&[failed(subject)]).await?;
         return Err(refused());
     };
     start_session(store, user, None, &counters, origin, now).await

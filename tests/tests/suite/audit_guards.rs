@@ -234,3 +234,60 @@ async fn a_signing_key_rotation_is_recorded_with_the_keys_that_sign_now() {
     }
     std::fs::remove_dir_all(&folder).ok();
 }
+
+/// Text that is no username counts against the address's sign-in limit like any failure, so
+/// it cannot flood the trail; a name nobody has is recorded as `(unknown user)` (what was typed
+/// may be a password); unlocking a user who does not exist lifts and records nothing.
+#[tokio::test]
+async fn failed_sign_ins_of_any_kind_are_limited_and_name_only_real_users() {
+    let f = fixture().await;
+    let env = &f.env;
+    let admin = env.admin_key().await;
+    let base = server::serve(env.deps.clone()).await;
+    let person = Person::new(&base);
+    let (status, _) = person
+        .sign_in_as("nobody-here", "hunter2 typed as a name")
+        .await;
+    assert_eq!(status, 401);
+    let (status, _) = person.sign_in_as("ada", "not ada's password").await;
+    assert_eq!(status, 401);
+    let failed = trail(env, &admin, "type=signin.failed").await;
+    assert_eq!(failed[0]["subject"], "ada");
+    assert_eq!(failed[1]["subject"], "(unknown user)");
+    // SIGN_IN_LIMIT_PER_SOURCE: 30 in 15 minutes from one address, whatever is typed.
+    let mut statuses = Vec::new();
+    for i in 0..30 {
+        statuses.push(person.sign_in_as(&format!("<not a name {i}>"), "p").await.0);
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        28,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        2,
+        "{statuses:?}"
+    );
+    let failed = trail(env, &admin, "type=signin.failed&limit=100").await;
+    assert_eq!(failed.len(), 30, "two named, 28 not");
+    let tripped = trail(env, &admin, "type=limit.tripped").await;
+    assert_eq!(tripped.len(), 1, "{tripped:?}");
+    assert!(
+        tripped[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("signin-source")
+    );
+    let everything = serde_json::to_string(&trail(env, &admin, "limit=200").await).unwrap();
+    assert!(!everything.contains("hunter2"));
+    assert!(!everything.contains("nobody-here"));
+
+    let unknown = env
+        .admin_post(&admin, "/admin/users/ghost/unlock?source=127.0.0.1", None)
+        .await;
+    assert_eq!(unknown.status, 404, "{}", unknown.json);
+    assert!(trail(env, &admin, "type=limit.lifted").await.is_empty());
+    let (status, _) = person.sign_in_as("ada", "correct horse battery").await;
+    assert_eq!(status, 429, "the address's limit still holds");
+}

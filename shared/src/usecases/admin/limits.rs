@@ -108,6 +108,11 @@ pub async fn lift_user_limits(
     origin: &Origin,
 ) -> Result<Vec<LimitState>, Error> {
     let username = parse(username, source)?;
+    // An unknown user is a 404 before anything is lifted or recorded.
+    store
+        .get_user(username.as_str())
+        .await?
+        .ok_or_else(|| Error::NotFound("no such user".into()))?;
     let counters: Vec<AttemptCounter> = counters(&username, source)
         .into_iter()
         .map(|(_, counter)| counter)

@@ -43,7 +43,7 @@ async fn a_confirmation_is_good_only_for_its_own_session_and_code() {
     assert_eq!(status, 200, "{page}");
     assert_eq!(
         units(),
-        8 + 4,
+        4 + 4,
         "another session's confirmation was taken (the decision and its audit record: a 2-item transaction)"
     );
 
@@ -64,7 +64,7 @@ async fn a_confirmation_is_good_only_for_its_own_session_and_code() {
         ])
         .await;
     assert_eq!(status, 200);
-    assert_eq!(units(), 8 + 4, "an altered confirmation was taken");
+    assert_eq!(units(), 4 + 4, "an altered confirmation was taken");
     assert_eq!(
         env.device_code_by_user_code(&second).await.status,
         CodeStatus::Approved
@@ -85,8 +85,8 @@ async fn a_confirmation_is_good_only_for_its_own_session_and_code() {
     assert_eq!(status, 400, "{page}");
     assert_eq!(
         units(),
-        6,
-        "a wrong code takes an attempt and leaves its user_code.rejected record"
+        4,
+        "a wrong code takes an attempt from each counter and leaves its user_code.rejected record"
     );
 
     // Untouched, for its own code: one conditional write.
@@ -160,7 +160,7 @@ async fn a_confirmation_survives_no_tampering_sign_out_or_change() {
             ])
             .await;
         assert_eq!(status, 409, "{bad:.80}: {page}");
-        assert_eq!(units(), 8, "{bad:.80}: counted");
+        assert_eq!(units(), 4, "{bad:.80}: counted");
     }
 
     // Signed out: the reference is worth nothing, and signed in again, it is another session's.
@@ -196,7 +196,7 @@ async fn a_confirmation_survives_no_tampering_sign_out_or_change() {
     assert_eq!(status, 200, "{page}");
     assert_eq!(
         units(),
-        8 + 4,
+        4 + 4,
         "the old session's reference was counted again"
     );
 

@@ -123,15 +123,15 @@ async fn write_units_per_step_of_a_device_flow() {
     );
 
     // The page: the code typed (an attempt taken from the user's and the source's counters and
-    // given back: two 2-item transactions), then the decision from the confirm form, which
+    // given back: four single-item updates), then the decision from the confirm form, which
     // refers to what this session found and so takes no attempt: the conditional write and
     // its audit record, a 2-item transaction.
     let (status, confirm) = person.find(&started.str("user_code")).await;
     assert_eq!(status, 200, "{confirm}");
-    assert_eq!(units(), 8, "code typed on the page");
+    assert_eq!(units(), 4, "code typed on the page");
     let (status, page) = person.decide(&started.str("user_code"), "approve").await;
     assert_eq!(status, 200, "{page}");
-    assert_eq!(units(), 8 + 4, "found (by decide), and approved");
+    assert_eq!(units(), 4 + 4, "found (by decide), and approved");
 
     // The refused poll write; the client and user read and judged; then code, family, both
     // tokens and the audit record in one transaction.

@@ -135,8 +135,13 @@ async fn a_user_signs_in_on_a_trusted_device_and_loses_access_when_it_is_revoked
     let second: Value = sign_in().send().await.unwrap().json().await.unwrap();
     assert_eq!(
         env.calls.take(),
-        ["TransactWriteItems", "BatchGetItem", "TransactWriteItems"],
-        "a password login: the attempt taken, one read, the issue"
+        [
+            "UpdateItem",
+            "UpdateItem",
+            "BatchGetItem",
+            "TransactWriteItems"
+        ],
+        "a password login: the attempt taken from each counter, one read, the issue"
     );
     let second_token = second["access_token"].as_str().unwrap().to_owned();
     assert_eq!(me(Some(second_token.clone())).await.0, 200);
