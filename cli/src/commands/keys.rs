@@ -101,7 +101,9 @@ async fn rotate(place: KeyPlace, now: i64, keep_retired: i64) -> Result<SigningK
             let trail = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
                 .is_ok_and(|endpoint| !endpoint.trim().is_empty());
             let rotation = key_storage::Rotation { set, ours: true };
-            (rotation, path.display().to_string(), trail)
+            // The trail names the file by its whole path, not as it was typed.
+            let place = std::fs::canonicalize(&path).unwrap_or(path);
+            (rotation, place.display().to_string(), trail)
         }
         (None, Some(id)) => {
             let client = secrets_client().await;
