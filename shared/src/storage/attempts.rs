@@ -165,6 +165,12 @@ impl Store {
             .expression_attribute_values(":tat", n(full.tat))
             .build()
             .map_err(build_error)?;
+        self.mark_trip(mark, audit).await
+    }
+
+    /// A trip's mark on its counter and its record, in one transaction: `Ok(false)` when the
+    /// mark's condition found it already marked (or the counter moved on).
+    async fn mark_trip(&self, mark: Update, audit: &AuditEvent) -> Result<bool, Error> {
         let items = vec![TransactWriteItem::builder().update(mark).build()];
         match self.transact_audited(items, &[audit]).await? {
             None => Ok(true),
@@ -293,15 +299,7 @@ impl Store {
             .expression_attribute_values(":t", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
             .build()
             .map_err(build_error)?;
-        let items = vec![TransactWriteItem::builder().update(mark).build()];
-        match self.transact_audited(items, &[audit]).await? {
-            None => Ok(true),
-            Some(reasons) if failed(&reasons, 0) => Ok(false),
-            Some(reasons) => Err(Error::internal(format!(
-                "recording a tripped limit cancelled: {}",
-                describe(&reasons)
-            ))),
-        }
+        self.mark_trip(mark, audit).await
     }
 
     /// One attempt counted in a fixed window, inside a transaction: the count goes up by one
