@@ -187,6 +187,17 @@ async fn a_person_signs_in_upstream_on_the_device_page_once_linked_while_the_cli
         )
         .await;
     assert_eq!(again.status, 409, "linked once");
+    let changes = devicegate_tests::audit::trail(env, &admin, "type=user.changed").await;
+    assert_eq!(
+        changes.len(),
+        1,
+        "the refused second link writes nothing: {changes:?}"
+    );
+    assert_eq!(changes[0]["subject"], "ada");
+    assert_eq!(
+        changes[0]["reason"],
+        format!("linked to the account ada-7c1e at the identity provider {id}").as_str()
+    );
 
     browser.goto(&complete).await.unwrap();
     browser
