@@ -153,11 +153,7 @@ pub async fn finish(
     now: i64,
 ) -> Result<FederatedSignIn, Error> {
     let source = sign_in::source_subject(&callback.origin.source_ip);
-    let counters = [sign_in::counter(
-        "signin-source",
-        &source,
-        sign_in::SIGN_IN_LIMIT_PER_SOURCE,
-    )];
+    let counters = [sign_in::sign_in_source_counter(&source)];
     sign_in::take_attempt(store, &counters, callback.origin, now).await?;
     let (Some(state), Some(browser)) = (callback.state, callback.browser_cookie) else {
         return Err(start_again(

@@ -87,8 +87,13 @@ pub fn sign_in_counters(username: &str, source: &str) -> [AttemptCounter; 2] {
             ),
             username,
         ),
-        counter("signin-source", source, SIGN_IN_LIMIT_PER_SOURCE),
+        sign_in_source_counter(source),
     ]
+}
+
+/// The counter of a source's failed sign-ins, whatever the username (or none at all).
+pub fn sign_in_source_counter(source: &str) -> AttemptCounter {
+    counter("signin-source", source, SIGN_IN_LIMIT_PER_SOURCE)
 }
 
 /// Who a source address is for counting: an IPv4 address, or an IPv6 address's /64 (one
@@ -169,8 +174,7 @@ pub async fn sign_in(
     // Text that is no username counts against the address like any failure, and takes the
     // same argon2id work, so it is neither a way round the limit nor a faster answer.
     let Ok(username) = Username::parse(username) else {
-        let [_, per_source] = sign_in_counters("", &source);
-        take_attempt(store, std::slice::from_ref(&per_source), origin, now).await?;
+        take_attempt(store, &[sign_in_source_counter(&source)], origin, now).await?;
         password::verify(password_text, None);
         store.record(&[failed("(not a username)")]).await?;
         return Err(refused());

@@ -48,24 +48,21 @@ pub async fn find_request(
                 .get_user_code(&code.hmac(settings.server_secret()?))
                 .await?
                 .filter(|r| r.expires_at > now);
-            record.map(|r| (code, r))
+            record
+                .map(|r| (code, r))
+                .ok_or("no live request has this user code")
         }
-        Err(_) => None,
+        Err(_) => Err("not a user code"),
     };
-    let Some((user_code, record)) = found else {
-        tracing::info!(%source, username = %session.username, "wrong user code on the verification page");
-        let rejected = AuditEvent::failure(
-            AuditType::UserCodeRejected,
-            &origin,
-            &session.username,
-            if UserCode::parse(typed).is_ok() {
-                "no live request has this user code"
-            } else {
-                "not a user code"
-            },
-        );
-        store.record(&[rejected]).await?;
-        return Err(wrong());
+    let (user_code, record) = match found {
+        Ok(found) => found,
+        Err(why) => {
+            tracing::info!(%source, username = %session.username, "wrong user code on the verification page");
+            let rejected =
+                AuditEvent::failure(AuditType::UserCodeRejected, &origin, &session.username, why);
+            store.record(&[rejected]).await?;
+            return Err(wrong());
+        }
     };
     store.return_attempts(&counters, now).await?;
     let (code, client) = store
